@@ -1,0 +1,167 @@
+/**
+ * Configuration, parsed once from an `env` argument (tests pass their own) and validated at start.
+ * A bad value stops the process with one line naming the variable and what it should look like.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+
+export type AzureMode = 'simulated' | 'azure';
+export type AppType = 'SingleTenant' | 'UserAssignedMSI';
+
+export interface BotIdentity {
+  /** Empty only in local mode: Bot Framework authentication is then OFF. */
+  appId: string;
+  appPassword: string;
+  appType: AppType;
+  tenantId: string;
+}
+
+export interface SimulatorConfig {
+  /** Scenario files or folders the embedded simulated Azure serves. */
+  scenarios: string[];
+  port: number;
+  accessLog?: string;
+  /** Multiplies the scenarios' latencies (run-command 20 s → 2 s at 0.1). */
+  latencyScale: number;
+}
+
+export interface Config {
+  port: number;
+  bindHost: string;
+  /** Local mode: simulated Azure or an explicit TD_LOCAL=true; allows an empty app id, binds to loopback only. */
+  local: boolean;
+  bot: BotIdentity;
+  azureMode: AzureMode;
+  /** Limit the search to these subscriptions; empty = every subscription the identity can see. */
+  subscriptionIds: string[];
+  simulator: SimulatorConfig;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    readonly expected: string,
+    readonly got?: string,
+  ) {
+    // Never echo a secret's value back: only its length.
+    super(`${variable}${got === undefined ? ' is missing' : ` is "${got}"`}: ${expected}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function readPort(env: NodeJS.ProcessEnv, name: string, fallback: number, allowZero = false): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n > 65535 || (!allowZero && n === 0)) {
+    throw new ConfigError(name, `a TCP port number from ${allowZero ? 0 : 1} to 65535, e.g. ${name}=${fallback}`, raw);
+  }
+  return n;
+}
+
+function readBool(env: NodeJS.ProcessEnv, name: string): boolean | undefined {
+  const raw = env[name]?.trim().toLowerCase();
+  if (!raw) return undefined;
+  if (['true', '1', 'yes', 'on'].includes(raw)) return true;
+  if (['false', '0', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(name, 'true or false', env[name]);
+}
+
+function readGuidList(env: NodeJS.ProcessEnv, name: string): string[] {
+  const raw = env[name]?.trim();
+  if (!raw) return [];
+  const ids = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = ids.find((id) => !GUID.test(id));
+  if (bad !== undefined) {
+    throw new ConfigError(name, 'comma-separated GUIDs, e.g. 3f2c1b0a-7d6e-4c5b-9a8f-1e2d3c4b5a69', bad);
+  }
+  return ids;
+}
+
+function readBotIdentity(env: NodeJS.ProcessEnv, local: boolean): BotIdentity {
+  const appId = env.MicrosoftAppId?.trim() ?? '';
+  const rawType = env.MicrosoftAppType?.trim() || 'SingleTenant';
+  if (rawType === 'MultiTenant') {
+    throw new ConfigError('MicrosoftAppType', 'SingleTenant or UserAssignedMSI (new Azure Bot registrations can no longer be MultiTenant)', rawType);
+  }
+  if (rawType !== 'SingleTenant' && rawType !== 'UserAssignedMSI') {
+    throw new ConfigError('MicrosoftAppType', 'SingleTenant or UserAssignedMSI', rawType);
+  }
+  const appType: AppType = rawType;
+  if (!appId) {
+    if (!local) {
+      throw new ConfigError(
+        'MicrosoftAppId',
+        'the Azure Bot\'s app (client) id; an empty id turns authentication off and is only allowed in local mode (AZURE_MODE=simulated or TD_LOCAL=true)',
+      );
+    }
+    return { appId: '', appPassword: '', appType, tenantId: env.MicrosoftAppTenantId?.trim() ?? '' };
+  }
+  if (!GUID.test(appId)) throw new ConfigError('MicrosoftAppId', 'a GUID (the Azure Bot\'s app id)', appId);
+  const tenantId = env.MicrosoftAppTenantId?.trim() ?? '';
+  if (!GUID.test(tenantId)) {
+    throw new ConfigError('MicrosoftAppTenantId', `the bot's Entra tenant id (a GUID); required for ${appType}`, tenantId || undefined);
+  }
+  const appPassword = env.MicrosoftAppPassword ?? '';
+  if (appType === 'SingleTenant' && !appPassword) {
+    throw new ConfigError('MicrosoftAppPassword', 'the client secret of the SingleTenant app registration (or use MicrosoftAppType=UserAssignedMSI)');
+  }
+  if (appType === 'UserAssignedMSI' && appPassword) {
+    throw new ConfigError('MicrosoftAppPassword', 'empty: a UserAssignedMSI bot authenticates with its managed identity, not a secret', `<${appPassword.length} characters>`);
+  }
+  return { appId, appPassword, appType, tenantId };
+}
+
+function readScenarioPaths(env: NodeJS.ProcessEnv, cwd: string): string[] {
+  const raw = env.SIM_SCENARIOS?.trim();
+  const paths = raw ? raw.split(',').map((s) => s.trim()).filter(Boolean) : ['scenarios'];
+  return paths.map((p) => {
+    const abs = path.resolve(cwd, p);
+    if (!existsSync(abs)) throw new ConfigError('SIM_SCENARIOS', 'existing scenario files or folders, comma-separated', p);
+    return abs;
+  });
+}
+
+export function parseConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config {
+  const subscriptionIds = readGuidList(env, 'AZURE_SUBSCRIPTION_IDS');
+  const rawMode = env.AZURE_MODE?.trim();
+  if (rawMode && rawMode !== 'simulated' && rawMode !== 'azure') {
+    throw new ConfigError('AZURE_MODE', 'simulated (the embedded simulated Azure) or azure (real Azure through DefaultAzureCredential)', rawMode);
+  }
+  // Simulated is the embedded default: a newcomer needs no subscription.
+  const azureMode: AzureMode = rawMode === 'azure' || rawMode === 'simulated' ? rawMode : subscriptionIds.length > 0 ? 'azure' : 'simulated';
+  const local = readBool(env, 'TD_LOCAL') ?? azureMode === 'simulated';
+  const bot = readBotIdentity(env, local);
+  const rawLevel = env.LOG_LEVEL?.trim() || 'info';
+  if (!['debug', 'info', 'warn', 'error'].includes(rawLevel)) {
+    throw new ConfigError('LOG_LEVEL', 'debug, info, warn or error', rawLevel);
+  }
+  const scale = env.SIM_LATENCY_SCALE?.trim();
+  const latencyScale = scale ? Number(scale) : 0.1;
+  if (!Number.isFinite(latencyScale) || latencyScale < 0 || latencyScale > 10) {
+    throw new ConfigError('SIM_LATENCY_SCALE', 'a number from 0 to 10 (1 = the scenarios\' own latencies)', scale);
+  }
+  const bindHost = env.BIND_HOST?.trim() || (local ? '127.0.0.1' : '0.0.0.0');
+  if (local && !bot.appId && bindHost !== '127.0.0.1' && bindHost !== 'localhost' && bindHost !== '::1') {
+    // Authentication is off: never let such a bot listen beyond this machine.
+    throw new ConfigError('BIND_HOST', '127.0.0.1 while MicrosoftAppId is empty (authentication is off)', bindHost);
+  }
+  return {
+    port: readPort(env, 'PORT', 3978, true),
+    bindHost,
+    local,
+    bot,
+    azureMode,
+    subscriptionIds,
+    simulator: {
+      scenarios: azureMode === 'simulated' ? readScenarioPaths(env, cwd) : [],
+      port: readPort(env, 'SIM_PORT', 0, true),
+      accessLog: env.SIM_ACCESS_LOG?.trim() || undefined,
+      latencyScale,
+    },
+    logLevel: rawLevel as Config['logLevel'],
+  };
+}

@@ -1,0 +1,78 @@
+/**
+ * Cluster facts for the report, from the managed cluster resource and the tunnel agent pods.
+ * Pure: the reads happen in the diagnosis context.
+ */
+import type { ClusterFacts, NodePoolFacts, TunnelKind } from './report.js';
+import type { ClusterRef } from './find-cluster.js';
+
+/** The fields of @azure/arm-containerservice's ManagedCluster this module reads. */
+export interface ManagedClusterLike {
+  id?: string;
+  name?: string;
+  location?: string;
+  kubernetesVersion?: string;
+  currentKubernetesVersion?: string;
+  nodeResourceGroup?: string;
+  fqdn?: string;
+  privateFQDN?: string;
+  agentPoolProfiles?: Array<{ name: string; count?: number; vmSize?: string; osType?: string; mode?: string; vnetSubnetID?: string }>;
+  networkProfile?: { outboundType?: string };
+  apiServerAccessProfile?: { enablePrivateCluster?: boolean };
+}
+
+export interface ScaleSetLike {
+  id?: string;
+  name?: string;
+  tags?: Record<string, string>;
+  sku?: { capacity?: number };
+  virtualMachineProfile?: {
+    networkProfile?: {
+      networkInterfaceConfigurations?: Array<{ ipConfigurations?: Array<{ subnet?: { id?: string } }> }>;
+    };
+  };
+}
+
+export function poolFacts(cluster: ManagedClusterLike, scaleSets: ScaleSetLike[]): NodePoolFacts[] {
+  return (cluster.agentPoolProfiles ?? []).map((p) => {
+    // AKS tags each pool's scale set with its pool name; the name prefix is the fallback for old clusters.
+    const vmss = scaleSets.find((s) => s.tags?.['aks-managed-poolName'] === p.name) ?? scaleSets.find((s) => s.name?.startsWith(`aks-${p.name}-`));
+    const subnetId =
+      p.vnetSubnetID ?? vmss?.virtualMachineProfile?.networkProfile?.networkInterfaceConfigurations?.[0]?.ipConfigurations?.[0]?.subnet?.id;
+    return {
+      name: p.name,
+      ...(p.mode ? { mode: p.mode } : {}),
+      osType: p.osType === 'Windows' ? 'Windows' : 'Linux',
+      count: p.count ?? vmss?.sku?.capacity ?? 0,
+      ...(p.vmSize ? { vmSize: p.vmSize } : {}),
+      ...(vmss?.id ? { vmss: vmss.id } : {}),
+      ...(subnetId ? { subnetId } : {}),
+    };
+  });
+}
+
+export function clusterFacts(
+  ref: ClusterRef,
+  cluster: ManagedClusterLike,
+  pools: NodePoolFacts[],
+  tunnel: { kind: TunnelKind; pods: string[] },
+): ClusterFacts {
+  return {
+    id: cluster.id ?? ref.id,
+    name: cluster.name ?? ref.name,
+    tunnel: tunnel.kind,
+    private: cluster.apiServerAccessProfile?.enablePrivateCluster === true,
+    // ARM omits outboundType on old clusters; loadBalancer is Azure's default.
+    outboundType: cluster.networkProfile?.outboundType ?? 'loadBalancer',
+    nodeCount: pools.reduce((n, p) => n + p.count, 0),
+    resourceGroup: ref.resourceGroup,
+    subscriptionId: ref.subscriptionId,
+    ...(cluster.location ?? ref.location ? { location: cluster.location ?? ref.location } : {}),
+    ...(cluster.currentKubernetesVersion ?? cluster.kubernetesVersion
+      ? { kubernetesVersion: cluster.currentKubernetesVersion ?? cluster.kubernetesVersion }
+      : {}),
+    ...(cluster.nodeResourceGroup ? { nodeResourceGroup: cluster.nodeResourceGroup } : {}),
+    ...(cluster.fqdn ?? cluster.privateFQDN ? { fqdn: cluster.fqdn ?? cluster.privateFQDN } : {}),
+    nodePools: pools,
+    tunnelPods: tunnel.pods,
+  };
+}

@@ -1,0 +1,106 @@
+/**
+ * "diagnose cluster X" → exactly one managed cluster, or a clear reason why not: not found (with what
+ * was searched and the closest names), or several candidates to choose from.
+ */
+import type { ClusterTarget } from '../app/parse-command.js';
+
+export interface ClusterRef {
+  id: string;
+  name: string;
+  resourceGroup: string;
+  subscriptionId: string;
+  location?: string;
+}
+
+export interface SubscriptionRef {
+  subscriptionId: string;
+  displayName?: string;
+}
+
+/** What cluster lookup needs from the Azure layer. */
+export interface ClusterDirectory {
+  subscriptions(): Promise<SubscriptionRef[]>;
+  clusters(subscriptionIds: string[]): Promise<ClusterRef[]>;
+}
+
+export type ClusterResolution =
+  | { kind: 'found'; cluster: ClusterRef; subscriptionName?: string }
+  | { kind: 'ambiguous'; query: string; candidates: Array<ClusterRef & { subscriptionName?: string }> }
+  | { kind: 'not-found'; query: string; searched: string[]; resourceGroup?: string; suggestions: string[] }
+  | { kind: 'unknown-subscription'; subscription: string; known: string[] };
+
+const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+
+/** Levenshtein distance, for "did you mean". */
+export function editDistance(a: string, b: string): number {
+  const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0] ?? 0;
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const up = prev[j] ?? 0;
+      prev[j] = Math.min(up + 1, (prev[j - 1] ?? 0) + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = up;
+    }
+  }
+  return prev[b.length] ?? 0;
+}
+
+export function closestNames(query: string, names: string[], max = 3): string[] {
+  const q = query.toLowerCase();
+  const scored = [...new Set(names)]
+    .map((name) => {
+      const n = name.toLowerCase();
+      const d = editDistance(q, n);
+      // A shared stem ("prod" in "aks-prod-eastus") counts as close even when the edit distance is large.
+      const contains = n.includes(q) || q.includes(n);
+      return { name, score: contains ? Math.min(d, 1) : d };
+    })
+    .filter((s) => s.score <= Math.max(2, Math.floor(query.length / 3)))
+    .sort((a, b) => a.score - b.score || a.name.localeCompare(b.name));
+  return scored.slice(0, max).map((s) => s.name);
+}
+
+function label(s: SubscriptionRef): string {
+  return s.displayName ? `${s.displayName} (${s.subscriptionId})` : s.subscriptionId;
+}
+
+export async function resolveCluster(directory: ClusterDirectory, target: ClusterTarget): Promise<ClusterResolution> {
+  const subscriptions = await directory.subscriptions();
+  const nameOf = (id: string) => subscriptions.find((s) => same(s.subscriptionId, id))?.displayName;
+
+  let scope = subscriptions;
+  const wanted = target.by === 'id' ? target.subscriptionId : target.subscription;
+  if (wanted !== undefined) {
+    scope = subscriptions.filter((s) => same(s.subscriptionId, wanted) || (s.displayName !== undefined && same(s.displayName, wanted)));
+    if (scope.length === 0) {
+      return { kind: 'unknown-subscription', subscription: wanted, known: subscriptions.map(label) };
+    }
+  }
+  const all = await directory.clusters(scope.map((s) => s.subscriptionId));
+  const rg = target.resourceGroup;
+  const matches = all.filter((c) => same(c.name, target.name) && (rg === undefined || same(c.resourceGroup, rg)));
+
+  if (matches.length === 1 && matches[0]) {
+    const cluster = matches[0];
+    const subscriptionName = nameOf(cluster.subscriptionId);
+    return { kind: 'found', cluster, ...(subscriptionName ? { subscriptionName } : {}) };
+  }
+  if (matches.length > 1) {
+    return {
+      kind: 'ambiguous',
+      query: target.name,
+      candidates: matches.map((c) => {
+        const subscriptionName = nameOf(c.subscriptionId);
+        return { ...c, ...(subscriptionName ? { subscriptionName } : {}) };
+      }),
+    };
+  }
+  return {
+    kind: 'not-found',
+    query: target.name,
+    searched: scope.map(label),
+    ...(rg !== undefined ? { resourceGroup: rg } : {}),
+    suggestions: closestNames(target.name, all.map((c) => c.name)),
+  };
+}

@@ -1,0 +1,78 @@
+/**
+ * restify: POST /api/messages for the Bot Framework, /healthz (the process is alive) and /readyz
+ * (the Azure layer and the store answer).
+ */
+import restify from 'restify';
+import type { Logger } from '../log.js';
+import type { BotFramework } from './bot-framework.js';
+
+export interface ReadinessProbe {
+  name: string;
+  check(): Promise<void>;
+}
+
+export interface HttpServerOptions {
+  host: string;
+  port: number;
+  bot: BotFramework;
+  readiness: ReadinessProbe[];
+  log: Logger;
+}
+
+export interface HttpServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+const READY_TIMEOUT_MS = 5_000;
+
+async function probe(p: ReadinessProbe): Promise<{ name: string; ok: boolean; error?: string }> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      p.check(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
+      }),
+    ]);
+    return { name: p.name, ok: true };
+  } catch (err) {
+    return { name: p.name, ok: false, error: err instanceof Error ? err.message : String(err) };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServer> {
+  const server = restify.createServer({ name: 'tunnel-doctor', handleUncaughtExceptions: false });
+  // Activities are small; a 1 MB cap keeps a hostile client from making us buffer more.
+  server.use(restify.plugins.bodyParser({ maxBodySize: 1024 * 1024, mapParams: false }));
+
+  server.post('/api/messages', async (req, res) => {
+    await opts.bot.process(req, res);
+  });
+  server.get('/healthz', (_req, res, next) => {
+    res.send(200, { status: 'ok' });
+    return next();
+  });
+  server.get('/readyz', async (_req, res) => {
+    const results = await Promise.all(opts.readiness.map(probe));
+    const ready = results.every((r) => r.ok);
+    if (!ready) opts.log.warn('not ready', { results });
+    res.send(ready ? 200 : 503, { status: ready ? 'ready' : 'not-ready', checks: results });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => resolve());
+  });
+  const address = server.address();
+  const url = `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${address.port}`;
+  return {
+    url,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+      }),
+  };
+}
