@@ -44,8 +44,13 @@ function pickRuleFields(source: Record<string, unknown>): Partial<Pick<SecurityR
 
 /** One rule as ARM returns it ({ id, name, properties: { priority, … } }). A rule already in
  * flattened form (no `properties`) is read as is, which hand-written scenarios sometimes use. */
-export function securityRuleFromArm(raw: { id?: string; name?: string; properties?: Record<string, unknown> } & Record<string, unknown>): SecurityRuleLike {
-  const fields = raw.properties && typeof raw.properties === 'object' ? raw.properties : raw;
+export function securityRuleFromArm(raw: {
+  id?: string;
+  name?: string;
+  properties?: Record<string, unknown>;
+  [field: string]: unknown;
+}): SecurityRuleLike {
+  const fields = raw.properties && typeof raw.properties === 'object' ? raw.properties : (raw as Record<string, unknown>);
   return {
     ...(typeof raw.id === 'string' ? { id: raw.id } : {}),
     name: typeof raw.name === 'string' ? raw.name : '',
@@ -60,7 +65,6 @@ function rulesFrom(list: unknown): SecurityRuleLike[] | undefined {
 
 /** Raw ARM JSON (properties.securityRules[].properties…) → NsgLike; keeps defaultSecurityRules
  * when the resource has them (the evaluator falls back to Azure's six otherwise). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the contract takes raw ARM JSON
 export function nsgFromArm(resource: { id: string; name: string; properties?: any }): NsgLike {
   const properties = (resource.properties ?? {}) as Record<string, unknown>;
   const securityRules = rulesFrom(properties['securityRules']) ?? [];
@@ -73,12 +77,12 @@ export function nsgFromArm(resource: { id: string; name: string; properties?: an
   };
 }
 
-export interface ArmSecurityRule {
+export type ArmSecurityRule = {
   id?: string;
   name: string;
   type?: string;
   properties: Record<string, unknown>;
-}
+};
 
 /** NsgLike rule → ARM wire shape. With `parentId`, gives it the id ARM would:
  * `<nsgId>/securityRules/<name>` (or `/defaultSecurityRules/<name>`). */

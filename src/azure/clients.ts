@@ -1,0 +1,100 @@
+/**
+ * The Azure SDK clients the bot uses, per subscription, created lazily and cached.
+ * - mode 'azure': real ARM with DefaultAzureCredential (or the given credential).
+ * - mode 'simulated': the same clients pointed at the simulated Azure over plain HTTP: the
+ *   endpoint is set through `endpoint` (arm-network builds URLs from it, not from $host),
+ *   insecure HTTP is allowed, and the bearer-token policy is removed because a token is
+ *   neither needed nor permitted over http (core-rest-pipeline refuses bearer auth without TLS).
+ * `fast` shortens LRO polling and SDK retry delays for tests.
+ */
+import { ContainerServiceClient } from '@azure/arm-containerservice';
+import { ComputeManagementClient } from '@azure/arm-compute';
+import { MonitorClient } from '@azure/arm-monitor';
+import { NetworkManagementClient } from '@azure/arm-network';
+import { SubscriptionClient } from '@azure/arm-resources-subscriptions';
+import type { AccessToken, TokenCredential } from '@azure/core-auth';
+import { DefaultAzureCredential } from '@azure/identity';
+
+export interface AzureTarget {
+  mode: 'azure' | 'simulated';
+  /** ARM endpoint; required for 'simulated' (the simulator's URL). */
+  endpoint?: string;
+  credential?: TokenCredential;
+  /** Tests: poll LROs every few ms and retry quickly. */
+  fast?: boolean;
+}
+
+/** The pipeline policy every ARM client adds for AAD tokens (core-rest-pipeline's name). */
+const BEARER_POLICY = 'bearerTokenAuthenticationPolicy';
+
+export interface AzureLayer {
+  readonly target: Readonly<AzureTarget>;
+  /** Polling interval for long-running operations (undefined = the SDK's default / Retry-After). */
+  readonly pollIntervalMs: number | undefined;
+  /** Base delay between our own retries (409 busy, 429 beyond the SDK's retries). */
+  readonly retryBaseMs: number;
+  containerService(subscriptionId: string): ContainerServiceClient;
+  compute(subscriptionId: string): ComputeManagementClient;
+  network(subscriptionId: string): NetworkManagementClient;
+  monitor(subscriptionId: string): MonitorClient;
+  subscriptions(): SubscriptionClient;
+}
+
+/** A credential for the simulator: it accepts any request, so the token is a placeholder. */
+const simulatedCredential: TokenCredential = {
+  getToken: async (): Promise<AccessToken> => ({ token: 'simulated-azure', expiresOnTimestamp: Date.now() + 3600_000 }),
+};
+
+interface PipelineHolder {
+  pipeline: { removePolicy(options: { name?: string }): unknown };
+}
+
+function withoutBearer<T extends PipelineHolder>(client: T): T {
+  client.pipeline.removePolicy({ name: BEARER_POLICY });
+  return client;
+}
+
+export function createAzureLayer(target: AzureTarget): AzureLayer {
+  const simulated = target.mode === 'simulated';
+  if (simulated && !target.endpoint) throw new Error('createAzureLayer: mode "simulated" needs the simulator endpoint (e.g. http://127.0.0.1:4010).');
+  const endpoint = (target.endpoint ?? 'https://management.azure.com').replace(/\/+$/, '');
+  let credential: TokenCredential | undefined = target.credential ?? (simulated ? simulatedCredential : undefined);
+  const credentialOf = (): TokenCredential => (credential ??= new DefaultAzureCredential());
+
+  const fast = target.fast === true;
+  const common = {
+    endpoint,
+    ...(simulated ? { allowInsecureConnection: true } : {}),
+    ...(fast ? { retryOptions: { maxRetries: 2, retryDelayInMs: 10, maxRetryDelayInMs: 100 } } : {}),
+  };
+  const classic = { ...common, $host: endpoint, credentialScopes: [`${simulated ? 'https://management.azure.com' : endpoint}/.default`] };
+  const prepare = <T extends PipelineHolder>(client: T): T => (simulated ? withoutBearer(client) : client);
+
+  const caches = {
+    containerService: new Map<string, ContainerServiceClient>(),
+    compute: new Map<string, ComputeManagementClient>(),
+    network: new Map<string, NetworkManagementClient>(),
+    monitor: new Map<string, MonitorClient>(),
+  };
+  function cached<T>(map: Map<string, T>, subscriptionId: string, make: () => T): T {
+    const key = subscriptionId.toLowerCase();
+    let client = map.get(key);
+    if (!client) {
+      client = make();
+      map.set(key, client);
+    }
+    return client;
+  }
+  let subscriptionClient: SubscriptionClient | undefined;
+
+  return {
+    target: { ...target },
+    pollIntervalMs: fast ? 5 : undefined,
+    retryBaseMs: fast ? 20 : 5000,
+    containerService: (sub) => cached(caches.containerService, sub, () => prepare(new ContainerServiceClient(credentialOf(), sub, common))),
+    compute: (sub) => cached(caches.compute, sub, () => prepare(new ComputeManagementClient(credentialOf(), sub, common))),
+    network: (sub) => cached(caches.network, sub, () => prepare(new NetworkManagementClient(credentialOf(), sub, classic))),
+    monitor: (sub) => cached(caches.monitor, sub, () => prepare(new MonitorClient(credentialOf(), sub, classic))),
+    subscriptions: () => (subscriptionClient ??= prepare(new SubscriptionClient(credentialOf(), classic))),
+  };
+}

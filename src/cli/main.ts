@@ -1,0 +1,150 @@
+/**
+ * `tunnel-doctor diagnose <cluster> [--scenario file] [--json]`: the same engine as the bot, from a
+ * terminal. Exit status as scenario-format.md section 2: 0 healthy, 1 cause found, 2 bad input,
+ * 3 the diagnosis could not complete.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { ConfigError, parseConfig } from '../config.js';
+import { createAzureLayer, type AzureLayer } from '../azure/clients.js';
+import { ScenarioError } from '../scenario/load.js';
+import { startSimulatedAzure, type SimServer } from '../sim/server.js';
+import { loadScenarios } from '../start-bot.js';
+import { parseCommand } from '../app/parse-command.js';
+import { userMessageOf } from '../app/user-message.js';
+import { resolveCluster } from '../engine/find-cluster.js';
+import { azureClusterDirectory } from '../engine/cluster-directory.js';
+import { diagnoseCluster } from '../engine/diagnose.js';
+import { ALL_CHECKS } from '../engine/checks/index.js';
+import { EXIT, exitCodeFor } from '../engine/report.js';
+import { createLogger, silentLogger } from '../log.js';
+import { formatReportText } from './format-text.js';
+
+const USAGE = `Usage:
+  tunnel-doctor diagnose <cluster name | managedClusters resource id> [options]
+
+Options:
+  --scenario <file>         diagnose inside a simulated Azure loaded from this scenario file (repeatable)
+  --resource-group <group>  when the name exists in several resource groups
+  --subscription <id|name>  when the name exists in several subscriptions
+  --json                    print the report (tunnel-doctor-report/v1) as JSON
+  --verbose                 log progress to stderr
+
+Without --scenario the environment decides (AZURE_MODE, AZURE_SUBSCRIPTION_IDS, SIM_SCENARIOS), as for the bot.
+Exit status: 0 every check passes, 1 a cause was found, 2 bad input, 3 the diagnosis could not complete.
+`;
+
+interface Io {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: Io): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        scenario: { type: 'string', multiple: true },
+        'resource-group': { type: 'string' },
+        subscription: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        verbose: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (err) {
+    io.err(`tunnel-doctor: ${(err as Error).message}\n\n${USAGE}`);
+    return EXIT.badInput;
+  }
+  const { values, positionals } = parsed;
+  if (values.help || positionals[0] === 'help' || positionals.length === 0) {
+    io.out(USAGE);
+    return positionals.length === 0 && !values.help ? EXIT.badInput : 0;
+  }
+  const [verb, target, ...extra] = positionals;
+  if (verb !== 'diagnose' || target === undefined || extra.length > 0) {
+    io.err(`tunnel-doctor: expected "diagnose <cluster>", got "${positionals.join(' ').slice(0, 120)}"\n\n${USAGE}`);
+    return EXIT.badInput;
+  }
+  // The CLI's words go through the same validation as chat text.
+  const qualifiers = [
+    values['resource-group'] !== undefined ? ` in resource group ${values['resource-group']}` : '',
+    values.subscription !== undefined ? ` in subscription ${values.subscription}` : '',
+  ].join('');
+  const command = parseCommand(`diagnose ${target}${target.startsWith('/') ? '' : qualifiers}`);
+  if (command.kind !== 'diagnose') {
+    io.err(`tunnel-doctor: ${command.kind === 'refused' ? `${command.reason} ${command.hint}` : 'not a diagnose command'}\n`);
+    return EXIT.badInput;
+  }
+
+  const log = values.verbose ? createLogger('info') : silentLogger;
+  let sim: SimServer | undefined;
+  try {
+    let layer: AzureLayer;
+    let subscriptionIds: string[] = [];
+    const scenarioFiles = values.scenario?.map((f) => path.resolve(f));
+    for (const f of scenarioFiles ?? []) if (!existsSync(f)) throw new ScenarioError(`Scenario file ${f} does not exist. Check the path.`);
+    const config = parseConfig(scenarioFiles ? { ...env, AZURE_MODE: 'simulated', SIM_SCENARIOS: scenarioFiles.join(',') } : env);
+    if (config.azureMode === 'simulated') {
+      const files = config.simulator.scenarios;
+      sim = await startSimulatedAzure({
+        scenarios: loadScenarios(files),
+        latencyScale: config.simulator.latencyScale,
+        ...(config.simulator.accessLog ? { accessLogPath: config.simulator.accessLog } : {}),
+      });
+      layer = createAzureLayer({ mode: 'simulated', endpoint: sim.url });
+    } else {
+      layer = createAzureLayer({ mode: 'azure' });
+      subscriptionIds = config.subscriptionIds;
+    }
+
+    const resolution = await resolveCluster(azureClusterDirectory(layer, subscriptionIds), command.target);
+    switch (resolution.kind) {
+      case 'not-found':
+        io.err(
+          `tunnel-doctor: no managed cluster named "${resolution.query}"${resolution.resourceGroup ? ` in resource group ${resolution.resourceGroup}` : ''}. ` +
+            `Searched: ${resolution.searched.join(', ') || 'no subscriptions'}.` +
+            (resolution.suggestions.length ? ` Did you mean: ${resolution.suggestions.join(', ')}?` : '') +
+            '\n',
+        );
+        return EXIT.badInput;
+      case 'unknown-subscription':
+        io.err(`tunnel-doctor: no subscription "${resolution.subscription}". Known: ${resolution.known.join(', ') || 'none'}.\n`);
+        return EXIT.badInput;
+      case 'ambiguous':
+        io.err(
+          `tunnel-doctor: "${resolution.query}" names ${resolution.candidates.length} clusters; add --resource-group or --subscription, or pass the id:\n` +
+            resolution.candidates.map((c) => `  ${c.id}\n`).join(''),
+        );
+        return EXIT.badInput;
+      case 'found':
+        break;
+    }
+    const report = await diagnoseCluster(layer, resolution.cluster, { checks: ALL_CHECKS, log });
+    io.out(values.json ? JSON.stringify(report, null, 2) + '\n' : formatReportText(report));
+    return exitCodeFor(report);
+  } catch (err) {
+    if (err instanceof ScenarioError || err instanceof ConfigError) {
+      io.err(`tunnel-doctor: ${err.message}\n`);
+      return EXIT.badInput;
+    }
+    io.err(`tunnel-doctor: the diagnosis could not complete: ${userMessageOf(err)}\n`);
+    if (values.verbose) io.err(`${(err as Error)?.stack ?? String(err)}\n`);
+    return EXIT.incomplete;
+  } finally {
+    await sim?.close();
+  }
+}
+
+const invokedDirectly = process.argv[1] && /cli[\\/]main\.[jt]s$/.test(process.argv[1]);
+if (invokedDirectly) {
+  runCli(process.argv.slice(2), process.env, {
+    out: (t) => process.stdout.write(t),
+    err: (t) => process.stderr.write(t),
+  }).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,12 @@
+/** The engine's view of "which clusters exist", over the Azure layer. */
+import type { AzureLayer } from '../azure/clients.js';
+import { listClusters, listSubscriptions } from '../azure/clusters.js';
+import type { ClusterDirectory } from './find-cluster.js';
+
+/** `configured`: AZURE_SUBSCRIPTION_IDS; empty = every subscription the identity can see. */
+export function azureClusterDirectory(layer: AzureLayer, configured: string[]): ClusterDirectory {
+  return {
+    subscriptions: () => listSubscriptions(layer, configured),
+    clusters: (subscriptionIds) => listClusters(layer, subscriptionIds),
+  };
+}

@@ -1,0 +1,133 @@
+/**
+ * One diagnosis: gather the cluster facts, run every check against a shared, memoised view of the
+ * cluster (so checks never read the same thing from Azure twice), and assemble the report.
+ */
+import type { AzureLayer } from '../azure/clients.js';
+import { getCluster, runKubectl } from '../azure/clusters.js';
+import { listScaleSets } from '../azure/compute.js';
+import { parseArmId } from '../azure/arm-id.js';
+import type { Logger } from '../log.js';
+import { silentLogger } from '../log.js';
+import { clusterFacts, poolFacts, type ManagedClusterLike, type ScaleSetLike } from './cluster-facts.js';
+import type { ClusterRef } from './find-cluster.js';
+import { parsePodList, tunnelAgentPods, type PodSummary } from './kube-pods.js';
+import { REPORT_FORMAT, type CheckId, type CheckResult, type Report } from './report.js';
+import { userMessageOf } from '../app/user-message.js';
+
+export interface DiagnosisContext {
+  ref: ClusterRef;
+  layer: AzureLayer;
+  log: Logger;
+  cluster: ManagedClusterLike;
+  scaleSets: ScaleSetLike[];
+  /** kube-system pods, or the reason they could not be read. */
+  pods: { ok: true; pods: PodSummary[] } | { ok: false; reason: string };
+  /** Memoises any further read for the length of this diagnosis. */
+  once<T>(key: string, read: () => Promise<T>): Promise<T>;
+}
+
+export interface Check {
+  id: CheckId;
+  run(ctx: DiagnosisContext): Promise<Omit<CheckResult, 'id' | 'durationMs'>>;
+}
+
+export interface DiagnoseOptions {
+  checks?: Check[];
+  log?: Logger;
+  onProgress?: (p: { done: number; total: number; check?: CheckId }) => void;
+  now?: () => Date;
+}
+
+const POD_LIST = 'kubectl get pods -n kube-system -o json';
+
+async function readPods(layer: AzureLayer, clusterId: string): Promise<DiagnosisContext['pods']> {
+  try {
+    const result = await runKubectl(layer, clusterId, POD_LIST);
+    if (result.exitCode !== 0) return { ok: false, reason: `kubectl exited ${result.exitCode}: ${result.logs.slice(0, 300)}` };
+    return { ok: true, pods: parsePodList(result.logs) };
+  } catch (err) {
+    return { ok: false, reason: userMessageOf(err) };
+  }
+}
+
+async function runCheck(check: Check, ctx: DiagnosisContext): Promise<CheckResult> {
+  const started = Date.now();
+  try {
+    const result = await check.run(ctx);
+    return { id: check.id, ...result, durationMs: Date.now() - started };
+  } catch (err) {
+    // A check that throws must not sink the others: it becomes "unknown" with the reason.
+    ctx.log.warn('check failed', { check: check.id, err });
+    const why = userMessageOf(err);
+    return {
+      id: check.id,
+      status: 'unknown',
+      summary: `Could not complete: ${why}`,
+      nodes: [],
+      evidence: [],
+      fixes: [],
+      unknownReason: { why, resolve: 'Run the diagnosis again; if it persists, the log has the details.' },
+      durationMs: Date.now() - started,
+    };
+  }
+}
+
+export async function diagnoseCluster(layer: AzureLayer, ref: ClusterRef, opts: DiagnoseOptions = {}): Promise<Report> {
+  const now = opts.now ?? (() => new Date());
+  const log = opts.log ?? silentLogger;
+  const checks = opts.checks ?? [];
+  const startedAt = now().toISOString();
+  const total = checks.length;
+  opts.onProgress?.({ done: 0, total });
+
+  const cluster = (await getCluster(layer, ref.id)) as ManagedClusterLike;
+  const nodeRg = cluster.nodeResourceGroup;
+  const [scaleSets, pods] = await Promise.all([
+    nodeRg ? (listScaleSets(layer, parseArmId(ref.id).subscriptionId, nodeRg) as Promise<ScaleSetLike[]>) : Promise.resolve([]),
+    readPods(layer, ref.id),
+  ]);
+  const tunnel = pods.ok ? tunnelAgentPods(pods.pods) : { kind: 'unknown' as const, pods: [] };
+  const facts = clusterFacts(ref, cluster, poolFacts(cluster, scaleSets), {
+    kind: tunnel.kind,
+    pods: tunnel.pods.map((p) => `${p.namespace}/${p.name}`),
+  });
+
+  const memo = new Map<string, Promise<unknown>>();
+  const ctx: DiagnosisContext = {
+    ref,
+    layer,
+    log,
+    cluster,
+    scaleSets,
+    pods,
+    once: <T>(key: string, read: () => Promise<T>) => {
+      let p = memo.get(key) as Promise<T> | undefined;
+      if (!p) {
+        p = read();
+        memo.set(key, p);
+      }
+      return p;
+    },
+  };
+
+  let done = 0;
+  const results = await Promise.all(
+    checks.map(async (check) => {
+      const r = await runCheck(check, ctx);
+      done += 1;
+      opts.onProgress?.({ done, total, check: check.id });
+      return r;
+    }),
+  );
+  const warnings = pods.ok ? [] : [`The kube-system pods could not be read (${pods.reason}), so the tunnel kind is unknown.`];
+  const affected = [...new Set(results.filter((r) => r.status === 'fail').flatMap((r) => r.nodes))].sort();
+  return {
+    format: REPORT_FORMAT,
+    cluster: facts,
+    startedAt,
+    finishedAt: now().toISOString(),
+    checks: results,
+    affectedNodes: affected,
+    ...(warnings.length ? { warnings } : {}),
+  };
+}

@@ -1,0 +1,220 @@
+/**
+ * Reads what the node scripts of ../node-scripts.ts print. Each output is framed by
+ * `TD-BEGIN <id>` … `TD-END`; run-command keeps only the last 4096 bytes of stdout, so a missing
+ * TD-BEGIN means the head was cut and `complete` is false (whatever survived is still parsed).
+ */
+import { parseIptablesList, type IptablesListing } from './iptables.js';
+import { parseUfwStatusVerbose, type UfwStatus } from './ufw.js';
+
+interface Framed {
+  complete: boolean;
+  /** Lines between the markers (or all surviving lines when a marker is missing). */
+  lines: string[];
+  /** `TD-ERROR …` messages from the script's own checks. */
+  scriptErrors: string[];
+  /** TD-END was printed (the tail is whole even when the head was cut). */
+  ended: boolean;
+}
+
+function frame(stdout: string, id: string): Framed {
+  const all = stdout.replace(/\r\n/g, '\n').split('\n');
+  const begin = all.findIndex((l) => l.trim() === `TD-BEGIN ${id}`);
+  let end = -1;
+  for (let k = all.length - 1; k >= 0; k--) if ((all[k] as string).trim() === 'TD-END') { end = k; break; }
+  const lines = all.slice(begin >= 0 ? begin + 1 : 0, end > begin ? end : all.length);
+  const scriptErrors = lines.filter((l) => l.startsWith('TD-ERROR ')).map((l) => l.slice('TD-ERROR '.length).trim());
+  return { complete: begin >= 0 && end > begin, lines, scriptErrors, ended: end >= 0 && end > begin };
+}
+
+// ----- probe-kubelet -------------------------------------------------------------------------
+
+export type KubeletProbeOutcome = 'open' | 'timeout' | 'refused' | 'error';
+
+export interface KubeletProbeFailure {
+  ip: string;
+  outcome: Exclude<KubeletProbeOutcome, 'open'>;
+  reason?: string;
+}
+
+export interface KubeletProbeResult {
+  complete: boolean;
+  summary?: { open: number; timeout: number; refused: number; error: number };
+  /** Targets that were not open, as listed (may be partial when `elided` > 0). */
+  failures: KubeletProbeFailure[];
+  /** How many failure lines the script left out to stay under 4096 bytes. */
+  elided: number;
+  /** Every target's outcome; only when the targets were given and the result is complete. */
+  byTarget?: Record<string, KubeletProbeOutcome>;
+  scriptErrors: string[];
+  /** Why a seemingly framed result is still not trusted. */
+  problems: string[];
+}
+
+/** Parses probe-kubelet output. Pass the TARGETS list (in order) to get `byTarget`. */
+export function parseProbeKubelet(stdout: string, targets?: readonly string[]): KubeletProbeResult {
+  const f = frame(stdout, 'probe-kubelet');
+  const result: KubeletProbeResult = { complete: f.complete, failures: [], elided: 0, scriptErrors: f.scriptErrors, problems: [] };
+  let outcomes: string | undefined;
+  for (const line of f.lines) {
+    let m = /^(timeout|refused) (\S+)$/.exec(line);
+    if (m) { result.failures.push({ ip: m[2] as string, outcome: m[1] as 'timeout' | 'refused' }); continue; }
+    m = /^error (\S+)(?: (.*))?$/.exec(line);
+    if (m) {
+      const failure: KubeletProbeFailure = { ip: m[1] as string, outcome: 'error' };
+      if (m[2]?.trim()) failure.reason = m[2].trim();
+      result.failures.push(failure);
+      continue;
+    }
+    m = /^TD-SUMMARY open=(\d+) timeout=(\d+) refused=(\d+) error=(\d+)$/.exec(line);
+    if (m) { result.summary = { open: Number(m[1]), timeout: Number(m[2]), refused: Number(m[3]), error: Number(m[4]) }; continue; }
+    m = /^TD-ELIDED (\d+)$/.exec(line);
+    if (m) { result.elided = Number(m[1]); continue; }
+    m = /^TD-OUTCOMES ([otre]*)$/.exec(line);
+    if (m) { outcomes = m[1] as string; continue; }
+  }
+  if (result.scriptErrors.length > 0) result.complete = false;
+  if (result.complete && !result.summary) { result.complete = false; result.problems.push('no TD-SUMMARY line'); }
+  if (!result.complete || !result.summary) return result;
+  const s = result.summary;
+  const total = s.open + s.timeout + s.refused + s.error;
+  if (targets && total !== targets.length) {
+    result.complete = false;
+    result.problems.push(`summary covers ${total} targets, ${targets.length} were asked for`);
+    return result;
+  }
+  if (result.failures.length + result.elided !== s.timeout + s.refused + s.error) {
+    result.complete = false;
+    result.problems.push('failure lines do not add up to the summary');
+    return result;
+  }
+  if (!targets) return result;
+  const byTarget: Record<string, KubeletProbeOutcome> = {};
+  if (outcomes !== undefined) {
+    if (outcomes.length !== targets.length) {
+      result.complete = false;
+      result.problems.push('TD-OUTCOMES length differs from the number of targets');
+      return result;
+    }
+    const names: Record<string, KubeletProbeOutcome> = { o: 'open', t: 'timeout', r: 'refused', e: 'error' };
+    targets.forEach((ip, k) => { byTarget[ip] = names[outcomes?.[k] ?? 'e'] ?? 'error'; });
+    // Recover the elided failures from the letters so `failures` is complete too.
+    const listed = new Set(result.failures.map((x) => x.ip));
+    targets.forEach((ip) => {
+      const o = byTarget[ip];
+      if (o && o !== 'open' && !listed.has(ip)) { result.failures.push({ ip, outcome: o }); listed.add(ip); }
+    });
+  } else {
+    for (const ip of targets) byTarget[ip] = 'open';
+    for (const x of result.failures) byTarget[x.ip] = x.outcome;
+  }
+  result.byTarget = byTarget;
+  return result;
+}
+
+// ----- host-firewall -------------------------------------------------------------------------
+
+export interface HostFirewallResult {
+  complete: boolean;
+  /** The ufw section survived in full (its header line and the next header are both there). */
+  ufwComplete: boolean;
+  iptablesComplete: boolean;
+  ufwText?: string;
+  iptablesText?: string;
+  ufw?: UfwStatus;
+  iptables?: IptablesListing;
+  /** The script reduced the iptables listing to INPUT and the chains it reaches. */
+  iptablesReduced: boolean;
+  iptablesMissing: boolean;
+  notes: string[];
+}
+
+export function parseHostFirewall(stdout: string): HostFirewallResult {
+  const f = frame(stdout, 'host-firewall');
+  const ufwAt = f.lines.indexOf('### ufw status verbose');
+  const iptAt = f.lines.indexOf('### iptables --list --line-numbers');
+  const result: HostFirewallResult = {
+    complete: f.complete, ufwComplete: ufwAt >= 0 && iptAt > ufwAt,
+    iptablesComplete: false, iptablesReduced: false, iptablesMissing: false, notes: [],
+  };
+  if (iptAt >= 0) {
+    const endOfUfw = iptAt;
+    if (ufwAt >= 0 && ufwAt < iptAt) result.ufwText = f.lines.slice(ufwAt + 1, endOfUfw).join('\n');
+    const iptLines = f.lines.slice(iptAt + 1);
+    result.iptablesComplete = f.ended;
+    const kept: string[] = [];
+    for (const line of iptLines) {
+      if (line.startsWith('TD-NOTE ')) {
+        result.notes.push(line.slice(8));
+        if (/reduced/.test(line)) result.iptablesReduced = true;
+        continue;
+      }
+      kept.push(line);
+    }
+    result.iptablesText = kept.join('\n');
+    if (/^iptables: not installed$/m.test(result.iptablesText)) result.iptablesMissing = true;
+  } else if (ufwAt >= 0) {
+    result.ufwText = f.lines.slice(ufwAt + 1).join('\n');
+  }
+  if (result.ufwText !== undefined) result.ufw = parseUfwStatusVerbose(result.ufwText);
+  if (result.iptablesText !== undefined && !result.iptablesMissing) result.iptables = parseIptablesList(result.iptablesText);
+  return result;
+}
+
+// ----- probe-egress --------------------------------------------------------------------------
+
+export type EgressProbeOutcome = 'open' | 'timeout' | 'refused' | 'unverifiable-udp' | 'error';
+
+export interface EgressProbeResult {
+  complete: boolean;
+  result?: EgressProbeOutcome;
+  /** nc's own lines. */
+  raw: string;
+  scriptErrors: string[];
+}
+
+export function parseProbeEgress(stdout: string): EgressProbeResult {
+  const f = frame(stdout, 'probe-egress');
+  let result: EgressProbeOutcome | undefined;
+  const raw: string[] = [];
+  for (const line of f.lines) {
+    const m = /^result (open|timeout|refused|unverifiable-udp|error)$/.exec(line);
+    if (m) { result = m[1] as EgressProbeOutcome; continue; }
+    if (!line.startsWith('TD-')) raw.push(line);
+  }
+  const out: EgressProbeResult = { complete: f.complete && result !== undefined && f.scriptErrors.length === 0, raw: raw.join('\n').trim(), scriptErrors: f.scriptErrors };
+  if (result) out.result = result;
+  return out;
+}
+
+// ----- fix scripts ---------------------------------------------------------------------------
+
+export interface FixScriptResult {
+  complete: boolean;
+  /** The command line the script ran, as it echoed it (`$ ufw allow 10250/tcp`). */
+  command?: string;
+  exitCode?: number;
+  /** The command's own output. */
+  output: string;
+  /** What the script printed after `### …` to show the state afterwards. */
+  after?: { heading: string; text: string };
+  scriptErrors: string[];
+}
+
+export function parseFixScriptOutput(stdout: string, id: string): FixScriptResult {
+  const f = frame(stdout, id);
+  const result: FixScriptResult = { complete: false, output: '', scriptErrors: f.scriptErrors };
+  const output: string[] = [];
+  let afterAt = -1;
+  f.lines.forEach((line, k) => {
+    if (afterAt >= 0) return;
+    if (line.startsWith('$ ') && result.command === undefined) { result.command = line.slice(2); return; }
+    const m = /^TD-RESULT exit=(\d+)$/.exec(line);
+    if (m) { result.exitCode = Number(m[1]); return; }
+    if (line.startsWith('### ')) { afterAt = k; return; }
+    if (!line.startsWith('TD-')) output.push(line);
+  });
+  result.output = output.join('\n').trim();
+  if (afterAt >= 0) result.after = { heading: (f.lines[afterAt] as string).slice(4), text: f.lines.slice(afterAt + 1).join('\n') };
+  result.complete = f.complete && result.exitCode !== undefined && f.scriptErrors.length === 0;
+  return result;
+}

@@ -1,0 +1,120 @@
+/**
+ * AKS managed clusters (ContainerServiceClient.managedClusters): list, get, createOrUpdate
+ * and updateTags as long-running operations, and AKS command invoke
+ * (POST …/runCommand → 202, result at …/commandResults/{id}), which runs kubectl against the
+ * scenario's Kubernetes objects.
+ */
+import type { ArmResource } from '../../scenario/types.js';
+import { ArmHttpError, badRequest, ok, resourceGroupNotFound, type ArmReply } from '../arm-http.js';
+import type { Estate } from '../estate.js';
+import { runKubectlCommand } from '../kubectl.js';
+import { idFromPath, page, param, RG, route, SUB, type Route, type RouteContext } from '../world.js';
+import { operationResult } from './operations.js';
+
+const TYPE = 'Microsoft.ContainerService/managedClusters';
+const PROVIDER = 'Microsoft.ContainerService';
+const CLUSTER = `${RG}/providers/Microsoft.ContainerService/managedClusters/(?<name>[^/]+)`;
+
+function clustersIn(ctx: RouteContext, resourceGroup?: string): ArmResource[] {
+  const sub = param(ctx, 'sub');
+  if (resourceGroup && !ctx.world.estates.some((e) => e.hasResourceGroup(sub, resourceGroup))) throw resourceGroupNotFound(resourceGroup);
+  return ctx.world.estates.flatMap((e) => e.resourcesOfType(TYPE, sub, resourceGroup));
+}
+
+function clusterId(ctx: RouteContext): string {
+  return idFromPath(ctx, 8);
+}
+
+/** Starts a write on a cluster: 200/201 with provisioningState Updating, done after the operation. */
+function writeCluster(ctx: RouteContext, estate: Estate, next: ArmResource, created: boolean): ArmReply {
+  const lockKey = `cluster:${next.id.toLowerCase()}`;
+  if (ctx.world.board.busy(lockKey)) {
+    throw new ArmHttpError(409, 'OperationNotAllowed', `Operation is not allowed because there's an in progress update managed cluster operation on '${next.name}'. Please try again later.`);
+  }
+  next.properties = { ...(next.properties ?? {}), provisioningState: created ? 'Creating' : 'Updating' };
+  estate.upsert(next);
+  const op = ctx.world.board.start({
+    estate,
+    subscriptionId: param(ctx, 'sub'),
+    provider: PROVIDER,
+    location: String(next.location ?? 'eastus'),
+    durationMs: ctx.world.scaled(estate.latency.armMs * 3),
+    lockKey,
+    work: () => {
+      const current = estate.resource(next.id);
+      if (current?.properties) current.properties.provisioningState = 'Succeeded';
+      return {};
+    },
+  });
+  return ok(structuredClone(next), created ? 201 : 200, ctx.world.board.headers(op, ctx.baseUrl, ctx.apiVersion, false));
+}
+
+export const managedClusterRoutes: Route[] = [
+  route('managedClusters.listBySubscription', 'GET', `${SUB}/providers/Microsoft.ContainerService/managedClusters`, (ctx) => page(ctx, clustersIn(ctx))),
+  route('managedClusters.listByResourceGroup', 'GET', `${RG}/providers/Microsoft.ContainerService/managedClusters`, (ctx) =>
+    page(ctx, clustersIn(ctx, param(ctx, 'rg'))),
+  ),
+  route('managedClusters.get', 'GET', CLUSTER, (ctx) => ok(ctx.world.require(clusterId(ctx), TYPE).resource)),
+  route('managedClusters.createOrUpdate', 'PUT', CLUSTER, (ctx) => {
+    const body = ctx.body;
+    if (typeof body !== 'object' || body === null || typeof body.location !== 'string') {
+      throw badRequest('InvalidParameter', "The value of parameter 'location' is invalid: a managed cluster needs a location.");
+    }
+    const id = clusterId(ctx);
+    const found = ctx.world.find(id);
+    const estate = found?.estate ?? ctx.world.related(id)[0];
+    if (!estate) throw resourceGroupNotFound(param(ctx, 'rg'));
+    const old = found?.resource;
+    // PUT replaces the writable fields; read-only ones (fqdn, powerState …) stay as ARM keeps them.
+    const next: ArmResource = {
+      ...(old ?? {}),
+      ...body,
+      id: old?.id ?? id,
+      name: old?.name ?? param(ctx, 'name'),
+      type: old?.type ?? TYPE,
+      properties: { ...(old?.properties ?? {}), ...(body.properties ?? {}) },
+    };
+    return writeCluster(ctx, estate, next, old === undefined);
+  }),
+  route('managedClusters.updateTags', 'PATCH', CLUSTER, (ctx) => {
+    const { estate, resource } = ctx.world.require(clusterId(ctx), TYPE);
+    const tags = ctx.body?.tags;
+    if (tags !== undefined && (typeof tags !== 'object' || tags === null)) throw badRequest('InvalidParameter', "The value of parameter 'tags' is invalid.");
+    return writeCluster(ctx, estate, { ...structuredClone(resource), ...(tags ? { tags } : {}) }, false);
+  }),
+  route('managedClusters.runCommand', 'POST', `${CLUSTER}/runCommand`, (ctx) => {
+    const { estate, resource } = ctx.world.require(clusterId(ctx), TYPE);
+    const command = ctx.body?.command;
+    if (typeof command !== 'string' || command.trim() === '') throw badRequest('InvalidParameter', "The value of parameter 'command' is invalid: it must be a non-empty string.");
+    if (String(resource.properties?.powerState?.code ?? 'Running') === 'Stopped') {
+      throw new ArmHttpError(409, 'OperationNotAllowed', `Managed cluster '${resource.name}' is stopped. Start it before running commands.`);
+    }
+    const startedAt = new Date();
+    const op = ctx.world.board.start({
+      estate,
+      subscriptionId: param(ctx, 'sub'),
+      provider: PROVIDER,
+      location: String(resource.location ?? 'eastus'),
+      durationMs: ctx.world.scaled(estate.latency.kubectlMs),
+      work: () => {
+        const { exitCode, logs } = runKubectlCommand(estate, command, ctx.world.oracle(estate));
+        return {
+          result: {
+            status: 200,
+            body: { id: op.id, properties: { provisioningState: 'Succeeded', exitCode, startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), logs } },
+          },
+        };
+      },
+    });
+    op.resultPath = `${resource.id}/commandResults/${op.id}`;
+    op.runningBody = { id: op.id, properties: { provisioningState: 'Running' } };
+    return { status: 202, headers: ctx.world.board.headers(op, ctx.baseUrl, ctx.apiVersion) };
+  }),
+  route('managedClusters.commandResult', 'GET', `${CLUSTER}/commandResults/(?<cmd>[^/]+)`, (ctx) => {
+    const op = ctx.world.board.get(param(ctx, 'cmd'));
+    if (!op || !op.resultPath?.toLowerCase().startsWith(clusterId(ctx).toLowerCase())) {
+      throw new ArmHttpError(404, 'NotFound', `Command result '${param(ctx, 'cmd')}' was not found.`);
+    }
+    return operationResult(ctx, op);
+  }),
+];

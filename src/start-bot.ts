@@ -1,0 +1,92 @@
+/**
+ * The composition root: configuration in, a running bot out (the simulated Azure too, in simulated
+ * mode). main.ts and the tests both start the bot through here.
+ */
+import { statSync } from 'node:fs';
+import type { Config } from './config.js';
+import type { Logger } from './log.js';
+import { createAzureLayer, type AzureLayer } from './azure/clients.js';
+import { listSubscriptions } from './azure/clusters.js';
+import { loadScenarioDir, loadScenarioFile } from './scenario/load.js';
+import type { Scenario } from './scenario/types.js';
+import { startSimulatedAzure, type SimServer } from './sim/server.js';
+import { createBotApp, type DemoCluster } from './app/bot-app.js';
+import { azureClusterDirectory } from './engine/cluster-directory.js';
+import { diagnoseCluster } from './engine/diagnose.js';
+import { ALL_CHECKS } from './engine/checks/index.js';
+import { createBotFramework } from './transport/bot-framework.js';
+import { startHttpServer } from './transport/http-server.js';
+
+export interface RunningBot {
+  url: string;
+  sim?: SimServer;
+  layer: AzureLayer;
+  /** Waits for replies still being sent after their turn. */
+  drain(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function loadScenarios(paths: string[]): Scenario[] {
+  return paths.flatMap((p) => (statSync(p).isDirectory() ? loadScenarioDir(p) : [loadScenarioFile(p)]));
+}
+
+export function demoClustersOf(scenarios: Scenario[]): DemoCluster[] {
+  return scenarios.flatMap((s) =>
+    s.resources
+      .filter((r) => r.type.toLowerCase() === 'microsoft.containerservice/managedclusters')
+      .map((r) => ({ cluster: r.name, title: s.title })),
+  );
+}
+
+export async function startBot(config: Config, log: Logger): Promise<RunningBot> {
+  let sim: SimServer | undefined;
+  let demoClusters: DemoCluster[] = [];
+  let layer: AzureLayer;
+  if (config.azureMode === 'simulated') {
+    const scenarios = loadScenarios(config.simulator.scenarios);
+    sim = await startSimulatedAzure({
+      scenarios,
+      port: config.simulator.port,
+      latencyScale: config.simulator.latencyScale,
+      ...(config.simulator.accessLog ? { accessLogPath: config.simulator.accessLog } : {}),
+    });
+    demoClusters = demoClustersOf(scenarios);
+    layer = createAzureLayer({ mode: 'simulated', endpoint: sim.url });
+    log.info('simulated Azure started', { url: sim.url, clusters: demoClusters.length });
+  } else {
+    layer = createAzureLayer({ mode: 'azure' });
+  }
+
+  const app = createBotApp({
+    directory: azureClusterDirectory(layer, config.subscriptionIds),
+    diagnose: (cluster, onProgress) => diagnoseCluster(layer, cluster, { checks: ALL_CHECKS, log, onProgress }),
+    demoClusters,
+    log,
+  });
+  const bot = createBotFramework({ bot: config.bot, app, log });
+  const http = await startHttpServer({
+    host: config.bindHost,
+    port: config.port,
+    bot,
+    log,
+    readiness: [
+      {
+        name: 'azure',
+        check: async () => {
+          await listSubscriptions(layer, config.subscriptionIds);
+        },
+      },
+    ],
+  });
+  return {
+    url: http.url,
+    ...(sim ? { sim } : {}),
+    layer,
+    drain: () => bot.drain(),
+    async close() {
+      await http.close();
+      await bot.drain();
+      await sim?.close();
+    },
+  };
+}

@@ -1,0 +1,258 @@
+import { describe, expect, it } from 'vitest';
+import {
+  CARD_BYTE_BUDGET,
+  CARD_CONTENT_TYPE,
+  CHECK_TITLES,
+  STATUS_LOOK,
+  asAttachment,
+  diagnosisCard,
+} from '../../src/app/cards/index.js';
+import { CHECK_IDS, type Report } from '../../src/engine/report.js';
+import { TEAMS_CARD_LIMIT_BYTES, cardSizeBytes, expectValidCard } from '../support/validate-card.js';
+import { markdownTexts, ofType, typed, unexpanded, visibleText, type Json } from './card-walk.js';
+import { CLUSTER_ID, NSG_FIX_CHANGE, UFW_FIX_CHANGE, allFailingReport, healthyReport, mixedReport, nodeName } from './reports.js';
+
+const headline = (card: object) => String((ofType(card, 'TextBlock')[0] as Json).text);
+const checkRows = (card: object) => typed(card).filter((o) => typeof o.id === 'string' && (o.id as string).startsWith('check-'));
+const factsOf = (card: object) =>
+  Object.fromEntries(ofType(card, 'FactSet').flatMap((fs) => (fs.facts as Array<{ title: string; value: string }>).map((f) => [f.title, f.value])));
+
+describe('diagnosisCard — healthy report without checks', () => {
+  const card = diagnosisCard(healthyReport());
+
+  it('is a valid 1.5 card (renderer, schema, size)', () => {
+    expectValidCard(card);
+    expect(unexpanded(card)).toEqual([]);
+  });
+
+  it('says the tunnel is healthy, in the good colour', () => {
+    expect(headline(card)).toBe('✅ Tunnel healthy on aks-prod');
+    expect((ofType(card, 'Container')[0] as Json).style).toBe('good');
+    expect((ofType(card, 'TextBlock')[0] as Json).color).toBe('Good');
+  });
+
+  it('shows the cluster facts', () => {
+    expect(factsOf(card)).toEqual({
+      Cluster: 'aks-prod',
+      'Resource group': 'rg-prod',
+      Location: 'westeurope',
+      Tunnel: 'konnectivity (egress TCP 443)',
+      'API server': 'Public',
+      'Outbound type': 'loadBalancer',
+      Kubernetes: '1.30.4',
+      Nodes: '3',
+      'Node pools': 'nodepool1 (System, Linux, 3 × Standard_D4s_v5)',
+      'Node resource group': 'MC_rg-prod_aks-prod_westeurope',
+    });
+  });
+
+  it('shows no check rows, no placeholders, no toggles, no affected nodes', () => {
+    expect(checkRows(card)).toEqual([]);
+    expect(ofType(card, 'Action.ToggleVisibility')).toEqual([]);
+    const text = visibleText(card);
+    expect(text).not.toContain('Checks');
+    expect(text).not.toContain('Affected nodes');
+    for (const title of Object.values(CHECK_TITLES)) expect(text).not.toContain(title);
+  });
+
+  it('offers to diagnose again, by cluster id', () => {
+    const submit = ofType(card, 'Action.Submit');
+    expect(submit).toHaveLength(1);
+    expect(submit[0]?.data).toEqual({
+      action: 'diagnose',
+      clusterId: CLUSTER_ID,
+      msteams: { type: 'messageBack', text: `diagnose ${CLUSTER_ID}`, displayText: 'diagnose aks-prod in rg-prod' },
+    });
+  });
+
+  it('leaves out facts the report does not have', () => {
+    const bare = healthyReport();
+    bare.cluster = { id: bare.cluster.id, name: 'aks-min', tunnel: 'tunnel-front', private: true, outboundType: 'userDefinedRouting', nodeCount: 2 };
+    const c = diagnosisCard(bare);
+    expectValidCard(c);
+    expect(factsOf(c)).toEqual({
+      Cluster: 'aks-min',
+      Tunnel: 'tunnel-front (egress TCP 9000)',
+      'API server': 'Private',
+      'Outbound type': 'userDefinedRouting',
+      Nodes: '2',
+    });
+  });
+});
+
+describe('diagnosisCard — all six checks, mixed statuses', () => {
+  const report = mixedReport();
+  const card = diagnosisCard(report);
+
+  it('is a valid 1.5 card', () => {
+    expectValidCard(card);
+    expect(unexpanded(card)).toEqual([]);
+  });
+
+  it('counts the causes in the headline, in the attention colour', () => {
+    expect(headline(card)).toBe('❌ 2 causes found on aks-prod');
+    expect((ofType(card, 'Container')[0] as Json).style).toBe('attention');
+    expect(visibleText(card)).toContain('6 checks: 2 failed · 1 warning · 1 unknown · 1 passed · 1 not applicable — took 47 s');
+  });
+
+  it('has one row per check, in the contract order, with the status look', () => {
+    const rows = checkRows(card);
+    expect(rows.map((r) => r.id)).toEqual(CHECK_IDS.map((id) => `check-${id}`));
+    for (const check of report.checks) {
+      const row = rows.find((r) => r.id === `check-${check.id}`) as Json;
+      const look = STATUS_LOOK[check.status];
+      const blocks = ofType(row, 'TextBlock');
+      expect(blocks[0]).toMatchObject({ text: look.icon, color: look.color });
+      expect(blocks[1]).toMatchObject({ text: CHECK_TITLES[check.id], color: look.color });
+      const runs = ofType(row, 'TextRun').map((r) => r.text);
+      expect(runs).toContain(`${look.label}: `);
+      expect(runs).toContain(check.summary);
+    }
+  });
+
+  it('puts the evidence behind a toggle, hidden until asked', () => {
+    const nsgRow = checkRows(card).find((r) => r.id === 'check-nsg-10250') as Json;
+    const toggle = ofType(nsgRow, 'Action.ToggleVisibility')[0] as Json;
+    expect(toggle.title).toBe('Evidence (2)');
+    expect(toggle.targetElements).toEqual(['evidence-nsg-10250']);
+    const details = typed(nsgRow).find((o) => o.id === 'evidence-nsg-10250') as Json;
+    expect(details.isVisible).toBe(false);
+    const detailText = visibleText(details);
+    expect(detailText).toContain('deny-kubelet: priority 200, Inbound, Deny, Tcp, * -> *:10250');
+    expect(detailText).toContain('nsg-rule · aks-agentpool-12345678-nsg');
+    expect(detailText).toContain(`${nodeName(1)}, ${nodeName(2)}`);
+    // A check with nothing to show has no toggle at all.
+    const passRow = checkRows(card).find((r) => r.id === 'check-iptables-10250') as Json;
+    expect(ofType(passRow, 'Action.ToggleVisibility')).toEqual([]);
+  });
+
+  it('shows every proposed fix with its exact change, in monospace, with risk and warnings', () => {
+    const runs = ofType(card, 'TextRun');
+    for (const change of [NSG_FIX_CHANGE, UFW_FIX_CHANGE, 'kubectl delete pod -n kube-system konnectivity-agent-6d9f7c8b5-q8w2n']) {
+      const run = runs.find((r) => r.text === change);
+      expect(run, change).toBeDefined();
+      expect(run?.fontType).toBe('Monospace');
+    }
+    const text = visibleText(card);
+    expect(text).toContain('🔧 Allow TCP 10250 from the node subnet above deny-kubelet');
+    expect(runs.some((r) => r.text === 'Risk medium' && r.color === 'Warning')).toBe(true);
+    expect(runs.some((r) => r.text === 'Risk low' && r.color === 'Good')).toBe(true);
+    expect(text).toContain('⚠️ AKS reconciles the NSGs it manages');
+    expect(text).toContain('needs approval');
+  });
+
+  it('says why a check is unknown and what would resolve it', () => {
+    const text = visibleText(checkRows(card).find((r) => r.id === 'check-egress-tunnel-ports') as Json);
+    expect(text).toContain('run-command on aks-nodepool1-12345678-vmss000000 answered 409 Conflict three times');
+    expect(text).toContain('Wait for the running extension operation to finish, then diagnose again');
+  });
+
+  it('lists the affected nodes and the notes', () => {
+    const text = visibleText(card);
+    expect(text).toContain('Affected nodes (2)');
+    expect(text).toContain(`${nodeName(1)}, ${nodeName(2)}`);
+    expect(text).toContain('⚠️ Could not read NSG on the NIC');
+  });
+
+  it('is wrapped as a Bot Framework attachment', () => {
+    expect(asAttachment(card)).toEqual({ contentType: CARD_CONTENT_TYPE, content: card });
+    expect(CARD_CONTENT_TYPE).toBe('application/vnd.microsoft.card.adaptive');
+  });
+});
+
+describe('diagnosisCard — verdicts and progress', () => {
+  it('says "incomplete" when a check is unknown and none failed', () => {
+    const report = mixedReport();
+    report.checks = report.checks.filter((c) => c.status !== 'fail');
+    const card = diagnosisCard(report);
+    expectValidCard(card);
+    expect(headline(card)).toBe('⚠️ Diagnosis incomplete on aks-prod');
+    expect((ofType(card, 'Container')[0] as Json).style).toBe('warning');
+  });
+
+  it('says "1 cause" in the singular', () => {
+    const report = mixedReport();
+    report.checks = report.checks.filter((c) => c.id !== 'nsg-10250');
+    expect(headline(diagnosisCard(report))).toBe('❌ 1 cause found on aks-prod');
+  });
+
+  it('claims no verdict while checks are still running', () => {
+    const report = mixedReport();
+    report.checks = report.checks.slice(0, 2);
+    const card = diagnosisCard(report, { progress: { done: 2, total: 6 } });
+    expectValidCard(card);
+    expect(headline(card)).toBe('⏳ Diagnosing aks-prod… 2 of 6 checks');
+    expect(checkRows(card)).toHaveLength(2);
+    expect(ofType(card, 'Action.Submit')).toEqual([]);
+    expect(visibleText(card)).not.toContain('took');
+  });
+});
+
+describe('diagnosisCard — 1000 nodes, every check failing on every node', () => {
+  const report = allFailingReport(1000);
+  const card = diagnosisCard(report);
+
+  it('stays a valid card under the Teams limit', () => {
+    expectValidCard(card);
+    const size = cardSizeBytes(card);
+    expect(size).toBeLessThan(TEAMS_CARD_LIMIT_BYTES);
+    expect(size).toBeLessThanOrEqual(CARD_BYTE_BUDGET);
+  });
+
+  it('still has all six rows and the verdict', () => {
+    expect(headline(card)).toBe('❌ 6 causes found on aks-prod');
+    expect(checkRows(card)).toHaveLength(6);
+  });
+
+  it('summarises node lists past 10', () => {
+    const text = visibleText(card);
+    expect(text).toContain('Affected nodes (1000)');
+    const affected = ofType(card, 'TextRun').find((r) => String(r.text).startsWith(nodeName(0)) && String(r.text).includes('990 more'));
+    expect(affected?.text).toBe(`${Array.from({ length: 10 }, (_, i) => nodeName(i)).join(', ')} and 990 more`);
+    expect(JSON.stringify(card)).not.toContain(nodeName(10) + ',');
+  });
+
+  it('keeps the first fix of each check with its change verbatim', () => {
+    const changes = ofType(card, 'TextRun').filter((r) => r.fontType === 'Monospace').map((r) => r.text);
+    for (const check of report.checks) expect(changes).toContain(check.fixes[0]?.change);
+  });
+
+  it('says how much was left out rather than dropping it silently', () => {
+    const text = visibleText(card);
+    expect(text).toMatch(/and \d+ more proposed fixes in the full report/);
+    expect(text).toMatch(/and \d+ more notes in the full report/);
+  });
+});
+
+describe('diagnosisCard — outside text cannot become a link or markup', () => {
+  const hostile = (): Report => {
+    const report = mixedReport();
+    report.cluster.name = 'aks-[click me](https://evil.example/x)';
+    report.cluster.nodeResourceGroup = 'see <https://evil.example> and www.evil.example {{DATE(2017-02-14T06:08:39Z, SHORT)}}';
+    const nsg = report.checks.find((c) => c.id === 'nsg-10250');
+    if (nsg) {
+      nsg.summary = 'rule [details](javascript:alert(1)) at https://evil.example ${cluster.id}';
+      nsg.fixes[0]!.title = 'Fix [it](https://evil.example)';
+    }
+    return report;
+  };
+  const card = diagnosisCard(hostile());
+
+  it('is still valid', () => expectValidCard(card));
+
+  it('breaks link syntax and bare URLs in markdown text', () => {
+    for (const text of markdownTexts(card)) {
+      expect(text).not.toMatch(/\]\(|\]\[|<https?:|:\/\/|www\.|\{\{/i);
+    }
+  });
+
+  it('breaks bare URLs in prose TextRuns, and keeps ${…} literal', () => {
+    const summary = ofType(card, 'TextRun').find((r) => String(r.text).startsWith('rule [details]'));
+    expect(String(summary?.text)).not.toContain('://');
+    expect(String(summary?.text)).toContain('${cluster.id}');
+  });
+
+  it('reads the same once the invisible breaks are removed', () => {
+    expect(headline(card).replace(/\u200B/g, '')).toBe('❌ 2 causes found on aks-[click me](https://evil.example/x)');
+  });
+});

@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { progressCard } from '../../src/app/cards/index.js';
+import { expectValidCard } from '../support/validate-card.js';
+import { ofType, unexpanded, visibleText } from './card-walk.js';
+
+describe('progressCard', () => {
+  it('says which cluster and how far', () => {
+    const card = progressCard('aks-prod', 2, 6);
+    expectValidCard(card);
+    expect(unexpanded(card)).toEqual([]);
+    expect(ofType(card, 'TextBlock')[0]?.text).toBe('⏳ Diagnosing aks-prod… 2 of 6 checks');
+    expect(visibleText(card)).toContain('▰▰▱▱▱▱');
+    expect(card.fallbackText).toBe('Diagnosing aks-prod… 2 of 6 checks');
+  });
+
+  it('explains the wait only before anything finished', () => {
+    expect(visibleText(progressCard('aks-prod', 0, 6))).toContain('takes a minute or two');
+    expect(visibleText(progressCard('aks-prod', 1, 6))).not.toContain('takes a minute or two');
+  });
+
+  it('pins nonsense numbers instead of showing them', () => {
+    expect(ofType(progressCard('aks-prod', 9, 6), 'TextBlock')[0]?.text).toBe('⏳ Diagnosing aks-prod… 6 of 6 checks');
+    expect(ofType(progressCard('aks-prod', -3, Number.NaN), 'TextBlock')[0]?.text).toBe('⏳ Diagnosing aks-prod… 0 of 0 checks');
+    expect(ofType(progressCard('aks-prod', 1, 1), 'TextBlock')[0]?.text).toBe('⏳ Diagnosing aks-prod… 1 of 1 check');
+    expectValidCard(progressCard('aks-prod', 500, 1000));
+  });
+});

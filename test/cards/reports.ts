@@ -1,0 +1,173 @@
+/**
+ * Reports built by hand from the contract (scenario-format.md §2, src/engine/report.ts), as the
+ * engine would produce them for the cards to render.
+ */
+import type { CheckResult, FixProposal, Report } from '../../src/engine/report.js';
+
+const SUB = '6a1c3e2f-4b5d-4e6f-8a9b-0c1d2e3f4a5b';
+const RG = 'rg-prod';
+const NODE_RG = 'MC_rg-prod_aks-prod_westeurope';
+export const CLUSTER_ID = `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.ContainerService/managedClusters/aks-prod`;
+const NSG_ID = `/subscriptions/${SUB}/resourceGroups/${NODE_RG}/providers/Microsoft.Network/networkSecurityGroups/aks-agentpool-12345678-nsg`;
+const LB_ID = `/subscriptions/${SUB}/resourceGroups/${NODE_RG}/providers/Microsoft.Network/loadBalancers/kubernetes`;
+
+export const nodeName = (i: number) => `aks-nodepool1-12345678-vmss${i.toString(36).padStart(6, '0')}`;
+
+function baseReport(nodeCount: number): Report {
+  return {
+    format: 'tunnel-doctor-report/v1',
+    cluster: {
+      id: CLUSTER_ID,
+      name: 'aks-prod',
+      tunnel: 'konnectivity',
+      private: false,
+      outboundType: 'loadBalancer',
+      nodeCount,
+      resourceGroup: RG,
+      subscriptionId: SUB,
+      location: 'westeurope',
+      kubernetesVersion: '1.30.4',
+      nodeResourceGroup: NODE_RG,
+      fqdn: 'aks-prod-dns-1a2b3c4d.hcp.westeurope.azmk8s.io',
+      nodePools: [
+        { name: 'nodepool1', mode: 'System', osType: 'Linux', count: nodeCount, vmSize: 'Standard_D4s_v5' },
+      ],
+      tunnelPods: ['kube-system/konnectivity-agent-6d9f7c8b5-x2x7q', 'kube-system/konnectivity-agent-6d9f7c8b5-q8w2n'],
+    },
+    startedAt: '2026-11-25T10:00:00.000Z',
+    finishedAt: '2026-11-25T10:00:47.000Z',
+    checks: [],
+    affectedNodes: [],
+  };
+}
+
+/** Every check passed… because none ran yet: the foundation issue ships the report before the checks. */
+export function healthyReport(): Report {
+  return baseReport(3);
+}
+
+export const NSG_FIX_CHANGE =
+  'az network nsg rule create --resource-group MC_rg-prod_aks-prod_westeurope --nsg-name aks-agentpool-12345678-nsg ' +
+  '--name allow-kubelet-10250 --priority 190 --direction Inbound --access Allow --protocol Tcp ' +
+  '--source-address-prefixes 10.224.0.0/16 --source-port-ranges * --destination-address-prefixes * --destination-port-ranges 10250';
+export const UFW_FIX_CHANGE = "ufw allow proto tcp from 10.224.0.0/16 to any port 10250 comment 'aks tunnel'";
+
+function nsgFix(target = NSG_ID): FixProposal {
+  return {
+    id: 'fix-nsg-1',
+    kind: 'nsg-allow-10250',
+    title: 'Allow TCP 10250 from the node subnet above deny-kubelet',
+    target,
+    change: NSG_FIX_CHANGE,
+    risk: 'medium',
+    needsApproval: true,
+    warnings: ['AKS reconciles the NSGs it manages: a rule added there may be removed at the next cluster update.'],
+  };
+}
+
+/** All six checks, one of each status and two failures. */
+export function mixedReport(): Report {
+  const report = baseReport(3);
+  report.cluster.outboundType = 'userDefinedRouting';
+  const n1 = nodeName(1);
+  const n2 = nodeName(2);
+  report.checks = [
+    {
+      id: 'tunnel-agent-health',
+      status: 'fail',
+      summary: 'konnectivity-agent-6d9f7c8b5-q8w2n is in CrashLoopBackOff (last terminated OOMKilled, 14 restarts)',
+      nodes: [n2],
+      evidence: [
+        { kind: 'pod', resource: 'kube-system/konnectivity-agent-6d9f7c8b5-q8w2n', detail: 'CrashLoopBackOff; lastState.terminated.reason=OOMKilled; restarts=14' },
+        { kind: 'event', resource: 'kube-system/konnectivity-agent-6d9f7c8b5-q8w2n', detail: 'OOMKilling: Memory cgroup out of memory: Killed process 4242 (proxy-agent)' },
+      ],
+      fixes: [
+        {
+          id: 'fix-pod-1',
+          kind: 'restart-tunnel-pod',
+          title: 'Delete the crash-looping pod so its ReplicaSet recreates it',
+          target: 'kube-system/konnectivity-agent-6d9f7c8b5-q8w2n',
+          change: 'kubectl delete pod -n kube-system konnectivity-agent-6d9f7c8b5-q8w2n',
+          risk: 'low',
+          needsApproval: true,
+        },
+      ],
+    },
+    {
+      id: 'nsg-10250',
+      status: 'fail',
+      summary: 'NSG aks-agentpool-12345678-nsg rule deny-kubelet (priority 200) drops TCP 10250 into subnet aks-subnet',
+      nodes: [n1, n2],
+      evidence: [
+        { kind: 'nsg-rule', resource: NSG_ID, detail: 'deny-kubelet: priority 200, Inbound, Deny, Tcp, * -> *:10250' },
+        { kind: 'probe', resource: n1, detail: `10.224.0.5 -> 10.224.0.6:10250 timeout` },
+      ],
+      fixes: [nsgFix()],
+    },
+    {
+      id: 'ufw-10250',
+      status: 'warn',
+      summary: 'UFW is active on 1 node and allows TCP 10250',
+      nodes: [n1],
+      evidence: [{ kind: 'command-output', resource: n1, detail: 'Status: active\n\nTo                         Action      From\n--                         ------      ----\n10250/tcp                  ALLOW       Anywhere' }],
+      fixes: [
+        { id: 'fix-ufw-1', kind: 'ufw-allow-10250', title: 'Allow 10250 in UFW', target: n1, change: UFW_FIX_CHANGE, risk: 'low', needsApproval: true },
+      ],
+    },
+    { id: 'iptables-10250', status: 'pass', summary: 'Nothing in INPUT stops TCP 10250 on 3 nodes', nodes: [], evidence: [], fixes: [] },
+    {
+      id: 'egress-tunnel-ports',
+      status: 'unknown',
+      summary: 'Could not probe TCP 443 to the API server',
+      nodes: [],
+      evidence: [],
+      fixes: [],
+      unknownReason: {
+        why: 'run-command on aks-nodepool1-12345678-vmss000000 answered 409 Conflict three times',
+        resolve: 'Wait for the running extension operation to finish, then diagnose again',
+      },
+    },
+    {
+      id: 'snat-exhaustion',
+      status: 'not-applicable',
+      summary: 'Outbound type userDefinedRouting: SNAT on the load balancer does not apply',
+      nodes: [],
+      evidence: [{ kind: 'metric', resource: LB_ID, detail: 'not read' }],
+      fixes: [],
+    },
+  ];
+  report.affectedNodes = [n1, n2];
+  report.warnings = ['Could not read NSG on the NIC of aks-nodepool1-12345678-vmss000002: 403 (needs Microsoft.Network/networkSecurityGroups/read)'];
+  return report;
+}
+
+/** A cluster of `nodeCount` nodes where every check fails on every node, with evidence and a fix per node. */
+export function allFailingReport(nodeCount: number): Report {
+  const report = baseReport(nodeCount);
+  const nodes = Array.from({ length: nodeCount }, (_, i) => nodeName(i));
+  const ids: CheckResult['id'][] = ['nsg-10250', 'ufw-10250', 'iptables-10250', 'egress-tunnel-ports', 'snat-exhaustion', 'tunnel-agent-health'];
+  report.checks = ids.map((id) => ({
+    id,
+    status: 'fail',
+    summary: `${id} fails on all ${nodeCount} nodes: ` + 'the rule or policy drops TCP 10250 from the tunnel-agent nodes; '.repeat(4),
+    nodes,
+    evidence: nodes.map((n, i) => ({
+      kind: 'command-output',
+      resource: n,
+      detail: `Chain INPUT (policy DROP)\nnum  target  prot opt source  destination\n1    DROP    tcp  --  anywhere  anywhere  tcp dpt:10250 /* node ${i} */\n`.repeat(3),
+    })),
+    fixes: nodes.map((n, i) => ({
+      id: `fix-${id}-${i}`,
+      kind: 'iptables-delete-rule',
+      title: `Delete INPUT rule 1 on ${n}`,
+      target: n,
+      change: `iptables --delete INPUT 1  # on ${n}; ` + 'x'.repeat(400),
+      risk: 'high' as const,
+      needsApproval: true,
+      warnings: ['Host changes are not preserved when the node is reimaged.', 'Changes on nodes may affect support.', 'Third warning.'],
+    })),
+  }));
+  report.affectedNodes = nodes;
+  report.warnings = Array.from({ length: 40 }, (_, i) => `Note ${i}: ` + 'n'.repeat(200));
+  return report;
+}

@@ -1,0 +1,123 @@
+/**
+ * Runs the real node scripts with real bash, the way run-command does (the script written to a
+ * file and started with `/bin/bash -c <path>`), with stub `nc`, `ufw` and `iptables` first on
+ * PATH. Each stub answers from files the test prepares (`<stub>/<name>/<key>.out|.err|.rc`,
+ * key = the arguments with unsafe characters as "_") and logs every call, one line per call,
+ * with the arguments %q-quoted, to `<stub>/calls`.
+ */
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { NodeScript, ScriptParameter } from '../../../src/engine/node-scripts.js';
+
+const STUB = `#!/bin/bash
+name=$(basename "$0")
+printf '%s' "$name" >> "$TD_STUB_DIR/calls"
+for a in "$@"; do printf ' %q' "$a" >> "$TD_STUB_DIR/calls"; done
+printf '\\n' >> "$TD_STUB_DIR/calls"
+if [ "$name" = nc ]; then
+  date +"start %s%N" >> "$TD_STUB_DIR/nc-times"
+  sleep "$TD_NC_DELAY"
+  # nc: the key is host, port and protocol, whatever the flag order.
+  proto=tcp; rest=()
+  while [ $# -gt 0 ]; do
+    case "$1" in -u) proto=udp ;; -w) shift ;; -v|-z|-vz|-zv) ;; *) rest+=("$1") ;; esac
+    shift
+  done
+  set -- "\${rest[@]}" "$proto"
+fi
+key=$(printf '%s ' "$@" | sed 's/ $//' | tr -c 'A-Za-z0-9._-' '_')
+f="$TD_STUB_DIR/$name/$key"
+[ -f "$f.out" ] && cat "$f.out"
+[ -f "$f.err" ] && cat "$f.err" >&2
+if [ "$name" = nc ]; then date +"end %s%N" >> "$TD_STUB_DIR/nc-times"; fi
+if [ -f "$f.rc" ]; then exit "$(cat "$f.rc")"; fi
+if [ -f "$f.out" ] || [ -f "$f.err" ]; then exit 0; fi
+echo "$name stub: no answer for: $*" >&2
+exit 1
+`;
+
+export function stubKey(args: readonly string[]): string {
+  return args.join(' ').replace(/[^A-Za-z0-9._-]/g, '_');
+}
+
+export class BashNode {
+  readonly dir: string;
+  readonly stubs: string;
+
+  constructor() {
+    this.dir = mkdtempSync(join(tmpdir(), 'td-bash-node-'));
+    this.stubs = join(this.dir, 'stubs');
+    mkdirSync(join(this.stubs, 'bin'), { recursive: true });
+    for (const name of ['nc', 'ufw', 'iptables']) {
+      mkdirSync(join(this.stubs, name), { recursive: true });
+      const path = join(this.stubs, 'bin', name);
+      writeFileSync(path, STUB);
+      chmodSync(path, 0o755);
+    }
+    writeFileSync(join(this.stubs, 'calls'), '');
+  }
+
+  /** Prepares what `<name> <args…>` prints and returns. */
+  answer(name: 'nc' | 'ufw' | 'iptables', args: readonly string[], reply: { stdout?: string; stderr?: string; exitCode?: number }): void {
+    const base = join(this.stubs, name, stubKey(args));
+    if (reply.stdout !== undefined) writeFileSync(`${base}.out`, reply.stdout);
+    if (reply.stderr !== undefined) writeFileSync(`${base}.err`, reply.stderr);
+    writeFileSync(`${base}.rc`, String(reply.exitCode ?? 0));
+  }
+
+  /** Takes a command away from PATH (as on a node without it). */
+  remove(name: 'nc' | 'ufw' | 'iptables'): void {
+    rmSync(join(this.stubs, 'bin', name));
+  }
+
+  calls(): string[] {
+    return readFileSync(join(this.stubs, 'calls'), 'utf8').split('\n').filter((l) => l.length > 0);
+  }
+
+  /** Most nc processes that ran at the same time. */
+  maxConcurrentNc(): number {
+    const file = join(this.stubs, 'nc-times');
+    if (!existsSync(file)) return 0;
+    const events = readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => {
+      const [kind, ns] = l.split(' ');
+      return { t: BigInt(ns as string), d: kind === 'start' ? 1 : -1 };
+    }).sort((a, b) => (a.t < b.t ? -1 : a.t > b.t ? 1 : a.d - b.d));
+    let cur = 0;
+    let max = 0;
+    for (const e of events) { cur += e.d; max = Math.max(max, cur); }
+    return max;
+  }
+
+  /**
+   * Runs a script as run-command would. `mode: 'env'` exports the parameters (the managed
+   * handler's os.Setenv); `mode: 'prelude'` prepends `export NAME=value …` and `set -- …` lines
+   * (the action run-command's way, Azure/azure-cli#10400) — only safe for validated values.
+   */
+  run(script: NodeScript, params: readonly ScriptParameter[] = [], opts: { mode?: 'env' | 'prelude'; ncDelay?: number } = {}): { stdout: string; stderr: string; exitCode: number; ms: number } {
+    const mode = opts.mode ?? 'env';
+    const path = join(this.dir, `script-${script.id}.sh`);
+    const prelude = mode === 'prelude' && params.length > 0
+      ? [`export ${params.map((p) => `${p.name}=${p.value}`).join(' ')}`, `set -- ${params.map((p) => p.value).join(' ')}`]
+      : [];
+    writeFileSync(path, `${[...prelude, ...script.lines].join('\n')}\n`);
+    chmodSync(path, 0o500);
+    const env: Record<string, string> = {
+      PATH: `${join(this.stubs, 'bin')}:/usr/bin:/bin`,
+      LANG: 'C',
+      TD_STUB_DIR: this.stubs,
+      TD_NC_DELAY: String(opts.ncDelay ?? 0),
+      // No rc files: bash reads ~/.bashrc when stdin looks like a socket (libuv's pipes do).
+      HOME: this.dir,
+    };
+    if (mode === 'env') for (const p of params) env[p.name] = p.value;
+    const started = Date.now();
+    const r = spawnSync('/bin/bash', ['-c', path], { cwd: this.dir, env, encoding: 'utf8', timeout: 120_000, stdio: ['ignore', 'pipe', 'pipe'] });
+    return { stdout: r.stdout, stderr: r.stderr, exitCode: r.status ?? -1, ms: Date.now() - started };
+  }
+
+  dispose(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}

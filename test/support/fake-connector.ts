@@ -1,0 +1,106 @@
+/**
+ * A local stand-in for the Bot Framework connector service at the activity's serviceUrl: it records
+ * the activities the bot POSTs (send) and PUTs (update in place), like Teams' connector would receive.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface ConnectorCall {
+  method: 'POST' | 'PUT';
+  conversationId: string;
+  activityId?: string;
+  activity: Record<string, any>;
+}
+
+export interface FakeConnector {
+  url: string;
+  calls: ConnectorCall[];
+  /** Resolves when `predicate` holds for the calls so far (polls; fails after timeoutMs). */
+  waitFor(predicate: (calls: ConnectorCall[]) => boolean, timeoutMs?: number): Promise<ConnectorCall[]>;
+  /** The latest content of every activity the bot created, updates applied: what the user sees. */
+  visible(): Array<{ id: string; activity: Record<string, any> }>;
+  close(): Promise<void>;
+}
+
+export async function startFakeConnector(): Promise<FakeConnector> {
+  const calls: ConnectorCall[] = [];
+  let nextId = 1;
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const m = /^\/v3\/conversations\/([^/]+)\/activities(?:\/([^/?]+))?/.exec(req.url ?? '');
+      if (!m || (req.method !== 'POST' && req.method !== 'PUT')) {
+        res.writeHead(404).end();
+        return;
+      }
+      const activity = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
+      const conversationId = decodeURIComponent(m[1] ?? '');
+      if (req.method === 'POST') {
+        const id = `activity-${nextId++}`;
+        calls.push({ method: 'POST', conversationId, activityId: id, activity });
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id }));
+      } else {
+        const id = decodeURIComponent(m[2] ?? '');
+        calls.push({ method: 'PUT', conversationId, activityId: id, activity });
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id }));
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    calls,
+    async waitFor(predicate, timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (!predicate(calls)) {
+        if (Date.now() > deadline) throw new Error(`connector: condition not met in ${timeoutMs} ms; calls: ${JSON.stringify(calls.map((c) => [c.method, c.activityId]))}`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      return calls;
+    },
+    visible() {
+      const latest = new Map<string, Record<string, any>>();
+      for (const c of calls) if (c.activityId) latest.set(c.activityId, c.activity);
+      return [...latest].map(([id, activity]) => ({ id, activity }));
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+let seq = 0;
+/** A Teams-like message activity; overrides win. */
+export function messageActivity(text: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  seq += 1;
+  return {
+    type: 'message',
+    id: `incoming-${seq}`,
+    channelId: 'msteams',
+    serviceUrl: 'http://127.0.0.1:1/',
+    timestamp: new Date().toISOString(),
+    locale: 'en-US',
+    from: { id: '29:1a2b3c-oncall', name: 'On-call Engineer', aadObjectId: '00000000-0000-0000-0000-00000000a001' },
+    recipient: { id: '28:tunnel-doctor', name: 'Tunnel Doctor' },
+    conversation: { id: 'a:incident-conversation', conversationType: 'personal', tenantId: '72f988bf-86f1-41af-91ab-2d7cd011db47' },
+    channelData: { tenant: { id: '72f988bf-86f1-41af-91ab-2d7cd011db47' } },
+    text,
+    ...overrides,
+  };
+}
+
+/** POST an activity to the bot; returns status and parsed body (expectReplies returns the replies). */
+export async function postActivity(botUrl: string, activity: Record<string, unknown>): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${botUrl}/api/messages`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(activity),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+}
+
+/** The Adaptive Card content of an activity's first attachment. */
+export function cardOf(activity: Record<string, any>): any {
+  return activity.attachments?.[0]?.content;
+}
