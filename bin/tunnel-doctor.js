@@ -4,6 +4,15 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import path from 'node:path';
 
+// restify 11 pulls in a module that touches process.binding('http_parser') on Node 20: known, harmless
+// noise (DEP0111) that would only confuse someone reading the CLI's output.
+const emitWarning = process.emitWarning.bind(process);
+process.emitWarning = (warning, ...rest) => {
+  const code = typeof rest[0] === 'object' ? rest[0]?.code : rest[1];
+  if (code === 'DEP0111') return;
+  emitWarning(warning, ...rest);
+};
+
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const built = path.join(root, 'dist', 'src', 'cli', 'main.js');
 let runCli;

@@ -99,9 +99,12 @@ export class OperationBoard {
     return false;
   }
 
-  /** Seconds to tell the client to wait, rounded down so it comes back no later than the due time. */
+  /**
+   * Seconds to tell the client to wait: whole seconds (the header's unit), at least 1 while the
+   * operation runs — a 0 would make the SDK poll again at once, in a tight loop, until it is due.
+   */
   retryAfterSeconds(op: SimOperation, now = Date.now()): number {
-    return Math.min(MAX_RETRY_AFTER_S, Math.max(0, Math.floor((op.dueAt - now) / 1000)));
+    return Math.min(MAX_RETRY_AFTER_S, Math.max(1, Math.ceil((op.dueAt - now) / 1000)));
   }
 
   monitorPath(op: SimOperation): string {

@@ -62,7 +62,8 @@ describe('simulated Azure over HTTP', () => {
     const monitor = started.headers.get('azure-asyncoperation')!;
     const location = started.headers.get('location')!;
     expect(monitor).toMatch(/\/providers\/Microsoft\.Compute\/locations\/eastus\/operations\/[0-9a-f-]{36}\?api-version=/);
-    expect(started.headers.get('retry-after')).toBe('1');
+    // 1.5 s to go: rounded up to whole seconds (a 0 would make the SDK poll in a tight loop).
+    expect(started.headers.get('retry-after')).toBe('2');
     const busy = await call(`${EXAMPLE_IDS.vmss}/virtualMachines/0/runCommand`, { method: 'POST', body: JSON.stringify({ commandId: 'RunShellScript', script: ['true'] }) });
     expect(busy.status).toBe(409);
     expect(busy.body.error).toEqual({ code: 'Conflict', message: 'Run command extension execution is in progress. Please wait for completion before invoking a run command.' });
