@@ -30,12 +30,20 @@ export function loadScenarios(paths: string[]): Scenario[] {
   return paths.flatMap((p) => (statSync(p).isDirectory() ? loadScenarioDir(p) : [loadScenarioFile(p)]));
 }
 
+/** The demo's headline clusters, listed first in the help card: healthy, then one per cause. */
+const FEATURED_DEMOS = ['aks-demo-healthy', 'aks-nsg-deny', 'aks-ufw-one', 'aks-ipt-drop', 'aks-egress-443', 'aks-snat-lb', 'aks-agents-oom'];
+
 export function demoClustersOf(scenarios: Scenario[]): DemoCluster[] {
-  return scenarios.flatMap((s) =>
+  const all = scenarios.flatMap((s) =>
     s.resources
       .filter((r) => r.type.toLowerCase() === 'microsoft.containerservice/managedclusters')
       .map((r) => ({ cluster: r.name, title: s.title })),
   );
+  const rank = (d: DemoCluster) => {
+    const i = FEATURED_DEMOS.indexOf(d.cluster);
+    return i < 0 ? FEATURED_DEMOS.length : i;
+  };
+  return all.map((d, i) => ({ d, i })).sort((a, b) => rank(a.d) - rank(b.d) || a.i - b.i).map(({ d }) => d);
 }
 
 export async function startBot(config: Config, log: Logger): Promise<RunningBot> {

@@ -25,13 +25,18 @@ export interface FakeConnector {
 export async function startFakeConnector(): Promise<FakeConnector> {
   const calls: ConnectorCall[] = [];
   let nextId = 1;
+  // restify patches http.ServerResponse.prototype (writeHead no longer returns `this`), so no chaining here.
+  const reply = (res: http.ServerResponse, status: number, body?: unknown) => {
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(body === undefined ? undefined : JSON.stringify(body));
+  };
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const m = /^\/v3\/conversations\/([^/]+)\/activities(?:\/([^/?]+))?/.exec(req.url ?? '');
       if (!m || (req.method !== 'POST' && req.method !== 'PUT')) {
-        res.writeHead(404).end();
+        reply(res, 404);
         return;
       }
       const activity = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
@@ -39,11 +44,11 @@ export async function startFakeConnector(): Promise<FakeConnector> {
       if (req.method === 'POST') {
         const id = `activity-${nextId++}`;
         calls.push({ method: 'POST', conversationId, activityId: id, activity });
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id }));
+        reply(res, 200, { id });
       } else {
         const id = decodeURIComponent(m[2] ?? '');
         calls.push({ method: 'PUT', conversationId, activityId: id, activity });
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id }));
+        reply(res, 200, { id });
       }
     });
   });

@@ -124,7 +124,7 @@ function containersOf(pod: PodSummary): ContainerSummary[] {
   ];
 }
 
-function judgePod(pod: PodSummary, oomEvents: KubeEvent[]): PodVerdict {
+function judgePod(pod: PodSummary, oomEvents: KubeEvent[], agentName: string): PodVerdict {
   const problems: string[] = [];
   let level: PodVerdict['level'] = 'ok';
   let recreate = false;
@@ -160,7 +160,8 @@ function judgePod(pod: PodSummary, oomEvents: KubeEvent[]): PodVerdict {
   for (const e of oomEvents) {
     problems.push(`OOMKilling event on its node${eventTimeOf(e) ? ` at ${eventTimeOf(e)}` : ''}: ${oomKilledProcess(e.message)?.process ?? 'agent'} killed`);
     level = 'fail';
-    oom ??= containers.find((c) => c.memoryLimit) ?? { memoryLimit: pod.memoryLimit };
+    // The event names a process, not a container: the agent's own container, else one with a limit.
+    oom ??= containers.find((c) => c.name === agentName) ?? containers.find((c) => c.memoryLimit) ?? { memoryLimit: pod.memoryLimit };
   }
   if (level === 'ok' && pod.restarts > RESTART_WARN_THRESHOLD) {
     const last = containers.map((c) => c.lastTerminated?.reason).find(Boolean);
@@ -175,6 +176,13 @@ function judgePod(pod: PodSummary, oomEvents: KubeEvent[]): PodVerdict {
   return { pod, level, problems, running, recreate, ...(oom ? { oom } : {}) };
 }
 
+function memoryLimits(pod: PodSummary): string[] {
+  const limited = containersOf(pod).filter((c) => c.memoryLimit);
+  if (limited.length === 0) return [];
+  if (limited.length === 1) return [`memory limit ${limited[0]!.memoryLimit}`];
+  return [`memory limits ${limited.map((c) => `${c.name}=${c.memoryLimit}`).join(', ')}`];
+}
+
 function podEvidence(v: PodVerdict): Evidence {
   const { pod } = v;
   const reasons = containersOf(pod)
@@ -185,7 +193,7 @@ function podEvidence(v: PodVerdict): Evidence {
     `phase ${pod.phase}`,
     `restarts ${pod.restarts}`,
     ...(reasons.length ? [reasons.join(', ')] : []),
-    ...(pod.memoryLimit ? [`memory limit ${pod.memoryLimit}`] : []),
+    ...memoryLimits(pod),
     ...(pod.deleting ? ['being deleted'] : []),
   ];
   const verdict = v.problems.length ? ` — ${v.problems.join('; ')}` : '';
@@ -223,7 +231,7 @@ function agentOomEvents(kind: AgentKind, events: KubeEvent[], agents: PodSummary
 const DNS_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const DNS_LABEL = /^(?=.{1,63}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
-function recreateFix(pod: PodSummary, why: string): FixProposal | undefined {
+function recreateFix(pod: PodSummary, why: string, warnings: string[]): FixProposal | undefined {
   if (!DNS_SUBDOMAIN.test(pod.name) || !DNS_LABEL.test(pod.namespace)) return undefined;
   return {
     id: `tunnel-agent-health:recreate:${pod.name}`,
@@ -233,8 +241,15 @@ function recreateFix(pod: PodSummary, why: string): FixProposal | undefined {
     change: `kubectl delete pod -n ${pod.namespace} ${pod.name}`,
     risk: 'medium',
     needsApproval: true,
-    warnings: ['The replacement may be scheduled on another node; while it starts, the tunnel runs on the remaining agents.'],
+    warnings,
   };
+}
+
+function agentRecreateWarnings(v: PodVerdict): string[] {
+  const warnings = ['The replacement may be scheduled on another node; while it starts, the tunnel runs on the remaining agents.'];
+  if (v.pod.phase === 'Pending') warnings.push('If the replacement stays Pending too, the cluster has no room for it: `kubectl describe pod` shows the scheduler\'s reason.');
+  if (v.oom) warnings.push('A fresh pod gets the same memory limit: without the memory fix it may be OOM-killed again.');
+  return warnings;
 }
 
 /** The Deployment behind an agent pod: its ReplicaSet's name without the pod-template-hash. */
@@ -380,6 +395,7 @@ export function decideTunnelAgentHealth(input: TunnelAgentHealthInput): CheckOut
     judgePod(
       pod,
       ooms.filter((o) => o.node === pod.node).map((o) => o.event),
+      AGENT_NAME[kind],
     ),
   );
   const running = verdicts.filter((v) => v.running).length;
@@ -411,7 +427,7 @@ export function decideTunnelAgentHealth(input: TunnelAgentHealthInput): CheckOut
   const fixes: FixProposal[] = [];
   for (const v of failing) {
     if (!v.recreate) continue;
-    const fix = recreateFix(v.pod, v.problems[0] ?? 'unhealthy');
+    const fix = recreateFix(v.pod, v.problems[0] ?? 'unhealthy', agentRecreateWarnings(v));
     if (fix) fixes.push(fix);
   }
   const oomVerdict = failing.find((v) => v.oom);
@@ -428,7 +444,10 @@ export function decideTunnelAgentHealth(input: TunnelAgentHealthInput): CheckOut
       // The autoscaler applies it every poll, so a working autoscaler would have scaled by now.
       const autoscalers = pods.filter(isAutoscalerPod);
       for (const a of autoscalers) {
-        const fix = recreateFix(a, `the ladder asks for ${expected} agents but ${present} exist`);
+        const fix = recreateFix(a, `the ladder asks for ${expected} agents but ${present} exist`, [
+          'The autoscaler restarts and re-reads its ladder; the agents themselves are not touched.',
+          'If the agents stay too few afterwards, open an Azure support ticket: AKS runs the autoscaler.',
+        ]);
         if (fix) fixes.push({ ...fix, id: `tunnel-agent-health:recreate-autoscaler:${a.name}` });
       }
       evidence.push({

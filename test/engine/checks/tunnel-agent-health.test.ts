@@ -428,6 +428,21 @@ describe('decideTunnelAgentHealth', () => {
     expect(out.fixes.find((f) => f.kind === 'raise-agent-memory')!.change).toContain('"memory":"1000Mi"');
   });
 
+  it('an OOM event on a two-container pod patches the agent container, not the sidecar', () => {
+    const pod = agent('a', 'n0', {
+      memoryLimit: '64Mi',
+      containers: [
+        { name: 'konnectivity-agent-metrics', restarts: 0, memoryLimit: '64Mi' },
+        { name: 'konnectivity-agent', restarts: 0, memoryLimit: '1Gi' },
+      ],
+    });
+    const out = decideTunnelAgentHealth({ ...base(), pods: [pod, agent('b', 'n1')], events: [oomEvent('n0', 'proxy-agent')] });
+    expect(out.fixes.map((f) => f.change)).toEqual([
+      `kubectl patch deployment konnectivity-agent -n kube-system --type strategic -p '{"spec":{"template":{"spec":{"containers":[{"name":"konnectivity-agent","resources":{"limits":{"memory":"2Gi"}}}]}}}}'`,
+    ]);
+    expect(out.evidence[0]!.detail).toMatch(/memory limits konnectivity-agent-metrics=64Mi, konnectivity-agent=1Gi/);
+  });
+
   it('no memory limit: no patch, a note about node pressure instead', () => {
     const pod = agent('a', 'n0', { memoryLimit: undefined, containers: [{ name: 'konnectivity-agent', restarts: 1, lastTerminated: { reason: 'OOMKilled' } }] });
     const out = decideTunnelAgentHealth({ ...base(), pods: [pod, agent('b', 'n1')] });

@@ -1,0 +1,434 @@
+/**
+ * egress-tunnel-ports: can the tunnel agents reach the API server on the tunnel's egress port?
+ * (docs/checks.md; the troubleshooting article's cause 4, "Egress port 1194 or 9000 isn't opened":
+ * tunnel-front needs TCP 9000, aks-link UDP 1194, and konnectivity relies on TCP 443.)
+ *
+ * Decided from three things: the outbound NSG rules on each agent node's path (NIC, then subnet),
+ * the route its subnet uses towards the API server (a 0.0.0.0/0 to a VirtualAppliance means a
+ * firewall we cannot read sits in the way), and the probe the lead runs from each agent node to the
+ * API server — the ground truth for TCP. A UDP probe can only prove a negative (an ICMP
+ * port-unreachable answer), never that 1194 is open.
+ *
+ * Pure: no I/O.
+ */
+import { tunnelEgressPort } from '../kube-pods.js';
+import type { Flow, NsgVerdict } from '../nsg/evaluate.js';
+import { isNonPublicIpv4, tryParseIpv4 } from '../nsg/ipv4.js';
+import type { Evidence, FixProposal, TunnelKind } from '../report.js';
+import { nextHopFor, type NextHop } from '../routes/effective-route.js';
+import {
+  dedupeUnreadable,
+  describeRule,
+  isRunning,
+  nodePath,
+  planNsgOpening,
+  ruleOf,
+  ruleResourceId,
+  safeEvaluatePath,
+  sortedUnique,
+  subnetPrefixesOf,
+  tagContextOf,
+  type NodePath,
+  type Unreadable,
+} from './nsg-10250.js';
+import { key, type CheckOutcome, type NetworkView, type NodeView, type NsgView, type SubnetView, type TunnelView } from './views.js';
+
+export type EgressProbeOutcome = 'open' | 'timeout' | 'refused' | 'unverifiable-udp' | 'not-run';
+
+export interface EgressProbe {
+  /** Computer name of the node the probe ran on. */
+  node: string;
+  outcome: EgressProbeOutcome;
+  detail?: string;
+}
+
+export interface EgressTunnelPortsInput {
+  tunnel: TunnelView;
+  nodes: NodeView[];
+  network: NetworkView;
+  probes: EgressProbe[];
+  /** The API server's IP, when resolved; otherwise a representative public Azure address is used. */
+  apiServerIp?: string;
+}
+
+/** A public Azure address standing in for the API server when its IP is unknown (20.0.0.0/8 is
+ * Microsoft's); only ever used for NSG and route evaluation, never probed. */
+export const REPRESENTATIVE_API_SERVER_IP = '20.0.0.1';
+
+export const POD_READ_RESOLVE =
+  "Give the bot's identity Microsoft.ContainerService/managedClusters/runcommand/action on the cluster (AKS command invoke, e.g. through the \"Azure Kubernetes Service Cluster User Role\") and Kubernetes read access to kube-system pods, then diagnose again.";
+
+const AGENT_NAME: Record<string, string> = { konnectivity: 'konnectivity-agent', 'tunnel-front': 'tunnelfront', 'aks-link': 'aks-link' };
+const APPLIANCE_HOPS = new Set(['virtualappliance', 'virtualnetworkgateway']);
+const plural = (n: number, word: string, many = `${word}s`) => `${n} ${n === 1 ? word : many}`;
+const lastSegment = (id: string) => id.split('/').filter(Boolean).pop() ?? id;
+
+interface SubnetRoute {
+  subnet: SubnetView;
+  routeTable?: { id: string; name: string };
+  hop: NextHop;
+  nodes: string[];
+}
+
+interface DenyGroup {
+  nsg: NsgView;
+  verdict: NsgVerdict;
+  nodes: Set<string>;
+  subnets: Set<string>;
+  flows: Flow[];
+}
+
+function hopText(route: SubnetRoute): string {
+  const via = route.hop.nextHopIpAddress ? ` ${route.hop.nextHopIpAddress}` : '';
+  const where = route.routeTable ? ` (route table ${route.routeTable.name}, route ${route.hop.routeName ?? route.hop.prefix} ${route.hop.prefix})` : '';
+  return `${route.hop.nextHopType}${via}${where}`;
+}
+
+export function decideEgressTunnelPorts(input: EgressTunnelPortsInput): CheckOutcome {
+  const { tunnel, nodes, network, probes } = input;
+  if (tunnel.kind === 'none') {
+    return {
+      status: 'not-applicable',
+      summary: 'No tunnel agent pods (konnectivity-agent, tunnelfront or aks-link) in kube-system, so there is no tunnel egress port to check',
+      nodes: [],
+      evidence: [{ kind: 'note', detail: 'Tunnel kind none: see tunnel-agent-health for the missing agents.' }],
+      fixes: [],
+    };
+  }
+  const egress = tunnelEgressPort(tunnel.kind);
+  if (tunnel.kind === 'unknown' || !egress) {
+    const why = 'the kube-system pods could not be listed, so the tunnel kind (and its egress port) is unknown';
+    return {
+      status: 'unknown',
+      summary: `Cannot check the tunnel's egress port: ${why}`,
+      nodes: [],
+      evidence: [],
+      fixes: [],
+      unknownReason: { why, resolve: POD_READ_RESOLVE },
+    };
+  }
+  const kind = tunnel.kind as Exclude<TunnelKind, 'none' | 'unknown'>;
+  const protocol = egress.protocol === 'tcp' ? 'Tcp' : 'Udp';
+  const portText = `${egress.protocol.toUpperCase()} ${egress.port}`;
+  const agentName = AGENT_NAME[kind] ?? kind;
+  const evidence: Evidence[] = [];
+
+  // Sources: the running agent nodes (where the tunnel client runs); every running node otherwise.
+  const running = nodes.filter(isRunning);
+  const agents = running.filter((n) => n.isTunnelAgent);
+  const sourcesAreAgents = agents.length > 0;
+  const sources = sourcesAreAgents ? agents : running;
+  if (!sourcesAreAgents) {
+    evidence.push({
+      kind: 'note',
+      detail: `No running node carries a ${agentName} pod, so the egress path of every running node was evaluated (see tunnel-agent-health for the agents).`,
+    });
+  }
+  const sourceWord = sourcesAreAgents ? 'tunnel-agent node' : 'running node';
+
+  const apiIpValid = input.apiServerIp !== undefined && tryParseIpv4(input.apiServerIp) !== undefined;
+  const destinationIp = apiIpValid ? (input.apiServerIp as string) : REPRESENTATIVE_API_SERVER_IP;
+  const apiIsPrivate = apiIpValid && isNonPublicIpv4(tryParseIpv4(destinationIp) as number);
+  const apiText = tunnel.apiServerFqdn ? `the API server ${tunnel.apiServerFqdn}` : 'the API server';
+  if (!apiIpValid) {
+    evidence.push({
+      kind: 'note',
+      detail: `The API server's IP address is not known: NSG rules and routes were evaluated for ${REPRESENTATIVE_API_SERVER_IP}, a public Azure address standing in for it.`,
+    });
+  }
+
+  // 1. Outbound NSG rules on each source's path.
+  const ctx = tagContextOf(network, nodes);
+  const denyGroups = new Map<string, DenyGroup>();
+  const nsgDenied = new Set<string>();
+  const unreadable: Unreadable[] = [];
+  const allowTexts = new Set<string>();
+  const paths = new Map<string, NodePath>();
+  for (const source of sources) {
+    const path = nodePath(source, network);
+    paths.set(source.computerName, path);
+    unreadable.push(...path.missing);
+    if (!source.privateIp) {
+      unreadable.push({ resource: source.computerName, why: `no IP address is known for ${source.computerName}`, resolve: "Grant the bot's identity Microsoft.Network/networkInterfaces/read on the node resource group." });
+      continue;
+    }
+    if (!path.subnetNsg && !path.nicNsg) continue;
+    const flow: Flow = {
+      direction: 'Outbound',
+      protocol,
+      sourceIp: source.privateIp,
+      destinationIp,
+      destinationPort: egress.port,
+      sourceAsgIds: source.asgIds,
+    };
+    const { result, problem } = safeEvaluatePath(
+      { ...(path.subnetNsg ? { subnetNsg: path.subnetNsg } : {}), ...(path.nicNsg ? { nicNsg: path.nicNsg } : {}) },
+      flow,
+      ctx,
+    );
+    if (problem) {
+      unreadable.push(problem);
+      continue;
+    }
+    for (const step of result?.steps ?? []) {
+      const nsg = step.level === 'nic' ? path.nicNsg : path.subnetNsg;
+      if (!nsg) continue;
+      for (const a of step.assumptions ?? []) evidence.push({ kind: 'note', detail: `Assumption: ${a}.` });
+      if (step.access === 'Allow') {
+        allowTexts.add(`${nsg.name ?? lastSegment(nsg.id)} ${step.ruleName} (${step.priority})`);
+        continue;
+      }
+      nsgDenied.add(source.computerName);
+      const k = `${key(nsg.id)}|${step.ruleName}`;
+      const group = denyGroups.get(k) ?? { nsg, verdict: step, nodes: new Set<string>(), subnets: new Set<string>(), flows: [] };
+      group.nodes.add(source.computerName);
+      if (path.subnet) group.subnets.add(path.subnet.name);
+      group.flows.push(flow);
+      denyGroups.set(k, group);
+    }
+  }
+
+  // 2. The route each source subnet uses towards the API server.
+  const routes = new Map<string, SubnetRoute>();
+  for (const source of sources) {
+    const subnet = paths.get(source.computerName)?.subnet;
+    if (!subnet) continue;
+    const existing = routes.get(key(subnet.id));
+    if (existing) {
+      existing.nodes.push(source.computerName);
+      continue;
+    }
+    const table = subnet.routeTableId ? network.routeTables.get(key(subnet.routeTableId)) : undefined;
+    if (subnet.routeTableId && !table) {
+      const known = network.unreadable.find((u) => key(u.resource) === key(subnet.routeTableId as string));
+      evidence.push({
+        kind: 'note',
+        resource: subnet.routeTableId,
+        detail: `Route table ${lastSegment(subnet.routeTableId)} of subnet ${subnet.name} could not be read${known ? ` (${known.why})` : ''}: the egress route is unknown.`,
+      });
+      continue;
+    }
+    let hop: NextHop;
+    try {
+      hop = nextHopFor(table?.routes ?? [], destinationIp, { virtualNetworkPrefixes: network.virtualNetworkPrefixes });
+    } catch (error) {
+      evidence.push({ kind: 'note', resource: table?.id, detail: `The routes of ${table?.name ?? subnet.name} could not be evaluated: ${(error as Error).message}` });
+      continue;
+    }
+    routes.set(key(subnet.id), { subnet, ...(table ? { routeTable: { id: table.id, name: table.name } } : {}), hop, nodes: [source.computerName] });
+  }
+  const appliances = [...routes.values()].filter((r) => APPLIANCE_HOPS.has(r.hop.nextHopType.toLowerCase()));
+  const blackholes = [...routes.values()].filter((r) => r.hop.nextHopType.toLowerCase() === 'none');
+  const applianceOf = (node: string) => appliances.find((r) => r.nodes.includes(node));
+  for (const route of routes.values()) {
+    evidence.push({
+      kind: 'route',
+      resource: route.routeTable?.id ?? route.subnet.id,
+      detail: `Subnet ${route.subnet.name}: traffic to ${destinationIp} goes to ${hopText(route)}${route.hop.isUserDefined ? '' : ' (system route)'}.`,
+    });
+  }
+
+  // 3. The probes.
+  const sourceNames = new Set(sources.map((s) => s.computerName.toLowerCase()));
+  const relevant = probes.filter((p) => sourceNames.has(p.node.toLowerCase()));
+  const probesUsed = relevant.length > 0 ? relevant : probes;
+  const byOutcome = (outcome: EgressProbeOutcome) => probesUsed.filter((p) => p.outcome === outcome);
+  const ran = probesUsed.filter((p) => p.outcome !== 'not-run');
+  for (const probe of probesUsed) {
+    evidence.push({
+      kind: 'probe',
+      resource: probe.node,
+      detail: `${portText} to ${apiText}${apiIpValid ? ` (${destinationIp})` : ''}: ${probe.outcome}${probe.detail ? ` — ${probe.detail}` : ''}.`,
+    });
+  }
+  const openNodes = new Set(byOutcome('open').map((p) => p.node));
+
+  // Verdicts per node. An NSG deny the probe contradicts (it got through) is only a warning: the
+  // evaluation may rest on an assumed service-tag range or a stand-in API address.
+  const failNodes = new Set<string>();
+  const warnNodes = new Set<string>();
+  const failReasons: string[] = [];
+  const warnReasons: string[] = [];
+
+  const denies = [...denyGroups.values()].sort((a, b) => b.nodes.size - a.nodes.size || a.verdict.priority - b.verdict.priority);
+  for (const group of denies) {
+    const nsgName = group.nsg.name ?? lastSegment(group.nsg.id);
+    const contradicted = [...group.nodes].filter((n) => openNodes.has(n));
+    const confirmed = [...group.nodes].filter((n) => !openNodes.has(n));
+    const where = group.verdict.level === 'subnet' ? `out of subnet ${[...group.subnets].sort().join(', ')}` : 'at the NIC';
+    const text = `NSG ${nsgName} rule ${group.verdict.ruleName} (priority ${group.verdict.priority}) denies ${portText} ${where} to ${apiText} (${agentName} egress)`;
+    if (confirmed.length > 0) {
+      failReasons.push(`${text} (${confirmed.length} of ${plural(sources.length, sourceWord)})`);
+      confirmed.forEach((n) => failNodes.add(n));
+    }
+    if (contradicted.length > 0) {
+      warnReasons.push(`${text}, yet the probe got through from ${contradicted.sort().join(', ')}: check the rule's destination`);
+      contradicted.forEach((n) => warnNodes.add(n));
+    }
+  }
+  for (const route of blackholes) {
+    failReasons.push(`subnet ${route.subnet.name} routes ${destinationIp} to None (${hopText(route)}): the traffic is dropped`);
+    route.nodes.forEach((n) => failNodes.add(n));
+  }
+  const timeouts = byOutcome('timeout');
+  if (timeouts.length > 0) {
+    const viaAppliance = timeouts.map((p) => applianceOf(p.node)).find(Boolean);
+    failReasons.push(
+      viaAppliance
+        ? `egress goes through appliance ${viaAppliance.hop.nextHopIpAddress ?? hopText(viaAppliance)} which appears to drop ${portText}: the probe to ${apiText} timed out from ${timeouts.length} of ${plural(sources.length, sourceWord)}`
+        : `${portText} to ${apiText} timed out from ${timeouts.length} of ${plural(sources.length, sourceWord)} (${agentName} egress)`,
+    );
+    timeouts.forEach((p) => failNodes.add(p.node));
+  }
+  const refused = byOutcome('refused');
+  if (refused.length > 0) {
+    failReasons.push(
+      `${portText} to ${apiText} was refused from ${refused.length} of ${plural(sources.length, sourceWord)}: something answers but refuses the connection (a firewall sending resets, or a proxy in the way)`,
+    );
+    refused.forEach((p) => failNodes.add(p.node));
+  }
+  const udp = byOutcome('unverifiable-udp');
+  if (udp.length > 0) {
+    warnReasons.push(
+      `${agentName} uses UDP ${egress.port}: the probe can only prove that nothing answered with ICMP port-unreachable, not that ${egress.port} is open (${plural(udp.length, sourceWord)})`,
+    );
+    udp.forEach((p) => warnNodes.add(p.node));
+  }
+  const openBehindAppliance = [...openNodes].filter((n) => applianceOf(n));
+  if (openBehindAppliance.length > 0) {
+    const route = applianceOf(openBehindAppliance[0] as string) as SubnetRoute;
+    warnReasons.push(
+      `egress goes through ${hopText(route)}; ${portText} gets through today, but the appliance's rules decide it and we cannot read them`,
+    );
+    openBehindAppliance.forEach((n) => warnNodes.add(n));
+  }
+
+  // Fixes: an outbound allow for each NSG deny; a firewall rule (manual) for an appliance in the way.
+  const fixes: FixProposal[] = [];
+  const fixNotes: Evidence[] = [];
+  const ctxNodes = running.filter((n) => n.privateIp);
+  // Agents can be rescheduled onto any node, so the rule covers every node subnet.
+  const sourcePrefixes = subnetPrefixesOf(ctxNodes.length > 0 ? ctxNodes : sources, network);
+  // A public API server is in AzureCloud; a private one (private endpoint / VNet integration) is
+  // a VNet address, which the service tag does not cover.
+  const destinationPrefix = apiIsPrivate ? `${destinationIp}/32` : 'AzureCloud';
+  const plannedNsgs = new Set<string>();
+  for (const group of denies) {
+    if (![...group.nodes].some((n) => failNodes.has(n))) continue;
+    if (plannedNsgs.has(key(group.nsg.id))) continue;
+    plannedNsgs.add(key(group.nsg.id));
+    const flows = denies.filter((g) => key(g.nsg.id) === key(group.nsg.id)).flatMap((g) => g.flows);
+    const plan = planNsgOpening({
+      nsg: group.nsg,
+      direction: 'Outbound',
+      level: group.verdict.level,
+      flows,
+      ctx,
+      spec: {
+        checkId: 'egress-tunnel-ports',
+        protocol,
+        port: egress.port,
+        ruleName: `AllowTunnelEgress${protocol}${egress.port}`,
+        description: `Tunnel Doctor: allow ${portText} to the AKS API server (${agentName} tunnel egress)`,
+        sourcePrefixes: sourcePrefixes.length > 0 ? sourcePrefixes : ['VirtualNetwork'],
+        destinationPrefixes: [destinationPrefix],
+        allowKind: 'nsg-allow-egress',
+        trafficText: `${portText} from the node subnets to ${destinationPrefix}`,
+      },
+    });
+    for (const fix of plan.fixes) {
+      if (!apiIsPrivate && fix.kind === 'nsg-allow-egress') {
+        fix.warnings = [
+          ...(fix.warnings ?? []),
+          `AzureCloud covers every Azure region; AKS's required egress rules allow the narrower AzureCloud.<region> tag for the API server, which you may use instead.`,
+        ];
+      }
+      fixes.push(fix);
+    }
+    for (const hidden of plan.hidden) {
+      fixNotes.push({
+        kind: 'nsg-rule',
+        resource: ruleResourceId(group.nsg, hidden.rule, hidden.isDefault),
+        detail: `Behind the first deny, rule ${hidden.rule.name} (${describeRule(hidden.rule)}) would deny ${portText} too; the fixes cover it.`,
+      });
+    }
+    if (plan.unresolved) fixNotes.push({ kind: 'note', detail: `No automatic fix: ${plan.unresolved}.` });
+  }
+  const applianceTrouble = appliances.filter((r) => r.nodes.some((n) => failNodes.has(n) || byOutcome('unverifiable-udp').some((p) => p.node === n)));
+  for (const route of applianceTrouble) {
+    const subnetPrefixes = route.subnet.addressPrefixes.join(', ') || route.subnet.name;
+    const to = tunnel.apiServerFqdn ?? (apiIpValid ? destinationIp : 'the API server (AzureCloud.<region>)');
+    fixes.push({
+      id: `egress-tunnel-ports:appliance:${route.subnet.name}`,
+      kind: 'manual',
+      title: `On the appliance at ${route.hop.nextHopIpAddress ?? route.hop.nextHopType}, allow ${portText} from subnet ${route.subnet.name} to the API server`,
+      target: route.routeTable?.id ?? route.subnet.id,
+      change: `allow ${portText} from ${subnetPrefixes} to ${to}`,
+      risk: 'medium',
+      needsApproval: false,
+      warnings: [
+        `Subnet ${route.subnet.name} sends internet-bound traffic to ${hopText(route)}; Tunnel Doctor cannot change that device. Add the rule on it (for Azure Firewall: an application or network rule; AKS's "outbound network and FQDN rules" list ${portText} to the API server).`,
+      ],
+    });
+  }
+  for (const route of blackholes) {
+    fixes.push({
+      id: `egress-tunnel-ports:route-none:${route.subnet.name}`,
+      kind: 'manual',
+      title: `Route ${route.hop.routeName ?? route.hop.prefix} drops traffic from subnet ${route.subnet.name} to the API server`,
+      target: route.routeTable?.id ?? route.subnet.id,
+      change: `change route ${route.hop.routeName ?? route.hop.prefix} (${route.hop.prefix} → None) in route table ${route.routeTable?.name ?? '?'} to send the traffic to your egress device (VirtualAppliance) or the Internet`,
+      risk: 'high',
+      needsApproval: false,
+    });
+  }
+
+  const unread = dedupeUnreadable(unreadable);
+  if (unread.length > 0) {
+    evidence.push({ kind: 'note', detail: `Not everything on the egress path could be read: ${unread.map((u) => u.why).join('; ')}. ${sortedUnique(unread.map((u) => u.resolve)).join(' ')}` });
+  }
+  const ruleEvidence: Evidence[] = denies.map((group) => {
+    const rule = ruleOf(group.nsg, group.verdict);
+    return {
+      kind: 'nsg-rule',
+      resource: rule ? ruleResourceId(group.nsg, rule, group.verdict.isDefault) : group.nsg.id,
+      detail: `NSG ${group.nsg.name ?? lastSegment(group.nsg.id)} (${group.verdict.level} level, outbound) rule ${group.verdict.ruleName}${group.verdict.isDefault ? ' (default rule)' : ''}: ${rule ? describeRule(rule) : `priority ${group.verdict.priority}`}. It denies ${portText} to ${destinationIp} from ${sortedUnique(group.nodes).join(', ')}.`,
+    };
+  });
+  const allEvidence = [...ruleEvidence, ...fixNotes, ...evidence];
+
+  if (failReasons.length > 0) {
+    return { status: 'fail', summary: failReasons.join('; '), nodes: sortedUnique(failNodes), evidence: allEvidence, fixes };
+  }
+  if (ran.length === 0) {
+    const why =
+      probesUsed.length === 0
+        ? `no probe of ${portText} to ${apiText} was run from the ${sourceWord}s`
+        : `the probe of ${portText} to ${apiText} could not run on ${probesUsed.map((p) => `${p.node}${p.detail ? ` (${p.detail})` : ''}`).join(', ')}`;
+    const nsgText = nsgDenied.size === 0 && unread.length === 0 ? '; no outbound NSG rule denies it' : '';
+    return {
+      status: 'unknown',
+      summary: `Cannot confirm that the ${agentName} egress (${portText}) reaches ${apiText}: ${why}${nsgText}`,
+      nodes: [],
+      evidence: allEvidence,
+      fixes,
+      unknownReason: {
+        why,
+        resolve: 'Run the probe again once run-command is available on a running tunnel-agent node (no other run-command in progress, node running).',
+      },
+    };
+  }
+  if (warnReasons.length > 0) {
+    return { status: 'warn', summary: warnReasons.join('; '), nodes: sortedUnique(warnNodes), evidence: allEvidence, fixes };
+  }
+  const notRun = byOutcome('not-run');
+  const allowText = allowTexts.size > 0 ? `; NSGs allow it (${[...allowTexts].join(', ')})` : '; no NSG on the path';
+  return {
+    status: 'pass',
+    summary: `${portText} reaches ${apiText} from ${openNodes.size === sources.length ? 'all ' : ''}${plural(openNodes.size, sourceWord)} (${agentName} egress)${allowText}` +
+      (notRun.length > 0 ? `; not probed on ${notRun.map((p) => p.node).join(', ')}` : ''),
+    nodes: [],
+    evidence: allEvidence,
+    fixes,
+  };
+}
