@@ -1,0 +1,407 @@
+/**
+ * snat-exhaustion: has the cluster's outbound load balancer (or NAT gateway) run out of SNAT ports,
+ * so the nodes cannot open connections to the API server? (docs/checks.md; the troubleshooting
+ * article's cause 5, "Source Network Address Translation (SNAT) port exhaustion".)
+ *
+ * Decided from Azure Monitor metrics the lead reads: SnatConnectionCount split by
+ * ConnectionState (Failed > 0 is exhaustion) and UsedSnatPorts / AllocatedSnatPorts per backend
+ * (≥ 80 % warns); for a NAT gateway SNATConnectionCount (Failed). Fixes carry computed numbers
+ * (src/engine/snat/ports.ts): the article's solutions 5a (connection pooling), 5b (allocated outbound
+ * ports) and 5c (a NAT gateway).
+ *
+ * Pure: no I/O.
+ */
+import type { Evidence, FixProposal } from '../report.js';
+import {
+  ALLOCATED_PORTS_MULTIPLE,
+  AKS_MAX_MANAGED_OUTBOUND_IPS,
+  defaultSnatPortsPerInstance,
+  MAX_ALLOCATED_OUTBOUND_PORTS,
+  recommendAllocatedOutboundPorts,
+  SNAT_PORTS_PER_FRONTEND_IP,
+  SNAT_WARN_RATIO,
+  evaluateSnatUsage,
+  type SnatUsageVerdict,
+} from '../snat/ports.js';
+import { key, type CheckOutcome, type NetworkView, type NodeView } from './views.js';
+
+/** The article's note on cause 5, quoted: why private clusters are not-applicable. */
+export const PRIVATE_CLUSTER_QUOTE =
+  "it doesn't apply to private AKS clusters. Source Network Address Translation (SNAT) port exhaustion can occur for public communication only. For private AKS clusters, the API server is inside the AKS virtual network or subnet.";
+
+export const CONNECTION_POOLING_ADVICE =
+  'Most SNAT exhaustion comes from applications opening one outbound connection per request. Reuse connections (HTTP keep-alive, connection pooling: most client libraries pool by default) and close idle ones — the article\'s solution 5a, to try before adding ports or IPs.';
+
+export const METRICS_READ_RESOLVE =
+  "Grant the bot's identity Microsoft.Insights/metrics/read on the outbound load balancer or NAT gateway (the Monitoring Reader role has it), then diagnose again.";
+
+/** NAT gateway: "64,512 SNAT ports" per public IP, at most 16 public IPs (Azure NAT Gateway limits). */
+export const NAT_GATEWAY_PORTS_PER_IP = 64_512;
+export const NAT_GATEWAY_MAX_PUBLIC_IPS = 16;
+/** AKS node pools' default max surge when none is set (AKS "upgrade options": 10%, at least one node). */
+export const DEFAULT_MAX_SURGE = '10%';
+
+export interface SnatMetrics {
+  /** SnatConnectionCount with ConnectionState=Failed, summed over the window. */
+  failedConnections: number;
+  /** UsedSnatPorts / AllocatedSnatPorts samples, index-aligned. */
+  usedPorts: number[];
+  allocatedPorts: number[];
+  /** Added (optional): the peak per backend (dimension BackendIPAddress), so the nodes near or
+   * at exhaustion can be named. */
+  backends?: Array<{ backendIp: string; usedPorts: number; allocatedPorts: number }>;
+}
+
+export interface SnatExhaustionInput {
+  private: boolean;
+  outboundType: string;
+  /** Added: the cluster, for the `az aks update` commands of the fixes (resource group and name). */
+  cluster: { id: string; name: string; resourceGroup?: string };
+  loadBalancer?: { id: string; name: string; allocatedOutboundPorts?: number; outboundIpCount: number };
+  natGateway?: { id: string; name: string; publicIpCount: number };
+  metrics?: SnatMetrics | { unreadable: { why: string; resolve: string } };
+  pools: Array<{ name: string; count: number; maxCount?: number; maxSurge?: string }>;
+  /** Added (optional): to name the nodes behind the backends / the NAT gateway. */
+  nodes?: NodeView[];
+  /** Added (optional): which subnets the NAT gateway serves. */
+  network?: NetworkView;
+}
+
+export class SnatCheckError extends Error {}
+
+const fmt = (value: number) => value.toLocaleString('en-US');
+const plural = (n: number, word: string, many = `${word}s`) => `${fmt(n)} ${n === 1 ? word : many}`;
+
+// Names that go into an `az` command line: checked, although they come from ARM.
+const RESOURCE_GROUP = /^[-\w.()]{1,90}$/;
+const CLUSTER_NAME = /^[a-zA-Z0-9][-_a-zA-Z0-9]{0,62}$/;
+
+function resourceGroupOf(cluster: SnatExhaustionInput['cluster']): string | undefined {
+  return cluster.resourceGroup ?? /\/resourceGroups\/([^/]+)\//i.exec(cluster.id)?.[1];
+}
+
+/** `-g <rg> -n <cluster>` when both are safe to put on a command line. */
+function clusterArgs(cluster: SnatExhaustionInput['cluster']): string | undefined {
+  const rg = resourceGroupOf(cluster);
+  if (!rg || !RESOURCE_GROUP.test(rg) || rg.endsWith('.') || !CLUSTER_NAME.test(cluster.name)) return undefined;
+  return `-g ${rg} -n ${cluster.name}`;
+}
+
+/**
+ * Surge nodes of one pool during an upgrade: a number ("1", "3") or a percentage of the pool
+ * ("33%"), fractions rounded up (AKS "Customize node surge upgrade").
+ */
+export function surgeNodesFor(maxSurge: string | undefined, poolSize: number): number {
+  const text = (maxSurge ?? DEFAULT_MAX_SURGE).trim();
+  const percent = /^(\d{1,3})%$/.exec(text);
+  if (percent) return Math.ceil((poolSize * Number(percent[1])) / 100);
+  if (/^\d{1,4}$/.test(text)) return Number(text);
+  throw new SnatCheckError(`maxSurge "${text}" is neither a node count nor a percentage`);
+}
+
+function poolFigures(pools: SnatExhaustionInput['pools']): { maxNodes: number; surgeNodes: number; currentNodes: number; text: string } {
+  let maxNodes = 0;
+  let surgeNodes = 0;
+  let currentNodes = 0;
+  const parts: string[] = [];
+  for (const pool of pools) {
+    const max = pool.maxCount ?? pool.count;
+    const surge = surgeNodesFor(pool.maxSurge, max);
+    maxNodes += max;
+    surgeNodes += surge;
+    currentNodes += pool.count;
+    parts.push(`${pool.name}: ${pool.maxCount !== undefined ? `maxCount ${pool.maxCount}` : `count ${pool.count}`} + surge ${surge} (maxSurge ${pool.maxSurge ?? `${DEFAULT_MAX_SURGE}, the default`})`);
+  }
+  return { maxNodes, surgeNodes, currentNodes, text: parts.join('; ') };
+}
+
+const notApplicable = (summary: string, detail: string): CheckOutcome => ({
+  status: 'not-applicable',
+  summary,
+  nodes: [],
+  evidence: [{ kind: 'note', detail }],
+  fixes: [],
+});
+
+const unknown = (summary: string, why: string, resolve: string, evidence: Evidence[] = []): CheckOutcome => ({
+  status: 'unknown',
+  summary,
+  nodes: [],
+  evidence,
+  fixes: [],
+  unknownReason: { why, resolve },
+});
+
+function nodesByIp(nodes: NodeView[] | undefined): Map<string, string> {
+  return new Map((nodes ?? []).filter((n) => n.privateIp).map((n) => [n.privateIp as string, n.computerName]));
+}
+
+export function decideSnatExhaustion(input: SnatExhaustionInput): CheckOutcome {
+  if (input.private) {
+    return notApplicable(
+      'Private cluster: SNAT port exhaustion does not apply, since the nodes reach the API server inside the virtual network, not through the outbound load balancer',
+      `The troubleshooting article on cause 5: "${PRIVATE_CLUSTER_QUOTE}"`,
+    );
+  }
+  const outboundType = input.outboundType;
+  const lower = outboundType.toLowerCase();
+  if (lower === 'userdefinedrouting') {
+    return notApplicable(
+      'Outbound type userDefinedRouting: egress leaves through your own firewall or appliance, not an Azure load balancer, so there are no load-balancer SNAT ports to exhaust',
+      'Your egress device does its own SNAT (for Azure Firewall, see its "SNAT port utilization" metric); Tunnel Doctor does not read it.',
+    );
+  }
+  if (lower === 'none') {
+    return notApplicable(
+      'Outbound type none: AKS sets up no outbound path, so there are no SNAT ports to exhaust',
+      'With outboundType none the cluster has no Azure-managed egress; the API server is reached privately.',
+    );
+  }
+  const isLoadBalancer = lower === 'loadbalancer';
+  const isNat = lower === 'managednatgateway' || lower === 'userassignednatgateway';
+  if (!isLoadBalancer && !isNat) {
+    return unknown(`Outbound type ${outboundType} is not one Tunnel Doctor knows how to read SNAT metrics for`, `unknown outbound type ${outboundType}`, 'Check the SNAT metrics of the cluster\'s egress device in the Azure portal.');
+  }
+  const device = isLoadBalancer ? input.loadBalancer : input.natGateway;
+  if (!device) {
+    const what = isLoadBalancer ? 'the outbound load balancer (kubernetes)' : 'the NAT gateway';
+    return unknown(
+      `Cannot check SNAT ports: ${what} of this ${outboundType} cluster was not found`,
+      `${what} was not found in the node resource group or on the node subnets`,
+      isLoadBalancer
+        ? "Grant the bot's identity Microsoft.Network/loadBalancers/read on the node resource group (the Reader role has it), then diagnose again."
+        : "Grant the bot's identity Microsoft.Network/natGateways/read on the NAT gateway and Microsoft.Network/virtualNetworks/subnets/read on the node subnets, then diagnose again.",
+    );
+  }
+  const deviceText = isLoadBalancer ? `load balancer ${device.name}` : `NAT gateway ${device.name}`;
+  if (!input.metrics) {
+    return unknown(`Cannot check SNAT ports: the metrics of ${deviceText} were not read`, `the SNAT metrics of ${deviceText} were not read`, METRICS_READ_RESOLVE);
+  }
+  if ('unreadable' in input.metrics) {
+    const { why, resolve } = input.metrics.unreadable;
+    return unknown(`Cannot read the SNAT metrics of ${deviceText}: ${why}`, why, resolve || METRICS_READ_RESOLVE, [
+      { kind: 'metric', resource: device.id, detail: `SnatConnectionCount / UsedSnatPorts / AllocatedSnatPorts: ${why}` },
+    ]);
+  }
+  const metrics = input.metrics;
+
+  const backends = metrics.backends ?? [];
+  const verdict: SnatUsageVerdict = evaluateSnatUsage({
+    failedConnections: metrics.failedConnections,
+    usedPorts: [...metrics.usedPorts, ...backends.map((b) => b.usedPorts)],
+    allocatedPorts: [...metrics.allocatedPorts, ...backends.map((b) => b.allocatedPorts)],
+  });
+  const evidence: Evidence[] = [
+    {
+      kind: 'metric',
+      resource: device.id,
+      detail:
+        `${isLoadBalancer ? 'SnatConnectionCount' : 'SNATConnectionCount'} (ConnectionState=Failed): ${fmt(metrics.failedConnections)} in the window; ` +
+        `${verdict.reason}${verdict.samples > 0 ? ` over ${plural(verdict.samples, 'sample')}` : ''}.`,
+    },
+  ];
+
+  // The nodes: backends at or above the warning ratio (LB); every node behind the NAT gateway.
+  const ipToNode = nodesByIp(input.nodes);
+  const hot = backends
+    .filter((b) => b.allocatedPorts > 0 && b.usedPorts / b.allocatedPorts >= SNAT_WARN_RATIO)
+    .sort((a, b) => b.usedPorts / b.allocatedPorts - a.usedPorts / a.allocatedPorts);
+  for (const b of hot) {
+    evidence.push({
+      kind: 'metric',
+      resource: ipToNode.get(b.backendIp) ?? b.backendIp,
+      detail: `Backend ${b.backendIp}${ipToNode.has(b.backendIp) ? ` (${ipToNode.get(b.backendIp)})` : ''}: ${fmt(b.usedPorts)} of ${fmt(b.allocatedPorts)} SNAT ports used (${Math.round((b.usedPorts / b.allocatedPorts) * 100)}%).`,
+    });
+  }
+  let nodes: string[] = [];
+  if (verdict.status !== 'pass') {
+    if (isLoadBalancer) {
+      nodes = hot.map((b) => ipToNode.get(b.backendIp)).filter((n): n is string => Boolean(n));
+    } else {
+      const natKey = key(device.id);
+      const behind = (input.nodes ?? []).filter((n) => {
+        if (n.powerState.toLowerCase() !== 'running') return false;
+        const subnet = n.subnetId ? input.network?.subnets.get(key(n.subnetId)) : undefined;
+        // Without the subnet view, every node: AKS attaches the managed NAT gateway to every node subnet.
+        return subnet?.natGatewayId ? key(subnet.natGatewayId) === natKey : !input.network;
+      });
+      nodes = behind.map((n) => n.computerName);
+    }
+    nodes = [...new Set(nodes)].sort();
+  }
+
+  const fixes: FixProposal[] = [];
+  if (verdict.status !== 'pass') {
+    evidence.push({ kind: 'advice', detail: CONNECTION_POOLING_ADVICE });
+    if (isLoadBalancer && input.loadBalancer) fixes.push(...loadBalancerFixes(input, input.loadBalancer, evidence));
+    else if (input.natGateway) fixes.push(...natGatewayFixes(input, input.natGateway, evidence));
+  }
+
+  const summary =
+    verdict.status === 'fail'
+      ? `SNAT ports exhausted on ${deviceText}: ${verdict.reason}${nodes.length > 0 && isLoadBalancer ? ` (${nodes.join(', ')})` : ''}`
+      : verdict.status === 'warn'
+        ? `SNAT ports nearly exhausted on ${deviceText}: ${verdict.reason}${nodes.length > 0 ? ` (${nodes.join(', ')})` : ''}`
+        : `${deviceText}: ${verdict.reason}`;
+  return { status: verdict.status, summary, nodes, evidence, fixes };
+}
+
+function loadBalancerFixes(input: SnatExhaustionInput, lb: NonNullable<SnatExhaustionInput['loadBalancer']>, evidence: Evidence[]): FixProposal[] {
+  const fixes: FixProposal[] = [];
+  const pools = poolFigures(input.pools);
+  if (pools.maxNodes < 1 || lb.outboundIpCount < 1) {
+    evidence.push({ kind: 'note', detail: 'No node pool sizes or no outbound IPs known: the SNAT fixes cannot be computed.' });
+    return fixes;
+  }
+  const currentPorts = lb.allocatedOutboundPorts ?? 0;
+  const rec = recommendAllocatedOutboundPorts({
+    outboundIps: lb.outboundIpCount,
+    maxNodes: pools.maxNodes,
+    surgeNodes: pools.surgeNodes,
+    currentPorts,
+  });
+  // What each node gets today: the explicit value, or the default table at today's pool size.
+  const effectiveNow = currentPorts > 0 ? currentPorts : defaultSnatPortsPerInstance(Math.max(pools.currentNodes, 1), lb.outboundIpCount);
+  evidence.push({
+    kind: 'calculation',
+    resource: lb.id,
+    detail:
+      `Nodes to cover: ${pools.text} = ${fmt(pools.maxNodes)} + ${fmt(pools.surgeNodes)}. ${rec.arithmetic}. ` +
+      `Today: allocatedOutboundPorts ${fmt(currentPorts)}${currentPorts === 0 ? ' (default allocation)' : ''}` +
+      (effectiveNow !== undefined ? `, ${fmt(effectiveNow)} ports per node` : '') +
+      ` from ${plural(lb.outboundIpCount, 'outbound IP')}.` +
+      (rec.notes.length > 0 ? ` ${rec.notes.join(' ')}` : ''),
+  });
+  const args = clusterArgs(input.cluster);
+  if (!args) {
+    evidence.push({ kind: 'note', detail: `The cluster's resource group or name is not safe to put in an az command (${input.cluster.id}): no command fixes proposed.` });
+    return fixes;
+  }
+  const aksWarnings = [
+    'az aks update rewrites the outbound rule of the AKS load balancer; expect a short disruption of outbound connections while it is applied, so pick a quiet moment.',
+    `The value is computed so that every node, including maxCount and upgrade surge nodes, still gets ports (AKS: "the value must be a multiple of 8" and ports × nodes ≤ ${fmt(SNAT_PORTS_PER_FRONTEND_IP)} × IPs); scaling a pool above maxCount later needs a new value.`,
+    'If the cluster uses your own outbound IPs or prefixes (--load-balancer-outbound-ips / --load-balancer-outbound-ip-prefixes) instead of managed ones, add IPs there.',
+  ];
+
+  const ports = rec.allocatedOutboundPorts;
+  if (ports !== undefined && (effectiveNow === undefined || ports > effectiveNow)) {
+    fixes.push({
+      id: 'snat-exhaustion:lb-allocated-outbound-ports',
+      kind: 'lb-allocated-outbound-ports',
+      title: `Give each node ${fmt(ports)} SNAT ports (today ${effectiveNow !== undefined ? fmt(effectiveNow) : 'default allocation'}) on ${plural(lb.outboundIpCount, 'outbound IP')}`,
+      target: input.cluster.id,
+      change: `az aks update ${args} --load-balancer-outbound-ports ${ports}\nnetworkProfile.loadBalancerProfile.allocatedOutboundPorts: ${currentPorts} → ${ports}`,
+      risk: 'high',
+      needsApproval: true,
+      warnings: aksWarnings,
+    });
+  } else {
+    evidence.push({
+      kind: 'note',
+      detail: `With ${plural(lb.outboundIpCount, 'outbound IP')}, no allocatedOutboundPorts value gives every node more than the ${effectiveNow !== undefined ? fmt(effectiveNow) : 'current'} ports it has: more outbound IPs are needed.`,
+    });
+  }
+
+  // More IPs: enough for twice today's ports per node (at least 1,024), and at least one more IP.
+  // With allocatedOutboundPorts 0 the default table caps a node at 1,024 ports however many IPs
+  // there are, so the IP change sets the ports too.
+  const roundUp8 = (n: number) => Math.ceil(n / ALLOCATED_PORTS_MULTIPLE) * ALLOCATED_PORTS_MULTIPLE;
+  const target = Math.min(MAX_ALLOCATED_OUTBOUND_PORTS, roundUp8(Math.max(1024, 2 * (effectiveNow ?? 512))));
+  const nodesToCover = rec.figures.nodesToCover;
+  const ipsForTarget = Math.ceil((target * nodesToCover) / SNAT_PORTS_PER_FRONTEND_IP);
+  const ips = Math.max(ipsForTarget, lb.outboundIpCount + 1);
+  if (ips <= AKS_MAX_MANAGED_OUTBOUND_IPS) {
+    const withIps = recommendAllocatedOutboundPorts({ outboundIps: ips, maxNodes: pools.maxNodes, surgeNodes: pools.surgeNodes });
+    const newPorts = withIps.allocatedOutboundPorts as number;
+    evidence.push({
+      kind: 'calculation',
+      resource: lb.id,
+      detail: `More IPs: ${fmt(target)} ports per node (twice today's, at least 1,024) × ${fmt(nodesToCover)} nodes = ${fmt(target * nodesToCover)} ports → ${plural(ipsForTarget, 'IP')} of ${fmt(SNAT_PORTS_PER_FRONTEND_IP)}; proposing ${plural(ips, 'IP')}. ${withIps.arithmetic}.`,
+    });
+    fixes.push({
+      id: 'snat-exhaustion:lb-outbound-ips',
+      kind: 'lb-outbound-ips',
+      title: `Raise the managed outbound IPs from ${lb.outboundIpCount} to ${ips} and give each node ${fmt(newPorts)} SNAT ports`,
+      target: input.cluster.id,
+      change:
+        `az aks update ${args} --load-balancer-managed-outbound-ip-count ${ips} --load-balancer-outbound-ports ${newPorts}\n` +
+        `networkProfile.loadBalancerProfile.managedOutboundIPs.count: ${lb.outboundIpCount} → ${ips}\n` +
+        `networkProfile.loadBalancerProfile.allocatedOutboundPorts: ${currentPorts} → ${newPorts}`,
+      risk: 'high',
+      needsApproval: true,
+      warnings: [
+        ...aksWarnings,
+        `New public IPs change the cluster's egress addresses: allow-lists at destinations must include the ${plural(ips - lb.outboundIpCount, 'new IP')}. Each managed IP is billed.`,
+      ],
+    });
+  } else {
+    evidence.push({
+      kind: 'note',
+      detail: `${fmt(target)} ports for each of ${fmt(nodesToCover)} nodes would need ${ipsForTarget} outbound IPs, more than the ${AKS_MAX_MANAGED_OUTBOUND_IPS} an AKS load balancer allows.`,
+    });
+  }
+
+  const natIps = Math.min(NAT_GATEWAY_MAX_PUBLIC_IPS, Math.max(lb.outboundIpCount, 1));
+  fixes.push({
+    id: 'snat-exhaustion:nat-gateway',
+    kind: 'nat-gateway',
+    title: 'Consider a managed NAT gateway for egress: it hands out SNAT ports on demand instead of a fixed share per node',
+    target: input.cluster.id,
+    change:
+      `az aks update ${args} --outbound-type managedNATGateway --nat-gateway-managed-outbound-ip-count ${natIps}\n` +
+      `(${fmt(NAT_GATEWAY_PORTS_PER_IP)} SNAT ports per public IP, shared by all nodes as needed; up to ${NAT_GATEWAY_MAX_PUBLIC_IPS} IPs)`,
+    risk: 'high',
+    needsApproval: false,
+    warnings: [
+      "Changing the outbound type replaces the cluster's egress IPs and briefly interrupts outbound traffic; plan it as a change, not a quick fix (the article's solution 5c).",
+    ],
+  });
+  return fixes;
+}
+
+function natGatewayFixes(input: SnatExhaustionInput, nat: NonNullable<SnatExhaustionInput['natGateway']>, evidence: Evidence[]): FixProposal[] {
+  const fixes: FixProposal[] = [];
+  const current = Math.max(nat.publicIpCount, 0);
+  const totalNow = current * NAT_GATEWAY_PORTS_PER_IP;
+  if (current >= NAT_GATEWAY_MAX_PUBLIC_IPS) {
+    evidence.push({
+      kind: 'calculation',
+      resource: nat.id,
+      detail: `NAT gateway ${nat.name} already has ${current} public IPs (${fmt(totalNow)} SNAT ports), the maximum: reduce connections (pooling) or split egress across subnets with their own NAT gateways.`,
+    });
+    return fixes;
+  }
+  const proposed = Math.min(NAT_GATEWAY_MAX_PUBLIC_IPS, Math.max(current * 2, current + 1));
+  evidence.push({
+    kind: 'calculation',
+    resource: nat.id,
+    detail: `${plural(current, 'public IP')} × ${fmt(NAT_GATEWAY_PORTS_PER_IP)} = ${fmt(totalNow)} SNAT ports; ${plural(proposed, 'IP')} × ${fmt(NAT_GATEWAY_PORTS_PER_IP)} = ${fmt(proposed * NAT_GATEWAY_PORTS_PER_IP)} (at most ${NAT_GATEWAY_MAX_PUBLIC_IPS} IPs).`,
+  });
+  const args = clusterArgs(input.cluster);
+  if (input.outboundType.toLowerCase() === 'managednatgateway' && args) {
+    fixes.push({
+      id: 'snat-exhaustion:nat-gateway-outbound-ips',
+      kind: 'nat-gateway-outbound-ips',
+      title: `Raise the managed NAT gateway's public IPs from ${current} to ${proposed} (${fmt(proposed * NAT_GATEWAY_PORTS_PER_IP)} SNAT ports)`,
+      target: input.cluster.id,
+      change:
+        `az aks update ${args} --nat-gateway-managed-outbound-ip-count ${proposed}\n` +
+        `networkProfile.natGatewayProfile.managedOutboundIPProfile.count: ${current} → ${proposed}`,
+      risk: 'high',
+      needsApproval: true,
+      warnings: [`New public IPs change the cluster's egress addresses: allow-lists at destinations must include the ${plural(proposed - current, 'new IP')}.`],
+    });
+  } else {
+    fixes.push({
+      id: 'snat-exhaustion:nat-gateway',
+      kind: 'nat-gateway',
+      title: `Add public IPs (or a public IP prefix) to NAT gateway ${nat.name}: ${current} → ${proposed}`,
+      target: nat.id,
+      change: `attach ${plural(proposed - current, 'more public IP')} to NAT gateway ${nat.name} (az network nat gateway update --public-ip-addresses <the existing IPs and the new ones>)`,
+      risk: 'high',
+      needsApproval: false,
+      warnings: ['The NAT gateway is yours (userAssignedNATGateway): Tunnel Doctor does not change it. New IPs change the egress addresses seen by destinations.'],
+    });
+  }
+  return fixes;
+}

@@ -1,0 +1,99 @@
+/**
+ * The CLI as a subprocess, exactly as a user runs it: bin/tunnel-doctor.js on scenario files, with
+ * the report contract and the exit codes of scenario-format.md section 2.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CHECK_IDS, REPORT_FORMAT } from '../../src/engine/report.js';
+import { EXAMPLE_HEALTHY } from '../support/sim.js';
+
+const BIN = path.resolve('bin/tunnel-doctor.js');
+
+function runCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { ...process.env, SIM_LATENCY_SCALE: '0', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('tunnel-doctor diagnose (subprocess)', () => {
+  it('prints a valid report for the shared healthy example and writes the access log', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'td-cli-'));
+    const log = path.join(dir, 'access.log');
+    const r = await runCli(['diagnose', 'aks-prod-eastus', '--scenario', EXAMPLE_HEALTHY, '--json'], { SIM_ACCESS_LOG: log });
+    expect(r.stderr).not.toMatch(/DeprecationWarning/);
+    const report = JSON.parse(r.stdout);
+    expect(report.format).toBe(REPORT_FORMAT);
+    expect(report.cluster).toMatchObject({
+      name: 'aks-prod-eastus',
+      tunnel: 'konnectivity',
+      private: false,
+      outboundType: 'loadBalancer',
+      nodeCount: 3,
+      nodeResourceGroup: 'MC_rg-prod_aks-prod-eastus_eastus',
+    });
+    expect(report.cluster.nodePools).toEqual([expect.objectContaining({ name: 'nodepool1', count: 3, osType: 'Linux' })]);
+    expect(Date.parse(report.finishedAt)).toBeGreaterThanOrEqual(Date.parse(report.startedAt));
+    for (const c of report.checks) expect(CHECK_IDS).toContain(c.id);
+    expect(r.code).toBe(report.checks.some((c: { status: string }) => c.status === 'fail') ? 1 : 0);
+    const lines = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.length).toBeGreaterThan(2);
+    expect(lines[0]).toEqual(expect.objectContaining({ method: expect.any(String), path: expect.any(String), status: expect.any(Number), ms: expect.any(Number) }));
+  });
+
+  it('prints a readable summary without --json', async () => {
+    const r = await runCli(['diagnose', 'aks-prod-eastus', '--scenario', EXAMPLE_HEALTHY]);
+    expect(r.stdout).toMatch(/Cluster aks-prod-eastus/);
+    expect(r.stdout).toMatch(/tunnel: konnectivity/);
+  });
+
+  it('exits 2 with the closest name for an unknown cluster', async () => {
+    const r = await runCli(['diagnose', 'aks-prod-eastsu', '--scenario', EXAMPLE_HEALTHY, '--json']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/no managed cluster named "aks-prod-eastsu"/);
+    expect(r.stderr).toMatch(/Did you mean: aks-prod-eastus/);
+  });
+
+  it.each([
+    [['diagnose', 'aks', '--scenario', '/no/such/file.json'], /does not exist/],
+    [['diagnose', 'aks;reboot', '--scenario', EXAMPLE_HEALTHY], /";"/],
+    [['frobnicate'], /expected "diagnose <cluster>"/],
+    [['diagnose', 'aks', '--bogus'], /Unknown option/],
+  ])('exits 2 for bad input %j', async (args, message) => {
+    const r = await runCli(args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+  });
+
+  it('exits 2 naming the problem for an unreadable scenario', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'td-cli-'));
+    const bad = path.join(dir, 'bad.json');
+    writeFileSync(bad, '{"format": "tunnel-doctor-scenario/v1", "title": ');
+    const r = await runCli(['diagnose', 'aks', '--scenario', bad]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/bad\.json/);
+  });
+
+  it('exits 3 when the diagnosis cannot complete (the cluster cannot be read)', async () => {
+    const scenario = JSON.parse(readFileSync(EXAMPLE_HEALTHY, 'utf8'));
+    scenario.faults = [{ method: 'GET', path: 'managedClusters/aks-prod-eastus$', status: 500, code: 'InternalServerError' }];
+    const dir = mkdtempSync(path.join(tmpdir(), 'td-cli-'));
+    const file = path.join(dir, 'broken.json');
+    writeFileSync(file, JSON.stringify(scenario));
+    const r = await runCli(['diagnose', 'aks-prod-eastus', '--scenario', file, '--json']);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/could not complete/);
+  });
+});
