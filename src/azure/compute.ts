@@ -106,8 +106,12 @@ export function runCommandOutputOf(result: RunCommandResult): RunCommandOutput {
 }
 
 const PARAMETER_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
-/** Parameter values reach the script as data, never as code; still, only plain tokens (IPs, ports, chain names, rule numbers) pass. */
-const PARAMETER_VALUE = /^[A-Za-z0-9._:/,=@+-]{0,256}$/;
+/**
+ * Parameter values reach the script as data, never as code; still, only plain tokens (IPs, ports,
+ * chain names, rule numbers) pass. Long enough for probe-kubelet's TARGETS: 1000 IPv4 addresses,
+ * comma-separated, are at most 15,999 characters.
+ */
+const PARAMETER_VALUE = /^[A-Za-z0-9._:/,=@+-]{0,16384}$/;
 
 function validateParameters(parameters: ReadonlyArray<{ name: string; value: string }>): void {
   for (const p of parameters) {

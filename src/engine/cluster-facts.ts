@@ -14,7 +14,7 @@ export interface ManagedClusterLike {
   currentKubernetesVersion?: string;
   nodeResourceGroup?: string;
   fqdn?: string;
-  privateFQDN?: string;
+  privateFqdn?: string;
   agentPoolProfiles?: Array<{ name: string; count?: number; vmSize?: string; osType?: string; mode?: string; vnetSubnetID?: string }>;
   networkProfile?: { outboundType?: string };
   apiServerAccessProfile?: { enablePrivateCluster?: boolean };
@@ -71,7 +71,7 @@ export function clusterFacts(
       ? { kubernetesVersion: cluster.currentKubernetesVersion ?? cluster.kubernetesVersion }
       : {}),
     ...(cluster.nodeResourceGroup ? { nodeResourceGroup: cluster.nodeResourceGroup } : {}),
-    ...(cluster.fqdn ?? cluster.privateFQDN ? { fqdn: cluster.fqdn ?? cluster.privateFQDN } : {}),
+    ...(cluster.fqdn ?? cluster.privateFqdn ? { fqdn: cluster.fqdn ?? cluster.privateFqdn } : {}),
     nodePools: pools,
     tunnelPods: tunnel.pods,
   };

@@ -11,8 +11,10 @@ import { silentLogger } from '../log.js';
 import { clusterFacts, poolFacts, type ManagedClusterLike, type ScaleSetLike } from './cluster-facts.js';
 import type { ClusterRef } from './find-cluster.js';
 import { parsePodList, tunnelAgentPods, type PodSummary } from './kube-pods.js';
-import { REPORT_FORMAT, type CheckId, type CheckResult, type Report } from './report.js';
+import { REPORT_FORMAT, type CheckId, type CheckResult, type ClusterFacts, type Report } from './report.js';
 import { userMessageOf } from '../app/user-message.js';
+import { checkLogsSymptom } from './symptom-check.js';
+import { POD_LIST_COMMAND as POD_LIST } from './checks/tunnel-agent-health.js';
 
 export interface DiagnosisContext {
   ref: ClusterRef;
@@ -20,6 +22,9 @@ export interface DiagnosisContext {
   log: Logger;
   cluster: ManagedClusterLike;
   scaleSets: ScaleSetLike[];
+  facts: ClusterFacts;
+  /** The running tunnel agent pods (empty when none or unreadable). */
+  agentPods: PodSummary[];
   /** kube-system pods, or the reason they could not be read. */
   pods: { ok: true; pods: PodSummary[] } | { ok: false; reason: string };
   /** Memoises any further read for the length of this diagnosis. */
@@ -36,9 +41,10 @@ export interface DiagnoseOptions {
   log?: Logger;
   onProgress?: (p: { done: number; total: number; check?: CheckId }) => void;
   now?: () => Date;
+  /** `kubectl logs` on up to two affected nodes (default on). */
+  symptomCheck?: boolean;
 }
 
-const POD_LIST = 'kubectl get pods -n kube-system -o json';
 
 async function readPods(layer: AzureLayer, clusterId: string): Promise<DiagnosisContext['pods']> {
   try {
@@ -99,6 +105,8 @@ export async function diagnoseCluster(layer: AzureLayer, ref: ClusterRef, opts: 
     log,
     cluster,
     scaleSets,
+    facts,
+    agentPods: tunnel.pods,
     pods,
     once: <T>(key: string, read: () => Promise<T>) => {
       let p = memo.get(key) as Promise<T> | undefined;
@@ -121,6 +129,16 @@ export async function diagnoseCluster(layer: AzureLayer, ref: ClusterRef, opts: 
   );
   const warnings = pods.ok ? [] : [`The kube-system pods could not be read (${pods.reason}), so the tunnel kind is unknown.`];
   const affected = [...new Set(results.filter((r) => r.status === 'fail').flatMap((r) => r.nodes))].sort();
+  // Tie the verdict to the symptom on the node-reachability causes (not SNAT or agent health, whose
+  // nodes are not the ones kubelet traffic fails to reach).
+  const reachability = new Set<CheckId>(['nsg-10250', 'ufw-10250', 'iptables-10250']);
+  const unreachable = [...new Set(results.filter((r) => r.status === 'fail' && reachability.has(r.id)).flatMap((r) => r.nodes))].sort();
+  const symptoms = opts.symptomCheck === false || !pods.ok || unreachable.length === 0 ? [] : await checkLogsSymptom(layer, ref.id, unreachable, pods.pods);
+  for (const s of symptoms) {
+    for (const r of results) {
+      if (r.status === 'fail' && reachability.has(r.id) && r.nodes.includes(s.node)) r.evidence.push({ kind: 'symptom', resource: s.node, detail: s.detail });
+    }
+  }
   return {
     format: REPORT_FORMAT,
     cluster: facts,
@@ -129,5 +147,6 @@ export async function diagnoseCluster(layer: AzureLayer, ref: ClusterRef, opts: 
     checks: results,
     affectedNodes: affected,
     ...(warnings.length ? { warnings } : {}),
+    ...(symptoms.length ? { symptoms: symptoms.map((s) => ({ node: s.node, pod: s.pod, ...(s.confirmed !== undefined ? { confirmed: s.confirmed } : {}), detail: s.detail })) } : {}),
   };
 }

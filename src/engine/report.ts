@@ -43,6 +43,14 @@ export interface FixProposal {
   needsApproval: boolean;
   /** Warnings the approver must read (AKS reconciles managed NSGs, host changes and support …). */
   warnings?: string[];
+  // Extensions for node-host fixes (optional):
+  /**
+   * The constant node script (src/engine/node-scripts.ts NodeScriptId) that applies `change` on
+   * each node of `target`. Absent: no script applies it, so it can only be done by hand.
+   */
+  scriptId?: string;
+  /** That script's run-command parameters, already checked with validateScriptParameters. */
+  params?: Record<string, string>;
 }
 
 export interface CheckResult {
@@ -97,6 +105,8 @@ export interface Report {
   affectedNodes: string[];
   /** Notes on what could not be read, each naming what would resolve it. */
   warnings?: string[];
+  /** Extension: `kubectl logs` of a pod on some affected nodes, to tie the verdict to the symptom. */
+  symptoms?: Array<{ node: string; pod: string; confirmed?: boolean; detail: string }>;
 }
 
 /** Exit status of `tunnel-doctor diagnose` (scenario-format.md section 2). */

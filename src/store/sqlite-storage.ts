@@ -109,10 +109,14 @@ export class SqliteStorage implements Storage, StateStore {
     }).immediate();
   }
 
-  /** Readiness: the file is open, the schema is there, and the database accepts a write lock. */
+  /**
+   * Readiness: the file is open, writable, and the schema answers. (No write-lock probe: it would
+   * block the event loop for up to busy_timeout while another process writes.)
+   */
   async ready(): Promise<void> {
-    this.db.prepare('SELECT count(*) AS n FROM state WHERE key = ?').get('\u0000readiness');
-    this.db.transaction(() => undefined).immediate();
+    if (!this.db.open) throw new Error(`SQLite state store ${this.db.name} is closed.`);
+    if (this.db.readonly) throw new Error(`SQLite state store ${this.db.name} is read-only.`);
+    this.db.prepare('SELECT 1 FROM state LIMIT 1').get();
   }
 
   async close(): Promise<void> {

@@ -62,6 +62,9 @@ const AGENT_NAME: Record<string, string> = { konnectivity: 'konnectivity-agent',
 const APPLIANCE_HOPS = new Set(['virtualappliance', 'virtualnetworkgateway']);
 const plural = (n: number, word: string, many = `${word}s`) => `${n} ${n === 1 ? word : many}`;
 const lastSegment = (id: string) => id.split('/').filter(Boolean).pop() ?? id;
+/** "the tunnel-agent node", "both tunnel-agent nodes", "all 3 …", "2 of 3 …". */
+const countOf = (k: number, n: number, word: string) =>
+  k === n ? (n === 1 ? `the ${word}` : n === 2 ? `both ${word}s` : `all ${n} ${word}s`) : `${k} of ${plural(n, word)}`;
 
 interface SubnetRoute {
   subnet: SubnetView;
@@ -250,6 +253,7 @@ export function decideEgressTunnelPorts(input: EgressTunnelPortsInput): CheckOut
   const failReasons: string[] = [];
   const warnReasons: string[] = [];
 
+  const timeoutNodes = new Set(byOutcome('timeout').map((p) => p.node));
   const denies = [...denyGroups.values()].sort((a, b) => b.nodes.size - a.nodes.size || a.verdict.priority - b.verdict.priority);
   for (const group of denies) {
     const nsgName = group.nsg.name ?? lastSegment(group.nsg.id);
@@ -258,7 +262,8 @@ export function decideEgressTunnelPorts(input: EgressTunnelPortsInput): CheckOut
     const where = group.verdict.level === 'subnet' ? `out of subnet ${[...group.subnets].sort().join(', ')}` : 'at the NIC';
     const text = `NSG ${nsgName} rule ${group.verdict.ruleName} (priority ${group.verdict.priority}) denies ${portText} ${where} to ${apiText} (${agentName} egress)`;
     if (confirmed.length > 0) {
-      failReasons.push(`${text} (${confirmed.length} of ${plural(sources.length, sourceWord)})`);
+      const timedOut = confirmed.every((n) => timeoutNodes.has(n)) ? '; the probe timed out there too' : '';
+      failReasons.push(`${text} (${confirmed.length} of ${plural(sources.length, sourceWord)}${timedOut})`);
       confirmed.forEach((n) => failNodes.add(n));
     }
     if (contradicted.length > 0) {
@@ -270,7 +275,8 @@ export function decideEgressTunnelPorts(input: EgressTunnelPortsInput): CheckOut
     failReasons.push(`subnet ${route.subnet.name} routes ${destinationIp} to None (${hopText(route)}): the traffic is dropped`);
     route.nodes.forEach((n) => failNodes.add(n));
   }
-  const timeouts = byOutcome('timeout');
+  // Timeouts an NSG deny already explains are part of that reason, not a second one.
+  const timeouts = byOutcome('timeout').filter((p) => !failNodes.has(p.node));
   if (timeouts.length > 0) {
     const viaAppliance = timeouts.map((p) => applianceOf(p.node)).find(Boolean);
     failReasons.push(
@@ -425,7 +431,7 @@ export function decideEgressTunnelPorts(input: EgressTunnelPortsInput): CheckOut
   const allowText = allowTexts.size > 0 ? `; NSGs allow it (${[...allowTexts].join(', ')})` : '; no NSG on the path';
   return {
     status: 'pass',
-    summary: `${portText} reaches ${apiText} from ${openNodes.size === sources.length ? 'all ' : ''}${plural(openNodes.size, sourceWord)} (${agentName} egress)${allowText}` +
+    summary: `${portText} reaches ${apiText} from ${countOf(openNodes.size, sources.length, sourceWord)} (${agentName} egress)${allowText}` +
       (notRun.length > 0 ? `; not probed on ${notRun.map((p) => p.node).join(', ')}` : ''),
     nodes: [],
     evidence: allEvidence,

@@ -1,4 +1,133 @@
-/** Every check, in the report's order (the ids of scenario-format.md). */
-import type { Check } from '../diagnose.js';
+/**
+ * Every check, in the report's order (the ids of scenario-format.md). Each one awaits the shared
+ * reads it needs (memoised per diagnosis, so the NSGs are read once for all checks and the probe
+ * plan runs once) and hands them to its pure decision function.
+ */
+import { runKubectl } from '../../azure/clusters.js';
+import { userMessageOf } from '../../app/user-message.js';
+import type { Check, DiagnosisContext } from '../diagnose.js';
+import { gatherNetwork, gatherNodes } from '../gather.js';
+import { gatherSnatInput } from '../gather-snat.js';
+import { tunnelEgressPort } from '../kube-pods.js';
+import { runProbePlan, type EgressRun, type ProbePlanResult } from '../probe-plan.js';
+import type { NetworkView, NodeView, TunnelView } from './views.js';
+import { decideNsg10250 } from './nsg-10250.js';
+import { decideIptables10250, decideUfw10250 } from './host-firewall.js';
+import { decideEgressTunnelPorts, type EgressProbe } from './egress-tunnel-ports.js';
+import { decideSnatExhaustion } from './snat-exhaustion.js';
+import {
+  EVENTS_COMMAND,
+  KUBECTL_ACCESS_RESOLVE,
+  LADDER_COMMAND,
+  decideTunnelAgentHealth,
+  eventsFromCommand,
+  ladderFromCommand,
+} from './tunnel-agent-health.js';
 
-export const ALL_CHECKS: Check[] = [];
+export const nodesOf = (ctx: DiagnosisContext): Promise<NodeView[]> =>
+  ctx.once('nodes', () => gatherNodes(ctx.layer, ctx.facts.nodePools ?? [], ctx.agentPods));
+
+export const networkOf = (ctx: DiagnosisContext): Promise<NetworkView> =>
+  ctx.once('network', async () => gatherNetwork(ctx.layer, await nodesOf(ctx), ctx.facts.nodeResourceGroup));
+
+export const tunnelOf = (ctx: DiagnosisContext): TunnelView => ({
+  kind: ctx.facts.tunnel,
+  ...(ctx.facts.fqdn ? { apiServerFqdn: ctx.facts.fqdn } : {}),
+});
+
+export const probePlanOf = (ctx: DiagnosisContext): Promise<ProbePlanResult> =>
+  ctx.once('probe-plan', async () => {
+    const port = tunnelEgressPort(ctx.facts.tunnel);
+    const host = ctx.facts.fqdn;
+    return runProbePlan(ctx.layer, await nodesOf(ctx), port && host ? { egress: { host, ...port } } : {});
+  });
+
+const nsg10250: Check = {
+  id: 'nsg-10250',
+  run: async (ctx) => decideNsg10250({ nodes: await nodesOf(ctx), network: await networkOf(ctx) }),
+};
+
+const ufw10250: Check = {
+  id: 'ufw-10250',
+  run: async (ctx) => {
+    const plan = await probePlanOf(ctx);
+    return decideUfw10250({ nodes: await nodesOf(ctx), probes: plan.probes, firewalls: plan.firewalls });
+  },
+};
+
+const iptables10250: Check = {
+  id: 'iptables-10250',
+  run: async (ctx) => {
+    const plan = await probePlanOf(ctx);
+    return decideIptables10250({ nodes: await nodesOf(ctx), probes: plan.probes, firewalls: plan.firewalls });
+  },
+};
+
+/**
+ * The egress probe runs on one tunnel-agent node (one run-command, not one per agent). Its outcome
+ * stands for every agent node whose egress path is the same — same subnet (so same route table and
+ * subnet NSG), same NIC NSG and ASGs — and the detail says it was inferred, not probed.
+ */
+export function egressProbesFor(egress: EgressRun | undefined, nodes: NodeView[]): EgressProbe[] {
+  if (!egress) return [];
+  // "error" (e.g. the FQDN did not resolve on the node) proves nothing about the port.
+  const outcome = egress.outcome === 'error' ? 'not-run' : egress.outcome;
+  const detail = egress.detail ?? egress.failed?.why;
+  const probed = nodes.find((n) => n.computerName === egress.node);
+  const probes: EgressProbe[] = [{ node: egress.node, outcome, ...(detail ? { detail } : {}) }];
+  if (!probed || outcome === 'not-run') return probes;
+  const samePath = (n: NodeView) =>
+    (n.subnetId ?? '').toLowerCase() === (probed.subnetId ?? '').toLowerCase() &&
+    (n.nicNsgId ?? '').toLowerCase() === (probed.nicNsgId ?? '').toLowerCase() &&
+    [...n.asgIds].map((a) => a.toLowerCase()).sort().join() === [...probed.asgIds].map((a) => a.toLowerCase()).sort().join();
+  for (const n of nodes) {
+    if (n === probed || !n.isTunnelAgent || n.powerState !== 'running' || !samePath(n)) continue;
+    probes.push({ node: n.computerName, outcome, detail: `not probed itself: same subnet, NIC NSG and ASGs as ${probed.computerName}, which was` });
+  }
+  return probes;
+}
+
+const egressTunnelPorts: Check = {
+  id: 'egress-tunnel-ports',
+  run: async (ctx) => {
+    const [nodes, network, plan] = await Promise.all([nodesOf(ctx), networkOf(ctx), probePlanOf(ctx)]);
+    return decideEgressTunnelPorts({ tunnel: tunnelOf(ctx), nodes, network, probes: egressProbesFor(plan.egress, nodes) });
+  },
+};
+
+const snatExhaustion: Check = {
+  id: 'snat-exhaustion',
+  run: async (ctx) => {
+    const [nodes, network] = await Promise.all([nodesOf(ctx), networkOf(ctx)]);
+    return decideSnatExhaustion(await gatherSnatInput(ctx, nodes, network));
+  },
+};
+
+const tunnelAgentHealth: Check = {
+  id: 'tunnel-agent-health',
+  run: async (ctx) => {
+    const kubectl = async (command: string) => {
+      try {
+        return await runKubectl(ctx.layer, ctx.ref.id, command);
+      } catch (err) {
+        return { exitCode: -1, logs: userMessageOf(err) };
+      }
+    };
+    const konnectivity = ctx.facts.tunnel === 'konnectivity';
+    const [ladderResult, eventsResult] = await Promise.all([
+      konnectivity ? kubectl(LADDER_COMMAND) : Promise.resolve(undefined),
+      ctx.pods.ok ? kubectl(EVENTS_COMMAND) : Promise.resolve(undefined),
+    ]);
+    const events = eventsResult ? eventsFromCommand(eventsResult) : { events: [] };
+    return decideTunnelAgentHealth({
+      tunnel: tunnelOf(ctx),
+      pods: ctx.pods.ok ? ctx.pods.pods : { unreadable: { why: ctx.pods.reason, resolve: KUBECTL_ACCESS_RESOLVE } },
+      nodeCount: ctx.facts.nodeCount,
+      ladder: ladderFromCommand(ladderResult ?? { exitCode: 1, logs: 'Error from server (NotFound): not a konnectivity cluster' }),
+      events: events.events,
+      ...(events.eventsUnreadable ? { eventsUnreadable: events.eventsUnreadable } : {}),
+    });
+  },
+};
+
+export const ALL_CHECKS: Check[] = [nsg10250, ufw10250, iptables10250, egressTunnelPorts, snatExhaustion, tunnelAgentHealth];

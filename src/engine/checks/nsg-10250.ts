@@ -324,13 +324,32 @@ export function planNsgOpening(input: {
           `This changes a rule someone added on purpose; every other port it covers stays denied. There is no free priority above it for a separate allow rule${rule.priority <= MIN_CUSTOM_PRIORITY ? ` (${MIN_CUSTOM_PRIORITY} is the highest priority Azure accepts)` : ''}.`,
         ],
       });
+    } else if (narrowable(rule)) {
+      // The deny covers only this port, from anywhere: keep it for traffic from outside the VNet
+      // (what such a hardening rule is for) and let the VNet, where the tunnel agents are, through.
+      const narrowed: SecurityRuleLike = { ...rule, sourceAddressPrefix: 'Internet', sourceAddressPrefixes: [] };
+      working.securityRules = (working.securityRules ?? []).map((r) => (r.name === rule.name ? narrowed : r));
+      plan.fixes.push({
+        id: `${spec.checkId}:edit:${nsgName}:${rule.name}`,
+        kind: 'nsg-edit-deny',
+        title: `Narrow deny rule ${rule.name} (priority ${rule.priority}) in NSG ${nsgName} to traffic from the Internet: source * → Internet`,
+        target: nsg.id,
+        change: armRuleJson(narrowed),
+        risk: 'high',
+        needsApproval: true,
+        warnings: [
+          ...warnings,
+          `The rule keeps denying ${spec.protocol.toUpperCase()} ${spec.port} from outside the virtual network; from inside it (the tunnel agents, but also every other VM in the VNet and peered VNets) it no longer applies.`,
+          `There is no free priority above it for a separate allow rule${rule.priority <= MIN_CUSTOM_PRIORITY ? ` (${MIN_CUSTOM_PRIORITY} is the highest priority Azure accepts)` : ''}, and the rule covers no other port to keep.`,
+        ],
+      });
     } else {
       working.securityRules = (working.securityRules ?? []).filter((r) => r.name !== rule.name);
       plan.fixes.push({
         id: `${spec.checkId}:delete:${nsgName}:${rule.name}`,
         kind: 'nsg-delete-deny',
         title: `Delete deny rule ${rule.name} (priority ${rule.priority}) from NSG ${nsgName}: it covers only port ${spec.port}, and there is no free priority above it for an allow rule`,
-        target: ruleResourceId(nsg, rule, false),
+        target: nsg.id,
         change: `DELETE ${ruleResourceId(nsg, rule, false)}`,
         risk: 'high',
         needsApproval: true,
@@ -343,6 +362,16 @@ export function planNsgOpening(input: {
   }
   plan.unresolved = `NSG ${nsgName} needed more rule changes than expected`;
   return plan;
+}
+
+/** An inbound rule from "*" (no prefix list, no ASG): it can be narrowed to the Internet tag. */
+function narrowable(rule: SecurityRuleLike): boolean {
+  const sources = [...(rule.sourceAddressPrefix ? [rule.sourceAddressPrefix] : []), ...(rule.sourceAddressPrefixes ?? [])];
+  return (
+    rule.direction === 'Inbound' &&
+    (rule.sourceApplicationSecurityGroups ?? []).length === 0 &&
+    (sources.length === 0 || (sources.length === 1 && sources[0] === '*'))
+  );
 }
 
 /** evaluateNsgPath, with malformed rules turned into an "unreadable" note instead of an exception. */
@@ -650,7 +679,8 @@ export function decideNsg10250(input: Nsg10250Input): CheckOutcome {
   const deciding = allows
     .map((g) => `${g.nsg.name ?? lastSegment(g.nsg.id)} ${g.verdict.ruleName} (${g.verdict.priority}, ${g.direction.toLowerCase()})`)
     .filter((text, i, all) => all.indexOf(text) === i);
-  const from = sourcesAreAgents ? plural(sources.length, 'tunnel-agent node') : plural(sources.length, 'running node');
+  const word = sourcesAreAgents ? 'tunnel-agent node' : 'running node';
+  const from = sources.length === 1 ? word : plural(sources.length, word);
   return {
     status: 'pass',
     summary: nsgSeen

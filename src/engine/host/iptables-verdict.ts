@@ -49,6 +49,12 @@ export interface IptablesVerdict {
   notes: string[];
   /** True when a rule that could not be read, or an assumption, may have changed the outcome. */
   uncertain: boolean;
+  /**
+   * The rules behind `uncertain`: rules that could not be read but would have decided (or jumped)
+   * had they matched, and targets that are not chains in the listing. A caller can then tell an
+   * ACCEPT that might have been a DROP from a DROP that might have been an ACCEPT.
+   */
+  unreadableRules: IptablesStep[];
 }
 
 type Tri = boolean | 'unknown';
@@ -61,13 +67,14 @@ const MAX_DEPTH = 64;
 export function iptablesVerdict(listing: IptablesListing, flow: IptablesFlow, options: IptablesVerdictOptions = {}): IptablesVerdict {
   const notes: string[] = [];
   const path: IptablesStep[] = [];
+  const unreadableRules: IptablesStep[] = [];
   let uncertain = false;
   const input = listing.chains['INPUT'];
   if (!input) {
     return {
       outcome: 'accept', chain: 'INPUT', ruleText: '(no INPUT chain in the listing)',
       reason: 'the listing has no INPUT chain, so nothing in it can be shown to block the port',
-      path, notes: ['no INPUT chain in the listing (output cut or an error instead of a listing)'], uncertain: true,
+      path, notes: ['no INPUT chain in the listing (output cut or an error instead of a listing)'], uncertain: true, unreadableRules,
     };
   }
   const ctx: MatchContext = { flow, resolveHost: options.resolveHost, notes };
@@ -81,7 +88,10 @@ export function iptablesVerdict(listing: IptablesListing, flow: IptablesFlow, op
     frame.index++;
     const m = ruleMatches(rule, ctx);
     if (m === 'unknown') {
-      uncertain ||= TERMINAL[rule.target] !== undefined || listing.chains[rule.target] !== undefined;
+      if (TERMINAL[rule.target] !== undefined || listing.chains[rule.target] !== undefined) {
+        uncertain = true;
+        unreadableRules.push({ chain: frame.chain, ruleNum: rule.num, target: rule.target, text: rule.text });
+      }
       continue;
     }
     if (!m) continue;
@@ -91,13 +101,13 @@ export function iptablesVerdict(listing: IptablesListing, flow: IptablesFlow, op
       return {
         outcome: terminal, chain: frame.chain, ruleNum: rule.num, ruleText: rule.text,
         reason: `${frame.chain} rule ${rule.num} (${rule.target}${rule.match ? ` ${rule.match}` : ''}) ${verb(terminal)} ${flow.protocol.toUpperCase()} ${flow.port} from ${flow.sourceIp}`,
-        path, notes, uncertain,
+        path, notes, uncertain, unreadableRules,
       };
     }
     if (rule.target === 'RETURN') { path.push(step); stack.pop(); continue; }
     if (listing.chains[rule.target]) {
       path.push(step);
-      if (stack.length >= MAX_DEPTH) { notes.push(`jumps nest deeper than ${MAX_DEPTH}; stopped following them`); uncertain = true; continue; }
+      if (stack.length >= MAX_DEPTH) { notes.push(`jumps nest deeper than ${MAX_DEPTH}; stopped following them`); uncertain = true; unreadableRules.push(step); continue; }
       const next = { chain: rule.target, index: 0 };
       if (/\[goto\]/.test(rule.match)) stack[stack.length - 1] = next; else stack.push(next);
       continue;
@@ -105,6 +115,7 @@ export function iptablesVerdict(listing: IptablesListing, flow: IptablesFlow, op
     if (rule.target !== '' && !NON_TERMINATING.has(rule.target)) {
       notes.push(`${frame.chain} rule ${rule.num}: target ${rule.target} is not a chain in the listing; treated as non-terminating`);
       uncertain = true;
+      unreadableRules.push(step);
     }
     path.push(step);
   }
@@ -113,7 +124,7 @@ export function iptablesVerdict(listing: IptablesListing, flow: IptablesFlow, op
   return {
     outcome, chain: 'INPUT', ruleText: `policy ${policy}`,
     reason: `no rule decides it, so INPUT's policy ${policy} ${verb(outcome)} it`,
-    path, notes, uncertain,
+    path, notes, uncertain, unreadableRules,
   };
 }
 

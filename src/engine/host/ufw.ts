@@ -127,6 +127,12 @@ export interface UfwVerdict {
   reason: string;
   /** Rows that could not be evaluated exactly (treated as not matching), and assumptions. */
   notes: string[];
+  /**
+   * Incoming rows that could not be read (or need a fixed source port) and are not ruled out by
+   * what could be read: had one of them matched, the outcome might differ. Lets a caller tell
+   * "allowed" from "allowed, unless a row we could not read says otherwise".
+   */
+  unreadableRows: Array<{ index: number; text: string; action: string }>;
 }
 
 /** Application profiles shipped with Ubuntu packages, as `ufw status` names them. */
@@ -158,8 +164,9 @@ interface Endpoint {
  */
 export function ufwVerdict(parsed: UfwStatus, flow: UfwFlow): UfwVerdict {
   const notes: string[] = [];
-  if (!parsed.installed) return { outcome: 'allow', reason: 'ufw is not installed', notes };
-  if (!parsed.active) return { outcome: 'allow', reason: 'ufw is inactive', notes };
+  const unreadableRows: UfwVerdict['unreadableRows'] = [];
+  if (!parsed.installed) return { outcome: 'allow', reason: 'ufw is not installed', notes, unreadableRows };
+  if (!parsed.active) return { outcome: 'allow', reason: 'ufw is inactive', notes, unreadableRows };
   const src = ipv4ToNumber(flow.sourceIp);
   const dst = flow.destinationIp === undefined ? undefined : ipv4ToNumber(flow.destinationIp);
   for (const rule of parsed.rules) {
@@ -167,12 +174,18 @@ export function ufwVerdict(parsed: UfwStatus, flow: UfwFlow): UfwVerdict {
     const to = readEndpoint(rule.to);
     const from = readEndpoint(rule.from);
     const unreadable = to.unreadable ?? from.unreadable;
-    if (unreadable) { notes.push(`row ${rule.index + 1} "${rule.text}": ${unreadable}; treated as not matching`); continue; }
+    if (unreadable) {
+      notes.push(`row ${rule.index + 1} "${rule.text}": ${unreadable}; treated as not matching`);
+      if (!excludesFlow(to, flow, dst) && !excludesFlow(from, flow, src)) unreadableRows.push({ index: rule.index, text: rule.text, action: rule.action });
+      continue;
+    }
     const proto = to.proto ?? from.proto;
     if (proto !== undefined && proto !== flow.protocol) continue;
     if (to.ports && !to.ports.some(([lo, hi]) => flow.port >= lo && flow.port <= hi)) continue;
     if (from.ports) {
       notes.push(`row ${rule.index + 1} "${rule.text}" needs a fixed source port; treated as not matching`);
+      // The To side and the protocol already match here; only the source address can rule it out.
+      if (!(from.cidr && src !== undefined && !cidrContains(from.cidr, src))) unreadableRows.push({ index: rule.index, text: rule.text, action: rule.action });
       continue;
     }
     if (from.cidr && (src === undefined || !cidrContains(from.cidr, src))) continue;
@@ -184,15 +197,23 @@ export function ufwVerdict(parsed: UfwStatus, flow: UfwFlow): UfwVerdict {
     const word = rule.action.split(' ')[0];
     const outcome = word === 'DENY' ? 'deny' : word === 'REJECT' ? 'reject' : 'allow';
     if (word === 'LIMIT') notes.push(`row ${rule.index + 1} is LIMIT: allowed until 6 connections in 30 s from one address`);
-    return { outcome, rule: { index: rule.index, text: rule.text }, reason: `ufw rule "${rule.text}" ${outcome === 'allow' ? 'allows' : outcome === 'deny' ? 'denies' : 'rejects'} it`, notes };
+    return { outcome, rule: { index: rule.index, text: rule.text }, reason: `ufw rule "${rule.text}" ${outcome === 'allow' ? 'allows' : outcome === 'deny' ? 'denies' : 'rejects'} it`, notes, unreadableRows };
   }
   const policy = parsed.defaultIncoming;
   if (policy === undefined) {
     notes.push('default incoming policy not shown; ufw installs with deny');
-    return { outcome: 'deny', reason: 'no ufw rule matches and the default incoming policy is deny', notes };
+    return { outcome: 'deny', reason: 'no ufw rule matches and the default incoming policy is deny', notes, unreadableRows };
   }
   const outcome = policy === 'allow' ? 'allow' : policy === 'reject' ? 'reject' : 'deny';
-  return { outcome, reason: `no ufw rule matches, so the default incoming policy (${policy}) applies`, notes };
+  return { outcome, reason: `no ufw rule matches, so the default incoming policy (${policy}) applies`, notes, unreadableRows };
+}
+
+/** True when the readable part of a cell already rules the flow out (so the row cannot match). */
+function excludesFlow(ep: Endpoint, flow: UfwFlow, address: number | undefined): boolean {
+  if (ep.unreadable) return false;
+  if (ep.proto !== undefined && ep.proto !== flow.protocol) return true;
+  if (ep.ports && !ep.ports.some(([lo, hi]) => flow.port >= lo && flow.port <= hi)) return true;
+  return ep.cidr !== undefined && address !== undefined && !cidrContains(ep.cidr, address);
 }
 
 /** Reads a To/From cell: "Anywhere", "10.0.0.0/8", "10250/tcp", "10.0.0.5 10250:10260/tcp",

@@ -1,0 +1,117 @@
+/**
+ * What the SNAT check needs: the outbound device (AKS's `kubernetes` load balancer in the node
+ * resource group, or the NAT gateway on the node subnets) and its Azure Monitor metrics.
+ */
+import { getLoadBalancer, getNatGateway } from '../azure/network.js';
+import { getMetricSeries, RBAC as METRICS_RBAC, type MetricSeriesResult } from '../azure/metrics.js';
+import { isAzureError } from '../azure/errors.js';
+import { userMessageOf } from '../app/user-message.js';
+import type { DiagnosisContext } from './diagnose.js';
+import type { SnatExhaustionInput, SnatMetrics } from './checks/snat-exhaustion.js';
+import type { NetworkView, NodeView } from './checks/views.js';
+
+/** The window the verdict is about: the last hour, as the article's portal steps look at. */
+const TIMESPAN_MS = 60 * 60 * 1000;
+
+function timespan(now = Date.now()): string {
+  return `${new Date(now - TIMESPAN_MS).toISOString()}/${new Date(now).toISOString()}`;
+}
+
+const sum = (series: MetricSeriesResult['series'], pick: (d: Record<string, string>) => boolean) =>
+  series.filter((s) => pick(s.dimensions)).reduce((n, s) => n + s.points.reduce((m, p) => m + (p.value ?? 0), 0), 0);
+
+const peak = (points: MetricSeriesResult['series'][number]['points']) => points.reduce((m, p) => Math.max(m, p.value ?? 0), 0);
+
+const dim = (d: Record<string, string>, name: string) => Object.entries(d).find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1];
+
+function unreadable(err: unknown, what: string): { unreadable: { why: string; resolve: string } } {
+  const action = isAzureError(err) && err.rbacAction ? err.rbacAction : METRICS_RBAC.readMetrics;
+  return { unreadable: { why: `the ${what} metrics could not be read: ${userMessageOf(err)}`, resolve: `grant the bot's identity ${action} on the ${what} (Monitoring Reader has it), then diagnose again` } };
+}
+
+async function loadBalancerMetrics(ctx: DiagnosisContext, lbId: string): Promise<SnatMetrics> {
+  const span = timespan();
+  const [connections, ports] = await Promise.all([
+    getMetricSeries(ctx.layer, lbId, ['SnatConnectionCount'], { aggregation: 'Total', filter: "ConnectionState eq '*'", timespan: span, interval: 'PT1M' }),
+    getMetricSeries(ctx.layer, lbId, ['AllocatedSnatPorts', 'UsedSnatPorts'], { aggregation: 'Average', filter: "BackendIPAddress eq '*'", timespan: span, interval: 'PT1M' }),
+  ]);
+  const failed = sum(connections.flatMap((m) => m.series), (d) => dim(d, 'ConnectionState')?.toLowerCase() === 'failed');
+  const byBackend = new Map<string, { usedPorts: number; allocatedPorts: number }>();
+  for (const metric of ports) {
+    for (const s of metric.series) {
+      const ip = dim(s.dimensions, 'BackendIPAddress');
+      if (!ip) continue;
+      const b = byBackend.get(ip) ?? { usedPorts: 0, allocatedPorts: 0 };
+      if (metric.name === 'UsedSnatPorts') b.usedPorts = peak(s.points);
+      if (metric.name === 'AllocatedSnatPorts') b.allocatedPorts = peak(s.points);
+      byBackend.set(ip, b);
+    }
+  }
+  const backends = [...byBackend].map(([backendIp, b]) => ({ backendIp, ...b }));
+  return {
+    failedConnections: failed,
+    usedPorts: backends.map((b) => b.usedPorts),
+    allocatedPorts: backends.map((b) => b.allocatedPorts),
+    backends,
+  };
+}
+
+async function natGatewayMetrics(ctx: DiagnosisContext, natId: string): Promise<SnatMetrics> {
+  const series = await getMetricSeries(ctx.layer, natId, ['SNATConnectionCount'], {
+    aggregation: 'Total',
+    filter: "ConnectionState eq '*'",
+    timespan: timespan(),
+    interval: 'PT1M',
+  });
+  return { failedConnections: sum(series.flatMap((m) => m.series), (d) => dim(d, 'ConnectionState')?.toLowerCase() === 'failed'), usedPorts: [], allocatedPorts: [] };
+}
+
+export async function gatherSnatInput(ctx: DiagnosisContext, nodes: NodeView[], network: NetworkView): Promise<SnatExhaustionInput> {
+  const facts = ctx.facts;
+  const profiles = (ctx.cluster as { agentPoolProfiles?: Array<{ name: string; count?: number; maxCount?: number; upgradeSettings?: { maxSurge?: string } }> })
+    .agentPoolProfiles ?? [];
+  const base: SnatExhaustionInput = {
+    private: facts.private,
+    outboundType: facts.outboundType,
+    cluster: { id: facts.id, name: facts.name, ...(facts.resourceGroup ? { resourceGroup: facts.resourceGroup } : {}) },
+    pools: profiles.map((p) => ({
+      name: p.name,
+      count: p.count ?? 0,
+      ...(p.maxCount !== undefined ? { maxCount: p.maxCount } : {}),
+      ...(p.upgradeSettings?.maxSurge ? { maxSurge: p.upgradeSettings.maxSurge } : {}),
+    })),
+    nodes,
+    network,
+  };
+  // The article: SNAT exhaustion does not apply to private clusters; nothing to read then.
+  if (facts.private) return base;
+  const outbound = facts.outboundType.toLowerCase();
+  if (outbound === 'loadbalancer') {
+    const lbId = `/subscriptions/${facts.subscriptionId}/resourceGroups/${facts.nodeResourceGroup}/providers/Microsoft.Network/loadBalancers/kubernetes`;
+    try {
+      const lb = await getLoadBalancer(ctx.layer, lbId);
+      const rule = lb.outboundRules?.[0];
+      const outboundIpCount = rule?.frontendIPConfigurations?.length ?? lb.frontendIPConfigurations?.length ?? 1;
+      const metrics = await loadBalancerMetrics(ctx, lbId).catch((err) => unreadable(err, 'load balancer'));
+      return {
+        ...base,
+        loadBalancer: { id: lbId, name: lb.name ?? 'kubernetes', outboundIpCount, ...(rule?.allocatedOutboundPorts !== undefined ? { allocatedOutboundPorts: rule.allocatedOutboundPorts } : {}) },
+        metrics,
+      };
+    } catch (err) {
+      return { ...base, metrics: unreadable(err, 'load balancer') };
+    }
+  }
+  if (outbound === 'managednatgateway' || outbound === 'userassignednatgateway') {
+    const natId = [...network.subnets.values()].find((s) => s.natGatewayId)?.natGatewayId;
+    if (!natId) return base;
+    try {
+      const nat = await getNatGateway(ctx.layer, natId);
+      const metrics = await natGatewayMetrics(ctx, natId).catch((err) => unreadable(err, 'NAT gateway'));
+      return { ...base, natGateway: { id: natId, name: nat.name ?? natId.split('/').pop() ?? natId, publicIpCount: nat.publicIpAddresses?.length ?? 1 }, metrics };
+    } catch (err) {
+      return { ...base, metrics: unreadable(err, 'NAT gateway') };
+    }
+  }
+  return base;
+}
