@@ -18,7 +18,7 @@ const report = await diagnoseCluster(layer, {
   name: id.name,
   resourceGroup: id.resourceGroup ?? '',
   subscriptionId: id.subscriptionId ?? '',
-});
+}, { checks: ALL_CHECKS });
 const wallMs = performance.now() - started;
 process.stdout.write(
   JSON.stringify({

@@ -1,12 +1,13 @@
 /**
- * `npm run bench`: diagnoses simulated clusters of 3, 100 and 1000 nodes (4 pools, one faulty node)
+ * `npm run bench`: diagnoses simulated clusters of 3, 100 and 1000 nodes (4 pools — 3 for 3 nodes —, one faulty node)
  * whose run-commands take L ms, and prints one JSON line per size:
  *   nodes, wall_ms, wall_over_L, run_commands, arm_requests, peak_rss_mb
  * The simulated Azure and the diagnosis run in separate processes, so peak RSS is the bot's alone;
- * requests are counted from the simulator's access log. Environment: BENCH_L_MS (default 4000),
+ * requests are counted from the simulator's access log. Both run the compiled build (`npm run
+ * build` first), as a deployed bot does: the TypeScript loader alone adds ~55 MB of RSS. Environment: BENCH_L_MS (default 4000),
  * BENCH_SIZES (default "3,100,1000").
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -16,11 +17,14 @@ import { makeBenchScenario } from './estate.js';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const L = Number(process.env.BENCH_L_MS ?? 4000);
 const SIZES = (process.env.BENCH_SIZES ?? '3,100,1000').split(',').map(Number);
-const NODE_ARGS = ['--disable-warning=DEP0111', '--import', 'tsx'];
+const NODE_ARGS = ['--disable-warning=DEP0111'];
+const DIST = path.join(ROOT, 'dist');
+
+execFileSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', path.join(ROOT, 'tsconfig.build.json')], { stdio: 'inherit' });
 
 function startSim(scenarioFile: string, accessLog: string): Promise<{ url: string; child: ChildProcess }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...NODE_ARGS, path.join(ROOT, 'src/sim/main.ts')], {
+    const child = spawn(process.execPath, [...NODE_ARGS, path.join(DIST, 'src/sim/main.js')], {
       cwd: ROOT,
       env: { ...process.env, SIM_SCENARIOS: scenarioFile, SIM_PORT: '0', SIM_LATENCY_SCALE: '1', SIM_ACCESS_LOG: accessLog },
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -37,7 +41,7 @@ function startSim(scenarioFile: string, accessLog: string): Promise<{ url: strin
 
 function diagnoseOnce(simUrl: string, clusterId: string): Promise<{ wall_ms: number; peak_rss_mb: number; verdicts: Record<string, string> }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...NODE_ARGS, path.join(ROOT, 'bench/diagnose-once.ts'), simUrl, clusterId], {
+    const child = spawn(process.execPath, [...NODE_ARGS, path.join(DIST, 'bench/diagnose-once.js'), simUrl, clusterId], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -49,7 +53,7 @@ function diagnoseOnce(simUrl: string, clusterId: string): Promise<{ wall_ms: num
 
 const dir = mkdtempSync(path.join(tmpdir(), 'td-bench-'));
 for (const nodes of SIZES) {
-  const scenario = makeBenchScenario({ nodes, runCommandMs: L, armMs: 30, kubectlMs: Math.round(L * 0.4) });
+  const scenario = makeBenchScenario({ nodes, pools: Math.min(4, nodes), runCommandMs: L, armMs: 30, kubectlMs: Math.round(L * 0.4) });
   const file = path.join(dir, `bench-${nodes}.json`);
   const log = path.join(dir, `access-${nodes}.log`);
   writeFileSync(file, JSON.stringify(scenario));

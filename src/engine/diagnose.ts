@@ -13,7 +13,8 @@ import type { ClusterRef } from './find-cluster.js';
 import { parsePodList, tunnelAgentPods, type PodSummary } from './kube-pods.js';
 import { REPORT_FORMAT, type CheckId, type CheckResult, type ClusterFacts, type Report } from './report.js';
 import { userMessageOf } from '../app/user-message.js';
-import { checkLogsSymptom } from './symptom-check.js';
+import type { SymptomResult } from './symptom-check.js';
+import { gatherNodes, markTunnelAgents } from './gather.js';
 import { POD_LIST_COMMAND as POD_LIST } from './checks/tunnel-agent-health.js';
 
 export interface DiagnosisContext {
@@ -31,6 +32,11 @@ export interface DiagnosisContext {
   once<T>(key: string, read: () => Promise<T>): Promise<T>;
 }
 
+/** The memo key of the `kubectl logs` symptom check, started by the probe plan. */
+export const SYMPTOMS_KEY = 'symptoms';
+/** The memo key of the node inventory (NodeView[]), started before the pods are known. */
+export const NODES_KEY = 'nodes';
+
 export interface Check {
   id: CheckId;
   run(ctx: DiagnosisContext): Promise<Omit<CheckResult, 'id' | 'durationMs'>>;
@@ -41,8 +47,6 @@ export interface DiagnoseOptions {
   log?: Logger;
   onProgress?: (p: { done: number; total: number; check?: CheckId }) => void;
   now?: () => Date;
-  /** `kubectl logs` on up to two affected nodes (default on). */
-  symptomCheck?: boolean;
 }
 
 
@@ -88,17 +92,19 @@ export async function diagnoseCluster(layer: AzureLayer, ref: ClusterRef, opts: 
 
   const cluster = (await getCluster(layer, ref.id)) as ManagedClusterLike;
   const nodeRg = cluster.nodeResourceGroup;
-  const [scaleSets, pods] = await Promise.all([
-    nodeRg ? (listScaleSets(layer, parseArmId(ref.id).subscriptionId, nodeRg) as Promise<ScaleSetLike[]>) : Promise.resolve([]),
-    readPods(layer, ref.id),
-  ]);
+  const scaleSetsP = nodeRg ? (listScaleSets(layer, parseArmId(ref.id).subscriptionId, nodeRg) as Promise<ScaleSetLike[]>) : Promise.resolve([]);
+  const podsP = readPods(layer, ref.id);
+  // The node inventory (instances + NICs, paged) does not need the pods: read it while kubectl runs.
+  const inventoryP = scaleSetsP.then((sets) => gatherNodes(layer, poolFacts(cluster, sets), []));
+  inventoryP.catch(() => {}); // observed by the checks that need it; this only marks it handled
+  const [scaleSets, pods] = await Promise.all([scaleSetsP, podsP]);
   const tunnel = pods.ok ? tunnelAgentPods(pods.pods) : { kind: 'unknown' as const, pods: [] };
   const facts = clusterFacts(ref, cluster, poolFacts(cluster, scaleSets), {
     kind: tunnel.kind,
     pods: tunnel.pods.map((p) => `${p.namespace}/${p.name}`),
   });
 
-  const memo = new Map<string, Promise<unknown>>();
+  const memo = new Map<string, Promise<unknown>>([[NODES_KEY, inventoryP.then((nodes) => markTunnelAgents(nodes, tunnel.pods))]]);
   const ctx: DiagnosisContext = {
     ref,
     layer,
@@ -133,7 +139,9 @@ export async function diagnoseCluster(layer: AzureLayer, ref: ClusterRef, opts: 
   // nodes are not the ones kubelet traffic fails to reach).
   const reachability = new Set<CheckId>(['nsg-10250', 'ufw-10250', 'iptables-10250']);
   const unreachable = [...new Set(results.filter((r) => r.status === 'fail' && reachability.has(r.id)).flatMap((r) => r.nodes))].sort();
-  const symptoms = opts.symptomCheck === false || !pods.ok || unreachable.length === 0 ? [] : await checkLogsSymptom(layer, ref.id, unreachable, pods.pods);
+  // Started by the probe plan as soon as it knew the unreachable nodes (see checks/index.ts).
+  const started = memo.get(SYMPTOMS_KEY) as Promise<SymptomResult[]> | undefined;
+  const symptoms = (started ? await started : []).filter((s) => unreachable.includes(s.node));
   for (const s of symptoms) {
     for (const r of results) {
       if (r.status === 'fail' && reachability.has(r.id) && r.nodes.includes(s.node)) r.evidence.push({ kind: 'symptom', resource: s.node, detail: s.detail });

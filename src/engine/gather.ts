@@ -20,6 +20,12 @@ import { key, type NetworkView, type NodeView, type NsgView, type SubnetView } f
 
 const lower = (s: string | undefined) => (s ?? '').toLowerCase();
 
+/** Flags the nodes that run a Running tunnel agent pod (pods come from kubectl, nodes from ARM). */
+export function markTunnelAgents(nodes: NodeView[], agentPods: PodSummary[]): NodeView[] {
+  const agentNodes = new Set(agentPods.filter((p) => p.phase === 'Running').map((p) => lower(p.node)));
+  return nodes.map((n) => ({ ...n, isTunnelAgent: agentNodes.has(lower(n.computerName)) }));
+}
+
 /** Every node of every pool: instance view (power state, name) joined with its NIC (IP, subnet, NSG, ASGs). */
 export async function gatherNodes(layer: AzureLayer, pools: NodePoolFacts[], agentPods: PodSummary[]): Promise<NodeView[]> {
   const agentNodes = new Set(agentPods.filter((p) => p.phase === 'Running').map((p) => lower(p.node)));

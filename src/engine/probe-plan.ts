@@ -93,6 +93,9 @@ export function probeSources(nodes: NodeView[]): NodeView[] {
 export interface ProbePlanOptions {
   /** API server FQDN and the tunnel's egress port; no egress probe when absent. */
   egress?: { host: string; port: number; protocol: 'tcp' | 'udp' };
+  /** Called between the two phases with the nodes some source could not reach, so slow work that
+   * needs only them (the `kubectl logs` symptom check) can run alongside phase 2. */
+  onProbed?: (unreachable: NodeView[]) => void;
 }
 
 export async function runProbePlan(layer: AzureLayer, nodes: NodeView[], opts: ProbePlanOptions = {}): Promise<ProbePlanResult> {
@@ -133,6 +136,7 @@ export async function runProbePlan(layer: AzureLayer, nodes: NodeView[], opts: P
     for (const [ip, outcome] of Object.entries(p.result.byTarget ?? {})) if (outcome !== 'open') unreachable.add(ip);
     for (const f of p.result.failures) unreachable.add(f.ip);
   }
+  opts.onProbed?.(targets.filter((n) => unreachable.has(n.privateIp as string)));
   const toInspect = targets.filter((n) => unreachable.has(n.privateIp as string) && n.osType === 'Linux');
   const firewallsP = mapLimit(toInspect, RUN_COMMAND_CONCURRENCY, async (node): Promise<FirewallRun> => {
     try {

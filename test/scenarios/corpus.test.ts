@@ -240,11 +240,8 @@ describe('scenario corpus', () => {
 });
 
 describe('makeBenchScenario', () => {
-  it('builds 1000 nodes over 4 pools quickly, with unique IPs in a /16 and one faulty node', () => {
-    const started = performance.now();
+  it('builds 1000 nodes over 4 pools, with unique IPs in a /16 and one faulty node', () => {
     const s = makeBenchScenario({ nodes: 1000, runCommandMs: 5 });
-    const ms = performance.now() - started;
-    expect(ms).toBeLessThan(3000);
 
     expect(s.nodes).toHaveLength(1000);
     expect(new Set(s.nodes.map((n) => n.privateIp)).size).toBe(1000);

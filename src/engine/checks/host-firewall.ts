@@ -21,7 +21,7 @@
  * them (src/engine/node-scripts.ts), for the executor.
  */
 import { iptablesVerdict, type IptablesVerdict } from '../host/iptables-verdict.js';
-import type { IptablesListing } from '../host/iptables.js';
+import type { IptablesListing, IptablesRow } from '../host/iptables.js';
 import { cidrContains, ipv4ToNumber, parseIpv4Cidr } from '../host/ipv4.js';
 import type { HostFirewallResult, KubeletProbeResult } from '../host/script-output.js';
 import { ufwVerdict, type UfwStatus, type UfwStatusRule, type UfwVerdict } from '../host/ufw.js';
@@ -230,13 +230,18 @@ function firewallRunOf(firewalls: FirewallRun[], node: NodeView): FirewallRun | 
 }
 
 function decideLayer(layer: Layer, input: HostCheckInput): CheckOutcome {
+  if (input.nodes.length === 0) {
+    const why = 'no nodes were found in the cluster\'s scale sets';
+    const resolve = "check that the bot can read the node resource group's scale sets (Microsoft.Compute/virtualMachineScaleSets/read), then diagnose again";
+    return { status: 'unknown', summary: `Cannot check ${layer.name}: ${why}`, nodes: [], evidence: [], fixes: [], unknownReason: { why, resolve } };
+  }
   const linux = input.nodes.filter((n) => n.osType === 'Linux');
   if (linux.length === 0) {
     return {
       status: 'not-applicable',
       summary: `No Linux nodes: ${layer.name} does not exist on Windows nodes`,
       nodes: [],
-      evidence: input.nodes.length > 0 ? [{ kind: 'note', detail: `Windows nodes: ${sorted(input.nodes.map((n) => n.computerName)).join(', ')}` }] : [],
+      evidence: [{ kind: 'note', detail: `Every node is a Windows node: ${sorted(input.nodes.map((n) => n.computerName)).join(', ')}` }],
       fixes: [],
     };
   }
@@ -291,7 +296,7 @@ function noProbeReason(reading: ProbeReading): ReadFailure {
   if (reading.failedRuns.length > 0) {
     return {
       why: sorted(reading.failedRuns.map((f) => f.why)).join('; '),
-      resolve: sorted(reading.failedRuns.map((f) => f.resolve)).join(' '),
+      resolve: sorted(reading.failedRuns.map((f) => f.resolve)).join('; '),
     };
   }
   if (reading.agents.length === 0) {
@@ -331,8 +336,16 @@ function summarise(layer: Layer, scope: NodeView[], reached: number, findings: N
   const unknown = findings.filter((f): f is Extract<NodeFinding, { status: 'unknown' }> => f.status === 'unknown');
   const clear = findings.filter((f) => f.status === 'clear');
   const evidence = [...blocks, ...unknown, ...clear].flatMap((f) => f.evidence);
-  if (unknown.length > 0) {
-    for (const u of unknown) evidence.push({ kind: 'note', resource: u.node, detail: `${u.node}: ${u.why} (${u.resolve}).` });
+  // One note per distinct reason, naming the nodes it kept from being checked.
+  const reasons = new Map<string, { failure: ReadFailure; nodes: string[] }>();
+  for (const u of unknown) {
+    const k = `${u.why}\n${u.resolve}`;
+    const entry = reasons.get(k) ?? { failure: { why: u.why, resolve: u.resolve }, nodes: [] };
+    entry.nodes.push(u.node);
+    reasons.set(k, entry);
+  }
+  for (const { failure, nodes } of reasons.values()) {
+    evidence.push({ kind: 'note', ...(nodes.length === 1 ? { resource: nodes[0] } : {}), detail: `Not checked on ${nodesText(sorted(nodes))}: ${failure.why} (${failure.resolve}).` });
   }
   evidence.push(...notes);
 
@@ -356,7 +369,7 @@ function summarise(layer: Layer, scope: NodeView[], reached: number, findings: N
   }
   if (unknown.length > 0) {
     const why = sorted(unknown.map((u) => u.why)).join('; ');
-    const resolve = sorted(unknown.map((u) => u.resolve)).join(' ');
+    const resolve = sorted(unknown.map((u) => u.resolve)).join('; ');
     return {
       status: 'unknown',
       summary: `Cannot tell whether ${layer.name} stops ${PORT_TEXT} on ${plural(unknown.length, 'node')}: ${why}`,
@@ -414,8 +427,22 @@ function appendedAllowWins(status: UfwStatus, agents: Agent[], nodeIp: string): 
   return agents.every((a) => ufwVerdict({ ...status, rules }, ufwFlow(a, nodeIp)).outcome === 'allow');
 }
 
-function ufwFixPlan(status: UfwStatus, cause: string, agents: Agent[], nodeIp: string): FixPlan {
-  const appendWorks = appendedAllowWins(status, agents, nodeIp);
+/**
+ * The same question asked of ufw's iptables chains, for when `ufw status` was cut off: ufw keeps
+ * the user rules, in order, in chain ufw-user-input (`ufw allow 10250/tcp` is
+ * `-A ufw-user-input -p tcp --dport 10250 -j ACCEPT`).
+ */
+function appendedAllowWinsInChains(listing: IptablesListing, agents: Agent[], nodeIp: string): boolean {
+  const chain = listing.chains['ufw-user-input'];
+  if (!chain) return false;
+  const same = (r: IptablesRow) => r.prot === 'tcp' && r.source === 'anywhere' && r.destination === 'anywhere' && compact(r.match) === `tcp dpt:${KUBELET_PORT}`;
+  const allowRow: IptablesRow = { num: chain.rules.length + 1, target: 'ACCEPT', prot: 'tcp', opt: '--', source: 'anywhere', destination: 'anywhere', match: `tcp dpt:${KUBELET_PORT}`, text: `ACCEPT tcp -- anywhere anywhere tcp dpt:${KUBELET_PORT}` };
+  const rules = chain.rules.some(same) ? chain.rules.map((r) => (same(r) ? { ...r, target: 'ACCEPT' } : r)) : [...chain.rules, allowRow];
+  const after: IptablesListing = { ...listing, chains: { ...listing.chains, 'ufw-user-input': { ...chain, rules } } };
+  return agents.every((a) => iptablesVerdict(after, iptFlow(a, nodeIp)).outcome === 'accept');
+}
+
+function ufwFixPlan(appendWorks: boolean, cause: string): FixPlan {
   const change = appendWorks ? `ufw allow ${KUBELET_PORT}/tcp` : `ufw insert 1 allow ${KUBELET_PORT}/tcp`;
   return {
     key: `${change}|${cause}`,
@@ -455,12 +482,48 @@ function ufwFixPlan(status: UfwStatus, cause: string, agents: Agent[], nodeIp: s
   };
 }
 
+/**
+ * ufw is itself a set of iptables chains (ufw-before-input, ufw-user-input …, jumped to from
+ * INPUT), so when its status text was cut off but the iptables listing survived, the listing
+ * still says what ufw does to the agents' traffic. Undefined when the listing cannot be used.
+ */
+function ufwFromChains(ctx: NodeContext, cut: ReadFailure): NodeFinding | undefined {
+  const { reach, failing, firewall } = ctx;
+  const name = reach.node.computerName;
+  if (firewall.iptablesMissing || iptablesUnreadable(name, firewall)) return undefined;
+  const listing = firewall.iptables as IptablesListing;
+  const lead = `${cut.why}; read from UFW's chains in the iptables listing instead`;
+  const input = listing.chains['INPUT'];
+  // Only positive evidence counts: INPUT must jump into ufw's chains for them to speak for ufw.
+  // (Without them ufw filters nothing on a real node, but a listing that omits them proves little.)
+  if (!input?.rules.some((r) => UFW_CHAIN.test(r.target))) return undefined;
+  const verdicts = failing.map((f) => ({ agent: f.agent, verdict: iptablesVerdict(listing, iptFlow(f.agent, reach.ip)) }));
+  const byUfw = verdicts.filter((v) => v.verdict.outcome !== 'accept' && decidedByUfwChains(v.verdict));
+  if (byUfw.length === 0) {
+    // A rule outside ufw's chains deciding first hides what ufw would do: leave it unknown.
+    if (verdicts.some((v) => v.verdict.outcome !== 'accept')) return undefined;
+    if (verdicts.some((v) => v.verdict.unreadableRules.some((r) => r.target !== 'ACCEPT'))) return undefined;
+    return {
+      status: 'clear', node: name,
+      evidence: [{ kind: 'ufw', resource: name, detail: `${lead}: UFW's chains let ${PORT_TEXT} from ${listAgents(failing.map((f) => f.agent))} through: not the cause.` }],
+    };
+  }
+  const first = (byUfw[0] as (typeof byUfw)[number]).verdict;
+  const evidence: Evidence[] = [{
+    kind: 'ufw-rule', resource: name,
+    detail: `${lead}: iptables --list --line-numbers on ${name}: ${describeIptablesDecision(first, listing, listAgents(byUfw.map((b) => b.agent)))}.`,
+  }];
+  const cause = first.ruleNum === undefined ? `UFW (INPUT policy ${input.policy ?? 'DROP'} behind UFW's chains)` : `UFW rule in ${first.chain} (${ruleShort(first, listing)})`;
+  return { status: 'blocks', node: name, evidence, plan: ufwFixPlan(appendedAllowWinsInChains(listing, byUfw.map((b) => b.agent), reach.ip), cause) };
+}
+
 const ufwLayer: Layer = {
   name: 'UFW',
-  decideNode({ reach, failing, firewall }) {
+  decideNode(ctx) {
+    const { reach, failing, firewall } = ctx;
     const name = reach.node.computerName;
     const unreadable = ufwUnreadable(name, firewall);
-    if (unreadable) return { status: 'unknown', node: name, evidence: [], ...unreadable };
+    if (unreadable) return ufwFromChains(ctx, unreadable) ?? { status: 'unknown', node: name, evidence: [], ...unreadable };
     const status = firewall.ufw as UfwStatus;
     if (!status.installed) {
       return { status: 'clear', node: name, evidence: [{ kind: 'ufw', resource: name, detail: `ufw is not installed on ${name}: not the cause.` }] };
@@ -502,7 +565,8 @@ const ufwLayer: Layer = {
     }));
     const lead = (denied[0] as (typeof denied)[number]).verdict;
     const cause = lead.rule ? `UFW rule "${compact(lead.rule.text)}"` : `UFW default incoming policy ${status.defaultIncoming ?? 'deny'}`;
-    return { status: 'blocks', node: name, evidence, plan: ufwFixPlan(status, cause, failing.map((f) => f.agent), reach.ip) };
+    const agents = failing.map((f) => f.agent);
+    return { status: 'blocks', node: name, evidence, plan: ufwFixPlan(appendedAllowWins(status, agents, reach.ip), cause) };
   },
 };
 
@@ -540,7 +604,8 @@ function iptablesUnreadable(node: string, fw: HostFirewallResult): ReadFailure |
 function withoutRule(listing: IptablesListing, chain: string, ruleNum: number): IptablesListing {
   const c = listing.chains[chain];
   if (!c) return listing;
-  const rules = c.rules.filter((r) => r.num !== ruleNum).map((r, i) => ({ ...r, num: i + 1 }));
+  // iptables prints the number as "%-4u " first on the row.
+  const rules = c.rules.filter((r) => r.num !== ruleNum).map((r, i) => ({ ...r, num: i + 1, text: r.text.replace(/^\d+ */, `${String(i + 1).padEnd(4)} `) }));
   return { ...listing, chains: { ...listing.chains, [chain]: { ...c, rules } } };
 }
 

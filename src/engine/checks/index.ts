@@ -5,7 +5,8 @@
  */
 import { runKubectl } from '../../azure/clusters.js';
 import { userMessageOf } from '../../app/user-message.js';
-import type { Check, DiagnosisContext } from '../diagnose.js';
+import { NODES_KEY, SYMPTOMS_KEY, type Check, type DiagnosisContext } from '../diagnose.js';
+import { checkLogsSymptom } from '../symptom-check.js';
 import { gatherNetwork, gatherNodes } from '../gather.js';
 import { gatherSnatInput } from '../gather-snat.js';
 import { tunnelEgressPort } from '../kube-pods.js';
@@ -25,7 +26,7 @@ import {
 } from './tunnel-agent-health.js';
 
 export const nodesOf = (ctx: DiagnosisContext): Promise<NodeView[]> =>
-  ctx.once('nodes', () => gatherNodes(ctx.layer, ctx.facts.nodePools ?? [], ctx.agentPods));
+  ctx.once(NODES_KEY, () => gatherNodes(ctx.layer, ctx.facts.nodePools ?? [], ctx.agentPods));
 
 export const networkOf = (ctx: DiagnosisContext): Promise<NetworkView> =>
   ctx.once('network', async () => gatherNetwork(ctx.layer, await nodesOf(ctx), ctx.facts.nodeResourceGroup));
@@ -39,7 +40,16 @@ export const probePlanOf = (ctx: DiagnosisContext): Promise<ProbePlanResult> =>
   ctx.once('probe-plan', async () => {
     const port = tunnelEgressPort(ctx.facts.tunnel);
     const host = ctx.facts.fqdn;
-    return runProbePlan(ctx.layer, await nodesOf(ctx), port && host ? { egress: { host, ...port } } : {});
+    return runProbePlan(ctx.layer, await nodesOf(ctx), {
+      ...(port && host ? { egress: { host, ...port } } : {}),
+      // The kubectl-logs symptom check needs only the unreachable nodes: it runs beside phase 2.
+      onProbed: (unreachable) => {
+        if (ctx.pods.ok && unreachable.length > 0) {
+          const pods = ctx.pods.pods;
+          void ctx.once(SYMPTOMS_KEY, () => checkLogsSymptom(ctx.layer, ctx.ref.id, unreachable.map((n) => n.computerName), pods));
+        }
+      },
+    });
   });
 
 const nsg10250: Check = {
@@ -50,16 +60,16 @@ const nsg10250: Check = {
 const ufw10250: Check = {
   id: 'ufw-10250',
   run: async (ctx) => {
-    const plan = await probePlanOf(ctx);
-    return decideUfw10250({ nodes: await nodesOf(ctx), probes: plan.probes, firewalls: plan.firewalls });
+    const [nodes, network, plan] = await Promise.all([nodesOf(ctx), networkOf(ctx), probePlanOf(ctx)]);
+    return decideUfw10250({ nodes, network, probes: plan.probes, firewalls: plan.firewalls });
   },
 };
 
 const iptables10250: Check = {
   id: 'iptables-10250',
   run: async (ctx) => {
-    const plan = await probePlanOf(ctx);
-    return decideIptables10250({ nodes: await nodesOf(ctx), probes: plan.probes, firewalls: plan.firewalls });
+    const [nodes, network, plan] = await Promise.all([nodesOf(ctx), networkOf(ctx), probePlanOf(ctx)]);
+    return decideIptables10250({ nodes, network, probes: plan.probes, firewalls: plan.firewalls });
   },
 };
 

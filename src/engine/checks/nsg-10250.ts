@@ -250,7 +250,8 @@ export function planNsgOpening(input: {
   spec: OpeningSpec;
 }): NsgOpeningPlan {
   const { nsg, direction, level, flows, ctx, spec } = input;
-  const working: NsgLike = {
+  // Replaced (never mutated) on every trial change: the evaluator caches compiled rules per NSG object.
+  let working: NsgLike = {
     id: nsg.id,
     ...(nsg.name !== undefined ? { name: nsg.name } : {}),
     securityRules: [...(nsg.securityRules ?? [])],
@@ -282,7 +283,7 @@ export function planNsgOpening(input: {
         plan.unresolved = `the allow rule for NSG ${nsgName} would not be valid: ${problems.join('; ')}`;
         return plan;
       }
-      working.securityRules = [...(working.securityRules ?? []), allow];
+      working = { ...working, securityRules: [...(working.securityRules ?? []), allow] };
       plan.fixes.push({
         id: `${spec.checkId}:allow:${nsgName}:${direction.toLowerCase()}:${free}`,
         kind: spec.allowKind,
@@ -308,7 +309,7 @@ export function planNsgOpening(input: {
       );
     }
     if (edited) {
-      working.securityRules = (working.securityRules ?? []).map((r) => (r.name === rule.name ? edited : r));
+      working = { ...working, securityRules: (working.securityRules ?? []).map((r) => (r.name === rule.name ? edited : r)) };
       const before = portSpansOf(rule.destinationPortRange, rule.destinationPortRanges).map((s) => (s.from === s.to ? String(s.from) : s.from === 0 && s.to === 65535 ? '*' : `${s.from}-${s.to}`));
       const after = [...(edited.destinationPortRange ? [edited.destinationPortRange] : []), ...(edited.destinationPortRanges ?? [])];
       plan.fixes.push({
@@ -328,7 +329,7 @@ export function planNsgOpening(input: {
       // The deny covers only this port, from anywhere: keep it for traffic from outside the VNet
       // (what such a hardening rule is for) and let the VNet, where the tunnel agents are, through.
       const narrowed: SecurityRuleLike = { ...rule, sourceAddressPrefix: 'Internet', sourceAddressPrefixes: [] };
-      working.securityRules = (working.securityRules ?? []).map((r) => (r.name === rule.name ? narrowed : r));
+      working = { ...working, securityRules: (working.securityRules ?? []).map((r) => (r.name === rule.name ? narrowed : r)) };
       plan.fixes.push({
         id: `${spec.checkId}:edit:${nsgName}:${rule.name}`,
         kind: 'nsg-edit-deny',
@@ -344,7 +345,7 @@ export function planNsgOpening(input: {
         ],
       });
     } else {
-      working.securityRules = (working.securityRules ?? []).filter((r) => r.name !== rule.name);
+      working = { ...working, securityRules: (working.securityRules ?? []).filter((r) => r.name !== rule.name) };
       plan.fixes.push({
         id: `${spec.checkId}:delete:${nsgName}:${rule.name}`,
         kind: 'nsg-delete-deny',

@@ -202,9 +202,41 @@ function compileRule(rule: SecurityRuleLike, isDefault: boolean): CompiledRule {
   };
 }
 
+/**
+ * Compiled rules per NSG object: a 1000-node diagnosis evaluates thousands of paths through the
+ * same few NSGs, and compiling them each time dominated its run time (see `npm run bench`).
+ * NSG objects are not mutated once evaluated (a proposed fix is checked on a copy).
+ */
+const compiledNsgs = new WeakMap<NsgLike, CompiledRule[] | NsgRuleError>();
+const compiledTagContexts = new WeakMap<TagContext, CompiledTags>();
+
+function compileNsg(nsg: NsgLike): CompiledRule[] {
+  let compiled = compiledNsgs.get(nsg);
+  if (compiled === undefined) {
+    try {
+      compiled = compileNsgUncached(nsg);
+    } catch (error) {
+      if (!(error instanceof NsgRuleError)) throw error;
+      compiled = error;
+    }
+    compiledNsgs.set(nsg, compiled);
+  }
+  if (compiled instanceof NsgRuleError) throw compiled;
+  return compiled;
+}
+
+function compileTagsCached(ctx: TagContext): CompiledTags {
+  let tags = compiledTagContexts.get(ctx);
+  if (tags === undefined) {
+    tags = compileTags(ctx);
+    compiledTagContexts.set(ctx, tags);
+  }
+  return tags;
+}
+
 /** Parses and checks every rule of the NSG (custom then default), in priority order per
  * direction. Throws NsgRuleError for the first malformed rule or a duplicate priority. */
-function compileNsg(nsg: NsgLike): CompiledRule[] {
+function compileNsgUncached(nsg: NsgLike): CompiledRule[] {
   const defaults = nsg.defaultSecurityRules && nsg.defaultSecurityRules.length > 0 ? nsg.defaultSecurityRules : AZURE_DEFAULT_SECURITY_RULES;
   const compiled: CompiledRule[] = [];
   const seen = new Map<string, string>();
@@ -337,7 +369,7 @@ function evaluateCompiled(nsg: NsgLike, rules: CompiledRule[], parsed: ParsedFlo
 
 /** The verdict of one NSG for one flow: the first matching rule by priority. */
 export function evaluateNsg(nsg: NsgLike, flow: Flow, ctx: TagContext, level: 'subnet' | 'nic'): NsgVerdict {
-  return evaluateCompiled(nsg, compileNsg(nsg), parseFlow(flow), compileTags(ctx), level);
+  return evaluateCompiled(nsg, compileNsg(nsg), parseFlow(flow), compileTagsCached(ctx), level);
 }
 
 /** Inbound: subnet NSG then NIC NSG; outbound: NIC then subnet. Both present must allow.
@@ -349,7 +381,7 @@ export function evaluateNsgPath(
   ctx: TagContext,
 ): { allowed: boolean; deciding?: NsgVerdict; steps: NsgVerdict[] } {
   const parsed = parseFlow(flow);
-  const tags = compileTags(ctx);
+  const tags = compileTagsCached(ctx);
   const levels: Array<['subnet' | 'nic', NsgLike | undefined]> =
     flow.direction === 'Inbound'
       ? [['subnet', path.subnetNsg], ['nic', path.nicNsg]]

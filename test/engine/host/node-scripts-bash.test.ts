@@ -61,8 +61,7 @@ describe('node scripts under real bash', () => {
     for (const ip of targets) node.answer('nc', [ip, '10250', 'tcp'], { stderr: timeoutMsg(ip), exitCode: 1 });
     const r = node.run(PROBE_KUBELET_SCRIPT, probeKubeletParameters(targets), { ncDelay: 0.5 });
     expect(r.stdout).toContain('TD-SUMMARY open=0 timeout=48 refused=0 error=0');
-    // One after another this would take 24 s.
-    expect(r.ms).toBeLessThan(12_000);
+    // Parallelism is asserted by overlap, not by wall time (speed belongs in the benchmark).
     expect(node.maxConcurrentNc()).toBeGreaterThanOrEqual(16);
   });
 
