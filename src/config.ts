@@ -4,6 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { readStoreConfig, type StoreConfig } from './store/create-store.js';
 
 export type AzureMode = 'simulated' | 'azure';
 export type AppType = 'SingleTenant' | 'UserAssignedMSI';
@@ -35,6 +36,8 @@ export interface Config {
   /** Limit the search to these subscriptions; empty = every subscription the identity can see. */
   subscriptionIds: string[];
   simulator: SimulatorConfig;
+  /** Durable state (SQLite file by default, or Azure Blob Storage for several instances). */
+  store: StoreConfig;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
@@ -162,6 +165,7 @@ export function parseConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config
       accessLog: env.SIM_ACCESS_LOG?.trim() || undefined,
       latencyScale,
     },
+    store: readStoreConfig(env, cwd),
     logLevel: rawLevel as Config['logLevel'],
   };
 }

@@ -16,11 +16,13 @@ import { diagnoseCluster } from './engine/diagnose.js';
 import { ALL_CHECKS } from './engine/checks/index.js';
 import { createBotFramework } from './transport/bot-framework.js';
 import { startHttpServer } from './transport/http-server.js';
+import { createStateStore, storeReady, type DurableStore } from './store/create-store.js';
 
 export interface RunningBot {
   url: string;
   sim?: SimServer;
   layer: AzureLayer;
+  store: DurableStore;
   /** Waits for replies still being sent after their turn. */
   drain(): Promise<void>;
   close(): Promise<void>;
@@ -65,6 +67,8 @@ export async function startBot(config: Config, log: Logger): Promise<RunningBot>
     layer = createAzureLayer({ mode: 'azure' });
   }
 
+  // Opened at start so a bad location fails now, not at the first approval.
+  const store = createStateStore(config.store);
   const app = createBotApp({
     directory: azureClusterDirectory(layer, config.subscriptionIds),
     diagnose: (cluster, onProgress) => diagnoseCluster(layer, cluster, { checks: ALL_CHECKS, log, onProgress }),
@@ -84,16 +88,25 @@ export async function startBot(config: Config, log: Logger): Promise<RunningBot>
           await listSubscriptions(layer, config.subscriptionIds);
         },
       },
+      {
+        name: 'store',
+        check: async () => {
+          const r = await storeReady(store);
+          if (!r.ready) throw new Error(r.error ?? `${r.kind} store at ${r.location} does not answer`);
+        },
+      },
     ],
   });
   return {
     url: http.url,
     ...(sim ? { sim } : {}),
     layer,
+    store,
     drain: () => bot.drain(),
     async close() {
       await http.close();
       await bot.drain();
+      await store.close();
       await sim?.close();
     },
   };

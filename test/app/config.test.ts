@@ -24,6 +24,7 @@ describe('parseConfig', () => {
     expect(c.bot.appId).toBe('');
     expect(c.simulator.scenarios[0]).toMatch(/scenarios$/);
     expect(c.simulator.latencyScale).toBe(0.1);
+    expect(c.store).toMatchObject({ kind: 'sqlite', path: expect.stringMatching(/data\/tunnel-doctor\.sqlite$/) });
   });
 
   it('switches to real Azure when subscriptions are configured, and then demands an app id', () => {
@@ -69,5 +70,7 @@ describe('parseConfig', () => {
     [{ BIND_HOST: '0.0.0.0' }, 'BIND_HOST', /authentication is off/],
     [{ TD_LOCAL: 'maybe' }, 'TD_LOCAL', /true or false/],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL', /debug, info/],
+    [{ STATE_STORE: 'redis' }, 'STATE_STORE', /sqlite .* or blob/],
+    [{ STATE_STORE: 'blob' }, 'STATE_BLOB_CONNECTION_STRING', /.+/],
   ])('%j → %s', (env, variable, message) => fails(env, variable, message));
 });

@@ -2,6 +2,9 @@
  * The bot over real HTTP through CloudAdapter: activities POSTed to /api/messages, replies either in
  * the response (deliveryMode expectReplies) or POSTed/PUT to a local fake connector at serviceUrl.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/log.js';
@@ -9,12 +12,13 @@ import { startBot, type RunningBot } from '../../src/start-bot.js';
 import { expectValidCard } from '../support/validate-card.js';
 import { cardOf, messageActivity, postActivity, startFakeConnector, type FakeConnector } from '../support/fake-connector.js';
 
+const ENV = { PORT: '0', SIM_LATENCY_SCALE: '0', STATE_SQLITE_PATH: path.join(mkdtempSync(path.join(tmpdir(), 'td-bot-')), 'state.sqlite') };
 let bot: RunningBot;
 let connector: FakeConnector;
 
 beforeAll(async () => {
   connector = await startFakeConnector();
-  bot = await startBot(parseConfig({ PORT: '0', SIM_LATENCY_SCALE: '0' }), silentLogger);
+  bot = await startBot(parseConfig(ENV), silentLogger);
 });
 
 afterAll(async () => {
@@ -131,14 +135,15 @@ describe('health endpoints', () => {
     expect((await fetch(`${bot.url}/healthz`)).status).toBe(200);
     const ready = await fetch(`${bot.url}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toMatchObject({ status: 'ready', checks: [{ name: 'azure', ok: true }] });
+    expect(await ready.json()).toMatchObject({ status: 'ready', checks: [{ name: 'azure', ok: true }, { name: 'store', ok: true }] });
   });
 
   it('/readyz says not ready when the simulated Azure is gone', async () => {
-    const other = await startBot(parseConfig({ PORT: '0', SIM_LATENCY_SCALE: '0' }), silentLogger);
+    const other = await startBot(parseConfig(ENV), silentLogger);
     await other.sim!.close();
     const ready = await fetch(`${other.url}/readyz`);
     expect(ready.status).toBe(503);
+    expect(await ready.json()).toMatchObject({ status: 'not-ready', checks: [{ name: 'azure', ok: false }, { name: 'store', ok: true }] });
     await other.close().catch(() => {});
   });
 });
