@@ -219,8 +219,8 @@ describe('diagnosisCard — 1000 nodes, every check failing on every node', () =
 
   it('says how much was left out rather than dropping it silently', () => {
     const text = visibleText(card);
-    expect(text).toMatch(/and \d+ more proposed fixes in the full report/);
-    expect(text).toMatch(/and \d+ more notes in the full report/);
+    expect(text).toMatch(/and \d+ more proposed fixes \(all in the JSON report/);
+    expect(text).toMatch(/and \d+ more notes \(all in the JSON report/);
   });
 });
 

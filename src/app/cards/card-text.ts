@@ -47,8 +47,8 @@ export function inertRun(text: string): string {
 /** Cuts `text` to at most `max` characters, saying how much was left out. */
 export function truncate(text: string, max: number): string {
   if (text.length <= max) return text;
-  const cut = Math.max(0, max - 40);
-  return `${text.slice(0, cut)}… (${text.length - cut} more characters in the full report)`;
+  const cut = Math.max(0, max - 20);
+  return `${text.slice(0, cut)}… (+${text.length - cut} characters)`;
 }
 
 /** The first `max` items and how many were left out. */

@@ -130,7 +130,7 @@ interface FixView {
 
 function fixView(fix: FixProposal, level: DetailLevel): FixView {
   return {
-    title: inertMarkdown(truncate(fix.title, 200)),
+    title: inertMarkdown(truncate(fix.title, 300)),
     risk: fix.risk,
     riskColor: RISK_COLOR[fix.risk] ?? 'Default',
     approval: fix.needsApproval ? 'needs approval' : 'no approval needed',
@@ -165,12 +165,15 @@ interface CheckRowView {
   moreFixes: string;
 }
 
-/** "and 3 more evidence items in the full report", or "12 evidence items in the full report" when none are shown. */
+/**
+ * "and 3 more evidence items (all in the JSON report)": the chat has no way to open the full report
+ * yet, so the card names where it is: `tunnel-doctor diagnose <cluster> --json`.
+ */
 function leftOut(list: { shown: unknown[]; more: number }, one: string, many = `${one}s`): string {
   const n = list.more;
   return list.shown.length > 0
-    ? `and ${n} more ${n === 1 ? one : many} in the full report`
-    : `${plural(n, one, many)} in the full report`;
+    ? `and ${n} more ${n === 1 ? one : many} (all in the JSON report: tunnel-doctor diagnose --json)`
+    : `${plural(n, one, many)} (all in the JSON report: tunnel-doctor diagnose --json)`;
 }
 
 function evidenceLabel(kind: string, resource: string | undefined): string {
