@@ -48,7 +48,7 @@ export interface ScriptParameter {
 export const MAX_PROBE_TARGETS = 1000;
 /** The kubelet port the API server's tunnel dials on every node. */
 export const KUBELET_PORT = 10250;
-/** Byte budget for the iptables listing in host-firewall before it is reduced (see the script). */
+/** Byte budget for ufw status plus the iptables listing in host-firewall (see the script). */
 export const HOST_FIREWALL_BUDGET = 3800;
 /** Byte budget for probe-kubelet's per-target failure lines before they are elided. */
 export const PROBE_DETAIL_BUDGET = 2000;
@@ -136,51 +136,73 @@ END {
 `);
 
 /**
- * host-firewall — the two commands of Microsoft's troubleshooting article, `ufw status verbose`
- * and `iptables --list --line-numbers` (not `-n`: we keep the article's form, so the parser
- * reads service names such as `dpt:ssh` and may see host names as sources). When both would not
- * fit in run-command's 4096-byte tail, the iptables listing is reduced to INPUT and the chains
- * reachable from it, after a `TD-NOTE` line.
+ * host-firewall — the two commands of Microsoft's troubleshooting article,
+ * `iptables --list --line-numbers` and `ufw status verbose` (not `-n`: we keep the article's
+ * form, so the parser reads service names such as `dpt:ssh` and may see host names as sources).
+ *
+ * The iptables section comes FIRST and ufw LAST: run-command keeps only the last 4096 bytes of
+ * stdout, so whatever is cut is the head of the listing, never the (short) ufw status. When ufw
+ * and the listing together pass HOST_FIREWALL_BUDGET, the listing is reduced to INPUT and the
+ * chains reachable from it, in the order they are first jumped to (`TD-NOTE … reduced …`). If that
+ * still does not fit, whole chains are dropped from the end of that order (`TD-NOTE iptables
+ * listing cut to fit`), never part of one, and each dropped chain is named on a
+ * `TD-NOTE dropped-chain <name>` line after the listing, so the parser knows a jump into it leads
+ * somewhere it cannot see. Those note lines count against the budget; the fixed lines (markers,
+ * headings, the two first notes, at most 220 bytes) are what the budget leaves of 4096.
  */
 export const HOST_FIREWALL_SCRIPT = script('host-firewall', String.raw`
 # tunnel-doctor-script: host-firewall
 # No inputs. Prints the host firewall as the troubleshooting article's two commands show it.
+# iptables first, ufw last: run-command keeps only the tail of stdout, so a cut can only eat
+# the head of the iptables listing; the listing is trimmed by whole chains to avoid even that.
 echo "TD-BEGIN host-firewall"
-echo "### ufw status verbose"
 if command -v ufw >/dev/null 2>&1; then
   td_ufw=$(ufw status verbose 2>&1)
 else
   td_ufw="ufw: not installed"
 fi
-printf '%s\n' "$td_ufw"
 echo "### iptables --list --line-numbers"
-if ! command -v iptables >/dev/null 2>&1; then
-  echo "iptables: not installed"; echo "TD-END"; exit 0
-fi
-td_ipt=$(iptables --list --line-numbers 2>&1)
-td_used=$(printf '%s\n' "$td_ufw" | wc -c)
-td_size=$(printf '%s\n' "$td_ipt" | wc -c)
-if [ $((td_used + td_size)) -le ${HOST_FIREWALL_BUDGET} ]; then
-  printf '%s\n' "$td_ipt"
-else
-  echo "TD-NOTE iptables listing reduced to INPUT and the chains it reaches; full listing $td_size bytes"
-  printf '%s\n' "$td_ipt" | awk '
-/^Chain / { cur = $2; n++; names[n] = cur; body[cur] = $0; next }
+if command -v iptables >/dev/null 2>&1; then
+  td_ipt=$(iptables --list --line-numbers 2>&1)
+  td_used=$(printf '%s\n' "$td_ufw" | wc -c)
+  td_size=$(printf '%s\n' "$td_ipt" | wc -c)
+  if [ $((td_used + td_size)) -le ${HOST_FIREWALL_BUDGET} ]; then
+    printf '%s\n' "$td_ipt"
+  else
+    echo "TD-NOTE iptables listing reduced to INPUT and the chains it reaches; full listing $td_size bytes"
+    printf '%s\n' "$td_ipt" | LC_ALL=C awk -v room=$((${HOST_FIREWALL_BUDGET} - td_used)) '
+/^Chain / { cur = $2; body[cur] = $0; next }
 cur != "" { body[cur] = body[cur] "\n" $0; if ($1 ~ /^[0-9]+$/) refs[cur] = refs[cur] " " $2 }
 END {
-  keep["INPUT"] = 1; queue[1] = "INPUT"; qn = 1
+  qn = 0
+  if ("INPUT" in body) { keep["INPUT"] = 1; queue[++qn] = "INPUT" }
   for (qi = 1; qi <= qn; qi++) {
     m = split(refs[queue[qi]], t, " ")
     for (j = 1; j <= m; j++) if ((t[j] in body) && !(t[j] in keep)) { keep[t[j]] = 1; queue[++qn] = t[j] }
   }
-  first = 1
-  for (i = 1; i <= n; i++) if (names[i] in keep) {
-    b = body[names[i]]; sub(/\n+$/, "", b)
-    if (!first) print ""
-    print b; first = 0
+  total = 0
+  for (i = 1; i <= qn; i++) {
+    b = body[queue[i]]; sub(/\n+$/, "", b); block[i] = b
+    total += length(b) + 1 + (i > 1 ? 1 : 0)
   }
+  kn = qn
+  if (total > room) {
+    print "TD-NOTE iptables listing cut to fit"
+    while (kn > 0 && total > room) {
+      total -= length(block[kn]) + 1 + (kn > 1 ? 1 : 0)
+      total += length("TD-NOTE dropped-chain " queue[kn]) + 1
+      kn--
+    }
+  }
+  for (i = 1; i <= kn; i++) { if (i > 1) print ""; print block[i] }
+  for (i = kn + 1; i <= qn; i++) print "TD-NOTE dropped-chain " queue[i]
 }'
+  fi
+else
+  echo "iptables: not installed"
 fi
+echo "### ufw status verbose"
+printf '%s\n' "$td_ufw"
 echo "TD-END"
 exit 0
 `);

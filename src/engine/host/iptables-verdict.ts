@@ -8,6 +8,7 @@
  * Conservative where the text does not say enough: the packet is a NEW connection with no
  * mark; a match this module does not understand counts as NOT matching and is named in
  * `notes` (and the verdict is flagged `uncertain` when such a rule could have decided it).
+ * A matching jump into a chain the listing left out (`droppedChains`) ends the walk undecided.
  */
 import type { IptablesListing, IptablesRow } from './iptables.js';
 import { cidrContains, ipv4ToNumber, parseIpv4Cidr, type Ipv4Cidr } from './ipv4.js';
@@ -55,6 +56,12 @@ export interface IptablesVerdict {
    * ACCEPT that might have been a DROP from a DROP that might have been an ACCEPT.
    */
   unreadableRules: IptablesStep[];
+  /**
+   * Set when the walk reached a matching jump into a chain the listing left out
+   * (`listing.droppedChains`): the outcome is then NOT a verdict but "nothing shown blocks it"
+   * ('accept', uncertain, this jump in `unreadableRules`), as for a listing without INPUT.
+   */
+  undecidedAt?: IptablesStep;
 }
 
 type Tri = boolean | 'unknown';
@@ -78,6 +85,7 @@ export function iptablesVerdict(listing: IptablesListing, flow: IptablesFlow, op
     };
   }
   const ctx: MatchContext = { flow, resolveHost: options.resolveHost, notes };
+  const dropped = new Set(listing.droppedChains ?? []);
   // Call stack of [chain, next rule index]; goto replaces the top frame.
   const stack: Array<{ chain: string; index: number }> = [{ chain: 'INPUT', index: 0 }];
   while (stack.length > 0) {
@@ -87,8 +95,9 @@ export function iptablesVerdict(listing: IptablesListing, flow: IptablesFlow, op
     if (!chain || !rule) { stack.pop(); continue; }
     frame.index++;
     const m = ruleMatches(rule, ctx);
+    const intoDropped = dropped.has(rule.target) && listing.chains[rule.target] === undefined;
     if (m === 'unknown') {
-      if (TERMINAL[rule.target] !== undefined || listing.chains[rule.target] !== undefined) {
+      if (TERMINAL[rule.target] !== undefined || listing.chains[rule.target] !== undefined || intoDropped) {
         uncertain = true;
         unreadableRules.push({ chain: frame.chain, ruleNum: rule.num, target: rule.target, text: rule.text });
       }
@@ -102,6 +111,19 @@ export function iptablesVerdict(listing: IptablesListing, flow: IptablesFlow, op
         outcome: terminal, chain: frame.chain, ruleNum: rule.num, ruleText: rule.text,
         reason: `${frame.chain} rule ${rule.num} (${rule.target}${rule.match ? ` ${rule.match}` : ''}) ${verb(terminal)} ${flow.protocol.toUpperCase()} ${flow.port} from ${flow.sourceIp}`,
         path, notes, uncertain, unreadableRules,
+      };
+    }
+    if (intoDropped) {
+      // The script left this chain out to fit run-command's output: it may accept, drop or
+      // return, so nothing after this jump can be known. Like a listing without INPUT, the
+      // answer is "nothing shown blocks it", flagged uncertain with the jump as the reason, so a
+      // caller never reads it as a verdict (host-firewall's check then says unknown).
+      notes.push(`${frame.chain} rule ${rule.num} jumps to ${rule.target}, which the listing left out to fit run-command's output; what it does is unknown`);
+      unreadableRules.push(step);
+      return {
+        outcome: 'accept', chain: frame.chain, ruleNum: rule.num, ruleText: rule.text,
+        reason: `${frame.chain} rule ${rule.num} jumps to ${rule.target}, which the listing does not show, so the outcome is unknown`,
+        path: [...path, step], notes, uncertain: true, unreadableRules, undecidedAt: step,
       };
     }
     if (rule.target === 'RETURN') { path.push(step); stack.pop(); continue; }

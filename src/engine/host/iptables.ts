@@ -39,6 +39,11 @@ export interface IptablesListing {
   order: string[];
   /** Lines that were not understood (warnings, errors, "TD-NOTE" lines …). */
   unparsed: string[];
+  /**
+   * Chains known to exist but left out of this text (host-firewall drops whole chains to fit
+   * run-command's 4096-byte output). Set by parseHostFirewall, never by parseIptablesList.
+   */
+  droppedChains?: string[];
 }
 
 const CHAIN_HEADER = /^Chain (\S+) \((?:policy (\S+)(?: \d+ packets, \d+ bytes)?|(\d+) references)\)$/;

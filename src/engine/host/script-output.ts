@@ -115,48 +115,77 @@ export function parseProbeKubelet(stdout: string, targets?: readonly string[]): 
 
 export interface HostFirewallResult {
   complete: boolean;
-  /** The ufw section survived in full (its header line and the next header are both there). */
+  /** The ufw section survived in full (its heading is there, and so is what follows it). */
   ufwComplete: boolean;
+  /** The iptables section survived in full (its heading is there, and so is what follows it). */
   iptablesComplete: boolean;
   ufwText?: string;
   iptablesText?: string;
   ufw?: UfwStatus;
+  /** The listing; its `droppedChains` names chains the script left out to fit (see below). */
   iptables?: IptablesListing;
   /** The script reduced the iptables listing to INPUT and the chains it reaches. */
   iptablesReduced: boolean;
+  /**
+   * Chains reachable from INPUT that the script dropped whole to stay under run-command's 4096
+   * bytes (`TD-NOTE dropped-chain <name>`). A jump into one leads where the listing cannot show.
+   */
+  droppedChains: string[];
   iptablesMissing: boolean;
   notes: string[];
 }
 
+const UFW_HEADING = '### ufw status verbose';
+const IPTABLES_HEADING = '### iptables --list --line-numbers';
+
+/**
+ * Parses host-firewall output. The script prints the iptables section first and ufw last (so
+ * run-command's tail cut eats only the head of the listing); older builds printed ufw first, so
+ * either order is read. A section is complete when its heading survived and it is followed by the
+ * other heading or by TD-END: the cut only ever removes a head, and a missing TD-END means the
+ * script stopped early.
+ */
 export function parseHostFirewall(stdout: string): HostFirewallResult {
   const f = frame(stdout, 'host-firewall');
-  const ufwAt = f.lines.indexOf('### ufw status verbose');
-  const iptAt = f.lines.indexOf('### iptables --list --line-numbers');
-  const result: HostFirewallResult = {
-    complete: f.complete, ufwComplete: ufwAt >= 0 && iptAt > ufwAt,
-    iptablesComplete: false, iptablesReduced: false, iptablesMissing: false, notes: [],
+  const ufwAt = f.lines.indexOf(UFW_HEADING);
+  const iptAt = f.lines.indexOf(IPTABLES_HEADING);
+  // Where a section starting at `at` ends, and whether that end is a real one.
+  const sectionEnd = (at: number): { end: number; closed: boolean } => {
+    const next = [ufwAt, iptAt].filter((k) => k > at).sort((a, b) => a - b)[0];
+    return next !== undefined ? { end: next, closed: true } : { end: f.lines.length, closed: f.ended };
   };
+  const result: HostFirewallResult = {
+    complete: f.complete, ufwComplete: false, iptablesComplete: false,
+    iptablesReduced: false, droppedChains: [], iptablesMissing: false, notes: [],
+  };
+  if (ufwAt >= 0) {
+    const { end, closed } = sectionEnd(ufwAt);
+    result.ufwText = f.lines.slice(ufwAt + 1, end).join('\n');
+    result.ufwComplete = closed;
+  }
   if (iptAt >= 0) {
-    const endOfUfw = iptAt;
-    if (ufwAt >= 0 && ufwAt < iptAt) result.ufwText = f.lines.slice(ufwAt + 1, endOfUfw).join('\n');
-    const iptLines = f.lines.slice(iptAt + 1);
-    result.iptablesComplete = f.ended;
+    const { end, closed } = sectionEnd(iptAt);
+    result.iptablesComplete = closed;
     const kept: string[] = [];
-    for (const line of iptLines) {
+    for (const line of f.lines.slice(iptAt + 1, end)) {
       if (line.startsWith('TD-NOTE ')) {
-        result.notes.push(line.slice(8));
-        if (/reduced/.test(line)) result.iptablesReduced = true;
+        const note = line.slice('TD-NOTE '.length);
+        result.notes.push(note);
+        if (/reduced/.test(note)) result.iptablesReduced = true;
+        const dropped = /^dropped-chain (\S+)$/.exec(note.trim());
+        if (dropped) result.droppedChains.push(dropped[1] as string);
         continue;
       }
       kept.push(line);
     }
     result.iptablesText = kept.join('\n');
     if (/^iptables: not installed$/m.test(result.iptablesText)) result.iptablesMissing = true;
-  } else if (ufwAt >= 0) {
-    result.ufwText = f.lines.slice(ufwAt + 1).join('\n');
   }
   if (result.ufwText !== undefined) result.ufw = parseUfwStatusVerbose(result.ufwText);
-  if (result.iptablesText !== undefined && !result.iptablesMissing) result.iptables = parseIptablesList(result.iptablesText);
+  if (result.iptablesText !== undefined && !result.iptablesMissing) {
+    result.iptables = parseIptablesList(result.iptablesText);
+    if (result.droppedChains.length > 0) result.iptables.droppedChains = [...result.droppedChains];
+  }
   return result;
 }
 

@@ -133,29 +133,34 @@ function sanitizeToken(token: string): string {
 function hostFirewall(node: ScenarioNode): ScriptResult {
   const ufw = captured(ufwStatusText(node));
   const ipt = captured(iptablesListText(node));
-  const lines = ['TD-BEGIN host-firewall\n', '### ufw status verbose\n', `${ufw}\n`, '### iptables --list --line-numbers\n'];
+  // iptables first, ufw last, as the script prints them (the tail cut must only eat the listing).
+  const lines = ['TD-BEGIN host-firewall\n', '### iptables --list --line-numbers\n'];
   const used = bytes(`${ufw}\n`);
   const size = bytes(`${ipt}\n`);
   if (used + size <= HOST_FIREWALL_BUDGET) lines.push(`${ipt}\n`);
   else {
     lines.push(`TD-NOTE iptables listing reduced to INPUT and the chains it reaches; full listing ${size} bytes\n`);
-    lines.push(reduceIptablesListing(ipt));
+    lines.push(reduceIptablesListing(ipt, HOST_FIREWALL_BUDGET - used));
   }
-  lines.push('TD-END\n');
+  lines.push('### ufw status verbose\n', `${ufw}\n`, 'TD-END\n');
   return out(lines);
 }
 
-/** The host-firewall script's awk: keep INPUT and every chain reachable from it by jumps. */
-export function reduceIptablesListing(listing: string): string {
-  const names: string[] = [];
+/**
+ * The host-firewall script's awk: INPUT and every chain reachable from it by jumps, in the order
+ * they are first jumped to (breadth first). When those pass `room` bytes, a `TD-NOTE iptables
+ * listing cut to fit` line, then whole chains dropped from the end (each named on a
+ * `TD-NOTE dropped-chain <name>` line after the listing, whose bytes count against `room`).
+ */
+export function reduceIptablesListing(listing: string, room: number = Number.POSITIVE_INFINITY): string {
   const body = new Map<string, string>();
   const refs = new Map<string, string[]>();
   let cur = '';
   for (const line of listing.split('\n')) {
-    const fields = line.trim().split(/[ \t]+/).filter(Boolean);
+    // awk's default field splitting: blanks and tabs, leading ones ignored.
+    const fields = line.split(/[ \t]+/).filter(Boolean);
     if (/^Chain /.test(line)) {
       cur = fields[1] ?? '';
-      names.push(cur);
       body.set(cur, line);
       refs.set(cur, []);
       continue;
@@ -164,13 +169,26 @@ export function reduceIptablesListing(listing: string): string {
     body.set(cur, `${body.get(cur)}\n${line}`);
     if (/^[0-9]+$/.test(fields[0] ?? '') && fields[1] !== undefined) refs.get(cur)?.push(fields[1]);
   }
-  const keep = new Set(['INPUT']);
-  const queue = ['INPUT'];
+  const queue = body.has('INPUT') ? ['INPUT'] : [];
+  const keep = new Set(queue);
   for (let q = 0; q < queue.length; q++) {
     for (const t of refs.get(queue[q] as string) ?? []) if (body.has(t) && !keep.has(t)) { keep.add(t); queue.push(t); }
   }
-  const blocks = names.filter((n) => keep.has(n)).map((n) => (body.get(n) ?? '').replace(/\n+$/, ''));
-  return blocks.length === 0 ? '' : `${blocks.join('\n\n')}\n`;
+  const blocks = queue.map((n) => (body.get(n) ?? '').replace(/\n+$/, ''));
+  const cost = (k: number) => bytes(blocks[k] as string) + 1 + (k > 0 ? 1 : 0);
+  let total = blocks.reduce((sum, _b, k) => sum + cost(k), 0);
+  let kept = blocks.length;
+  const lines: string[] = [];
+  if (total > room) {
+    lines.push('TD-NOTE iptables listing cut to fit\n');
+    while (kept > 0 && total > room) {
+      kept--;
+      total += bytes(`TD-NOTE dropped-chain ${queue[kept]}`) + 1 - cost(kept);
+    }
+  }
+  if (kept > 0) lines.push(`${blocks.slice(0, kept).join('\n\n')}\n`);
+  for (const name of queue.slice(kept)) lines.push(`TD-NOTE dropped-chain ${name}\n`);
+  return lines.join('');
 }
 
 // ----- probe-egress --------------------------------------------------------------------------

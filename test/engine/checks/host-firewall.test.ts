@@ -33,7 +33,7 @@ import { AzureError } from '../../../src/azure/errors.js';
 import { loadScenarioFile } from '../../../src/scenario/load.js';
 import type { IptablesRule, Scenario, ScenarioNode, UfwState } from '../../../src/scenario/types.js';
 import { Estate } from '../../../src/sim/estate.js';
-import { hostFirewallOutcome, runNodeScript, type NetworkOracle } from '../../../src/sim/host/index.js';
+import { hostFirewallOutcome, renderIptablesList, renderUfwStatusVerbose, runNodeScript, type NetworkOracle } from '../../../src/sim/host/index.js';
 import { createNetworkOracle } from '../../../src/sim/network-oracle.js';
 import { lastBytes } from '../../../src/sim/run-command-envelope.js';
 import { UFW_NODE } from '../host/iptables-samples.js';
@@ -265,6 +265,17 @@ const SMALL_UFW_LISTING = [
 
 const both = (input: HostCheckInput): [CheckResult['status'], CheckResult['status']] => [decideUfw10250(input).status, decideIptables10250(input).status];
 
+/**
+ * host-firewall output in the order an earlier build printed it (ufw first, the listing whole
+ * after it), for the check's fallback that reads UFW from its chains when the ufw status was cut.
+ * The current script prints ufw last, so its own output can no longer lose ufw and keep the
+ * listing; parseHostFirewall still reads either order.
+ */
+const ufwFirstOutput = (node: ScenarioNode, script: 'probe-kubelet' | 'host-firewall', stdout: string): string =>
+  script !== 'host-firewall'
+    ? stdout
+    : `TD-BEGIN host-firewall\n### ufw status verbose\n${renderUfwStatusVerbose(node.ufw)}### iptables --list --line-numbers\n${(node.outputs?.['iptables --list --line-numbers'] ?? renderIptablesList(node.iptables)).replace(/\n+$/, '')}\nTD-END\n`;
+
 describe('unreachableNodes', () => {
   it('lists the running Linux nodes some agent could not reach, with each agent\'s outcome, sorted', () => {
     const rejectAll = { chains: { INPUT: { policy: 'ACCEPT' as const, rules: [dropRule('tcp dpt:10250', { target: 'REJECT', match: 'tcp dpt:10250 reject-with tcp-reset' })] } } };
@@ -447,11 +458,11 @@ describe('iptables-10250', () => {
     expect(ipt.evidence.map((e) => e.detail).join('\n')).toMatch(/chain ufw-user-input rule 2 .* in UFW's chains: UFW's doing/);
   });
 
-  it('ufw status cut off but the listing whole: UFW decided from its own chains, and its fix works', () => {
+  it('ufw status cut off but the listing whole (ufw-first output): UFW decided from its own chains, and its fix works', () => {
     const filler = Array.from({ length: 120 }, (_, k) => ({ to: `${30000 + k}/tcp`, action: 'ALLOW', from: 'Anywhere' }));
     const ufw: UfwState = { enabled: true, defaultIncoming: 'deny', rules: [...filler, { to: '10250/tcp', action: 'DENY', from: 'Anywhere' }] };
     const { nodes, views } = cluster({ ufw, outputs: { 'iptables --list --line-numbers': SMALL_UFW_LISTING } });
-    const input = gather(nodes, views);
+    const input = gather(nodes, views, { stdout: ufwFirstOutput });
     const fw = input.firewalls[0]?.result;
     expect(fw && !('failed' in fw) && !fw.ufwComplete && fw.iptablesComplete).toBe(true);
     const r = decideUfw10250(input);
@@ -460,7 +471,16 @@ describe('iptables-10250', () => {
     expect(r.fixes[0]).toMatchObject({ change: 'ufw allow 10250/tcp', scriptId: 'ufw-allow-kubelet' });
     expect(decideIptables10250(input).status).toBe('pass');
     applyFix({ format: 'tunnel-doctor-scenario/v1', title: 't', subscriptions: [], resources: [], nodes }, r.fixes[0] as FixProposal);
-    expect(both(gather(nodes, views))).toEqual(['pass', 'pass']);
+    expect(both(gather(nodes, views, { stdout: ufwFirstOutput }))).toEqual(['pass', 'pass']);
+  });
+
+  it('ufw status too long for 4096 bytes (the script\'s own output): both unknown, nothing half-read', () => {
+    const filler = Array.from({ length: 120 }, (_, k) => ({ to: `${30000 + k}/tcp`, action: 'ALLOW', from: 'Anywhere' }));
+    const ufw: UfwState = { enabled: true, defaultIncoming: 'deny', rules: [...filler, { to: '10250/tcp', action: 'DENY', from: 'Anywhere' }] };
+    const { nodes, views } = cluster({ ufw, outputs: { 'iptables --list --line-numbers': SMALL_UFW_LISTING } });
+    const input = gather(nodes, views);
+    expect(both(input)).toEqual(['unknown', 'unknown']);
+    expect(decideUfw10250(input).unknownReason?.why).toMatch(/ufw status of .* was cut off/);
   });
 
   it('ufw status cut off, UFW\'s chains accept 10250: UFW is cleared from its chains', () => {
@@ -468,20 +488,27 @@ describe('iptables-10250', () => {
     const ufw: UfwState = { enabled: true, defaultIncoming: 'deny', rules: [...filler, { to: '10250/tcp', action: 'ALLOW', from: 'Anywhere' }] };
     const listing = SMALL_UFW_LISTING.replace(/DROP( +tcp .*tcp dpt:10250)/, 'ACCEPT$1');
     const { nodes, views } = cluster({ ufw, outputs: { 'iptables --list --line-numbers': listing }, inbound: { '10250/tcp': 'timeout' } });
-    const r = decideUfw10250(gather(nodes, views));
+    const r = decideUfw10250(gather(nodes, views, { stdout: ufwFirstOutput }));
     expect(r.status).toBe('pass');
     expect(r.evidence.some((e) => /read from UFW's chains .*: UFW's chains let TCP 10250 .* through/.test(e.detail))).toBe(true);
   });
 
-  it('a full-size UFW listing does not fit in 4096 bytes beside the ufw status: both unknown, saying to read them whole', () => {
+  it('a full-size UFW listing beside the ufw status: ufw (printed last) decides; iptables unknown over the chains dropped to fit', () => {
     const { nodes, views } = cluster({
       ufw: { enabled: true, defaultIncoming: 'deny', rules: [{ to: '22/tcp', action: 'ALLOW', from: 'Anywhere' }, { to: '10250/tcp', action: 'DENY', from: 'Anywhere' }] },
       outputs: { 'iptables --list --line-numbers': UFW_NODE },
     });
     const input = gather(nodes, views);
-    expect(both(input)).toEqual(['unknown', 'unknown']);
-    expect(decideUfw10250(input).unknownReason?.resolve).toMatch(/ufw status verbose/);
-    expect(decideIptables10250(input).unknownReason?.resolve).toBe('run `iptables --list --line-numbers` on the node and read it whole');
+    const fw = input.firewalls[0]?.result;
+    expect(fw && !('failed' in fw) && { complete: fw.complete, ufwComplete: fw.ufwComplete, iptablesComplete: fw.iptablesComplete }).toEqual({ complete: true, ufwComplete: true, iptablesComplete: true });
+    expect(fw && !('failed' in fw) ? fw.droppedChains : []).toContain('ufw-user-input');
+    expect(both(input)).toEqual(['fail', 'unknown']);
+    const ufw = decideUfw10250(input);
+    expect(ufw.nodes).toEqual([N(2)]);
+    expect(ufw.evidence.map((e) => e.detail).join('\n')).toMatch(/10250\/tcp +DENY/);
+    expect(ufw.fixes[0]).toMatchObject({ scriptId: 'ufw-allow-kubelet' });
+    const ipt = decideIptables10250(input);
+    expect(ipt.unknownReason?.why).toMatch(/ufw-before-input rule \d+ "\d+ +ufw-not-local/);
   });
 
   it('unknown when a rule it cannot read might drop what the listing otherwise accepts', () => {
@@ -550,27 +577,38 @@ describe('unknown: a needed read failed', () => {
     expect(r.unknownReason?.why).toMatch(/incomplete output/);
   });
 
-  it('an iptables listing cut at 4096 bytes: unknown, and says to read it whole', () => {
+  it('an INPUT chain too long for 4096 bytes is dropped whole: iptables unknown, ufw still decided', () => {
     // 150 DROP rules on other ports in INPUT itself: even the reduced listing is far over 4096 bytes.
     const rules = Array.from({ length: 150 }, (_, k) => dropRule(`tcp dpt:${20000 + k}`));
     const { nodes, views } = cluster({ ufw: UFW_DENY, iptables: { chains: { INPUT: { policy: 'ACCEPT', rules: [...rules, dropRule('tcp dpt:10250')] } } } });
     const input = gather(nodes, views);
+    const fw = input.firewalls[0]?.result;
+    expect(fw && !('failed' in fw) && fw.complete).toBe(true);
+    expect(fw && !('failed' in fw) ? fw.droppedChains : []).toEqual(['INPUT']);
+    const ipt = decideIptables10250(input);
+    expect(ipt.status).toBe('unknown');
+    expect(ipt.unknownReason?.why).toMatch(/has no INPUT chain/);
+    expect(decideUfw10250(input).status).toBe('fail');
+  });
+
+  it('an iptables listing cut at 4096 bytes (its head lost): unknown, and says to read it whole', () => {
+    const { nodes, views } = cluster({ ufw: UFW_DENY, iptables: { chains: { INPUT: { policy: 'ACCEPT', rules: [dropRule('tcp dpt:10250')] } } } });
+    const pad = `${'x'.repeat(100)}\n`.repeat(45);
+    const input = gather(nodes, views, { stdout: (_n, script, out) => (script === 'host-firewall' ? out.replace('### iptables --list --line-numbers\n', `### iptables --list --line-numbers\n${pad}`) : out) });
     const fw = input.firewalls[0]?.result;
     expect(fw && !('failed' in fw) && fw.complete).toBe(false);
     const ipt = decideIptables10250(input);
     expect(ipt.status).toBe('unknown');
     expect(ipt.unknownReason?.why).toMatch(/cut off .*4096 bytes/);
     expect(ipt.unknownReason?.resolve).toBe('run `iptables --list --line-numbers` on the node and read it whole');
-    const ufw = decideUfw10250(input);
-    expect(ufw.status).toBe('unknown');
-    expect(ufw.unknownReason?.resolve).toMatch(/ufw status verbose/);
+    expect(decideUfw10250(input).status).toBe('fail');
   });
 
-  it('a ufw status cut at 4096 bytes leaves ufw unknown while the iptables listing still decides', () => {
+  it('a ufw status cut at 4096 bytes (ufw-first output) leaves ufw unknown while the iptables listing still decides', () => {
     const many = Array.from({ length: 120 }, (_, k) => ({ to: `${30000 + k}/tcp`, action: 'ALLOW', from: 'Anywhere' }));
     const ufw: UfwState = { enabled: true, defaultIncoming: 'allow', rules: many };
     const { nodes, views } = cluster({ ufw, iptables: { chains: { INPUT: { policy: 'ACCEPT', rules: [dropRule('tcp dpt:10250')] } } } });
-    const input = gather(nodes, views);
+    const input = gather(nodes, views, { stdout: ufwFirstOutput });
     expect(decideUfw10250(input).status).toBe('unknown');
     expect(decideUfw10250(input).unknownReason?.why).toMatch(/ufw status of .* was cut off/);
     const ipt = decideIptables10250(input);

@@ -172,3 +172,35 @@ describe('iptablesVerdict', () => {
     expect(iptablesVerdict(parseIptablesList(FORMS), flow('172.16.0.1', 10999))).toMatchObject({ outcome: 'drop', ruleNum: 5 });
   });
 });
+
+describe('iptablesVerdict with chains dropped from the listing', () => {
+  const H = 'num  target     prot opt source               destination         ';
+  const listing = (rows: string[], dropped: string[]) => ({
+    ...parseIptablesList(['Chain INPUT (policy DROP)', H, ...rows].join('\n')),
+    droppedChains: dropped,
+  });
+  const flow: IptablesFlow = { sourceIp: '10.224.0.5', port: 10250, protocol: 'tcp' };
+
+  it('a matching jump into a dropped chain leaves the outcome undecided (uncertain, never a drop)', () => {
+    const v = iptablesVerdict(listing(['1    KUBE-X     all  --  anywhere             anywhere            '], ['KUBE-X']), flow);
+    expect(v).toMatchObject({ outcome: 'accept', uncertain: true, undecidedAt: { chain: 'INPUT', ruleNum: 1, target: 'KUBE-X' } });
+    expect(v.unreadableRules.map((r) => r.target)).toEqual(['KUBE-X']);
+    expect(v.notes.join('\n')).toMatch(/KUBE-X, which the listing left out/);
+  });
+
+  it('a jump that cannot match, or comes after the deciding rule, does not matter', () => {
+    const v = iptablesVerdict(listing([
+      '1    KUBE-X     udp  --  anywhere             anywhere            ',
+      '2    DROP       tcp  --  anywhere             anywhere             tcp dpt:10250',
+      '3    KUBE-Y     all  --  anywhere             anywhere            ',
+    ], ['KUBE-X', 'KUBE-Y']), flow);
+    expect(v).toMatchObject({ outcome: 'drop', ruleNum: 2, uncertain: false });
+    expect(v.undecidedAt).toBeUndefined();
+  });
+
+  it('without droppedChains an unknown target is still passed over as before', () => {
+    const v = iptablesVerdict(listing(['1    KUBE-X     all  --  anywhere             anywhere            '], []), flow);
+    expect(v).toMatchObject({ outcome: 'drop', uncertain: true });
+    expect(v.undecidedAt).toBeUndefined();
+  });
+});

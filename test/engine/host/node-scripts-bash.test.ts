@@ -85,13 +85,14 @@ describe('node scripts under real bash', () => {
     expect(r).toMatchObject({ stdout: 'TD-BEGIN probe-kubelet\nTD-ERROR nc is not installed\nTD-END\n', exitCode: 3 });
   });
 
-  it('host-firewall prints both sections; without ufw it says "not installed"', () => {
+  it('host-firewall prints both sections, iptables first and ufw last; without ufw it says "not installed"', () => {
     node.remove('ufw');
     node.answer('iptables', ['--list', '--line-numbers'], { stdout: 'Chain INPUT (policy DROP)\nnum  target     prot opt source               destination         \n' });
     const r = node.run(HOST_FIREWALL_SCRIPT);
     expect(r.stdout).toBe([
-      'TD-BEGIN host-firewall', '### ufw status verbose', 'ufw: not installed', '### iptables --list --line-numbers',
-      'Chain INPUT (policy DROP)', 'num  target     prot opt source               destination         ', 'TD-END', '',
+      'TD-BEGIN host-firewall', '### iptables --list --line-numbers',
+      'Chain INPUT (policy DROP)', 'num  target     prot opt source               destination         ',
+      '### ufw status verbose', 'ufw: not installed', 'TD-END', '',
     ].join('\n'));
     expect(parseHostFirewall(r.stdout)).toMatchObject({ complete: true, ufw: { installed: false } });
   });

@@ -83,6 +83,44 @@ describe('parseHostFirewall', () => {
     expect(r.iptables?.chains['INPUT']?.policy).toBe('ACCEPT');
   });
 
+  const current = `TD-BEGIN host-firewall\n### iptables --list --line-numbers\n${AKS_DROP_10250.replace(/\n+$/, '')}\n### ufw status verbose\n${ufw}\nTD-END\n`;
+
+  it('reads the current order too (iptables first, ufw last)', () => {
+    const r = parseHostFirewall(current);
+    expect(r).toMatchObject({ complete: true, ufwComplete: true, iptablesComplete: true, droppedChains: [] });
+    expect(r.ufw?.rules).toHaveLength(2);
+    expect(r.iptables?.chains['INPUT']?.rules[0]?.match).toBe('tcp dpt:10250');
+    expect(r.iptables?.unparsed).toEqual([]);
+  });
+
+  it('in the current order a cut head costs only the iptables section', () => {
+    const r = parseHostFirewall(current.slice(current.indexOf('Chain FORWARD')));
+    expect(r).toMatchObject({ complete: false, ufwComplete: true, iptablesComplete: false });
+    expect(r.iptablesText).toBeUndefined();
+    expect(r.ufw).toMatchObject({ active: true, defaultIncoming: 'deny' });
+  });
+
+  it('without TD-END neither section counts as whole', () => {
+    const r = parseHostFirewall(current.replace('TD-END\n', ''));
+    expect(r).toMatchObject({ complete: false, ufwComplete: false, iptablesComplete: true });
+  });
+
+  it('collects dropped chains onto the listing, for the verdict', () => {
+    const r = parseHostFirewall([
+      'TD-BEGIN host-firewall', '### iptables --list --line-numbers',
+      'TD-NOTE iptables listing reduced to INPUT and the chains it reaches; full listing 5120 bytes',
+      'TD-NOTE iptables listing cut to fit',
+      'Chain INPUT (policy DROP)', 'num  target     prot opt source               destination         ',
+      '1    ufw-before-input  all  --  anywhere             anywhere            ',
+      'TD-NOTE dropped-chain ufw-before-input',
+      '### ufw status verbose', 'Status: inactive', 'TD-END', '',
+    ].join('\n'));
+    expect(r).toMatchObject({ complete: true, ufwComplete: true, iptablesComplete: true, iptablesReduced: true, droppedChains: ['ufw-before-input'] });
+    expect(r.iptables?.droppedChains).toEqual(['ufw-before-input']);
+    expect(r.iptables?.unparsed).toEqual([]);
+    expect(r.notes).toContain('iptables listing cut to fit');
+  });
+
   it('notes a reduced listing and a node without ufw', () => {
     const r = parseHostFirewall([
       'TD-BEGIN host-firewall', '### ufw status verbose', 'ufw: not installed', '### iptables --list --line-numbers',

@@ -100,6 +100,35 @@ describe('simulator and bash print the same', () => {
     expect(out).not.toContain('KUBE-SERVICES');
   });
 
+  it('host-firewall, cut to fit: whole chains dropped in jump order, each named', () => {
+    const rows = (tag: string): IptablesRule[] => Array.from({ length: 14 }, (_, i) => ({ target: 'ACCEPT', prot: 'tcp', source: `10.${i}.0.0/16`, destination: 'anywhere', match: `tcp dpt:${20000 + i} /* ${tag} ${i} */` }));
+    const jump = (target: string): IptablesRule => ({ target, prot: 'all', source: 'anywhere', destination: 'anywhere' });
+    const node = makeNode({
+      ufw: { enabled: true, defaultIncoming: 'deny', rules: [{ to: '10250/tcp', action: 'DENY', from: 'Anywhere' }] },
+      iptables: { chains: {
+        'CHAIN-A': { rules: rows('a') },
+        'CHAIN-B': { rules: rows('b') },
+        'CHAIN-C': { rules: [jump('CHAIN-B'), ...rows('c')] },
+        INPUT: { policy: 'ACCEPT', rules: [jump('CHAIN-C'), jump('CHAIN-A')] },
+      } },
+    });
+    bash.dispose();
+    bash = new BashNode();
+    teachFirewall(node);
+    const out = compare(HOST_FIREWALL_SCRIPT, node, [], tableOracle({}));
+    expect(out).toContain('TD-NOTE iptables listing cut to fit\nChain INPUT (policy ACCEPT)');
+    expect(out).toContain('\nTD-NOTE dropped-chain CHAIN-B\n### ufw status verbose\n');
+    expect(Buffer.byteLength(out)).toBeLessThan(4096);
+
+    // A ufw status over the whole budget: even INPUT is dropped.
+    const many = Array.from({ length: 55 }, (_, k) => ({ to: `${30000 + k}/tcp`, action: 'ALLOW', from: 'Anywhere' }));
+    const crowded = makeNode({ ufw: { enabled: true, defaultIncoming: 'deny', rules: many } });
+    bash.dispose();
+    bash = new BashNode();
+    teachFirewall(crowded);
+    expect(compare(HOST_FIREWALL_SCRIPT, crowded, [], tableOracle({}))).toContain('TD-NOTE dropped-chain INPUT\n### ufw status verbose\n');
+  });
+
   it('probe-egress over tcp and udp', () => {
     const host = 'aks-prod-eastus-dns-12345678.hcp.eastus.azmk8s.io';
     const table: Record<string, ProbeOutcome> = {

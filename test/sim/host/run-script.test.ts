@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { ProbeOutcome, ScenarioNode } from '../../../src/scenario/types.js';
 import { runNodeScript, type NetworkOracle } from '../../../src/sim/host/run-script.js';
 import { hostFirewallOutcome } from '../../../src/sim/host/firewall.js';
+import { renderUfwStatusVerbose } from '../../../src/sim/host/render.js';
 import {
-  HOST_FIREWALL_SCRIPT, IPTABLES_DELETE_RULE_SCRIPT, IPTABLES_INSERT_ACCEPT_SCRIPT, PROBE_EGRESS_SCRIPT, PROBE_KUBELET_SCRIPT,
+  HOST_FIREWALL_BUDGET, HOST_FIREWALL_SCRIPT, IPTABLES_DELETE_RULE_SCRIPT, IPTABLES_INSERT_ACCEPT_SCRIPT, PROBE_EGRESS_SCRIPT, PROBE_KUBELET_SCRIPT,
   UFW_ALLOW_KUBELET_SCRIPT, UFW_DISABLE_SCRIPT, iptablesDeleteRuleParameters, iptablesInsertAcceptParameters, probeEgressParameters,
   probeKubeletParameters,
 } from '../../../src/engine/node-scripts.js';
@@ -72,16 +73,16 @@ describe('runNodeScript: host-firewall', () => {
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toBe([
       'TD-BEGIN host-firewall',
-      '### ufw status verbose',
-      'Status: active', 'Logging: on (low)', 'Default: deny (incoming), allow (outgoing), disabled (routed)', 'New profiles: skip', '',
-      'To                         Action      From', '--                         ------      ----',
-      '22/tcp                     ALLOW IN    Anywhere                  ',
-      '22/tcp (v6)                ALLOW IN    Anywhere (v6)             ',
       '### iptables --list --line-numbers',
       'Chain INPUT (policy ACCEPT)', 'num  target     prot opt source               destination         ',
       '1    DROP       tcp  --  anywhere             anywhere             tcp dpt:10250', '',
       'Chain FORWARD (policy ACCEPT)', 'num  target     prot opt source               destination         ', '',
       'Chain OUTPUT (policy ACCEPT)', 'num  target     prot opt source               destination         ',
+      '### ufw status verbose',
+      'Status: active', 'Logging: on (low)', 'Default: deny (incoming), allow (outgoing), disabled (routed)', 'New profiles: skip', '',
+      'To                         Action      From', '--                         ------      ----',
+      '22/tcp                     ALLOW IN    Anywhere                  ',
+      '22/tcp (v6)                ALLOW IN    Anywhere (v6)             ',
       'TD-END', '',
     ].join('\n'));
     const parsed = parseHostFirewall(r.stdout);
@@ -91,7 +92,7 @@ describe('runNodeScript: host-firewall', () => {
 
   it('uses node.outputs verbatim when the scenario gives them', () => {
     const r = runNodeScript(makeNode({ outputs: { 'ufw status verbose': 'ufw: not installed\n', 'iptables --list --line-numbers': 'Chain INPUT (policy DROP)\n' } }), lines(HOST_FIREWALL_SCRIPT), [], oracle({}));
-    expect(r.stdout).toBe('TD-BEGIN host-firewall\n### ufw status verbose\nufw: not installed\n### iptables --list --line-numbers\nChain INPUT (policy DROP)\nTD-END\n');
+    expect(r.stdout).toBe('TD-BEGIN host-firewall\n### iptables --list --line-numbers\nChain INPUT (policy DROP)\n### ufw status verbose\nufw: not installed\nTD-END\n');
   });
 
   it('reduces a listing too big for run-command to INPUT and what it reaches', () => {
@@ -110,6 +111,49 @@ describe('runNodeScript: host-firewall', () => {
     expect(parsed).toMatchObject({ complete: true, iptablesReduced: true });
     expect(parsed.iptables?.order).toEqual(['INPUT', 'KUBE-FIREWALL']);
     expect(iptablesVerdict(parsed.iptables!, { sourceIp: '10.224.0.5', port: 10250, protocol: 'tcp' })).toMatchObject({ outcome: 'reject', chain: 'KUBE-FIREWALL' });
+  });
+
+  it('drops whole trailing chains (jump order) when even the reduced listing does not fit; ufw stays whole at the end', () => {
+    const rows = (tag: string) => Array.from({ length: 14 }, (_, i) => ({ target: 'ACCEPT', prot: 'tcp', source: `10.${i}.0.0/16`, destination: 'anywhere', match: `tcp dpt:${20000 + i} /* ${tag} ${i} */` }));
+    const jump = (target: string) => ({ target, prot: 'all', source: 'anywhere', destination: 'anywhere' });
+    const big = makeNode({
+      ufw: { enabled: true, defaultIncoming: 'deny', rules: [{ to: '10250/tcp', action: 'DENY', from: 'Anywhere' }] },
+      iptables: { chains: {
+        // Printed order A, B, C; jump order C (from INPUT), A (from INPUT), B (from C).
+        'CHAIN-A': { rules: rows('a') },
+        'CHAIN-B': { rules: rows('b') },
+        'CHAIN-C': { rules: [jump('CHAIN-B'), ...rows('c')] },
+        INPUT: { policy: 'ACCEPT', rules: [jump('CHAIN-C'), jump('CHAIN-A')] },
+      } },
+    });
+    const r = runNodeScript(big, lines(HOST_FIREWALL_SCRIPT), [], oracle({}));
+    expect(Buffer.byteLength(r.stdout)).toBeLessThan(4096);
+    expect(r.stdout).toMatch(/TD-NOTE iptables listing cut to fit\nChain INPUT /);
+    expect(r.stdout).toMatch(/\nTD-NOTE dropped-chain CHAIN-B\n### ufw status verbose\nStatus: active\n[^]*TD-END\n$/);
+    const parsed = parseHostFirewall(r.stdout);
+    expect(parsed).toMatchObject({ complete: true, ufwComplete: true, iptablesComplete: true, iptablesReduced: true, droppedChains: ['CHAIN-B'] });
+    expect(parsed.iptables?.order).toEqual(['INPUT', 'CHAIN-C', 'CHAIN-A']);
+    // No chain is cut in the middle: every kept chain has all its rows.
+    expect(parsed.iptables?.chains['CHAIN-C']?.rules).toHaveLength(15);
+    expect(parsed.iptables?.chains['CHAIN-A']?.rules).toHaveLength(14);
+    // CHAIN-C jumps into the dropped CHAIN-B first: nothing after that can be known.
+    expect(iptablesVerdict(parsed.iptables!, { sourceIp: '10.224.0.5', port: 10250, protocol: 'tcp' })).toMatchObject({
+      outcome: 'accept', uncertain: true, undecidedAt: { chain: 'CHAIN-C', ruleNum: 1, target: 'CHAIN-B' },
+    });
+    expect(parseHostFirewall(r.stdout).ufw?.active).toBe(true);
+  });
+
+  it('a ufw status too long for the budget leaves no room for the listing: every chain is dropped, ufw still ends the output', () => {
+    const many = Array.from({ length: 55 }, (_, k) => ({ to: `${30000 + k}/tcp`, action: 'ALLOW', from: 'Anywhere' }));
+    const node = makeNode({ ufw: { enabled: true, defaultIncoming: 'deny', rules: many } });
+    expect(Buffer.byteLength(renderUfwStatusVerbose(node.ufw))).toBeGreaterThan(HOST_FIREWALL_BUDGET);
+    const r = runNodeScript(node, lines(HOST_FIREWALL_SCRIPT), [], oracle({}));
+    expect(Buffer.byteLength(r.stdout)).toBeLessThan(4096);
+    const parsed = parseHostFirewall(r.stdout);
+    expect(parsed.droppedChains).toEqual(['INPUT']);
+    expect(parsed.iptables?.order).toEqual([]);
+    expect(parsed).toMatchObject({ ufwComplete: true });
+    expect(parsed.ufw?.rules).toHaveLength(55);
   });
 });
 
