@@ -590,6 +590,12 @@ function iptablesUnreadable(node: string, fw: HostFirewallResult): ReadFailure |
   if (!fw.iptablesComplete) {
     return { why: `the host-firewall script on ${node} stopped before the end of the iptables listing`, resolve: `diagnose again; if it persists, run \`iptables --list --line-numbers\` on ${node} by hand` };
   }
+  if (fw.droppedChains.includes('INPUT')) {
+    return {
+      why: `the iptables listing of ${node} did not fit in run-command's 4096-byte output, so its INPUT chain was left out`,
+      resolve: `run \`iptables --list INPUT --line-numbers\` as root on ${node} and read it`,
+    };
+  }
   if (!fw.iptables?.chains['INPUT']) {
     const said = fw.iptables?.unparsed[0];
     return {
@@ -776,6 +782,13 @@ const iptablesLayer: Layer = {
         };
       }
       const doubt = verdicts.flatMap((v) => v.verdict.unreadableRules).find((r) => r.target !== 'ACCEPT');
+      if (doubt && firewall.droppedChains.includes(doubt.target)) {
+        return {
+          status: 'unknown', node: name, evidence: [],
+          why: `iptables on ${name} jumps from ${doubt.chain} rule ${doubt.ruleNum} into chain ${doubt.target}, which was left out to fit run-command's 4096-byte output`,
+          resolve: `run \`iptables --list ${doubt.target} --line-numbers\` on ${name} and check it for a DROP or REJECT of ${PORT_TEXT}`,
+        };
+      }
       if (doubt) {
         return {
           status: 'unknown', node: name, evidence: [],

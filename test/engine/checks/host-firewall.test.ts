@@ -508,7 +508,8 @@ describe('iptables-10250', () => {
     expect(ufw.evidence.map((e) => e.detail).join('\n')).toMatch(/10250\/tcp +DENY/);
     expect(ufw.fixes[0]).toMatchObject({ scriptId: 'ufw-allow-kubelet' });
     const ipt = decideIptables10250(input);
-    expect(ipt.unknownReason?.why).toMatch(/ufw-before-input rule \d+ "\d+ +ufw-not-local/);
+    expect(ipt.unknownReason?.why).toMatch(/ufw-before-input rule \d+ into chain ufw-not-local, which was left out to fit/);
+    expect(ipt.unknownReason?.resolve).toMatch(/iptables --list ufw-not-local/);
   });
 
   it('unknown when a rule it cannot read might drop what the listing otherwise accepts', () => {
@@ -587,7 +588,7 @@ describe('unknown: a needed read failed', () => {
     expect(fw && !('failed' in fw) ? fw.droppedChains : []).toEqual(['INPUT']);
     const ipt = decideIptables10250(input);
     expect(ipt.status).toBe('unknown');
-    expect(ipt.unknownReason?.why).toMatch(/has no INPUT chain/);
+    expect(ipt.unknownReason?.why).toMatch(/did not fit .* INPUT chain was left out/);
     expect(decideUfw10250(input).status).toBe('fail');
   });
 
