@@ -33,10 +33,37 @@ export function virtualNetworkPrefixes(estate: Estate): string[] {
     .flatMap((r) => (Array.isArray(r.properties?.addressSpace?.addressPrefixes) ? (r.properties.addressSpace.addressPrefixes as string[]) : []));
 }
 
+/**
+ * One probe-kubelet run on a 1000-node cluster asks for thousands of NSG paths. Converting the NSGs
+ * from ARM JSON for each made the simulator, not the bot, the slow part of the benchmark; the cache
+ * is keyed by the NSG's content, because rule writes edit the resource in place.
+ */
+const nsgCache = new Map<string, NsgLike>();
+const tagContexts = new Map<string, TagContext>();
+const CACHE_LIMIT = 2000;
+
+function remember<T>(cache: Map<string, T>, key: string, make: () => T): T {
+  let value = cache.get(key);
+  if (value === undefined) {
+    if (cache.size >= CACHE_LIMIT) cache.clear();
+    value = make();
+    cache.set(key, value);
+  }
+  return value;
+}
+
 function nsgLike(estate: Estate, id: string | undefined): NsgLike | undefined {
   if (!id) return undefined;
   const nsg = estate.resource(id);
-  return nsg ? nsgFromArm(nsgForRead(nsg)) : undefined;
+  if (!nsg) return undefined;
+  const read = nsgForRead(nsg);
+  const key = `${read.id.toLowerCase()}\n${JSON.stringify(read.properties?.securityRules ?? [])}\n${JSON.stringify(read.properties?.defaultSecurityRules ?? [])}`;
+  return remember(nsgCache, key, () => nsgFromArm(read));
+}
+
+function tagContextOf(estate: Estate): TagContext {
+  const prefixes = virtualNetworkPrefixes(estate);
+  return remember(tagContexts, prefixes.join(','), () => ({ virtualNetworkPrefixes: prefixes }));
 }
 
 function nsgPathAllows(
@@ -73,7 +100,7 @@ function probeNode(estate: Estate, from: ScenarioNode, target: ScenarioNode, por
   const override = target.inbound?.[`${port}/${protocol}`];
   if (override) return override;
   if (from.computerName !== target.computerName) {
-    const ctx: TagContext = { virtualNetworkPrefixes: virtualNetworkPrefixes(estate) };
+    const ctx = tagContextOf(estate);
     const fromNet = nodeNetwork(estate, from);
     const toNet = nodeNetwork(estate, target);
     const flow = { protocol, sourceIp: from.privateIp, destinationIp: target.privateIp, port, sourceAsgIds: fromNet.asgIds, destinationAsgIds: toNet.asgIds };
@@ -122,7 +149,7 @@ function probeOutside(estate: Estate, from: ScenarioNode, host: string, port: nu
   if (blocked) return 'timeout';
   const net = nodeNetwork(estate, from);
   if (defaultRouteDropped(estate, net)) return 'timeout';
-  const ctx: TagContext = { virtualNetworkPrefixes: virtualNetworkPrefixes(estate) };
+  const ctx = tagContextOf(estate);
   const flow = { protocol, sourceIp: from.privateIp, destinationIp: addressOf(estate, host), port, sourceAsgIds: net.asgIds, destinationAsgIds: [] };
   if (!nsgPathAllows(estate, 'Outbound', net, flow, ctx)) return 'timeout';
   return 'open';

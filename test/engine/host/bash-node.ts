@@ -13,9 +13,10 @@ import type { NodeScript, ScriptParameter } from '../../../src/engine/node-scrip
 
 const STUB = `#!/bin/bash
 name=$(basename "$0")
-printf '%s' "$name" >> "$TD_STUB_DIR/calls"
-for a in "$@"; do printf ' %q' "$a" >> "$TD_STUB_DIR/calls"; done
-printf '\\n' >> "$TD_STUB_DIR/calls"
+# One write per call: parallel probes append to the same file, and separate printfs interleave.
+line="$name"
+for a in "$@"; do line+=" $(printf '%q' "$a")"; done
+printf '%s\\n' "$line" >> "$TD_STUB_DIR/calls"
 if [ "$name" = nc ]; then
   date +"start %s%N" >> "$TD_STUB_DIR/nc-times"
   sleep "$TD_NC_DELAY"
