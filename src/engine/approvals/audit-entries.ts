@@ -1,0 +1,53 @@
+/**
+ * The audit records of a transition (append-log.ts AuditEntry), one per 'audit:<action>' effect:
+ * who did what to which fix on which cluster, in one sentence an auditor can read without the
+ * state store (which may be overwritten; the audit log cannot be).
+ */
+import type { AuditAction, AuditEntry, AuditResult } from '../../store/append-log.js';
+import type { ApprovalEffect } from './decide.js';
+import type { ApprovalActor, ApprovalRequest } from './request.js';
+
+function sentence(action: AuditAction, request: ApprovalRequest): { detail: string; result?: AuditResult } {
+  const what = `${request.fix.title} [${request.fix.kind}, risk ${request.fix.risk}] on ${request.clusterName} (${request.fix.target}): ${request.fix.change}`;
+  switch (action) {
+    case 'requested':
+      return { detail: `Requested ${what}; needs ${request.requiredApprovals} approval(s) by ${request.expiresAt}; plan ${request.planHash}` };
+    case 'approved':
+      return { detail: `Approval ${request.approvals.length} of ${request.requiredApprovals} for ${what}` };
+    case 'rejected':
+      return { detail: `Rejected ${what}` };
+    case 'cancelled':
+      return { detail: `Cancelled by the requester: ${what}` };
+    case 'expired':
+      return { detail: `Expired at ${request.expiresAt} with ${request.approvals.length} of ${request.requiredApprovals} approval(s): ${what}` };
+    case 'executed':
+      return { detail: `Executed ${what} on ${request.execution?.owner}: ${request.execution?.detail ?? ''}`.trim(), result: 'succeeded' };
+    case 'failed':
+      // 'partial': an interrupted run may or may not have changed the cluster.
+      return request.state === 'interrupted'
+        ? { detail: `Interrupted ${what}: ${request.execution?.detail ?? ''}`.trim(), result: 'partial' }
+        : { detail: `Execution failed for ${what}: ${request.execution?.detail ?? ''}`.trim(), result: 'failed' };
+    case 'verified':
+      return {
+        detail: `Re-check after the fix: ${request.verification?.verdict ?? request.state}: ${request.verification?.detail ?? ''}`.trim(),
+        result: request.state === 'verified' ? 'succeeded' : 'failed',
+      };
+  }
+}
+
+export function auditEntriesFor(effects: readonly ApprovalEffect[], request: ApprovalRequest, actor: ApprovalActor): AuditEntry[] {
+  return effects.flatMap((effect) => {
+    if (!effect.startsWith('audit:')) return [];
+    const action = effect.slice('audit:'.length) as AuditAction;
+    const { detail, result } = sentence(action, request);
+    const entry: AuditEntry = {
+      actor: { ...actor },
+      action,
+      requestId: request.id,
+      clusterId: request.clusterId,
+      detail: detail.slice(0, 4000),
+    };
+    if (result) entry.result = result;
+    return [entry];
+  });
+}

@@ -1,0 +1,272 @@
+/**
+ * The approval flow's decisions, pure: given the stored request (reloaded on every click), the
+ * clicker and the policy, what the request becomes and what must happen, or why nothing may.
+ * request-repository.ts runs this inside a compare-and-swap loop, so a decision is always taken
+ * on the latest stored state: of many racing clicks, one approval reaches the threshold.
+ *
+ * The card is untrusted (issue 4): it brings only a request id, a verb and optionally the plan
+ * hash it was drawn with, which is only compared. Identity comes from the activity (Entra object
+ * id and tenant, which Teams fills in and the Bot Framework token vouches for).
+ */
+import type { AuditAction } from '../../store/append-log.js';
+import { isListed, sameId, type ApprovalPolicy } from './policy.js';
+import { isPastExpiry, planHashOf, type ApprovalActor, type ApprovalRequest, type ApprovalState, type Requester } from './request.js';
+
+export type ApprovalVerb = 'approve' | 'reject' | 'cancel' | 'refresh' | 'request';
+
+/** The clicker, from the activity (src/app/events.ts Caller). */
+export interface ActingUser {
+  id: string;
+  aadObjectId?: string;
+  name?: string;
+  tenantId?: string;
+}
+
+export interface ApprovalAction {
+  verb: ApprovalVerb;
+  by: ActingUser;
+  /** From the card: untrusted, only compared with the stored request's. */
+  planHash?: string;
+  now: Date;
+}
+
+/** 'execute': run the fix now (claimExecution first). 'audit:<action>': append that audit record. */
+export type ApprovalEffect = 'execute' | `audit:${AuditAction}`;
+
+export type RefusalCode =
+  | 'unknown-request'
+  | 'already-requested'
+  | 'wrong-tenant'
+  | 'no-identity'
+  | 'not-requester'
+  | 'not-approver'
+  | 'self-approval'
+  | 'already-decided'
+  | 'expired'
+  | 'plan-changed'
+  | 'no-approvers-configured'
+  | 'not-enough-approvers'
+  | 'already-approved-by-you'
+  | 'not-approved'
+  | 'not-executing'
+  | 'not-owner'
+  | 'busy';
+
+export interface Refusal {
+  code: RefusalCode;
+  /** For the user: what was wrong and what to do. */
+  message: string;
+}
+
+export type Decision =
+  | { ok: true; next: ApprovalRequest; effects: ApprovalEffect[] }
+  | {
+      ok: false;
+      refusal: Refusal;
+      /** A change to store although the action is refused: a pending request found past its expiry becomes 'expired'. */
+      next?: ApprovalRequest;
+      effects?: ApprovalEffect[];
+    };
+
+export function refuse(code: RefusalCode, message: string): Decision {
+  return { ok: false, refusal: { code, message } };
+}
+
+export function actorOf(user: ActingUser): ApprovalActor {
+  const actor: ApprovalActor = { id: user.id };
+  if (user.aadObjectId) actor.aadObjectId = user.aadObjectId;
+  if (user.name) actor.name = user.name;
+  return actor;
+}
+
+/** The same person: by Entra object id when both have one, else by channel user id. */
+export function isSameUser(a: Pick<ApprovalActor, 'id' | 'aadObjectId'>, b: Pick<ApprovalActor, 'id' | 'aadObjectId'>): boolean {
+  if (a.aadObjectId && b.aadObjectId) return sameId(a.aadObjectId, b.aadObjectId);
+  return a.id === b.id;
+}
+
+export function withState(request: ApprovalRequest, state: ApprovalState, at: Date, by?: ApprovalActor): ApprovalRequest {
+  const entry = by ? { state, at: at.toISOString(), by } : { state, at: at.toISOString() };
+  return { ...request, state, history: [...request.history, entry] };
+}
+
+const NO_APPROVERS =
+  'No one may approve fixes yet: the bot administrator must set APPROVER_IDS (comma-separated Entra object ids of the approvers) in the bot\'s configuration and restart it.';
+
+function describeState(state: ApprovalState): string {
+  switch (state) {
+    case 'approved':
+    case 'executing':
+      return 'has already been approved and is being applied';
+    case 'succeeded':
+    case 'failed':
+    case 'verified':
+    case 'still-failing':
+      return `has already been carried out (${state})`;
+    case 'interrupted':
+      return 'was interrupted while it was being applied; it will not be run again';
+    default:
+      return `was already ${state}`;
+  }
+}
+
+function alreadyDecided(request: ApprovalRequest): Decision {
+  return refuse('already-decided', `This request ${describeState(request.state)}. Nothing was done. To change the cluster again, run a new diagnosis and request the fix from its report.`);
+}
+
+/** Tenant rules: the caller's tenant is allowed, and it is the request's (no cross-tenant actions). */
+function tenantRefusal(user: ActingUser, request: ApprovalRequest | undefined, policy: ApprovalPolicy): Decision | undefined {
+  if (policy.allowedTenantIds.length > 0 && !isListed(policy.allowedTenantIds, user.tenantId)) {
+    return refuse(
+      'wrong-tenant',
+      `Your organisation (tenant ${user.tenantId ?? 'unknown'}) may not act on these clusters. An administrator can add it to ALLOWED_TENANT_IDS.`,
+    );
+  }
+  const requestTenant = request?.requester.tenantId;
+  if (request && (requestTenant ?? '').toLowerCase() !== (user.tenantId ?? '').toLowerCase()) {
+    return refuse('wrong-tenant', 'This request belongs to another organisation (tenant). Nothing was done.');
+  }
+  return undefined;
+}
+
+function integrityRefusal(request: ApprovalRequest, cardPlanHash: string | undefined): Decision | undefined {
+  // The stored fix must still hash to the stored plan hash (an edited record does not), and a card
+  // drawn for another plan (an old card for a request id reused with other data) is refused.
+  const stored = planHashOf(request.clusterId, request.fix);
+  if (stored !== request.planHash || (cardPlanHash !== undefined && cardPlanHash !== request.planHash)) {
+    return refuse(
+      'plan-changed',
+      'The fix on this card no longer matches the stored plan, so nothing was done. Run the diagnosis again and request the fix from the new report.',
+    );
+  }
+  return undefined;
+}
+
+/** Approvers who could still approve: listed, and not the requester when the four-eyes rule is on. */
+function eligibleApproverCount(request: Pick<ApprovalRequest, 'requester'>, policy: ApprovalPolicy): number {
+  return policy.approverIds.filter((id) => !(policy.requireDistinctApprover && sameId(id, request.requester.aadObjectId))).length;
+}
+
+function expire(request: ApprovalRequest, now: Date): Decision {
+  return {
+    ok: false,
+    refusal: {
+      code: 'expired',
+      message: `This request expired at ${request.expiresAt} without enough approvals. Nothing was done. Request the fix again if it is still needed.`,
+    },
+    next: withState(request, 'expired', now),
+    effects: ['audit:expired'],
+  };
+}
+
+/** Pending and still in time, else the refusal (and the expiry to store). */
+function pendingRefusal(request: ApprovalRequest, now: Date): Decision | undefined {
+  if (request.state === 'expired') {
+    return refuse('expired', `This request expired at ${request.expiresAt}. Nothing was done. Request the fix again if it is still needed.`);
+  }
+  if (request.state !== 'pending') return alreadyDecided(request);
+  if (isPastExpiry(request, now)) return expire(request, now);
+  return undefined;
+}
+
+function decideRequest(draft: ApprovalRequest | undefined, action: ApprovalAction, policy: ApprovalPolicy): Decision {
+  if (!draft) return refuse('unknown-request', 'This fix is not in the stored report any more. Run the diagnosis again.');
+  if (draft.history.length > 0) return refuse('already-requested', 'This fix has already been requested; use the request card that is already in the chat.');
+  const requester: Requester = draft.requester;
+  if (!isSameUser(requester, action.by)) return refuse('not-requester', 'A request must be made by the person clicking.');
+  const tenant = tenantRefusal(action.by, draft, policy);
+  if (tenant) return tenant;
+  if (policy.requesterIds.length > 0) {
+    if (!action.by.aadObjectId) {
+      return refuse('no-identity', 'Your Teams client did not send your Entra identity, so the bot cannot check who you are. Use Teams signed in with your work account.');
+    }
+    if (!isListed(policy.requesterIds, action.by.aadObjectId)) {
+      return refuse('not-requester', `You are not allowed to request fixes. An administrator can add your Entra object id (${action.by.aadObjectId}) to REQUESTER_IDS.`);
+    }
+  }
+  if (policy.approverIds.length === 0) return refuse('no-approvers-configured', NO_APPROVERS);
+  const eligible = eligibleApproverCount(draft, policy);
+  if (eligible < draft.requiredApprovals) {
+    return refuse(
+      'not-enough-approvers',
+      `This ${draft.fix.risk}-risk fix needs ${draft.requiredApprovals} approvals from people other than you, but APPROVER_IDS lists only ${eligible} such approver(s). An administrator must add approvers (APPROVER_IDS) or lower HIGH_RISK_APPROVALS.`,
+    );
+  }
+  const integrity = integrityRefusal(draft, action.planHash);
+  if (integrity) return integrity;
+  if (isPastExpiry(draft, action.now)) return refuse('expired', 'This request expired before it was made (its time limit is in the past). Request the fix again.');
+  return { ok: true, next: withState(draft, 'pending', action.now, actorOf(action.by)), effects: ['audit:requested'] };
+}
+
+function approverRefusal(request: ApprovalRequest, by: ActingUser, policy: ApprovalPolicy): Decision | undefined {
+  if (policy.approverIds.length === 0) return refuse('no-approvers-configured', NO_APPROVERS);
+  if (!by.aadObjectId) {
+    return refuse('no-identity', 'Your Teams client did not send your Entra identity, so the bot cannot check that you may approve. Use Teams signed in with your work account.');
+  }
+  if (!isListed(policy.approverIds, by.aadObjectId)) {
+    return refuse('not-approver', `You are not an approver, so nothing was done. An administrator can add your Entra object id (${by.aadObjectId}) to APPROVER_IDS.`);
+  }
+  return undefined;
+}
+
+function decideApprove(request: ApprovalRequest, action: ApprovalAction, policy: ApprovalPolicy): Decision {
+  const role = approverRefusal(request, action.by, policy);
+  if (role) return role;
+  if (policy.requireDistinctApprover && isSameUser(request.requester, action.by)) {
+    return refuse('self-approval', 'You requested this fix, so someone else must approve it (REQUIRE_DISTINCT_APPROVER is on). Ask another approver.');
+  }
+  const pending = pendingRefusal(request, action.now);
+  if (pending) return pending;
+  const aadObjectId = action.by.aadObjectId as string;
+  if (request.approvals.some((a) => sameId(a.by.aadObjectId, aadObjectId))) {
+    const left = request.requiredApprovals - request.approvals.length;
+    return refuse('already-approved-by-you', `You have already approved this request; it needs ${left} more approval(s) from other approvers.`);
+  }
+  const approvals = [...request.approvals, { by: { ...actorOf(action.by), aadObjectId }, at: action.now.toISOString() }];
+  const counted = { ...request, approvals };
+  if (approvals.length < request.requiredApprovals) return { ok: true, next: counted, effects: ['audit:approved'] };
+  return { ok: true, next: withState(counted, 'approved', action.now, actorOf(action.by)), effects: ['audit:approved', 'execute'] };
+}
+
+function decideReject(request: ApprovalRequest, action: ApprovalAction, policy: ApprovalPolicy): Decision {
+  const role = approverRefusal(request, action.by, policy);
+  if (role) return role;
+  const pending = pendingRefusal(request, action.now);
+  if (pending) return pending;
+  return { ok: true, next: withState(request, 'rejected', action.now, actorOf(action.by)), effects: ['audit:rejected'] };
+}
+
+function decideCancel(request: ApprovalRequest, action: ApprovalAction): Decision {
+  if (!isSameUser(request.requester, action.by)) {
+    return refuse('not-requester', 'Only the person who requested this fix can cancel it. An approver can reject it instead.');
+  }
+  const pending = pendingRefusal(request, action.now);
+  if (pending) return pending;
+  return { ok: true, next: withState(request, 'cancelled', action.now, actorOf(action.by)), effects: ['audit:cancelled'] };
+}
+
+/**
+ * `request` is the stored request (undefined when the id is unknown), or for verb 'request' the
+ * draft from draftApprovalRequest. 'refresh' (Teams' automatic refresh of a card) returns the
+ * stored request unchanged with no effects: a refresh never executes or records anything; show
+ * effectiveState() for an expiry nobody has clicked on yet.
+ */
+export function decideAction(request: ApprovalRequest | undefined, action: ApprovalAction, policy: ApprovalPolicy): Decision {
+  if (action.verb === 'request') return decideRequest(request, action, policy);
+  if (!request) {
+    return refuse('unknown-request', 'This request is unknown to the bot (it may belong to another bot or have been removed). Nothing was done. Run the diagnosis again.');
+  }
+  const tenant = tenantRefusal(action.by, request, policy);
+  if (tenant) return tenant;
+  if (action.verb === 'refresh') return { ok: true, next: request, effects: [] };
+  const integrity = integrityRefusal(request, action.planHash);
+  if (integrity) return integrity;
+  switch (action.verb) {
+    case 'approve':
+      return decideApprove(request, action, policy);
+    case 'reject':
+      return decideReject(request, action, policy);
+    case 'cancel':
+      return decideCancel(request, action);
+  }
+}

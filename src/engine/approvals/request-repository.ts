@@ -1,0 +1,257 @@
+/**
+ * Approval requests in the durable StateStore (SQLite or Blob), one item per request under
+ * `approval/<id>`, changed only by compare-and-swap on the item's eTag: read, decide (pure,
+ * decide.ts / execution.ts), write with the eTag read. A writer that loses re-reads and decides
+ * again on what the winner wrote, so double clicks, Teams' invoke retries and several bot
+ * instances sharing the store produce one transition to 'approved', hence one 'execute' effect,
+ * and one claimExecution winner.
+ *
+ * Every stored transition appends its audit records (append-log.ts) after the write that made it
+ * true; a refused click changes nothing and records nothing (except a found expiry).
+ *
+ * Requests being executed are also listed in `approval-index/executing`, so a restarted instance
+ * can find the ones its dead predecessor left 'executing' and mark them 'interrupted' (the store
+ * has no key listing). The id goes into the index BEFORE the claim: a crash between the two
+ * leaves an index entry for a request that is not executing, which the sweep drops; the other
+ * order could leave an executing request nobody would ever find.
+ */
+import type { AuditLog } from '../../store/append-log.js';
+import { ETagConflictError, IF_ABSENT, type StateItem, type StateStore } from '../../store/state-store.js';
+import { auditEntriesFor } from './audit-entries.js';
+import { actorOf, decideAction, type ApprovalAction, type ApprovalEffect, type Decision, type Refusal } from './decide.js';
+import { finishExecution, interruptExecution, recordVerification, startExecution, systemActor } from './execution.js';
+import type { ApprovalPolicy } from './policy.js';
+import { APPROVAL_STATES, isRequestId, type ApprovalActor, type ApprovalRequest, type ExecutionResult } from './request.js';
+
+export const APPROVAL_KEY_PREFIX = 'approval/';
+export const EXECUTING_INDEX_KEY = 'approval-index/executing';
+const DEFAULT_MAX_ATTEMPTS = 20;
+
+export function approvalKey(id: string): string {
+  return `${APPROVAL_KEY_PREFIX}${id}`;
+}
+
+export type TransitionOutcome =
+  | { ok: true; request: ApprovalRequest; effects: ApprovalEffect[] }
+  | { ok: false; refusal: Refusal; /** The stored request after the refusal (for the card), when there is one. */ request?: ApprovalRequest };
+
+export interface ApprovalRepositoryOptions {
+  state: StateStore;
+  audit: AuditLog;
+  /** Compare-and-swap attempts per transition before answering 'busy'. */
+  maxAttempts?: number;
+  now?: () => Date;
+}
+
+interface Loaded {
+  request: ApprovalRequest | undefined;
+  eTag: string | undefined;
+}
+
+interface ExecutingIndex {
+  /** Request id → when it was added (ISO). */
+  requests: Record<string, string>;
+}
+
+const BUSY: Refusal = {
+  code: 'busy',
+  message: 'Many people changed this request at the same moment and your click could not be applied. Nothing was done; refresh the card and try again.',
+};
+
+/** A stored item as a request, or undefined when it is not one (so a damaged record is never acted on). */
+function toRequest(id: string, item: StateItem | undefined): ApprovalRequest | undefined {
+  if (!item) return undefined;
+  const { eTag: _eTag, ...value } = item;
+  const request = value as unknown as ApprovalRequest;
+  const wellFormed =
+    request.id === id &&
+    (APPROVAL_STATES as readonly string[]).includes(request.state) &&
+    typeof request.fix === 'object' &&
+    request.fix !== null &&
+    typeof request.requester === 'object' &&
+    request.requester !== null &&
+    Array.isArray(request.approvals) &&
+    Array.isArray(request.history) &&
+    typeof request.planHash === 'string' &&
+    typeof request.expiresAt === 'string';
+  return wellFormed ? request : undefined;
+}
+
+function pause(attempt: number): Promise<void> {
+  // Random back-off, so racing writers do not collide again in lockstep.
+  return new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(5 * attempt, 50)));
+}
+
+export class ApprovalRequestRepository {
+  private readonly state: StateStore;
+  private readonly audit: AuditLog;
+  private readonly maxAttempts: number;
+  private readonly now: () => Date;
+
+  constructor(options: ApprovalRepositoryOptions) {
+    this.state = options.state;
+    this.audit = options.audit;
+    this.maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+    this.now = options.now ?? (() => new Date());
+  }
+
+  /** Stores a new request; throws ETagConflictError if the id exists (IF_ABSENT: two instances, one record). */
+  async create(request: ApprovalRequest): Promise<void> {
+    await this.state.write({ [approvalKey(request.id)]: { ...request, eTag: IF_ABSENT } });
+  }
+
+  /** The requester's click on "Request fix": policy check, create-only write, 'requested' audit. */
+  async submit(draft: ApprovalRequest, action: Omit<ApprovalAction, 'verb'>, policy: ApprovalPolicy): Promise<TransitionOutcome> {
+    const decision = decideAction(draft, { ...action, verb: 'request' }, policy);
+    if (!decision.ok) return { ok: false, refusal: decision.refusal };
+    try {
+      await this.create(decision.next);
+    } catch (err) {
+      if (!(err instanceof ETagConflictError)) throw err;
+      return { ok: false, refusal: { code: 'already-requested', message: 'This request already exists; use the card already in the chat.' } };
+    }
+    await this.appendAudit(decision.effects, decision.next, actorOf(action.by));
+    return { ok: true, request: decision.next, effects: decision.effects };
+  }
+
+  async load(id: string): Promise<ApprovalRequest | undefined> {
+    return (await this.loadWithETag(id)).request;
+  }
+
+  private async loadWithETag(id: string): Promise<Loaded> {
+    // An id that newRequestId could not have made is never looked up: card data stays out of keys.
+    if (!isRequestId(id)) return { request: undefined, eTag: undefined };
+    const key = approvalKey(id);
+    const item = (await this.state.read([key]))[key];
+    return { request: toRequest(id, item), eTag: item?.eTag };
+  }
+
+  /**
+   * Read, decide, compare-and-swap; on a lost swap, read and decide again (up to maxAttempts).
+   * `decide` must be pure: it runs once per attempt. `actor` is who the audit records name.
+   */
+  async transition(id: string, decide: (current: ApprovalRequest | undefined) => Decision, actor: ApprovalActor): Promise<TransitionOutcome> {
+    for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
+      const { request, eTag } = await this.loadWithETag(id);
+      const decision = decide(request);
+      const next = decision.next;
+      if (!next || next === request) {
+        return decision.ok ? { ok: true, request: decision.next, effects: decision.effects } : refusedWith(decision.refusal, request);
+      }
+      try {
+        await this.state.write({ [approvalKey(id)]: { ...next, eTag: eTag ?? IF_ABSENT } });
+      } catch (err) {
+        if (!(err instanceof ETagConflictError)) throw err;
+        await pause(attempt);
+        continue;
+      }
+      const effects = decision.effects ?? [];
+      await this.appendAudit(effects, next, actor);
+      return decision.ok ? { ok: true, request: next, effects } : refusedWith(decision.refusal, next);
+    }
+    return refusedWith(BUSY, await this.load(id));
+  }
+
+  /** A card click (approve, reject, cancel, refresh) by `action.by`, decided on the stored request. */
+  act(id: string, action: ApprovalAction, policy: ApprovalPolicy): Promise<TransitionOutcome> {
+    return this.transition(id, (current) => decideAction(current, action, policy), actorOf(action.by));
+  }
+
+  /** approved → executing for exactly one caller; run the fix only when this returns ok. */
+  async claimExecution(id: string, owner: string): Promise<TransitionOutcome> {
+    const current = await this.load(id);
+    const early = startExecution(current, owner, this.now());
+    if (!early.ok) return refusedWith(early.refusal, current);
+    await this.updateIndex((index) => {
+      if (index.requests[id]) return undefined;
+      return { requests: { ...index.requests, [id]: this.now().toISOString() } };
+    });
+    return this.transition(id, (latest) => startExecution(latest, owner, this.now()), systemActor(owner));
+  }
+
+  /** executing → succeeded | failed, by the claimer only; audits 'executed' or 'failed'. */
+  async finishExecution(id: string, owner: string, outcome: { result: ExecutionResult; detail: string }): Promise<TransitionOutcome> {
+    const done = await this.transition(id, (latest) => finishExecution(latest, owner, outcome, this.now()), systemActor(owner));
+    if (done.ok) await this.dropFromIndex(id);
+    return done;
+  }
+
+  /** succeeded | failed → verified | still-failing, after the re-check. */
+  recordVerification(id: string, verdict: { verdict: 'verified' | 'still-failing'; detail: string }, owner: string): Promise<TransitionOutcome> {
+    return this.transition(id, (latest) => recordVerification(latest, verdict, this.now(), owner), systemActor(owner));
+  }
+
+  /**
+   * At start-up: requests a dead process left 'executing' become 'interrupted' (never re-run).
+   * With several instances on one store pass this instance's stable `owner` id, so only its own
+   * predecessor's requests are touched, not those another live instance is running right now.
+   * Returns the ids marked interrupted.
+   */
+  async markInterruptedOnStartup(owner?: string): Promise<string[]> {
+    const index = await this.readIndex();
+    const interrupted: string[] = [];
+    for (const id of Object.keys(index.requests)) {
+      const request = await this.load(id);
+      if (request?.state === 'approved') continue; // a claim may be in flight on another instance
+      if (request?.state === 'executing' && owner !== undefined && request.execution?.owner !== owner) continue;
+      if (request?.state === 'executing') {
+        const by = owner ?? 'start-up';
+        const outcome = await this.transition(id, (latest) => interruptExecution(latest, this.now(), by), systemActor(by));
+        if (outcome.ok) interrupted.push(id);
+        else if (outcome.request?.state === 'executing') continue;
+      }
+      await this.dropFromIndex(id);
+    }
+    return interrupted;
+  }
+
+  /** Ids in the executing index (for tests and the readiness page). */
+  async executingIndex(): Promise<string[]> {
+    return Object.keys((await this.readIndex()).requests);
+  }
+
+  private async readIndex(): Promise<ExecutingIndex & { eTag?: string }> {
+    const item = (await this.state.read([EXECUTING_INDEX_KEY]))[EXECUTING_INDEX_KEY];
+    const requests = item && typeof item.requests === 'object' && item.requests !== null ? (item.requests as Record<string, string>) : {};
+    return item?.eTag ? { requests, eTag: item.eTag } : { requests };
+  }
+
+  /** Compare-and-swap on the index; `change` returns undefined when nothing needs writing. */
+  private async updateIndex(change: (index: ExecutingIndex) => ExecutingIndex | undefined): Promise<void> {
+    for (let attempt = 1; attempt <= this.maxAttempts * 3; attempt++) {
+      const index = await this.readIndex();
+      const next = change(index);
+      if (!next) return;
+      try {
+        await this.state.write({ [EXECUTING_INDEX_KEY]: { requests: next.requests, eTag: index.eTag ?? IF_ABSENT } });
+        return;
+      } catch (err) {
+        if (!(err instanceof ETagConflictError)) throw err;
+        await pause(attempt);
+      }
+    }
+    throw new Error(`Could not update ${EXECUTING_INDEX_KEY}: too many concurrent writers.`);
+  }
+
+  private async dropFromIndex(id: string): Promise<void> {
+    // Best effort: a leftover entry is harmless, the next start-up sweep drops it.
+    try {
+      await this.updateIndex((index) => {
+        if (!index.requests[id]) return undefined;
+        const { [id]: _dropped, ...rest } = index.requests;
+        return { requests: rest };
+      });
+    } catch (err) {
+      if (!(err instanceof Error) || !err.message.startsWith('Could not update')) throw err;
+    }
+  }
+
+  private async appendAudit(effects: readonly ApprovalEffect[], request: ApprovalRequest, actor: ApprovalActor): Promise<void> {
+    // In order, one at a time: the log's order is the order of appends (append-log.ts).
+    for (const entry of auditEntriesFor(effects, request, actor)) await this.audit.appendAudit(entry);
+  }
+}
+
+function refusedWith(refusal: Refusal, request: ApprovalRequest | undefined): TransitionOutcome {
+  return request ? { ok: false, refusal, request } : { ok: false, refusal };
+}

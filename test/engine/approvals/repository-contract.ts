@@ -1,0 +1,222 @@
+/**
+ * The approval repository's behaviour on a real store, run against SQLite and Blob (Azurite):
+ * exactly-once under racing clicks and racing instances, interruption, audit order.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ApprovalEffect } from '../../../src/engine/approvals/decide.js';
+import { approvalKey, ApprovalRequestRepository, EXECUTING_INDEX_KEY, type TransitionOutcome } from '../../../src/engine/approvals/request-repository.js';
+import type { ApprovalRequest } from '../../../src/engine/approvals/request.js';
+import type { AuditLog } from '../../../src/store/append-log.js';
+import type { StateStore } from '../../../src/store/state-store.js';
+import { ALEX, DANA, draft, EVE, minutesAfter, NSG_FIX, policy, SAM, T0, UFW_FIX } from './fixtures.js';
+
+export interface ApprovalStoreUnderTest {
+  state: StateStore;
+  audit: AuditLog;
+  /** A second handle on the same data, as another bot instance would open it. */
+  other(): { state: StateStore; audit: AuditLog };
+  close(): Promise<void>;
+}
+
+function countExecute(outcomes: TransitionOutcome[]): number {
+  return outcomes.filter((o) => o.ok && o.effects.includes('execute' as ApprovalEffect)).length;
+}
+
+export function describeApprovalRepository(name: string, makeStore: () => Promise<ApprovalStoreUnderTest>): void {
+  describe(`${name}: approval request repository`, () => {
+    let sut: ApprovalStoreUnderTest;
+    let repo: ApprovalRequestRepository;
+    let clock: Date;
+
+    beforeEach(async () => {
+      sut = await makeStore();
+      clock = minutesAfter(T0, 1);
+      repo = new ApprovalRequestRepository({ state: sut.state, audit: sut.audit, now: () => clock });
+    });
+    afterEach(async () => {
+      await sut.close();
+    });
+
+    async function submitted(fixId = NSG_FIX.id): Promise<ApprovalRequest> {
+      const outcome = await repo.submit(draft(fixId, DANA, T0), { by: DANA, now: T0 }, policy());
+      if (!outcome.ok) throw new Error(outcome.refusal.message);
+      return outcome.request;
+    }
+
+    async function approvedRequest(): Promise<ApprovalRequest> {
+      const request = await submitted();
+      const outcome = await repo.act(request.id, { verb: 'approve', by: ALEX, now: clock }, policy());
+      expect(outcome.ok && outcome.request.state).toBe('approved');
+      return request;
+    }
+
+    it('stores a submitted request under approval/<id>, creates it only once, and loads it back', async () => {
+      const request = await submitted();
+      expect(request.state).toBe('pending');
+      expect(await repo.load(request.id)).toEqual(request);
+      const raw = (await sut.state.read([approvalKey(request.id)]))[approvalKey(request.id)];
+      expect(raw?.state).toBe('pending');
+      const again = await repo.submit(draft(NSG_FIX.id, DANA, T0), { by: DANA, now: T0 }, policy());
+      expect(again.ok).toBe(true); // a new draft has a new id
+      const duplicate = { ...draft(), id: request.id };
+      const dup = await repo.submit(duplicate, { by: DANA, now: T0 }, policy());
+      expect(!dup.ok && dup.refusal.code).toBe('already-requested');
+      expect(await repo.load(request.id)).toEqual(request);
+      expect(await repo.load('not a request id/../x')).toBeUndefined();
+    });
+
+    it('refuses unknown ids and an edited stored record, executing nothing', async () => {
+      const unknown = await repo.act('AAAAAAAAAAAAAAAAAAAAAA', { verb: 'approve', by: ALEX, now: clock }, policy());
+      expect(!unknown.ok && unknown.refusal.code).toBe('unknown-request');
+      const request = await submitted();
+      const key = approvalKey(request.id);
+      const stored = (await sut.state.read([key]))[key];
+      await sut.state.write({ [key]: { ...stored, fix: { ...request.fix, change: 'Allow * from Internet' } } });
+      const edited = await repo.act(request.id, { verb: 'approve', by: ALEX, now: clock }, policy());
+      expect(!edited.ok && edited.refusal.code).toBe('plan-changed');
+      expect((await repo.load(request.id))?.state).toBe('pending');
+    });
+
+    it('turns 50 concurrent approve clicks by one approver into exactly one execute', async () => {
+      const request = await submitted();
+      const outcomes = await Promise.all(
+        Array.from({ length: 50 }, () => repo.act(request.id, { verb: 'approve', by: ALEX, now: clock }, policy())),
+      );
+      expect(countExecute(outcomes)).toBe(1);
+      const refusals = outcomes.flatMap((o) => (o.ok ? [] : [o.refusal.code]));
+      expect(refusals).toHaveLength(49);
+      expect(new Set(refusals)).toEqual(new Set(['already-decided']));
+      const stored = await repo.load(request.id);
+      expect(stored?.state).toBe('approved');
+      expect(stored?.approvals).toHaveLength(1);
+      const approvals = await sut.audit.readAudit({ requestId: request.id, limit: 100 });
+      expect(approvals.map((r) => r.action)).toEqual(['approved', 'requested']);
+    });
+
+    it('turns 50 concurrent clicks by two approvers on two instances into exactly one execute', async () => {
+      const request = await submitted();
+      const second = sut.other();
+      const otherRepo = new ApprovalRequestRepository({ state: second.state, audit: second.audit, now: () => clock });
+      const outcomes = await Promise.all(
+        Array.from({ length: 50 }, (_, i) =>
+          (i % 2 === 0 ? repo : otherRepo).act(request.id, { verb: 'approve', by: i % 4 < 2 ? ALEX : SAM, now: clock }, policy()),
+        ),
+      );
+      expect(countExecute(outcomes)).toBe(1);
+      const winner = outcomes.find((o) => o.ok);
+      const stored = await repo.load(request.id);
+      expect(stored?.approvals).toHaveLength(1);
+      expect(winner?.ok && winner.request.approvals[0]?.by.aadObjectId).toBe(stored?.approvals[0]?.by.aadObjectId);
+    });
+
+    it('needs both approvals of a high-risk fix under concurrency, and still executes once', async () => {
+      const request = await submitted(UFW_FIX.id);
+      expect(request.requiredApprovals).toBe(2);
+      const outcomes = await Promise.all(
+        Array.from({ length: 40 }, (_, i) => repo.act(request.id, { verb: 'approve', by: i % 2 === 0 ? ALEX : SAM, now: clock }, policy())),
+      );
+      expect(countExecute(outcomes)).toBe(1);
+      expect(outcomes.filter((o) => o.ok)).toHaveLength(2);
+      const stored = await repo.load(request.id);
+      expect(stored?.state).toBe('approved');
+      expect(stored?.approvals.map((a) => a.by.aadObjectId).sort()).toEqual([ALEX.aadObjectId, SAM.aadObjectId].sort());
+    });
+
+    it.each([
+      ['with an empty index', false],
+      // An earlier claim attempt that died after its index write: no index write slows the racers here.
+      ['with the id already in the index', true],
+    ])('lets exactly one of 50 racing claimExecution calls win, and none before approval (%s)', async (_label, indexed) => {
+      const request = await submitted();
+      expect((await repo.claimExecution(request.id, 'early')).ok).toBe(false);
+      await repo.act(request.id, { verb: 'approve', by: ALEX, now: clock }, policy());
+      if (indexed) await sut.state.write({ [EXECUTING_INDEX_KEY]: { requests: { [request.id]: T0.toISOString() } } });
+      const second = sut.other();
+      const otherRepo = new ApprovalRequestRepository({ state: second.state, audit: second.audit, now: () => clock });
+      const outcomes = await Promise.all(
+        Array.from({ length: 50 }, (_, i) => (i % 2 === 0 ? repo : otherRepo).claimExecution(request.id, `instance-${i}`)),
+      );
+      const winners = outcomes.flatMap((o, i) => (o.ok ? [i] : []));
+      expect(winners).toHaveLength(1);
+      const stored = await repo.load(request.id);
+      expect(stored?.state).toBe('executing');
+      expect(stored?.execution?.owner).toBe(`instance-${winners[0]}`);
+      expect(stored?.history.filter((h) => h.state === 'executing')).toHaveLength(1);
+      expect(await repo.executingIndex()).toEqual([request.id]);
+    });
+
+    it('marks a request left executing by a dead process interrupted at start-up, and never runs it again', async () => {
+      const request = await approvedRequest();
+      expect((await repo.claimExecution(request.id, 'instance-a')).ok).toBe(true);
+      // instance-a dies here. A live instance-b is running another request meanwhile.
+      const other = await approvedRequest();
+      expect((await repo.claimExecution(other.id, 'instance-b')).ok).toBe(true);
+      // A leftover index entry of a request that finished must simply be dropped.
+      const done = await approvedRequest();
+      await repo.claimExecution(done.id, 'instance-a');
+      await repo.finishExecution(done.id, 'instance-a', { result: 'succeeded', detail: 'ok' });
+      expect((await repo.executingIndex()).sort()).toEqual([request.id, other.id].sort());
+
+      clock = minutesAfter(T0, 10);
+      const restarted = new ApprovalRequestRepository({ state: sut.state, audit: sut.audit, now: () => clock });
+      expect(await restarted.markInterruptedOnStartup('instance-a')).toEqual([request.id]);
+      const stored = await restarted.load(request.id);
+      expect(stored?.state).toBe('interrupted');
+      expect(stored?.execution?.result).toBe('interrupted');
+      expect((await restarted.load(other.id))?.state).toBe('executing');
+      expect(await restarted.executingIndex()).toEqual([other.id]);
+      expect((await restarted.claimExecution(request.id, 'instance-a')).ok).toBe(false);
+      const late = await restarted.finishExecution(request.id, 'instance-a', { result: 'succeeded', detail: 'late' });
+      expect(!late.ok && late.refusal.code).toBe('not-executing');
+      const [last] = await sut.audit.readAudit({ requestId: request.id, limit: 1 });
+      expect(last).toMatchObject({ action: 'failed', result: 'partial', actor: { id: 'system' } });
+      // Without an owner (one instance), every executing request is its dead predecessor's.
+      expect(await restarted.markInterruptedOnStartup()).toEqual([other.id]);
+      expect(await restarted.executingIndex()).toEqual([]);
+    });
+
+    it('writes the audit records of a request in order: requested, approved ×2, executed, verified', async () => {
+      const request = await submitted(UFW_FIX.id);
+      await repo.act(request.id, { verb: 'approve', by: ALEX, now: clock }, policy());
+      await repo.act(request.id, { verb: 'approve', by: EVE, now: clock }, policy()); // refused: records nothing
+      await repo.act(request.id, { verb: 'approve', by: SAM, now: clock }, policy());
+      await repo.act(request.id, { verb: 'refresh', by: SAM, now: clock }, policy()); // records nothing
+      expect((await repo.claimExecution(request.id, 'instance-a')).ok).toBe(true);
+      expect((await repo.finishExecution(request.id, 'instance-a', { result: 'succeeded', detail: 'ufw rule added on 3 nodes' })).ok).toBe(true);
+      expect((await repo.recordVerification(request.id, { verdict: 'verified', detail: 'kubectl logs works' }, 'instance-a')).ok).toBe(true);
+      const records = (await sut.audit.readAudit({ requestId: request.id, limit: 100 })).reverse();
+      expect(records.map((r) => [r.action, r.actor.id, r.result])).toEqual([
+        ['requested', DANA.id, undefined],
+        ['approved', ALEX.id, undefined],
+        ['approved', SAM.id, undefined],
+        ['executed', 'system', 'succeeded'],
+        ['verified', 'system', 'succeeded'],
+      ]);
+      expect(records[1]?.detail).toMatch(/^Approval 1 of 2 for Allow 10250 in UFW/);
+      expect(records[3]?.detail).toMatch(/ufw rule added on 3 nodes/);
+      for (const r of records) expect(r.clusterId).toBe(request.clusterId);
+      expect((await repo.load(request.id))?.history.map((h) => h.state)).toEqual(['pending', 'approved', 'executing', 'succeeded', 'verified']);
+    });
+
+    it('stores an expiry found by a late click, audits it once, and refuses the click', async () => {
+      const request = await submitted();
+      clock = minutesAfter(T0, 31);
+      const outcomes = await Promise.all(
+        Array.from({ length: 10 }, () => repo.act(request.id, { verb: 'approve', by: ALEX, now: clock }, policy())),
+      );
+      expect(outcomes.every((o) => !o.ok && o.refusal.code === 'expired')).toBe(true);
+      expect((await repo.load(request.id))?.state).toBe('expired');
+      const actions = (await sut.audit.readAudit({ requestId: request.id, limit: 100 })).map((r) => r.action);
+      expect(actions).toEqual(['expired', 'requested']);
+    });
+
+    it('leaves nothing behind in the index key space but the index itself', async () => {
+      const request = await approvedRequest();
+      await repo.claimExecution(request.id, 'x');
+      expect(Object.keys(await sut.state.read([EXECUTING_INDEX_KEY]))).toEqual([EXECUTING_INDEX_KEY]);
+      await repo.finishExecution(request.id, 'x', { result: 'failed', detail: 'ARM 409' });
+      expect(await repo.executingIndex()).toEqual([]);
+      expect((await repo.load(request.id))?.state).toBe('failed');
+    });
+  });
+}
