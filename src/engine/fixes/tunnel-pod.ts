@@ -1,0 +1,67 @@
+/**
+ * recreate-tunnel-pods: `kubectl delete pod <name> -n kube-system` through AKS command invoke, so
+ * the agent's ReplicaSet creates a fresh pod. Only a tunnel agent pod that is still there is
+ * deleted: the name went through an approval card since the diagnosis listed it.
+ */
+import { runKubectl } from '../../azure/clusters.js';
+import { POD_LIST_COMMAND } from '../checks/tunnel-agent-health.js';
+import { parsePodList, tunnelAgentPods } from '../kube-pods.js';
+import { messageOf, refused, type FixContext, type FixExecution, type FixExecutor, type Precheck } from './types.js';
+
+/** Kubernetes object names: DNS-1123 subdomain (pods), DNS-1123 label (namespaces). */
+const DNS_1123_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const TUNNEL_NAMESPACE = 'kube-system';
+
+type PodTarget = { ok: true; namespace: string; name: string } | { ok: false; reason: string };
+
+function parsePodTarget(target: string): PodTarget {
+  const [namespace, name, ...rest] = target.split('/');
+  if (rest.length > 0 || namespace !== TUNNEL_NAMESPACE || !name || !DNS_1123_SUBDOMAIN.test(name)) {
+    return { ok: false, reason: `"${target.slice(0, 120)}" is not a tunnel agent pod (${TUNNEL_NAMESPACE}/<pod name>).` };
+  }
+  return { ok: true, namespace, name };
+}
+
+async function precheckPod(ctx: FixContext): Promise<PodTarget> {
+  const target = parsePodTarget(ctx.fix.target);
+  if (!target.ok) return target;
+  try {
+    const listed = await runKubectl(ctx.layer, ctx.cluster.id, POD_LIST_COMMAND);
+    if (listed.exitCode !== 0) return { ok: false, reason: `The kube-system pods could not be listed (kubectl exited ${listed.exitCode}).` };
+    const pods = parsePodList(listed.logs);
+    if (!pods.some((p) => p.name === target.name && p.namespace === target.namespace)) {
+      return { ok: false, reason: `Pod ${target.name} is gone (it may have been replaced already); diagnose again.` };
+    }
+    if (!tunnelAgentPods(pods).pods.some((p) => p.name === target.name)) {
+      return { ok: false, reason: `Pod ${target.name} is not a tunnel agent pod; refusing to delete it.` };
+    }
+  } catch (err) {
+    return { ok: false, reason: messageOf(err) };
+  }
+  return target;
+}
+
+export const recreateTunnelPods: FixExecutor = {
+  kind: 'recreate-tunnel-pods',
+  async precheck(ctx): Promise<Precheck> {
+    const t = await precheckPod(ctx);
+    return t.ok ? { ok: true, detail: `Pod ${t.name} is still there.` } : t;
+  },
+  async execute(ctx): Promise<FixExecution> {
+    const t = await precheckPod(ctx);
+    if (!t.ok) return refused(t.reason);
+    const target = `${t.namespace}/${t.name}`;
+    try {
+      const r = await runKubectl(ctx.layer, ctx.cluster.id, `kubectl delete pod ${t.name} -n ${t.namespace}`);
+      if (r.exitCode !== 0) {
+        const detail = `kubectl delete pod ${t.name} exited ${r.exitCode}: ${r.logs.trim().split('\n').pop()?.slice(0, 200) ?? ''}`;
+        return { result: 'failed', detail, perTarget: [{ target, result: 'failed', detail }] };
+      }
+      const detail = `Pod ${t.name} deleted; its ReplicaSet creates a fresh one.`;
+      return { result: 'succeeded', detail, perTarget: [{ target, result: 'succeeded', detail }] };
+    } catch (err) {
+      const detail = `Pod ${t.name} was not deleted: ${messageOf(err)}`;
+      return { result: 'failed', detail, perTarget: [{ target, result: 'failed', detail }] };
+    }
+  },
+};

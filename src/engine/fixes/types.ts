@@ -1,0 +1,56 @@
+/**
+ * What every fix executor takes and gives back. The registry (executors.ts) maps a FixProposal's
+ * `kind` to one executor; the approval flow calls `precheck` when the card is shown again and
+ * `execute` once approved. `execute` always runs its own precheck first, so nothing is written
+ * against a target that changed since the diagnosis.
+ */
+import type { AzureLayer } from '../../azure/clients.js';
+import { userMessageOf } from '../../app/user-message.js';
+import type { ClusterRef } from '../find-cluster.js';
+import type { FixProposal } from '../report.js';
+
+/**
+ * What the diagnosis saw, kept with the approval request and compared before writing.
+ * It travels beside the fix rather than inside `fix.params`: `params` are a node script's
+ * run-command parameters (validateScriptParameters refuses any other name), and an etag is not one.
+ */
+export interface FixBaseline {
+  /** Etag of the NSG in `fix.target` when the diagnosis read it (NsgView.etag, or captureBaseline). */
+  nsgEtag?: string;
+}
+
+export interface FixContext {
+  layer: AzureLayer;
+  /** The cluster the diagnosis was for: every target must belong to it. */
+  cluster: ClusterRef;
+  fix: FixProposal;
+  baseline?: FixBaseline;
+}
+
+export type Precheck = { ok: true; detail: string } | { ok: false; reason: string };
+
+export interface TargetOutcome {
+  /** NSG rule id, node computer name, namespace/pod, or cluster id. */
+  target: string;
+  result: 'succeeded' | 'failed' | 'skipped';
+  detail: string;
+}
+
+export interface FixExecution {
+  /** 'refused': the precheck stopped it and nothing was written. */
+  result: 'succeeded' | 'failed' | 'partial' | 'refused';
+  /** For the chat: what happened, no secrets, no raw Azure payloads. */
+  detail: string;
+  perTarget: TargetOutcome[];
+}
+
+export interface FixExecutor {
+  kind: string;
+  precheck(ctx: FixContext): Promise<Precheck>;
+  execute(ctx: FixContext): Promise<FixExecution>;
+}
+
+export const refused = (reason: string): FixExecution => ({ result: 'refused', detail: reason, perTarget: [] });
+
+/** A user-facing message for any error: AzureError and ScriptParameterError carry one; others stay in the log. */
+export const messageOf = (err: unknown): string => userMessageOf(err);

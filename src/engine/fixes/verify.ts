@@ -1,0 +1,76 @@
+/**
+ * After a fix: re-run only the check(s) that proposed it and say whether the cause is gone.
+ * "verified" when the proposing check no longer fails for the fix's nodes (all of its nodes, for
+ * fixes that name a resource rather than nodes). SNAT metrics look back over a window, so a SNAT
+ * fix only verifies once that window no longer holds failed connections: the note says so.
+ */
+import type { AzureLayer } from '../../azure/clients.js';
+import { ALL_CHECKS } from '../checks/index.js';
+import { diagnoseCluster } from '../diagnose.js';
+import type { ClusterRef } from '../find-cluster.js';
+import { CHECK_IDS, type CheckId, type CheckResult, type FixProposal } from '../report.js';
+import { parseNodeTarget } from './cluster-nodes.js';
+
+const CHECKS_BY_KIND: Record<string, CheckId[]> = {
+  'nsg-allow-10250': ['nsg-10250'],
+  'nsg-edit-deny': ['nsg-10250'],
+  'nsg-delete-deny': ['nsg-10250'],
+  'nsg-allow-egress': ['egress-tunnel-ports'],
+  'ufw-allow-10250': ['ufw-10250'],
+  'ufw-disable': ['ufw-10250'],
+  'iptables-delete-rule': ['iptables-10250'],
+  'iptables-insert-accept': ['iptables-10250'],
+  'recreate-tunnel-pods': ['tunnel-agent-health'],
+  'raise-agent-memory': ['tunnel-agent-health'],
+  'raise-replica-ladder': ['tunnel-agent-health'],
+  'lb-allocated-outbound-ports': ['snat-exhaustion'],
+  'lb-outbound-ips': ['snat-exhaustion'],
+  'nat-gateway': ['snat-exhaustion'],
+  'nat-gateway-outbound-ips': ['snat-exhaustion'],
+};
+
+const NODE_KINDS = new Set(['ufw-allow-10250', 'ufw-disable', 'iptables-delete-rule', 'iptables-insert-accept']);
+
+/**
+ * The checks to re-run: the one named by the fix id's prefix (every check builds ids as
+ * `<check id>:…`, and nsg-edit-deny comes from nsg-10250 or egress-tunnel-ports), else by kind.
+ */
+export function checksForFix(fix: Pick<FixProposal, 'id' | 'kind'>): CheckId[] {
+  const prefix = fix.id.split(':')[0] ?? '';
+  if ((CHECK_IDS as readonly string[]).includes(prefix)) return [prefix as CheckId];
+  return CHECKS_BY_KIND[fix.kind] ?? [];
+}
+
+export interface FixVerification {
+  verdict: 'verified' | 'still-failing';
+  before?: CheckResult[];
+  after: CheckResult[];
+  /** For the chat: which check still fails and where, or why it cannot pass yet. */
+  note?: string;
+}
+
+export async function verifyFix(
+  layer: AzureLayer,
+  clusterRef: ClusterRef,
+  fix: FixProposal,
+  opts: { before?: CheckResult[] } = {},
+): Promise<FixVerification> {
+  const ids = checksForFix(fix);
+  if (ids.length === 0) return { verdict: 'still-failing', after: [], note: `No check verifies a ${fix.kind} fix.`, ...(opts.before ? { before: opts.before } : {}) };
+  const report = await diagnoseCluster(layer, clusterRef, { checks: ALL_CHECKS.filter((c) => ids.includes(c.id)) });
+  const after = report.checks;
+  const target = NODE_KINDS.has(fix.kind) ? parseNodeTarget(fix.target) : undefined;
+  const fixNodes = target?.ok ? target.names.map((n) => n.toLowerCase()) : undefined;
+  const failing = after.filter((c) => {
+    if (c.status === 'unknown') return true; // not proven either way: not verified
+    if (c.status !== 'fail') return false;
+    return fixNodes === undefined || c.nodes.some((n) => fixNodes.includes(n.toLowerCase()));
+  });
+  const base = { after, ...(opts.before ? { before: opts.before } : {}) };
+  if (failing.length === 0) return { verdict: 'verified', ...base };
+  const snat = failing.some((c) => c.id === 'snat-exhaustion');
+  const note =
+    failing.map((c) => `${c.id}: ${c.summary}`).join(' ') +
+    (snat ? ' SNAT metrics cover the last minutes, so failed connections from before the change still count; verify again later.' : '');
+  return { verdict: 'still-failing', ...base, note };
+}
