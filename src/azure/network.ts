@@ -22,6 +22,7 @@ import type { AzureLayer } from './clients.js';
 import { lroOptions } from './clusters.js';
 
 export const RBAC = {
+  deleteRule: 'Microsoft.Network/networkSecurityGroups/securityRules/delete',
   readNsg: 'Microsoft.Network/networkSecurityGroups/read',
   writeRule: 'Microsoft.Network/networkSecurityGroups/securityRules/write',
   readVnet: 'Microsoft.Network/virtualNetworks/read',
@@ -112,5 +113,22 @@ export async function putSecurityRule(layer: AzureLayer, nsgId: string, rule: Se
     });
   } catch (e) {
     throw toAzureError(e, `write rule ${name} in network security group ${p.name}`, RBAC.writeRule);
+  }
+}
+
+/** Deletes a rule (LRO); with `ifMatch` ARM deletes nothing if the NSG changed since that etag (412). */
+export async function deleteSecurityRule(layer: AzureLayer, nsgId: string, ruleName: string, opts: { ifMatch?: string } = {}): Promise<void> {
+  const p = expectArmType(nsgId, 'Microsoft.Network/networkSecurityGroups');
+  if (!/^\w(?:[\w.-]{0,78}\w)?$/.test(ruleName)) {
+    throw new AzureError({ code: 'InvalidRuleName', message: `rule name ${JSON.stringify(ruleName)}`, userMessage: `"${ruleName}" is not a valid NSG rule name.` });
+  }
+  const headers = opts.ifMatch === undefined ? undefined : { 'If-Match': opts.ifMatch };
+  try {
+    await layer.network(p.subscriptionId).securityRules.beginDeleteAndWait(p.resourceGroup, p.name, ruleName, {
+      ...lroOptions(layer),
+      ...(headers ? { requestOptions: { customHeaders: headers } } : {}),
+    });
+  } catch (e) {
+    throw toAzureError(e, `delete rule ${ruleName} in network security group ${p.name}`, RBAC.deleteRule);
   }
 }

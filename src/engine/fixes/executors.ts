@@ -1,12 +1,13 @@
 /**
  * The fix executors, by FixProposal kind: one typed handler per kind, registered once at start-up
  * (a kind registered twice throws, as teams-ai does for card verbs). Kinds without an executor —
- * 'manual', 'nsg-delete-deny', 'raise-agent-memory', 'nat-gateway' … — are advice the user applies
+ * 'manual', 'raise-agent-memory', 'nat-gateway' … — are advice the user applies
  * by hand; `notExecutableReason` says why for the card.
  */
 import type { FixProposal } from '../report.js';
 import { iptablesDeleteRule, iptablesInsertAccept, ufwAllow10250, ufwDisable } from './node-script.js';
 import { nsgAllow10250, nsgAllowEgress, nsgEditDeny } from './nsg-rule.js';
+import { nsgDeleteDeny } from './nsg-delete.js';
 import { lbAllocatedOutboundPorts, lbOutboundIps } from './outbound.js';
 import { recreateTunnelPods } from './tunnel-pod.js';
 import type { FixExecutor } from './types.js';
@@ -30,6 +31,7 @@ export const EXECUTORS: ExecutorRegistry = createExecutorRegistry([
   nsgAllow10250,
   nsgAllowEgress,
   nsgEditDeny,
+  nsgDeleteDeny,
   ufwAllow10250,
   ufwDisable,
   iptablesDeleteRule,
@@ -42,10 +44,7 @@ export const EXECUTORS: ExecutorRegistry = createExecutorRegistry([
 /** Node-script kinds: executable only when the diagnosis named the constant script that applies them. */
 const SCRIPT_KINDS = new Set(['ufw-allow-10250', 'ufw-disable', 'iptables-delete-rule', 'iptables-insert-accept']);
 
-const BY_HAND: Record<string, string> = {
-  // src/azure/network.ts has no rule DELETE yet; one `deleteSecurityRule` there (with If-Match) would make this executable.
-  'nsg-delete-deny': 'Deleting an NSG rule is not automated yet: delete the rule in the portal or with `az network nsg rule delete`, then diagnose again.',
-};
+const BY_HAND: Record<string, string> = {};
 
 export function executorFor(kind: string): FixExecutor | undefined {
   return EXECUTORS.get(kind);

@@ -114,7 +114,7 @@ describe('executor registry', () => {
   it('lists exactly the executable kinds', () => {
     expect([...EXECUTORS.keys()].sort()).toEqual([
       'iptables-delete-rule', 'iptables-insert-accept', 'lb-allocated-outbound-ports', 'lb-outbound-ips',
-      'nsg-allow-10250', 'nsg-allow-egress', 'nsg-edit-deny', 'recreate-tunnel-pods', 'ufw-allow-10250', 'ufw-disable',
+      'nsg-allow-10250', 'nsg-allow-egress', 'nsg-delete-deny', 'nsg-edit-deny', 'recreate-tunnel-pods', 'ufw-allow-10250', 'ufw-disable',
     ]);
     const base = { id: 'x', title: 't', target: 't', change: 'c', risk: 'low' as const, needsApproval: true };
     expect(isExecutable({ ...base, kind: 'manual' })).toBe(false);

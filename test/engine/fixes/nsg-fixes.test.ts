@@ -73,12 +73,31 @@ describe('NSG fix executors', () => {
     expect(statusOf(await env.diagnose(), 'nsg-10250')).toBe('pass');
   });
 
-  it('nsg-delete-deny is not executable: the Azure layer has no rule delete', async () => {
+  it('nsg-delete-deny: the deny at priority 100 is deleted (If-Match), and the check then passes', async () => {
     env = await startFixEnv(scenario('nsg-deny-at-priority-100'));
     const fix = fixOf(await env.diagnose(), 'nsg-10250', 'nsg-delete-deny');
-    expect(isExecutable(fix)).toBe(false);
-    expect(executorFor(fix.kind)).toBeUndefined();
-    expect(notExecutableReason(fix)).toMatch(/not automated/);
+    expect(isExecutable(fix)).toBe(true);
+    expect(notExecutableReason(fix)).toBeUndefined();
+    const nsgEtag = await captureNsgEtag({ layer: env.layer, fix });
+    const done = await executorFor(fix.kind)!.execute({ layer: env.layer, cluster: env.cluster, fix, baseline: { nsgEtag } });
+    expect(done.result, done.detail).toBe('succeeded');
+    expect((await getNetworkSecurityGroup(env.layer, fix.target)).securityRules?.some((r) => r.name === 'Deny-Kubelet-Hardening')).toBe(false);
+    expect((await verifyFix(env.layer, env.cluster, fix)).verdict).toBe('verified');
+    expect(statusOf(await env.diagnose(), 'nsg-10250')).toBe('pass');
+  });
+
+  it('nsg-delete-deny refuses a forged change naming another rule or an allow, and a stale etag', async () => {
+    const e = await startFixEnv(scenario('nsg-deny-at-priority-100'));
+    env = e;
+    const fix = fixOf(await e.diagnose(), 'nsg-10250', 'nsg-delete-deny');
+    const nsgEtag = await captureNsgEtag({ layer: e.layer, fix });
+    const run = (change: string, etag = nsgEtag) =>
+      executorFor(fix.kind)!.execute({ layer: e.layer, cluster: e.cluster, fix: { ...fix, change }, baseline: { nsgEtag: etag } });
+    expect((await run(`DELETE ${fix.target}/securityRules/NoSuchRule`)).result).toBe('refused');
+    expect((await run(`DELETE ${fix.target.replace(/networkSecurityGroups\/[^/]+$/, 'networkSecurityGroups/other-nsg')}/securityRules/Deny-Kubelet-Hardening`)).result).toBe('refused');
+    expect((await run('DELETE ; az group delete')).result).toBe('refused');
+    expect((await run(fix.change, '"stale"')).detail).toBe(NSG_CHANGED);
+    expect((await getNetworkSecurityGroup(env.layer, fix.target)).securityRules?.some((r) => r.name === 'Deny-Kubelet-Hardening')).toBe(true);
   });
 
   it('drift: another rule written after the diagnosis → refused, nothing written', async () => {
