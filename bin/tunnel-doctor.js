@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The CLI entry: the compiled build when there is one (production), else the TypeScript sources through tsx.
+// The CLI entry: the TypeScript sources through tsx in a checkout, the compiled build in a production image.
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import path from 'node:path';
@@ -14,13 +14,16 @@ process.emitWarning = (warning, ...rest) => {
 };
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const source = path.join(root, 'src', 'cli', 'main.ts');
 const built = path.join(root, 'dist', 'src', 'cli', 'main.js');
 let runCli;
-if (existsSync(built)) {
-  ({ runCli } = await import(pathToFileURL(built).href));
-} else {
+// The sources win when they are here (a checkout: a dist/ left by `npm run bench` may be stale);
+// a production image without sources runs the compiled build.
+if (existsSync(source)) {
   const { tsImport } = await import('tsx/esm/api');
-  ({ runCli } = await tsImport(pathToFileURL(path.join(root, 'src', 'cli', 'main.ts')).href, import.meta.url));
+  ({ runCli } = await tsImport(pathToFileURL(source).href, import.meta.url));
+} else {
+  ({ runCli } = await import(pathToFileURL(built).href));
 }
 process.exitCode = await runCli(process.argv.slice(2), process.env, {
   out: (t) => process.stdout.write(t),

@@ -20,15 +20,19 @@ import { ALL_CHECKS } from '../engine/checks/index.js';
 import { EXIT, exitCodeFor } from '../engine/report.js';
 import { createLogger, silentLogger } from '../log.js';
 import { formatReportText } from './format-text.js';
+import { formatAuditText, readAuditRecords } from './audit.js';
 
 const USAGE = `Usage:
   tunnel-doctor diagnose <cluster name | managedClusters resource id> [options]
+  tunnel-doctor audit [--cluster <name | id>] [--limit n] [--json]
 
 Options:
   --scenario <file>         diagnose inside a simulated Azure loaded from this scenario file (repeatable)
   --resource-group <group>  when the name exists in several resource groups
   --subscription <id|name>  when the name exists in several subscriptions
-  --json                    print the report (tunnel-doctor-report/v1) as JSON
+  --json                    print the report (tunnel-doctor-report/v1), or the audit records, as JSON
+  --cluster <name|id>       audit: only this cluster's records
+  --limit <n>               audit: at most n records, newest first (default 50)
   --verbose                 log progress to stderr
 
 Without --scenario the environment decides (AZURE_MODE, AZURE_SUBSCRIPTION_IDS, SIM_SCENARIOS), as for the bot.
@@ -52,6 +56,8 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: Io): Pr
         subscription: { type: 'string' },
         json: { type: 'boolean', default: false },
         verbose: { type: 'boolean', default: false },
+        cluster: { type: 'string' },
+        limit: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -65,6 +71,7 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: Io): Pr
     return positionals.length === 0 && !values.help ? EXIT.badInput : 0;
   }
   const [verb, target, ...extra] = positionals;
+  if (verb === 'audit' && target === undefined) return runAudit(values, env, io);
   if (verb !== 'diagnose' || target === undefined || extra.length > 0) {
     io.err(`tunnel-doctor: expected "diagnose <cluster>", got "${positionals.join(' ').slice(0, 120)}"\n\n${USAGE}`);
     return EXIT.badInput;
@@ -136,6 +143,34 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: Io): Pr
     return EXIT.incomplete;
   } finally {
     await sim?.close();
+  }
+}
+
+async function runAudit(values: { cluster?: string; limit?: string; json?: boolean }, env: NodeJS.ProcessEnv, io: Io): Promise<number> {
+  const limit = values.limit === undefined ? 50 : Number(values.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+    io.err(`tunnel-doctor: --limit takes a whole number from 1 to 1000, got "${values.limit}"\n`);
+    return EXIT.badInput;
+  }
+  if (values.cluster !== undefined) {
+    // The same validation as chat text: a name or a managed cluster id, nothing else.
+    const command = parseCommand(`diagnose ${values.cluster}`);
+    if (command.kind !== 'diagnose') {
+      io.err(`tunnel-doctor: ${command.kind === 'refused' ? `${command.reason} ${command.hint}` : 'not a cluster name'}\n`);
+      return EXIT.badInput;
+    }
+  }
+  try {
+    const records = await readAuditRecords(parseConfig(env), { ...(values.cluster !== undefined ? { cluster: values.cluster } : {}), limit });
+    io.out(values.json ? JSON.stringify(records, null, 2) + '\n' : formatAuditText(records));
+    return 0;
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      io.err(`tunnel-doctor: ${err.message}\n`);
+      return EXIT.badInput;
+    }
+    io.err(`tunnel-doctor: the audit log could not be read: ${userMessageOf(err)}\n`);
+    return EXIT.incomplete;
   }
 }
 

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CHECK_IDS, REPORT_FORMAT } from '../../src/engine/report.js';
 import { EXAMPLE_HEALTHY } from '../support/sim.js';
+import { createStateStore } from '../../src/store/create-store.js';
 
 const BIN = path.resolve('bin/tunnel-doctor.js');
 
@@ -95,5 +96,38 @@ describe('tunnel-doctor diagnose (subprocess)', () => {
     const r = await runCli(['diagnose', 'aks-prod-eastus', '--scenario', file, '--json']);
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/could not complete/);
+  });
+});
+
+describe('tunnel-doctor audit (subprocess)', () => {
+  const A = '/subscriptions/3f2c1b0a-7d6e-4c5b-9a8f-1e2d3c4b5a69/resourceGroups/rg-a/providers/Microsoft.ContainerService/managedClusters/aks-a';
+  const B = '/subscriptions/3f2c1b0a-7d6e-4c5b-9a8f-1e2d3c4b5a69/resourceGroups/rg-b/providers/Microsoft.ContainerService/managedClusters/aks-b';
+
+  async function seeded(): Promise<string> {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'td-audit-')), 'state.sqlite');
+    const store = createStateStore({ kind: 'sqlite', path: file });
+    const actor = { id: '29:oncall', aadObjectId: '00000000-0000-0000-0000-00000000a001', name: 'On-call' };
+    await store.audit.appendAudit({ at: '2026-11-25T10:00:00.000Z', actor, action: 'requested', clusterId: A, requestId: 'r1', detail: 'asked to allow TCP 10250' });
+    await store.audit.appendAudit({ at: '2026-11-25T10:01:00.000Z', actor, action: 'requested', clusterId: B, requestId: 'r2', detail: 'asked to disable ufw' });
+    await store.audit.appendAudit({ at: '2026-11-25T10:02:00.000Z', actor: { id: 'system' }, action: 'executed', clusterId: A, requestId: 'r1', detail: 'rule written', result: 'succeeded' });
+    await store.close();
+    return file;
+  }
+
+  it('prints the records newest first, and filters by cluster name', async () => {
+    const file = await seeded();
+    const all = await runCli(['audit', '--json'], { STATE_SQLITE_PATH: file });
+    expect(all.code).toBe(0);
+    expect(JSON.parse(all.stdout).map((r: { requestId: string; action: string }) => `${r.requestId}:${r.action}`)).toEqual(['r1:executed', 'r2:requested', 'r1:requested']);
+    const onlyA = await runCli(['audit', '--cluster', 'aks-a'], { STATE_SQLITE_PATH: file });
+    expect(onlyA.code).toBe(0);
+    expect(onlyA.stdout).toMatch(/executed +\[succeeded\] aks-a/);
+    expect(onlyA.stdout).not.toMatch(/aks-b/);
+  });
+
+  it('refuses a hostile cluster filter and a bad limit with exit 2', async () => {
+    const file = await seeded();
+    expect((await runCli(['audit', '--cluster', 'a;b'], { STATE_SQLITE_PATH: file })).code).toBe(2);
+    expect((await runCli(['audit', '--limit', 'lots'], { STATE_SQLITE_PATH: file })).stderr).toMatch(/--limit takes a whole number/);
   });
 });
