@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { readStoreConfig, type StoreConfig } from './store/create-store.js';
+import { readApprovalPolicy, type ApprovalPolicy } from './app/policy-config.js';
 
 export type AzureMode = 'simulated' | 'azure';
 export type AppType = 'SingleTenant' | 'UserAssignedMSI';
@@ -38,6 +39,8 @@ export interface Config {
   simulator: SimulatorConfig;
   /** Durable state (SQLite file by default, or Azure Blob Storage for several instances). */
   store: StoreConfig;
+  /** Who may request and approve fixes (README "Fixes and approvals"). */
+  approvals: ApprovalPolicy;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
@@ -166,6 +169,7 @@ export function parseConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config
       latencyScale,
     },
     store: readStoreConfig(env, cwd),
+    approvals: readApprovalPolicy(env),
     logLevel: rawLevel as Config['logLevel'],
   };
 }

@@ -3,6 +3,7 @@
  * mode). main.ts and the tests both start the bot through here.
  */
 import { statSync } from 'node:fs';
+import { hostname } from 'node:os';
 import type { Config } from './config.js';
 import type { Logger } from './log.js';
 import { createAzureLayer, type AzureLayer } from './azure/clients.js';
@@ -17,6 +18,9 @@ import { ALL_CHECKS } from './engine/checks/index.js';
 import { createBotFramework } from './transport/bot-framework.js';
 import { startHttpServer } from './transport/http-server.js';
 import { createStateStore, storeReady, type DurableStore } from './store/create-store.js';
+import { createFixFlow, type FixRunner } from './app/fix-flow.js';
+import { captureNsgEtag, executorFor } from './engine/fixes/executors.js';
+import { verifyFix } from './engine/fixes/verify.js';
 
 export interface RunningBot {
   url: string;
@@ -48,6 +52,31 @@ export function demoClustersOf(scenarios: Scenario[]): DemoCluster[] {
   return all.map((d, i) => ({ d, i })).sort((a, b) => rank(a.d) - rank(b.d) || a.i - b.i).map(({ d }) => d);
 }
 
+/** The engine's fix executors and re-check over the Azure layer, for the app's approval flow. */
+export function azureFixRunner(layer: AzureLayer): FixRunner {
+  return {
+    async captureBaseline(fix) {
+      const nsgEtag = await captureNsgEtag({ layer, fix });
+      return nsgEtag ? { nsgEtag } : {};
+    },
+    async execute(cluster, fix, baseline) {
+      const executor = executorFor(fix.kind);
+      if (!executor) return { result: 'refused', detail: `The bot has no executor for ${fix.kind} fixes; apply it by hand.`, perTarget: [] };
+      return executor.execute({ layer, cluster, fix, ...(baseline ? { baseline } : {}) });
+    },
+    verify: (cluster, fix, before) => verifyFix(layer, cluster, fix, { before }),
+  };
+}
+
+/**
+ * The owner id of this process's fix executions. Stable across restarts of the same host (not
+ * random), so the start-up sweep recognises what its dead predecessor left 'executing'
+ * (markInterruptedOnStartup only touches its own owner's requests when several instances share a store).
+ */
+export function instanceIdOf(env: NodeJS.ProcessEnv = process.env): string {
+  return (env.TD_INSTANCE_ID?.trim() || hostname() || 'tunnel-doctor').slice(0, 100);
+}
+
 export async function startBot(config: Config, log: Logger): Promise<RunningBot> {
   let sim: SimServer | undefined;
   let demoClusters: DemoCluster[] = [];
@@ -69,7 +98,24 @@ export async function startBot(config: Config, log: Logger): Promise<RunningBot>
 
   // Opened at start so a bad location fails now, not at the first approval.
   const store = createStateStore(config.store);
+  const fixes = createFixFlow({
+    state: store.state,
+    audit: store.audit,
+    policy: config.approvals,
+    instanceId: instanceIdOf(),
+    runner: azureFixRunner(layer),
+    log,
+  });
+  // Before any click is served. A store that does not answer yet must not stop the start (the
+  // readiness check reports it); the sweep then runs at the next start.
+  try {
+    const interrupted = await fixes.markInterrupted();
+    if (interrupted.length > 0) log.warn('fix executions interrupted by the previous run', { requestIds: interrupted });
+  } catch (err) {
+    log.warn('could not sweep interrupted fix executions', { err });
+  }
   const app = createBotApp({
+    fixes,
     directory: azureClusterDirectory(layer, config.subscriptionIds),
     diagnose: (cluster, onProgress) => diagnoseCluster(layer, cluster, { checks: ALL_CHECKS, log, onProgress }),
     demoClusters,

@@ -7,7 +7,8 @@ import type { ClusterDirectory, ClusterRef, ClusterResolution } from '../engine/
 import { resolveCluster } from '../engine/find-cluster.js';
 import type { Report } from '../engine/report.js';
 import { CHECK_IDS } from '../engine/report.js';
-import type { MessageEvent, ReplyChannel } from './events.js';
+import type { CardActionAnswer, CardActionEvent, MessageEvent, ReplyChannel } from './events.js';
+import { cardActionErrorCard, type FixFlow } from './fix-flow.js';
 import { parseCommand, type ClusterTarget, type Command } from './parse-command.js';
 import {
   chooseClusterCard,
@@ -35,10 +36,17 @@ export interface AppDeps {
   diagnose(cluster: ClusterRef, onProgress: (p: DiagnoseProgress) => void): Promise<Report>;
   demoClusters: DemoCluster[];
   log: Logger;
+  /** The approval flow; without it, diagnosis cards carry no "Request this fix" buttons. */
+  fixes?: FixFlow;
 }
 
 export interface BotApp {
   handleMessage(event: MessageEvent, replies: ReplyChannel): Promise<void>;
+  /**
+   * An Action.Execute click: answers with the card to show at once (the transport must answer the
+   * invoke within seconds); slow work is in `followUp`, which the transport runs after the turn.
+   */
+  handleCardAction(event: CardActionEvent): Promise<CardActionAnswer>;
 }
 
 /** Action.Submit data from our own cards ("choose this cluster"): untrusted, so it is re-parsed as text. */
@@ -97,7 +105,8 @@ export function createBotApp(deps: AppDeps): BotApp {
           replies.update(progressId, { card: progressCard(cluster.name, p.done, p.total) }).catch(() => {});
         }
       });
-      await show(diagnosisCard(report));
+      const reportId = await deps.fixes?.keepReport(report, cluster);
+      await show(diagnosisCard(report, reportId ? { reportId } : {}));
       log.info('diagnosis finished', { cluster: cluster.id, checks: report.checks.map((c) => `${c.id}:${c.status}`) });
     } catch (err) {
       log.error('diagnosis failed', { cluster: cluster.id, err });
@@ -106,6 +115,20 @@ export function createBotApp(deps: AppDeps): BotApp {
   }
 
   return {
+    async handleCardAction(event) {
+      const log = deps.log.child({ correlationId: event.correlationId });
+      const handler = deps.fixes?.verbs.handlerFor(event.verb);
+      if (!handler) {
+        log.info('unknown card verb', { verb: event.verb });
+        return { card: refusalCard({ reason: `This button ("${event.verb.slice(0, 40)}") is not one this bot answers.`, hint: 'Nothing was done. Type "help" for what I can do.' }) };
+      }
+      try {
+        return await handler(event);
+      } catch (err) {
+        log.error('card action failed', { err, verb: event.verb });
+        return { card: cardActionErrorCard(err, event.correlationId) };
+      }
+    },
     async handleMessage(event, replies) {
       const command = commandFromValue(event.value) ?? parseCommand(event.text);
       switch (command.kind) {

@@ -34,3 +34,29 @@ export interface ReplyChannel {
   send(reply: Reply): Promise<string | undefined>;
   update(activityId: string, reply: Reply): Promise<void>;
 }
+
+/**
+ * An Adaptive Card Universal Action (Action.Execute): Teams sends an `invoke` activity named
+ * `adaptiveCard/action`. `verb` and `data` come from the card, so they are untrusted: the app reloads
+ * everything it acts on from its own store. The caller comes from the activity.
+ */
+export interface CardActionEvent {
+  kind: 'card-action';
+  verb: string;
+  data: unknown;
+  caller: Caller;
+  conversationId: string;
+  /** The activity id of the card that was clicked: follow-up updates replace it in place. */
+  replyToId?: string;
+  correlationId: string;
+}
+
+/**
+ * What the app answers a card action with: `card` goes back in the invoke response at once (it
+ * replaces the clicked card for the clicker); `followUp`, if any, runs after the invoke has been
+ * answered and reports through the ReplyChannel (execution and re-checks take longer than Teams waits).
+ */
+export interface CardActionAnswer {
+  card: object;
+  followUp?: (replies: ReplyChannel) => Promise<void>;
+}

@@ -17,7 +17,7 @@ import {
 import type { BotIdentity } from '../config.js';
 import type { Logger } from '../log.js';
 import type { BotApp } from '../app/bot-app.js';
-import type { MessageEvent, Reply, ReplyChannel } from '../app/events.js';
+import type { CardActionEvent, MessageEvent, Reply, ReplyChannel } from '../app/events.js';
 
 export interface BotFrameworkOptions {
   bot: BotIdentity;
@@ -42,22 +42,61 @@ function toActivity(reply: Reply): Partial<Activity> {
   };
 }
 
-function toMessageEvent(activity: Activity): MessageEvent {
+function callerOf(activity: Activity): MessageEvent['caller'] {
   const channelData = (activity.channelData ?? {}) as { tenant?: { id?: string } };
   const tenantId = activity.conversation?.tenantId ?? channelData.tenant?.id;
+  return {
+    id: activity.from?.id ?? '',
+    ...(activity.from?.aadObjectId ? { aadObjectId: activity.from.aadObjectId } : {}),
+    ...(activity.from?.name ? { name: activity.from.name } : {}),
+    ...(tenantId ? { tenantId } : {}),
+  };
+}
+
+function toMessageEvent(activity: Activity): MessageEvent {
   return {
     kind: 'message',
     text: typeof activity.text === 'string' ? activity.text : '',
     value: activity.value,
-    caller: {
-      id: activity.from?.id ?? '',
-      ...(activity.from?.aadObjectId ? { aadObjectId: activity.from.aadObjectId } : {}),
-      ...(activity.from?.name ? { name: activity.from.name } : {}),
-      ...(tenantId ? { tenantId } : {}),
-    },
+    caller: callerOf(activity),
     conversationId: activity.conversation?.id ?? '',
     ...(activity.locale ? { locale: activity.locale } : {}),
     correlationId: randomUUID(),
+  };
+}
+
+/** The invoke name of an Adaptive Card Universal Action (Action.Execute). */
+const CARD_ACTION_INVOKE = 'adaptiveCard/action';
+
+/**
+ * `value.action` of an adaptiveCard/action invoke: `{ type: 'Action.Execute', verb, data }`
+ * (https://learn.microsoft.com/microsoftteams/platform/task-modules-and-cards/cards/universal-actions-for-adaptive-cards/work-with-universal-actions-for-adaptive-cards).
+ */
+function toCardActionEvent(activity: Activity): CardActionEvent {
+  const action = ((activity.value ?? {}) as { action?: { verb?: unknown; data?: unknown } }).action ?? {};
+  return {
+    kind: 'card-action',
+    verb: typeof action.verb === 'string' ? action.verb.slice(0, 64) : '',
+    data: action.data,
+    caller: callerOf(activity),
+    conversationId: activity.conversation?.id ?? '',
+    ...(activity.replyToId ? { replyToId: activity.replyToId } : {}),
+    correlationId: randomUUID(),
+  };
+}
+
+/** Universal Actions invoke response bodies: a card that replaces the clicked one, or an error. */
+function cardInvokeResponse(card: object): Partial<Activity> {
+  return {
+    type: ActivityTypes.InvokeResponse,
+    value: { status: 200, body: { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: card } },
+  };
+}
+
+function errorInvokeResponse(message: string): Partial<Activity> {
+  return {
+    type: ActivityTypes.InvokeResponse,
+    value: { status: 200, body: { statusCode: 500, type: 'application/vnd.microsoft.error', value: { code: 'InternalError', message } } },
   };
 }
 
@@ -118,8 +157,44 @@ export function createBotFramework(opts: BotFrameworkOptions): BotFramework {
     };
   }
 
-  async function onTurn(ctx: TurnContext): Promise<void> {
+  /** Runs `work` after its turn, tracked for drain(). */
+  function inBackground(work: () => Promise<void>, correlationId: string): void {
+    const run: Promise<void> = work()
+      .catch((err) => log.error('background reply failed', { err, correlationId }))
+      .finally(() => running.delete(run));
+    running.add(run);
+  }
+
+  /**
+   * Teams wants an invoke answered within a few seconds, else it shows the user an error and may
+   * send the invoke again; applying a fix and re-checking takes longer. So the invoke is answered
+   * with the card as it stands now, and the app's follow-up (execution, verification) runs after the
+   * turn, updating the same card activity (replyToId) through the connector.
+   */
+  async function onCardAction(ctx: TurnContext, afterTurn: Array<() => void>): Promise<void> {
+    const event = toCardActionEvent(ctx.activity);
+    let answer;
+    try {
+      answer = await app.handleCardAction(event);
+    } catch (err) {
+      log.error('card action failed', { err, correlationId: event.correlationId, verb: event.verb });
+      await ctx.sendActivity(errorInvokeResponse(`Something went wrong; nothing more was done. Reference: ${event.correlationId}`));
+      return;
+    }
+    await ctx.sendActivity(cardInvokeResponse(answer.card));
+    const followUp = answer.followUp;
+    if (followUp) {
+      const replies = proactiveReplies(ctx.turnState.get(adapter.BotIdentityKey), TurnContext.getConversationReference(ctx.activity));
+      afterTurn.push(() => inBackground(() => followUp(replies), event.correlationId));
+    }
+  }
+
+  async function onTurn(ctx: TurnContext, afterTurn: Array<() => void>): Promise<void> {
     const activity = ctx.activity;
+    if (activity.type === ActivityTypes.Invoke && activity.name === CARD_ACTION_INVOKE) {
+      await onCardAction(ctx, afterTurn);
+      return;
+    }
     if (activity.type === ActivityTypes.ConversationUpdate) {
       const botId = activity.recipient?.id;
       if (activity.membersAdded?.some((m) => m.id === botId)) {
@@ -139,11 +214,7 @@ export function createBotFramework(opts: BotFrameworkOptions): BotFramework {
     // slow turns). So the turn ends now and the app replies through the connector as it goes.
     const claims = ctx.turnState.get(adapter.BotIdentityKey);
     const reference = TurnContext.getConversationReference(activity);
-    const work = app
-      .handleMessage(event, proactiveReplies(claims, reference))
-      .catch((err) => log.error('background reply failed', { err, correlationId: event.correlationId }))
-      .finally(() => running.delete(work));
-    running.add(work);
+    inBackground(() => app.handleMessage(event, proactiveReplies(claims, reference)), event.correlationId);
   }
 
   function proactiveOrInTurn(ctx: TurnContext): ReplyChannel {
@@ -156,7 +227,16 @@ export function createBotFramework(opts: BotFrameworkOptions): BotFramework {
   }
 
   return {
-    process: (req, res) => adapter.process(req as never, res as never, onTurn),
+    async process(req, res) {
+      // Follow-ups of card actions start once the invoke response has been written, so a quick
+      // follow-up update can never be overtaken by the (older) card in the invoke response.
+      const afterTurn: Array<() => void> = [];
+      try {
+        await adapter.process(req as never, res as never, (ctx) => onTurn(ctx, afterTurn));
+      } finally {
+        for (const start of afterTurn) start();
+      }
+    },
     pending: () => running.size,
     drain: async () => {
       while (running.size > 0) await Promise.allSettled([...running]);

@@ -9,6 +9,7 @@
 import template from '../../../cards/diagnosis.json' with { type: 'json' };
 import type { CheckResult, ClusterFacts, FixProposal, NodePoolFacts, Report, TunnelKind } from '../../engine/report.js';
 import { CHECK_IDS } from '../../engine/report.js';
+import { notExecutableReason } from '../../engine/fixes/executors.js';
 import { diagnoseSubmitData, type DiagnoseSubmitData } from './card-actions.js';
 import { CARD_BYTE_BUDGET, cardBytes, expandCard, type AdaptiveCard } from './card-json.js';
 import { firstOf, inertMarkdown, inertRun, plural, stripControl, summariseList, truncate } from './card-text.js';
@@ -17,6 +18,21 @@ import { BANNER, CHECK_TITLES, RISK_COLOR, STATUS_LOOK, type Banner } from './st
 export interface DiagnosisCardOptions {
   /** While checks are still running: the card shows what is done so far and claims no verdict. */
   progress?: { done: number; total: number };
+  /**
+   * The id the report is stored under (the approval flow): each fix the bot can apply gets a
+   * "Request this fix" button (Action.Execute, data { reportId, fixId }), the others say why not.
+   */
+  reportId?: string;
+  /** A line above the facts: the answer to a click on the card (a fix requested, or why not). */
+  notice?: string;
+  /** 'refused' (the default): nothing was done; 'info': the click did what it said. */
+  noticeTone?: 'info' | 'refused';
+}
+
+/** `data` of "Request this fix": ids only; the server reloads the report and the fix from its store. */
+export interface RequestFixData {
+  reportId: string;
+  fixId: string;
 }
 
 /** How much detail the card carries; the builder steps down this ladder until the card fits. */
@@ -126,10 +142,20 @@ interface FixView {
   target: string;
   change: string;
   warnings: Array<{ text: string }>;
+  hasRequest: boolean;
+  request: RequestFixData | Record<string, never>;
+  hasManualReason: boolean;
+  manualReason: string;
 }
 
-function fixView(fix: FixProposal, level: DetailLevel): FixView {
+function fixView(fix: FixProposal, level: DetailLevel, reportId: string | undefined): FixView {
+  const manual = reportId === undefined ? undefined : notExecutableReason(fix);
+  const canRequest = reportId !== undefined && manual === undefined;
   return {
+    hasRequest: canRequest,
+    request: canRequest ? { reportId, fixId: fix.id } : {},
+    hasManualReason: manual !== undefined,
+    manualReason: inertRun(manual ?? ''),
     title: inertMarkdown(truncate(fix.title, 300)),
     risk: fix.risk,
     riskColor: RISK_COLOR[fix.risk] ?? 'Default',
@@ -182,7 +208,7 @@ function evidenceLabel(kind: string, resource: string | undefined): string {
   return inertMarkdown(truncate(name ? `${kind} · ${name}` : kind, 200));
 }
 
-function checkRowView(check: CheckResult, level: DetailLevel): CheckRowView {
+function checkRowView(check: CheckResult, level: DetailLevel, reportId: string | undefined): CheckRowView {
   const look = STATUS_LOOK[check.status] ?? STATUS_LOOK.unknown;
   const evidence = firstOf(check.evidence, level.evidencePerCheck);
   const fixes = firstOf(check.fixes, level.fixesPerCheck);
@@ -210,7 +236,7 @@ function checkRowView(check: CheckResult, level: DetailLevel): CheckRowView {
     hasNodes,
     nodesHeading: `Nodes (${check.nodes.length}):`,
     nodes: stripControl(summariseList(check.nodes, NODES_SHOWN)),
-    fixes: fixes.shown.map((f) => fixView(f, level)),
+    fixes: fixes.shown.map((f) => fixView(f, level, reportId)),
     hasMoreFixes: fixes.more > 0,
     moreFixes: leftOut(fixes, 'proposed fix', 'proposed fixes'),
   };
@@ -238,6 +264,8 @@ interface DiagnosisView {
   notes: Array<{ text: string }>;
   hasRediagnose: boolean;
   rediagnose: DiagnoseSubmitData;
+  hasNotice: boolean;
+  notice: { text: string } & Banner;
 }
 
 function diagnosisView(report: Report, opts: DiagnosisCardOptions, level: DetailLevel): DiagnosisView {
@@ -254,7 +282,7 @@ function diagnosisView(report: Report, opts: DiagnosisCardOptions, level: Detail
     banner: { ...verdict, headline: inertMarkdown(verdict.headline), subtitle, hasSubtitle: subtitle !== '' },
     facts: clusterFacts(cluster),
     hasChecks: checks.length > 0,
-    checks: checks.map((c) => checkRowView(c, level)),
+    checks: checks.map((c) => checkRowView(c, level, inProgress ? undefined : opts.reportId)),
     hasAffected: report.affectedNodes.length > 0,
     affectedHeading: `Affected nodes (${report.affectedNodes.length})`,
     affectedNodes: stripControl(summariseList(report.affectedNodes, NODES_SHOWN)),
@@ -263,6 +291,8 @@ function diagnosisView(report: Report, opts: DiagnosisCardOptions, level: Detail
       ...notes.shown.map((w) => ({ text: inertRun(truncate(w, 300)) })),
       ...(notes.more > 0 ? [{ text: leftOut(notes, 'note') }] : []),
     ],
+    hasNotice: opts.notice !== undefined && opts.notice !== '',
+    notice: { ...(opts.noticeTone === 'info' ? BANNER.info : BANNER.refused), text: inertRun(truncate(opts.notice ?? '', 600)) },
     hasRediagnose: !inProgress && cluster.id !== '',
     rediagnose: diagnoseSubmitData(cluster.id, `diagnose ${cluster.name}${rg ? ` in ${rg}` : ''}`),
   };

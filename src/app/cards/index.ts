@@ -10,3 +10,4 @@ export { clusterNotFoundCard, type ClusterNotFoundInput } from './cluster-not-fo
 export { chooseClusterCard, type ChooseClusterInput, type ClusterCandidate } from './choose-cluster-card.js';
 export { refusalCard, type RefusalInput } from './refusal-card.js';
 export { errorCard, redactSecrets, type ErrorCardInput } from './error-card.js';
+export { approvalCard, refreshUserIdsOf, MAX_REFRESH_USER_IDS, type ApprovalButtons, type ApprovalCardInput, type RequestActionData } from './approval-card.js';

@@ -1,0 +1,284 @@
+/**
+ * One-click fixes gated by approval (issue 4), behind the card verbs:
+ *   request-fix (diagnosis card) → a pending request and its approval card;
+ *   approve / reject / cancel (approval card) → the repository's decision on the stored request;
+ *   the approval that reaches the threshold → claim, execute against the stored baseline, record,
+ *   re-check, record, updating the approval card at each step;
+ *   refresh (Teams' user-specific views) → the card as the viewer may use it, never an execution.
+ * Card data is untrusted: ids only, validated, and everything acted on is reloaded from the store.
+ */
+import { createHash } from 'node:crypto';
+import type { Logger } from '../log.js';
+import type { ApprovalPolicy } from '../engine/approvals/policy.js';
+import { isListed, sameId } from '../engine/approvals/policy.js';
+import { isSameUser, type ApprovalVerb } from '../engine/approvals/decide.js';
+import { draftApprovalRequest, effectiveState, isRequestId, type ApprovalRequest } from '../engine/approvals/request.js';
+import { ApprovalRequestRepository, type TransitionOutcome } from '../engine/approvals/request-repository.js';
+import { checksForFix, type FixVerification } from '../engine/fixes/verify.js';
+import type { FixBaseline, FixExecution } from '../engine/fixes/types.js';
+import { notExecutableReason } from '../engine/fixes/executors.js';
+import type { ClusterRef } from '../engine/find-cluster.js';
+import type { CheckResult, FixProposal, Report } from '../engine/report.js';
+import type { AuditLog } from '../store/append-log.js';
+import { ETagConflictError, IF_ABSENT, type StateStore } from '../store/state-store.js';
+import { createCardVerbRegistry, type CardVerbRegistry } from './card-verbs.js';
+import { approvalCard, diagnosisCard, errorCard, refusalCard, type ApprovalButtons } from './cards/index.js';
+import type { CardActionAnswer, CardActionEvent, Caller, ReplyChannel } from './events.js';
+import { fixesOf, isReportId, reportShelf, type StoredReport } from './stored-reports.js';
+import { userMessageOf } from './user-message.js';
+
+/** The Azure side of fixes, supplied by the composition root (the engine's executors over the Azure layer). */
+export interface FixRunner {
+  /** What the diagnosis saw of the fix's target (the NSG etag), kept with the report. */
+  captureBaseline(fix: FixProposal): Promise<FixBaseline>;
+  /** Runs the executor of `fix.kind` (which prechecks the baseline first). */
+  execute(cluster: ClusterRef, fix: FixProposal, baseline: FixBaseline | undefined): Promise<FixExecution>;
+  verify(cluster: ClusterRef, fix: FixProposal, before: CheckResult[]): Promise<FixVerification>;
+}
+
+export interface FixFlowDeps {
+  state: StateStore;
+  audit: AuditLog;
+  policy: ApprovalPolicy;
+  /** This process's id: the owner of the executions it claims. */
+  instanceId: string;
+  runner: FixRunner;
+  log: Logger;
+  now?: () => Date;
+}
+
+export interface FixFlow {
+  /** After a diagnosis: stores the report with its fixes' baselines; undefined when it could not (logged). */
+  keepReport(report: Report, cluster: ClusterRef): Promise<string | undefined>;
+  verbs: CardVerbRegistry;
+  /** At start-up: requests a dead predecessor left executing become 'interrupted' (never re-run). */
+  markInterrupted(): Promise<string[]>;
+}
+
+/** Where a request came from: its report and fix, so the executor gets the stored baseline and cluster. */
+const SOURCE_KEY_PREFIX = 'approval-source/';
+const MAX_FIX_ID_CHARS = 300;
+
+/**
+ * One request per fix of a report: the id is derived from the (unguessable) report id and the fix
+ * id, so a double click or Teams' retry of the invoke finds the request already made instead of
+ * opening a second one.
+ */
+export function requestIdFor(reportId: string, fixId: string): string {
+  return createHash('sha256').update(`tunnel-doctor-request\n${reportId}\n${fixId}`, 'utf8').digest('base64url').slice(0, 22);
+}
+
+function fields(data: unknown): Record<string, unknown> {
+  return data && typeof data === 'object' && !Array.isArray(data) ? (data as Record<string, unknown>) : {};
+}
+
+function refused(reason: string): CardActionAnswer {
+  return { card: refusalCard({ reason, hint: 'Nothing was done.' }) };
+}
+
+/** Which buttons `viewer` may use; without a viewer, the card everyone sees (the server decides on each click). */
+function buttonsFor(request: ApprovalRequest, state: ReturnType<typeof effectiveState>, policy: ApprovalPolicy, viewer?: Caller): ApprovalButtons {
+  if (state !== 'pending') return { approve: false, reject: false, cancel: false };
+  if (!viewer) return { approve: true, reject: true, cancel: true };
+  const isRequester = isSameUser(request.requester, viewer);
+  const isApprover = isListed(policy.approverIds, viewer.aadObjectId);
+  const approvedAlready = request.approvals.some((a) => sameId(a.by.aadObjectId, viewer.aadObjectId));
+  return {
+    approve: isApprover && !approvedAlready && !(policy.requireDistinctApprover && isRequester),
+    reject: isApprover,
+    cancel: isRequester,
+  };
+}
+
+function statusLine(check: CheckResult): string {
+  return `${check.id} ${check.status}: ${check.summary}`;
+}
+
+/** The re-check as the approval card shows it: before and after per check, one line each. */
+export function verificationDetail(v: FixVerification): string {
+  const lines = [
+    ...(v.before ?? []).map((c) => `Before: ${statusLine(c)}`),
+    ...v.after.map((c) => `After: ${statusLine(c)}`),
+    ...(v.note ? [`Note: ${v.note}`] : []),
+  ];
+  return lines.join('\n').slice(0, 3500) || v.verdict;
+}
+
+export function createFixFlow(deps: FixFlowDeps): FixFlow {
+  const { policy, runner, log, instanceId } = deps;
+  const now = deps.now ?? (() => new Date());
+  const repo = new ApprovalRequestRepository({ state: deps.state, audit: deps.audit, now });
+  const shelf = reportShelf(deps.state);
+
+  function cardOf(request: ApprovalRequest, viewer?: Caller, notice?: string): object {
+    const state = effectiveState(request, now());
+    return approvalCard({ request, state, buttons: buttonsFor(request, state, policy, viewer), ...(notice ? { notice } : {}) });
+  }
+
+  /** Updates the shared approval card (what everyone sees) in place, or posts it when there is no id. */
+  async function showToAll(replies: ReplyChannel, activityId: string | undefined, request: ApprovalRequest | undefined): Promise<void> {
+    if (!request) return;
+    const reply = { card: cardOf(request) };
+    if (activityId) await replies.update(activityId, reply);
+    else await replies.send(reply);
+  }
+
+  async function keepReport(report: Report, cluster: ClusterRef): Promise<string | undefined> {
+    try {
+      const baselines: Record<string, FixBaseline> = {};
+      for (const fix of fixesOf(report)) {
+        if (notExecutableReason(fix) !== undefined) continue;
+        baselines[fix.id] = await runner.captureBaseline(fix);
+      }
+      return await shelf.save(report, cluster, baselines);
+    } catch (err) {
+      // The diagnosis still shows; only its "Request this fix" buttons are missing.
+      log.warn('could not store the report for fixes', { err, cluster: cluster.id });
+      return undefined;
+    }
+  }
+
+  async function rememberSource(requestId: string, reportId: string, fixId: string): Promise<void> {
+    try {
+      await deps.state.write({ [`${SOURCE_KEY_PREFIX}${requestId}`]: { reportId, fixId, eTag: IF_ABSENT } });
+    } catch (err) {
+      // Same id, same report and fix (requestIdFor): the record is already there.
+      if (!(err instanceof ETagConflictError)) throw err;
+    }
+  }
+
+  async function sourceOf(requestId: string): Promise<StoredReport | undefined> {
+    const key = `${SOURCE_KEY_PREFIX}${requestId}`;
+    const item = (await deps.state.read([key]))[key];
+    if (!item || !isReportId(item.reportId)) return undefined;
+    return shelf.load(item.reportId);
+  }
+
+  async function requestFix(event: CardActionEvent): Promise<CardActionAnswer> {
+    const data = fields(event.data);
+    const { reportId, fixId } = data;
+    if (!isReportId(reportId) || typeof fixId !== 'string' || fixId.length === 0 || fixId.length > MAX_FIX_ID_CHARS) {
+      return refused('This button does not name a stored report and fix. Run the diagnosis again and use the button on its card.');
+    }
+    const stored = await shelf.load(reportId);
+    if (!stored) return refused('This report is not stored by the bot (it may be from another bot, or the card was altered). Run the diagnosis again.');
+    const withNotice = (notice: string) => ({ card: diagnosisCard(stored.report, { reportId, notice }) });
+    const fix = fixesOf(stored.report).find((f) => f.id === fixId);
+    if (!fix) return withNotice(`This report has no fix "${fixId.slice(0, 80)}". Nothing was requested; use a button on the card.`);
+    const manual = notExecutableReason(fix);
+    if (manual) return withNotice(`${manual} Nothing was requested.`);
+    const requestId = requestIdFor(reportId, fixId);
+    const draft = draftApprovalRequest({ report: stored.report, fixId, requester: event.caller, policy, now: now(), id: requestId });
+    if (!draft.ok) return withNotice(draft.message);
+    const existing = await repo.load(requestId);
+    if (existing) return withNotice('This fix has already been requested from this report; its approval card is in the chat. Nothing new was requested.');
+    await rememberSource(requestId, reportId, fixId);
+    const outcome = await repo.submit(draft.draft, { by: event.caller, now: now() }, policy);
+    if (!outcome.ok) return withNotice(outcome.refusal.message);
+    const request = outcome.request;
+    log.info('fix requested', { correlationId: event.correlationId, requestId, fix: fix.kind, cluster: request.clusterId });
+    return {
+      card: diagnosisCard(stored.report, { reportId, notice: `Fix requested: "${fix.title.slice(0, 120)}". Approvers can approve it on the card below.`, noticeTone: 'info' }),
+      // The approval card is a message of its own, so the diagnosis stays readable above it.
+      followUp: async (replies) => {
+        await replies.send({ card: cardOf(request) });
+      },
+    };
+  }
+
+  /** approved → executing → succeeded|failed → verified|still-failing, updating the card at each step. */
+  async function runApproved(requestId: string, activityId: string | undefined, replies: ReplyChannel, correlationId: string): Promise<void> {
+    const llog = log.child({ correlationId, requestId });
+    const claim = await repo.claimExecution(requestId, instanceId);
+    if (!claim.ok) {
+      // Another click or instance won the claim; it reports the outcome.
+      llog.info('execution not claimed', { code: claim.refusal.code });
+      return;
+    }
+    await showToAll(replies, activityId, claim.request);
+    const request = claim.request;
+    const source = await sourceOf(requestId);
+    let execution: FixExecution;
+    if (!source || source.cluster.id.toLowerCase() !== request.clusterId.toLowerCase()) {
+      execution = { result: 'refused', detail: 'The stored report of this request is gone, so the bot cannot check the target is unchanged. Diagnose again.', perTarget: [] };
+    } else {
+      try {
+        execution = await runner.execute(source.cluster, request.fix, source.baselines[request.fix.id]);
+      } catch (err) {
+        llog.error('fix execution threw', { err });
+        execution = { result: 'failed', detail: userMessageOf(err), perTarget: [] };
+      }
+    }
+    const detail =
+      execution.result === 'refused'
+        ? `Nothing was changed: ${execution.detail}`
+        : execution.result === 'partial'
+          ? `Partly applied: ${execution.detail}`
+          : execution.detail;
+    const finished = await repo.finishExecution(requestId, instanceId, { result: execution.result === 'succeeded' ? 'succeeded' : 'failed', detail });
+    llog.info('fix executed', { result: execution.result });
+    await showToAll(replies, activityId, finished.request);
+    // A refused execution wrote nothing: there is nothing to re-check.
+    if (!finished.ok || execution.result === 'refused' || !source) return;
+    const ids = checksForFix(request.fix);
+    const before = source.report.checks.filter((c) => ids.includes(c.id));
+    let verdict: { verdict: 'verified' | 'still-failing'; detail: string };
+    try {
+      const v = await runner.verify(source.cluster, request.fix, before);
+      verdict = { verdict: v.verdict, detail: verificationDetail(v) };
+    } catch (err) {
+      llog.warn('re-check failed', { err });
+      verdict = { verdict: 'still-failing', detail: `Note: the re-check could not run: ${userMessageOf(err)}` };
+    }
+    const recorded = await repo.recordVerification(requestId, verdict, instanceId);
+    llog.info('fix verified', { verdict: verdict.verdict });
+    await showToAll(replies, activityId, recorded.request);
+  }
+
+  function answerTo(event: CardActionEvent, outcome: TransitionOutcome, verb: ApprovalVerb): CardActionAnswer {
+    if (!outcome.ok) {
+      const card = outcome.request ? cardOf(outcome.request, event.caller, outcome.refusal.message) : refusalCard({ reason: outcome.refusal.message, hint: 'Nothing was done.' });
+      return { card };
+    }
+    const request = outcome.request;
+    if (verb === 'refresh') return { card: cardOf(request, event.caller) };
+    const requestId = request.id;
+    return {
+      card: cardOf(request, event.caller),
+      followUp: outcome.effects.includes('execute')
+        ? (replies) => runApproved(requestId, event.replyToId, replies, event.correlationId)
+        : // Everyone else's copy of the card shows the new state too.
+          (replies) => showToAll(replies, event.replyToId, request),
+    };
+  }
+
+  function onRequestVerb(verb: Exclude<ApprovalVerb, 'request'>) {
+    return async (event: CardActionEvent): Promise<CardActionAnswer> => {
+      const requestId = fields(event.data).requestId;
+      if (!isRequestId(requestId)) return refused('This button does not name a fix request the bot made. Use the buttons on the approval card.');
+      const outcome = await repo.act(requestId, { verb, by: event.caller, now: now() }, policy);
+      if (outcome.ok && verb !== 'refresh') log.info('fix request decision', { correlationId: event.correlationId, requestId, verb, state: outcome.request.state });
+      if (!outcome.ok) log.info('fix request click refused', { correlationId: event.correlationId, requestId, verb, code: outcome.refusal.code });
+      return answerTo(event, outcome, verb);
+    };
+  }
+
+  const verbs = createCardVerbRegistry([
+    ['request-fix', requestFix],
+    ['approve', onRequestVerb('approve')],
+    ['reject', onRequestVerb('reject')],
+    ['cancel', onRequestVerb('cancel')],
+    ['refresh', onRequestVerb('refresh')],
+  ]);
+
+  return {
+    keepReport,
+    verbs,
+    markInterrupted: () => repo.markInterruptedOnStartup(instanceId),
+  };
+}
+
+/** For app errors in a card action: the card names the correlation id the log has. */
+export function cardActionErrorCard(err: unknown, correlationId: string): object {
+  return errorCard({ title: 'That did not work', message: userMessageOf(err), correlationId });
+}

@@ -1,0 +1,258 @@
+/**
+ * Issue 4's core flow over real HTTP through CloudAdapter: a diagnosis stores its report, "Request
+ * this fix" (Action.Execute → invoke adaptiveCard/action) opens an approval request, the approval
+ * card's Approve runs the fix against the simulated Azure once, and the card is updated in place
+ * through the (fake) connector until the re-check verifies it.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config.js';
+import { silentLogger } from '../../src/log.js';
+import { startBot, type RunningBot } from '../../src/start-bot.js';
+import { expectValidCard } from '../support/validate-card.js';
+import { cardOf, messageActivity, postActivity, startFakeConnector, type ConnectorCall, type FakeConnector } from '../support/fake-connector.js';
+
+const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
+const REQUESTER = { id: '29:1a2b3c-oncall', name: 'On-call Engineer', aadObjectId: '00000000-0000-0000-0000-00000000a001' };
+const APPROVER = { id: '29:4d5e6f-lead', name: 'Team Lead', aadObjectId: '00000000-0000-0000-0000-00000000b002' };
+const BYSTANDER = { id: '29:7a8b9c-dev', name: 'Developer', aadObjectId: '00000000-0000-0000-0000-00000000c003' };
+const CONVERSATION = { id: 'a:fix-flow-conversation', conversationType: 'personal', tenantId: TENANT };
+const RULE_PUT = 'securityRules.createOrUpdate';
+
+const ENV = {
+  PORT: '0',
+  SIM_LATENCY_SCALE: '0',
+  STATE_SQLITE_PATH: path.join(mkdtempSync(path.join(tmpdir(), 'td-flow-')), 'state.sqlite'),
+  // The requester is an approver too: the four-eyes rule (REQUIRE_DISTINCT_APPROVER, on by default) must stop them.
+  APPROVER_IDS: `${REQUESTER.aadObjectId},${APPROVER.aadObjectId}`,
+};
+
+let bot: RunningBot;
+let connector: FakeConnector;
+
+beforeAll(async () => {
+  connector = await startFakeConnector();
+  bot = await startBot(parseConfig(ENV), silentLogger);
+});
+
+afterAll(async () => {
+  await bot?.close();
+  await connector?.close();
+});
+
+type Json = Record<string, any>;
+
+function cardText(card: unknown): string {
+  const out: string[] = [];
+  const walk = (v: unknown) => {
+    if (typeof v === 'string') out.push(v);
+    else if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === 'object') Object.values(v).forEach(walk);
+  };
+  walk(card);
+  return out.join(' ').replace(/\u200b/g, '');
+}
+
+function executeActions(card: unknown): Json[] {
+  const out: Json[] = [];
+  const walk = (v: unknown, key?: string) => {
+    if (Array.isArray(v)) v.forEach((x) => walk(x));
+    else if (v && typeof v === 'object') {
+      const o = v as Json;
+      // The card-level refresh action is not a button.
+      if (o.type === 'Action.Execute' && key !== 'action') out.push(o);
+      for (const [k, x] of Object.entries(o)) walk(x, k);
+    }
+  };
+  walk(card);
+  return out;
+}
+
+function findById(card: unknown, id: string): Json | undefined {
+  let found: Json | undefined;
+  const walk = (v: unknown) => {
+    if (found) return;
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === 'object') {
+      if ((v as Json).id === id) found = v as Json;
+      else Object.values(v).forEach(walk);
+    }
+  };
+  walk(card);
+  return found;
+}
+
+async function diagnose(cluster: string): Promise<Json> {
+  const res = await postActivity(
+    bot.url,
+    messageActivity(`diagnose ${cluster}`, { deliveryMode: 'expectReplies', from: REQUESTER, conversation: CONVERSATION }),
+  );
+  expect(res.status).toBe(200);
+  const card = cardOf(res.body.activities.at(-1));
+  expectValidCard(card);
+  return card;
+}
+
+let invokeSeq = 0;
+/** Clicks an Action.Execute button as `user`: Teams' invoke adaptiveCard/action. */
+async function click(verb: string, data: unknown, user: typeof REQUESTER, replyToId: string): Promise<{ card: Json; ms: number }> {
+  invokeSeq += 1;
+  const started = performance.now();
+  const res = await postActivity(bot.url, {
+    type: 'invoke',
+    name: 'adaptiveCard/action',
+    id: `invoke-${invokeSeq}`,
+    channelId: 'msteams',
+    serviceUrl: connector.url,
+    timestamp: new Date().toISOString(),
+    from: user,
+    recipient: { id: '28:tunnel-doctor', name: 'Tunnel Doctor' },
+    conversation: CONVERSATION,
+    channelData: { tenant: { id: TENANT } },
+    replyToId,
+    value: { action: { type: 'Action.Execute', verb, data } },
+  });
+  const ms = performance.now() - started;
+  expect(res.status).toBe(200);
+  expect(res.body).toMatchObject({ statusCode: 200, type: 'application/vnd.microsoft.card.adaptive' });
+  const card = res.body.value as Json;
+  expectValidCard(card);
+  return { card, ms };
+}
+
+const rulePuts = () => bot.sim!.stats().byRoute[RULE_PUT] ?? 0;
+const buttonVerbs = (card: unknown) => executeActions(card).map((a) => a.verb as string);
+
+describe('one-click fix gated by approval, over HTTP', () => {
+  let requestFixData: Json;
+  let approvalActivityId: string;
+  let requestId: string;
+
+  it('offers "Request this fix" on the NSG fix of aks-nsg-deny with ids only', async () => {
+    const card = await diagnose('aks-nsg-deny');
+    const buttons = executeActions(card).filter((a) => a.verb === 'request-fix');
+    expect(buttons).toHaveLength(1);
+    requestFixData = buttons[0]!.data;
+    expect(Object.keys(requestFixData).sort()).toEqual(['fixId', 'reportId']);
+    expect(requestFixData.fixId).toMatch(/^nsg-10250:/);
+    expect(buttons[0]!.title).toBe('Request this fix');
+  });
+
+  it('refuses forged request-fix data and requests nothing', async () => {
+    const calls = connector.calls.length;
+    const edited = await click('request-fix', { ...requestFixData, fixId: 'nsg-10250:allow:other-nsg:inbound:100' }, REQUESTER, 'diagnosis-card');
+    expect(cardText(edited.card)).toMatch(/has no fix/);
+    const unknown = await click('request-fix', { reportId: 'A'.repeat(22), fixId: requestFixData.fixId }, REQUESTER, 'diagnosis-card');
+    expect(cardText(unknown.card)).toMatch(/not stored by the bot/);
+    const garbage = await click('request-fix', { reportId: '../report/x', fixId: 1 }, REQUESTER, 'diagnosis-card');
+    expect(cardText(garbage.card)).toMatch(/does not name a stored report/);
+    await bot.drain();
+    expect(connector.calls.length).toBe(calls);
+  });
+
+  it('opens a request: the invoke answers with the diagnosis, the approval card follows as a message', async () => {
+    const before = connector.calls.length;
+    const { card } = await click('request-fix', requestFixData, REQUESTER, 'diagnosis-card');
+    expect(cardText(card)).toMatch(/Fix requested/);
+    const calls = await connector.waitFor((c) => c.slice(before).some((x) => x.method === 'POST'));
+    const post = calls.slice(before).find((x) => x.method === 'POST') as ConnectorCall;
+    expect(post.conversationId).toBe(CONVERSATION.id);
+    approvalActivityId = post.activityId!;
+    const approval = cardOf(post.activity);
+    expectValidCard(approval);
+    const text = cardText(approval);
+    expect(text).toMatch(/Fix waiting for approval/);
+    expect(text).toContain('On-call Engineer');
+    expect(text).toMatch(/0 of 1/);
+    expect(text).toMatch(/"access":"Allow"/); // the exact rule, verbatim
+    expect(buttonVerbs(approval)).toEqual(['approve', 'reject', 'cancel']);
+    requestId = executeActions(approval)[0]!.data.requestId;
+    expect(executeActions(approval).every((a) => JSON.stringify(a.data) === JSON.stringify({ requestId }))).toBe(true);
+    expect(approval.refresh).toEqual({ action: { type: 'Action.Execute', title: 'Refresh', verb: 'refresh', data: { requestId } }, userIds: [REQUESTER.id] });
+  });
+
+  it('a second click on "Request this fix" does not open a second request', async () => {
+    const before = connector.calls.length;
+    const { card } = await click('request-fix', requestFixData, REQUESTER, 'diagnosis-card');
+    expect(cardText(card)).toMatch(/already been requested/);
+    await bot.drain();
+    expect(connector.calls.length).toBe(before);
+  });
+
+  it('refresh shows each viewer the buttons they may use and changes nothing', async () => {
+    const mine = await click('refresh', { requestId }, REQUESTER, approvalActivityId);
+    expect(buttonVerbs(mine.card)).toEqual(['reject', 'cancel']);
+    const lead = await click('refresh', { requestId }, APPROVER, approvalActivityId);
+    expect(buttonVerbs(lead.card)).toEqual(['approve', 'reject']);
+    const other = await click('refresh', { requestId }, BYSTANDER, approvalActivityId);
+    expect(buttonVerbs(other.card)).toEqual([]);
+    expect(rulePuts()).toBe(0);
+  });
+
+  it('refuses self-approval, a non-approver and forged request ids, executing nothing', async () => {
+    const self = await click('approve', { requestId }, REQUESTER, approvalActivityId);
+    expect(cardText(self.card)).toMatch(/someone else must approve/);
+    expect(cardText(self.card)).toMatch(/Fix waiting for approval/);
+    const stranger = await click('approve', { requestId }, BYSTANDER, approvalActivityId);
+    expect(cardText(stranger.card)).toMatch(/not an approver/);
+    expect(cardText(stranger.card)).toContain(BYSTANDER.aadObjectId);
+    const unknown = await click('approve', { requestId: 'B'.repeat(22) }, APPROVER, approvalActivityId);
+    expect(cardText(unknown.card)).toMatch(/unknown to the bot/);
+    const garbage = await click('approve', { requestId: 'approval/../x' }, APPROVER, approvalActivityId);
+    expect(cardText(garbage.card)).toMatch(/does not name a fix request/);
+    await bot.drain();
+    expect(rulePuts()).toBe(0);
+  });
+
+  it('the approver approves: answered at once, then the card is updated in place to executed and verified', async () => {
+    const before = connector.calls.length;
+    const { card } = await click('approve', { requestId }, APPROVER, approvalActivityId);
+    // The invoke answer is the card as it stood when the approval was recorded, before any Azure write.
+    expect(cardText(card)).toMatch(/Fix approved: applying it/);
+    expect(cardText(card)).toMatch(/1 of 1: Team Lead/);
+    const isFinal = (x: ConnectorCall) => x.method === 'PUT' && x.activityId === approvalActivityId && /Fix applied and verified/.test(cardText(cardOf(x.activity)));
+    const calls = await connector.waitFor((c) => c.slice(before).some(isFinal));
+    await bot.drain();
+    const updates = calls.slice(before).filter((x) => x.activityId === approvalActivityId);
+    expect(updates.every((x) => x.method === 'PUT')).toBe(true);
+    const texts = updates.map((x) => cardText(cardOf(x.activity)));
+    expect(texts.some((t) => /Applying the fix/.test(t))).toBe(true);
+    const final = cardOf(updates.find(isFinal)!.activity);
+    expectValidCard(final);
+    const finalText = cardText(final);
+    expect(finalText).toMatch(/written to NSG aks-agentpool-57593371-nsg/);
+    expect(finalText).toMatch(/Check before:[^]*?nsg-10250 fail[^]*Check after:[^]*?nsg-10250 pass/);
+    expect(buttonVerbs(final)).toEqual([]);
+    expect(final.refresh.userIds).toEqual([REQUESTER.id, APPROVER.id]);
+    expect(rulePuts()).toBe(1);
+  });
+
+  it('a replayed approve (Teams retries invokes) runs nothing again', async () => {
+    const replay = await click('approve', { requestId }, APPROVER, approvalActivityId);
+    expect(cardText(replay.card)).toMatch(/already been carried out/);
+    const refresh = await click('refresh', { requestId }, APPROVER, approvalActivityId);
+    expect(cardText(refresh.card)).toMatch(/Fix applied and verified/);
+    await bot.drain();
+    expect(rulePuts()).toBe(1);
+  });
+
+  it('a new diagnosis of aks-nsg-deny finds TCP 10250 allowed', async () => {
+    const card = await diagnose('aks-nsg-deny');
+    const row = findById(card, 'check-nsg-10250');
+    expect(cardText(row)).toMatch(/Passed/);
+    expect(executeActions(card).filter((a) => a.verb === 'request-fix')).toEqual([]);
+  });
+
+  it('the audit log tells the story in order', async () => {
+    const records = await bot.store.audit.readAudit({ requestId, limit: 20 });
+    expect(records.map((r) => r.action).reverse()).toEqual(['requested', 'approved', 'executed', 'verified']);
+    expect(records.find((r) => r.action === 'approved')?.actor.aadObjectId).toBe(APPROVER.aadObjectId);
+  });
+
+  it('answers an unknown verb with a refusal', async () => {
+    const { card } = await click('delete-cluster', { requestId }, APPROVER, approvalActivityId);
+    expect(cardText(card)).toMatch(/not one this bot answers/);
+  });
+});
