@@ -25,6 +25,11 @@ export interface SimulatorConfig {
   accessLog?: string;
   /** Multiplies the scenarios' latencies (run-command 20 s → 2 s at 0.1). */
   latencyScale: number;
+  /**
+   * A simulated Azure already running (`npm run sim`), shared by several bot instances; the bot then
+   * starts none of its own. Loopback only: the simulator accepts any request.
+   */
+  endpoint?: string;
 }
 
 export interface Config {
@@ -131,6 +136,15 @@ function readScenarioPaths(env: NodeJS.ProcessEnv, cwd: string): string[] {
   });
 }
 
+function readSimEndpoint(env: NodeJS.ProcessEnv): { endpoint?: string } {
+  const raw = env.SIM_ENDPOINT?.trim();
+  if (!raw) return {};
+  if (!/^http:\/\/(127\.0\.0\.1|localhost):\d{1,5}\/?$/.test(raw)) {
+    throw new ConfigError('SIM_ENDPOINT', 'the URL of a simulated Azure on this machine, e.g. http://127.0.0.1:4010', raw);
+  }
+  return { endpoint: raw.replace(/\/$/, '') };
+}
+
 export function parseConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config {
   const subscriptionIds = readGuidList(env, 'AZURE_SUBSCRIPTION_IDS');
   const rawMode = env.AZURE_MODE?.trim();
@@ -167,6 +181,7 @@ export function parseConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config
       port: readPort(env, 'SIM_PORT', 0, true),
       accessLog: env.SIM_ACCESS_LOG?.trim() || undefined,
       latencyScale,
+      ...readSimEndpoint(env),
     },
     store: readStoreConfig(env, cwd),
     approvals: readApprovalPolicy(env),

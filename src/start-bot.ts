@@ -81,7 +81,12 @@ export async function startBot(config: Config, log: Logger): Promise<RunningBot>
   let sim: SimServer | undefined;
   let demoClusters: DemoCluster[] = [];
   let layer: AzureLayer;
-  if (config.azureMode === 'simulated') {
+  if (config.azureMode === 'simulated' && config.simulator.endpoint) {
+    // Several bot instances sharing one simulated Azure (and one state store): scale-out tests.
+    layer = createAzureLayer({ mode: 'simulated', endpoint: config.simulator.endpoint });
+    demoClusters = demoClustersOf(loadScenarios(config.simulator.scenarios));
+    log.info('using a running simulated Azure', { url: config.simulator.endpoint });
+  } else if (config.azureMode === 'simulated') {
     const scenarios = loadScenarios(config.simulator.scenarios);
     sim = await startSimulatedAzure({
       scenarios,

@@ -27,6 +27,11 @@ describe('parseConfig', () => {
     expect(c.store).toMatchObject({ kind: 'sqlite', path: expect.stringMatching(/data\/tunnel-doctor\.sqlite$/) });
   });
 
+  it('points at a running simulated Azure when SIM_ENDPOINT is set', () => {
+    expect(parseConfig({ SIM_ENDPOINT: 'http://127.0.0.1:4010/' }).simulator.endpoint).toBe('http://127.0.0.1:4010');
+    expect(parseConfig({}).simulator.endpoint).toBeUndefined();
+  });
+
   it('switches to real Azure when subscriptions are configured, and then demands an app id', () => {
     fails({ AZURE_SUBSCRIPTION_IDS: SUB }, 'MicrosoftAppId', /only allowed in local mode/);
   });
@@ -71,6 +76,7 @@ describe('parseConfig', () => {
     [{ TD_LOCAL: 'maybe' }, 'TD_LOCAL', /true or false/],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL', /debug, info/],
     [{ STATE_STORE: 'redis' }, 'STATE_STORE', /sqlite .* or blob/],
+    [{ SIM_ENDPOINT: 'http://10.0.0.5:4010' }, 'SIM_ENDPOINT', /on this machine/],
     [{ STATE_STORE: 'blob' }, 'STATE_BLOB_CONNECTION_STRING', /.+/],
   ])('%j → %s', (env, variable, message) => fails(env, variable, message));
 });
