@@ -121,6 +121,7 @@ export async function startBot(config: Config, log: Logger): Promise<RunningBot>
   }
   const app = createBotApp({
     fixes,
+    audit: store.audit,
     directory: azureClusterDirectory(layer, config.subscriptionIds),
     diagnose: (cluster, onProgress) => diagnoseCluster(layer, cluster, { checks: ALL_CHECKS, log, onProgress }),
     demoClusters,

@@ -18,8 +18,12 @@ import {
   helpCard,
   progressCard,
   refusalCard,
+  auditCard,
+  AUDIT_CARD_RECORDS,
 } from './cards/index.js';
 import { userMessageOf } from './user-message.js';
+import { auditRecordsFor } from './audit-records.js';
+import type { AuditLog } from '../store/append-log.js';
 
 export interface DemoCluster {
   cluster: string;
@@ -38,6 +42,8 @@ export interface AppDeps {
   log: Logger;
   /** The approval flow; without it, diagnosis cards carry no "Request this fix" buttons. */
   fixes?: FixFlow;
+  /** The audit log, for `audit` and `audit cluster X`. */
+  audit?: AuditLog;
 }
 
 export interface BotApp {
@@ -135,6 +141,20 @@ export function createBotApp(deps: AppDeps): BotApp {
         case 'help':
           await replies.send({ card: helpCard(deps.demoClusters) });
           return;
+        case 'audit': {
+          if (!deps.audit) {
+            await replies.send({ card: errorCard({ title: 'No audit log', message: 'This bot has no state store configured, so there is nothing to show.' }) });
+            return;
+          }
+          try {
+            const records = await auditRecordsFor(deps.audit, command.cluster, AUDIT_CARD_RECORDS + 1);
+            await replies.send({ card: auditCard({ ...(command.cluster ? { cluster: command.cluster } : {}), records }) });
+          } catch (err) {
+            deps.log.warn('audit read failed', { correlationId: event.correlationId, err });
+            await replies.send({ card: errorCard({ title: 'Could not read the audit log', message: userMessageOf(err), correlationId: event.correlationId }) });
+          }
+          return;
+        }
         case 'unrecognised':
           await replies.send({ text: `I did not understand "${command.text.slice(0, 80)}". Here is what I can do:`, card: helpCard(deps.demoClusters) });
           return;

@@ -10,6 +10,7 @@ export type ClusterTarget =
 export type Command =
   | { kind: 'help' }
   | { kind: 'diagnose'; target: ClusterTarget }
+  | { kind: 'audit'; cluster?: string }
   | { kind: 'refused'; reason: string; hint: string }
   | { kind: 'unrecognised'; text: string };
 
@@ -80,6 +81,19 @@ export function parseCommand(raw: string): Command {
   }
   const lower = text.toLowerCase();
   if (lower === '' || lower === 'help' || lower === '?' || lower === '/help') return { kind: 'help' };
+
+  const audit = /^\/?audit\b\s*(.*)$/i.exec(text);
+  if (audit) {
+    const rest = (audit[1] ?? '').trim().replace(/^cluster\s+/i, '');
+    if (rest === '') return { kind: 'audit' };
+    // The same rules as for diagnose: a cluster name or a managed cluster id, nothing else.
+    const as = parseCommand(`diagnose ${rest}`);
+    if (as.kind === 'refused') return as;
+    if (as.kind !== 'diagnose' || (as.target.by === 'name' && (as.target.resourceGroup || as.target.subscription))) {
+      return refuse('"audit" takes one cluster name or id.', 'e.g. "audit cluster aks-prod-eastus", or "audit" for every cluster.');
+    }
+    return { kind: 'audit', cluster: as.target.by === 'id' ? as.target.id : as.target.name };
+  }
 
   const m = /^\/?diagnose\b\s*(.*)$/i.exec(text);
   if (!m) return { kind: 'unrecognised', text };

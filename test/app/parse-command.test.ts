@@ -33,6 +33,20 @@ describe('parseCommand: phrasings', () => {
     expect(parseCommand(text).kind).toBe('help');
   });
 
+  it.each([
+    ['audit', { kind: 'audit' }],
+    ['AUDIT', { kind: 'audit' }],
+    ['<at>Tunnel Doctor</at> audit cluster aks-prod', { kind: 'audit', cluster: 'aks-prod' }],
+    ['audit aks-prod', { kind: 'audit', cluster: 'aks-prod' }],
+    [`audit ${ID}`, { kind: 'audit', cluster: ID }],
+  ])('%s is the audit command', (text, expected) => {
+    expect(parseCommand(text)).toEqual(expected);
+  });
+
+  it.each(['audit aks;prod', 'audit cluster a in rg b', 'audit $(id)'])('%s is refused', (text) => {
+    expect(parseCommand(text).kind).toBe('refused');
+  });
+
   it.each(['hello', 'what is wrong with aks-prod', 'diagnosis please'])('"%s" is not a command', (text) => {
     expect(parseCommand(text)).toEqual({ kind: 'unrecognised', text });
   });

@@ -251,6 +251,21 @@ describe('one-click fix gated by approval, over HTTP', () => {
     expect(records.find((r) => r.action === 'approved')?.actor.aadObjectId).toBe(APPROVER.aadObjectId);
   });
 
+  it('"audit cluster aks-nsg-deny" in chat shows the same story; a hostile filter is refused', async () => {
+    const ask = async (text: string) => {
+      const res = await postActivity(bot.url, messageActivity(text, { deliveryMode: 'expectReplies', from: REQUESTER, conversation: CONVERSATION }));
+      expect(res.status).toBe(200);
+      const card = cardOf(res.body.activities[0]);
+      expectValidCard(card);
+      return cardText(card);
+    };
+    const text = await ask('audit cluster aks-nsg-deny');
+    expect(text).toMatch(/Audit log: aks-nsg-deny/);
+    for (const action of ['requested', 'approved', 'executed', 'verified']) expect(text).toContain(action);
+    expect(await ask('audit cluster aks-demo-healthy')).toMatch(/No fix was requested/);
+    expect(await ask('audit cluster aks;reboot')).toMatch(/";"/);
+  });
+
   it('answers an unknown verb with a refusal', async () => {
     const { card } = await click('delete-cluster', { requestId }, APPROVER, approvalActivityId);
     expect(cardText(card)).toMatch(/not one this bot answers/);

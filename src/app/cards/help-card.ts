@@ -28,6 +28,7 @@ export const COMMANDS: ReadonlyArray<{ usage: string; description: string; examp
     description: 'exactly this cluster',
     example: 'diagnose /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-prod/providers/Microsoft.ContainerService/managedClusters/aks-prod',
   },
+  { usage: 'audit [cluster <name>]', description: 'who requested, approved and executed which fix, newest first', example: 'audit cluster aks-prod' },
   { usage: 'help', description: 'this card', example: 'help' },
 ];
 
