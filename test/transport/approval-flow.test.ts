@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/log.js';
 import { startBot, type RunningBot } from '../../src/start-bot.js';
+import { cardText, executeActions, type Json } from '../support/card-walk.js';
 import { expectValidCard } from '../support/validate-card.js';
 import { cardOf, messageActivity, postActivity, startFakeConnector, type ConnectorCall, type FakeConnector } from '../support/fake-connector.js';
 
@@ -41,34 +42,6 @@ afterAll(async () => {
   await bot?.close();
   await connector?.close();
 });
-
-type Json = Record<string, any>;
-
-function cardText(card: unknown): string {
-  const out: string[] = [];
-  const walk = (v: unknown) => {
-    if (typeof v === 'string') out.push(v);
-    else if (Array.isArray(v)) v.forEach(walk);
-    else if (v && typeof v === 'object') Object.values(v).forEach(walk);
-  };
-  walk(card);
-  return out.join(' ').replace(/\u200b/g, '');
-}
-
-function executeActions(card: unknown): Json[] {
-  const out: Json[] = [];
-  const walk = (v: unknown, key?: string) => {
-    if (Array.isArray(v)) v.forEach((x) => walk(x));
-    else if (v && typeof v === 'object') {
-      const o = v as Json;
-      // The card-level refresh action is not a button.
-      if (o.type === 'Action.Execute' && key !== 'action') out.push(o);
-      for (const [k, x] of Object.entries(o)) walk(x, k);
-    }
-  };
-  walk(card);
-  return out;
-}
 
 function findById(card: unknown, id: string): Json | undefined {
   let found: Json | undefined;

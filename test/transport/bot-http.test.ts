@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/log.js';
 import { startBot, type RunningBot } from '../../src/start-bot.js';
+import { cardText } from '../support/card-walk.js';
 import { expectValidCard } from '../support/validate-card.js';
 import { cardOf, messageActivity, postActivity, startFakeConnector, type FakeConnector } from '../support/fake-connector.js';
 
@@ -25,18 +26,6 @@ afterAll(async () => {
   await bot?.close();
   await connector?.close();
 });
-
-/** All visible text of a card, for content assertions. */
-function cardText(card: any): string {
-  const out: string[] = [];
-  const walk = (v: unknown) => {
-    if (typeof v === 'string') out.push(v);
-    else if (Array.isArray(v)) v.forEach(walk);
-    else if (v && typeof v === 'object') Object.values(v).forEach(walk);
-  };
-  walk(card);
-  return out.join(' ').replace(/\u200b/g, '');
-}
 
 async function ask(text: string, overrides: Record<string, unknown> = {}) {
   const res = await postActivity(bot.url, messageActivity(text, { deliveryMode: 'expectReplies', ...overrides }));

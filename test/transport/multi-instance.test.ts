@@ -5,6 +5,7 @@
  * must come back with the request 'interrupted' and never write it again. The rule writes are
  * counted in the simulator's access log, the Azure-side truth, not in the bots' own records.
  */
+import { cardText, executeActions, type Json } from '../support/card-walk.js';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -27,8 +28,6 @@ const REQUESTER = { id: '29:1a2b3c-oncall', name: 'On-call Engineer', aadObjectI
 const APPROVER = { id: '29:4d5e6f-lead', name: 'Team Lead', aadObjectId: '00000000-0000-0000-0000-00000000b002' };
 const CONVERSATION = { id: 'a:multi-instance-conversation', conversationType: 'personal', tenantId: TENANT };
 const FINAL_HEADLINE = /Fix applied and verified|Fix applied, but the check still fails|The fix was not applied|Fix interrupted|Fix rejected|Fix request (cancelled|expired)/;
-
-type Json = Record<string, any>;
 
 const workDir = mkdtempSync(path.join(tmpdir(), 'td-multi-'));
 let azurite: AzuriteForTest | undefined;
@@ -72,32 +71,6 @@ function openStore(container: string): DurableStore {
 async function requestState(store: DurableStore, requestId: string): Promise<Json | undefined> {
   const key = approvalKey(requestId);
   return (await store.state.read([key]))[key] as Json | undefined;
-}
-
-function cardText(card: unknown): string {
-  const out: string[] = [];
-  const walk = (v: unknown) => {
-    if (typeof v === 'string') out.push(v);
-    else if (Array.isArray(v)) v.forEach(walk);
-    else if (v && typeof v === 'object') Object.values(v).forEach(walk);
-  };
-  walk(card);
-  return out.join(' ').replace(/\u200b/g, '');
-}
-
-function executeActions(card: unknown): Json[] {
-  const out: Json[] = [];
-  const walk = (v: unknown, key?: string) => {
-    if (Array.isArray(v)) v.forEach((x) => walk(x));
-    else if (v && typeof v === 'object') {
-      const o = v as Json;
-      // The card-level refresh action is not a button.
-      if (o.type === 'Action.Execute' && key !== 'action') out.push(o);
-      for (const [k, x] of Object.entries(o)) walk(x, k);
-    }
-  };
-  walk(card);
-  return out;
 }
 
 let invokeSeq = 0;
