@@ -21,7 +21,7 @@ import {
   auditCard,
   AUDIT_CARD_RECORDS,
 } from './cards/index.js';
-import { userMessageOf } from './user-message.js';
+import { userMessageOf } from '../user-message.js';
 import { auditRecordsFor } from './audit-records.js';
 import type { AuditLog } from '../store/append-log.js';
 

@@ -25,7 +25,7 @@ import { createCardVerbRegistry, type CardVerbRegistry } from './card-verbs.js';
 import { approvalCard, diagnosisCard, errorCard, refusalCard, type ApprovalButtons } from './cards/index.js';
 import type { CardActionAnswer, CardActionEvent, Caller, ReplyChannel } from './events.js';
 import { fixesOf, isReportId, reportShelf, type StoredReport } from './stored-reports.js';
-import { userMessageOf } from './user-message.js';
+import { userMessageOf } from '../user-message.js';
 
 /** The Azure side of fixes, supplied by the composition root (the engine's executors over the Azure layer). */
 export interface FixRunner {

@@ -3,9 +3,9 @@
  * naming rules here, so nothing that reaches the Azure layer (and never a shell) is free text.
  */
 
-export type ClusterTarget =
-  | { by: 'name'; name: string; resourceGroup?: string; subscription?: string }
-  | { by: 'id'; id: string; subscriptionId: string; resourceGroup: string; name: string };
+import type { ClusterTarget } from '../engine/find-cluster.js';
+
+export type { ClusterTarget };
 
 export type Command =
   | { kind: 'help' }

@@ -12,7 +12,7 @@ import { ScenarioError } from '../scenario/load.js';
 import { startSimulatedAzure, type SimServer } from '../sim/server.js';
 import { loadScenarios } from '../start-bot.js';
 import { parseCommand } from '../app/parse-command.js';
-import { userMessageOf } from '../app/user-message.js';
+import { userMessageOf } from '../user-message.js';
 import { resolveCluster } from '../engine/find-cluster.js';
 import { azureClusterDirectory } from '../engine/cluster-directory.js';
 import { diagnoseCluster } from '../engine/diagnose.js';

@@ -12,7 +12,7 @@ import { clusterFacts, poolFacts, type ManagedClusterLike, type ScaleSetLike } f
 import type { ClusterRef } from './find-cluster.js';
 import { parsePodList, tunnelAgentPods, type PodSummary } from './kube-pods.js';
 import { REPORT_FORMAT, type CheckId, type CheckResult, type ClusterFacts, type Report } from './report.js';
-import { userMessageOf } from '../app/user-message.js';
+import { userMessageOf } from '../user-message.js';
 import type { SymptomResult } from './symptom-check.js';
 import { gatherNodes, markTunnelAgents } from './gather.js';
 import { POD_LIST_COMMAND as POD_LIST } from './checks/tunnel-agent-health.js';

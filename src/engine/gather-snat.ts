@@ -5,7 +5,7 @@
 import { getLoadBalancer, getNatGateway } from '../azure/network.js';
 import { getMetricSeries, RBAC as METRICS_RBAC, type MetricSeriesResult } from '../azure/metrics.js';
 import { isAzureError } from '../azure/errors.js';
-import { userMessageOf } from '../app/user-message.js';
+import { userMessageOf } from '../user-message.js';
 import type { DiagnosisContext } from './diagnose.js';
 import type { SnatExhaustionInput, SnatMetrics } from './checks/snat-exhaustion.js';
 import type { NetworkView, NodeView } from './checks/views.js';

@@ -12,7 +12,7 @@ import {
   listScaleSetNetworkInterfaces,
 } from '../azure/network.js';
 import { isAzureError } from '../azure/errors.js';
-import { userMessageOf } from '../app/user-message.js';
+import { userMessageOf } from '../user-message.js';
 import { nsgFromSdk, type SdkNsgShape } from './nsg/from-arm.js';
 import type { NodePoolFacts } from './report.js';
 import type { PodSummary } from './kube-pods.js';

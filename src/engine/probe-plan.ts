@@ -12,7 +12,7 @@
 import type { AzureLayer } from '../azure/clients.js';
 import { runShellScript } from '../azure/compute.js';
 import { isAzureError } from '../azure/errors.js';
-import { userMessageOf } from '../app/user-message.js';
+import { userMessageOf } from '../user-message.js';
 import {
   HOST_FIREWALL_SCRIPT,
   MAX_PROBE_TARGETS,

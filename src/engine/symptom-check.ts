@@ -6,7 +6,7 @@
  */
 import type { AzureLayer } from '../azure/clients.js';
 import { runKubectl } from '../azure/clusters.js';
-import { userMessageOf } from '../app/user-message.js';
+import { userMessageOf } from '../user-message.js';
 import type { PodSummary } from './kube-pods.js';
 
 export interface SymptomResult {

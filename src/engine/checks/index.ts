@@ -4,7 +4,7 @@
  * plan runs once) and hands them to its pure decision function.
  */
 import { runKubectl } from '../../azure/clusters.js';
-import { userMessageOf } from '../../app/user-message.js';
+import { userMessageOf } from '../../user-message.js';
 import { NODES_KEY, SYMPTOMS_KEY, type Check, type DiagnosisContext } from '../diagnose.js';
 import { checkLogsSymptom } from '../symptom-check.js';
 import { gatherNetwork, gatherNodes } from '../gather.js';

@@ -5,7 +5,7 @@
  * against a target that changed since the diagnosis.
  */
 import type { AzureLayer } from '../../azure/clients.js';
-import { userMessageOf } from '../../app/user-message.js';
+import { userMessageOf } from '../../user-message.js';
 import type { ClusterRef } from '../find-cluster.js';
 import type { FixProposal } from '../report.js';
 
