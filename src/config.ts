@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { readStoreConfig, type StoreConfig } from './store/create-store.js';
 import { readApprovalPolicy, type ApprovalPolicy } from './app/policy-config.js';
+import { DEMO_APPROVER_IDS } from './app/demo-identities.js';
 
 export type AzureMode = 'simulated' | 'azure';
 export type AppType = 'SingleTenant' | 'UserAssignedMSI';
@@ -46,6 +47,11 @@ export interface Config {
   store: StoreConfig;
   /** Who may request and approve fixes (README "Fixes and approvals"). */
   approvals: ApprovalPolicy;
+  /**
+   * Local demo identities (src/app/demo-identities.ts): on in local mode with no app id unless
+   * TD_DEMO_IDENTITIES=false; then an unset APPROVER_IDS means the two demo approvers.
+   */
+  demoIdentities: boolean;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
@@ -169,6 +175,10 @@ export function parseConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config
     // Authentication is off: never let such a bot listen beyond this machine.
     throw new ConfigError('BIND_HOST', '127.0.0.1 while MicrosoftAppId is empty (authentication is off)', bindHost);
   }
+  // Only where authentication is off anyway (local, no app id): never a way to approve in Teams.
+  const demoIdentities = local && !bot.appId && (readBool(env, 'TD_DEMO_IDENTITIES') ?? true);
+  const approvals = readApprovalPolicy(env);
+  if (demoIdentities && approvals.approverIds.length === 0) approvals.approverIds = [...DEMO_APPROVER_IDS];
   return {
     port: readPort(env, 'PORT', 3978, true),
     bindHost,
@@ -184,7 +194,8 @@ export function parseConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config
       ...readSimEndpoint(env),
     },
     store: readStoreConfig(env, cwd),
-    approvals: readApprovalPolicy(env),
+    approvals,
+    demoIdentities,
     logLevel: rawLevel as Config['logLevel'],
   };
 }

@@ -101,6 +101,11 @@ export async function startBot(config: Config, log: Logger): Promise<RunningBot>
     layer = createAzureLayer({ mode: 'azure' });
   }
 
+  if (config.demoIdentities) {
+    log.warn('DEMO IDENTITIES ON: local mode without an app id; the demo approvers may approve fixes (set TD_DEMO_IDENTITIES=false or APPROVER_IDS to change)', {
+      approverIds: config.approvals.approverIds,
+    });
+  }
   // Opened at start so a bad location fails now, not at the first approval.
   const store = createStateStore(config.store);
   const fixes = createFixFlow({

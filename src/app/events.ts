@@ -20,8 +20,35 @@ export interface MessageEvent {
   value?: unknown;
   caller: Caller;
   conversationId: string;
+  /** Where to post later (watch results, incident summaries); set by transports that can. */
+  conversation?: ConversationHandle;
   locale?: string;
   correlationId: string;
+}
+
+/**
+ * A conversation the bot can post into later, without a turn: a watch's chat, an incident channel.
+ * Opaque to the app (the transport made `ref` and reads it back); JSON-safe so it can be stored.
+ */
+export interface ConversationHandle {
+  /** The conversation id, for logs and for matching; not enough to post. */
+  id: string;
+  /** e.g. 'msteams', 'local'; 'channel' conversations are Teams channels (threads possible). */
+  channelId: string;
+  /** Teams: 'personal' | 'groupChat' | 'channel'. */
+  conversationType?: string;
+  /** The transport's serialised conversation reference. */
+  ref: unknown;
+}
+
+/**
+ * Posting without a turn (proactive messages). `threadOf` replies inside the thread started by that
+ * activity (Teams channels: one thread per cluster); `update` replaces an activity in place.
+ * Implementations pace posts to stay inside the channel's rate limits and retry throttling.
+ */
+export interface Outbox {
+  post(to: ConversationHandle, reply: Reply, opts?: { threadOf?: string }): Promise<string | undefined>;
+  update(to: ConversationHandle, activityId: string, reply: Reply): Promise<void>;
 }
 
 export interface Reply {
@@ -48,6 +75,8 @@ export interface CardActionEvent {
   conversationId: string;
   /** The activity id of the card that was clicked: follow-up updates replace it in place. */
   replyToId?: string;
+  conversation?: ConversationHandle;
+  locale?: string;
   correlationId: string;
 }
 
