@@ -4,6 +4,7 @@
  * mapped here by status code, as ARM documents them:
  * https://learn.microsoft.com/azure/azure-resource-manager/troubleshooting/common-deployment-errors
  */
+import { armActionOf } from './rbac-actions.js';
 
 export interface AzureErrorInit {
   code: string;
@@ -42,6 +43,7 @@ interface RestErrorLike {
   code?: string;
   statusCode?: number;
   response?: { headers?: { get?(name: string): string | undefined }; bodyAsText?: string | null };
+  request?: { method?: string; url?: string };
 }
 
 function isRestErrorLike(err: unknown): err is RestErrorLike {
@@ -76,6 +78,23 @@ function armCodeOf(err: RestErrorLike): string | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * The action ARM refused with a 403: derived from the request that got it (a long-running
+ * operation's status poll or final GET needs its own action, which the caller cannot know), else
+ * the caller's `rbacAction`; the caller's spelling is kept when both name the same action.
+ */
+function refusedActionOf(err: RestErrorLike, rbacAction: string | undefined): string | undefined {
+  const { method, url } = err.request ?? {};
+  let derived: string | undefined;
+  try {
+    derived = method && url ? armActionOf(method, decodeURIComponent(new URL(url).pathname)) : undefined;
+  } catch {
+    derived = undefined;
+  }
+  if (derived === undefined || rbacAction?.toLowerCase() === derived.toLowerCase()) return rbacAction;
+  return derived;
 }
 
 /**
@@ -117,6 +136,7 @@ export function toAzureError(err: unknown, what: string, rbacAction?: string): A
     });
   }
   if (status === 403) {
+    rbacAction = refusedActionOf(err, rbacAction);
     const action = rbacAction ? ` It needs the permission "${rbacAction}"` : '';
     return new AzureError({
       ...base,
