@@ -1,8 +1,8 @@
 /**
- * The Teams app manifest folder (manifest/): manifest.json on schema 1.17 and its two icons.
- * Limits are the ones the 1.17 schema and the Teams docs state (learn.microsoft.com,
- * "App manifest schema" and "App icons for Teams Store and app bar"); full JSON-schema validation
- * and packaging come with the package script.
+ * The Teams app manifest folder (manifest/): manifest.json on schema 1.29 and its two icons.
+ * Limits are the ones the Teams docs state (learn.microsoft.com, "App manifest schema" and "App icons
+ * for Teams Store and app bar"), some stricter than the schema so the command menu stays readable;
+ * full JSON-schema validation and the zip are tested in package-app.test.ts.
  *
  * The PNG reader below is independent of scripts/make-icons.ts on purpose: it checks the files the
  * script wrote, not the script's own idea of them.
@@ -188,9 +188,10 @@ function pngOf(width: number, height: number, rows: number[][], filterType = 0):
 describe('manifest.json', () => {
   const manifest = loadManifest();
 
-  it('is on the Teams manifest schema 1.17', () => {
-    expect(manifest.$schema).toBe('https://developer.microsoft.com/json-schemas/teams/v1.17/MicrosoftTeams.schema.json');
-    expect(manifest.manifestVersion).toBe('1.17');
+  it('is on the Teams manifest schema 1.29, whose official schema is vendored', () => {
+    expect(manifest.$schema).toBe('https://developer.microsoft.com/json-schemas/teams/v1.29/MicrosoftTeams.schema.json');
+    expect(manifest.manifestVersion).toBe('1.29');
+    expect(existsSync(join(MANIFEST_DIR, 'schema', 'v1.29', 'MicrosoftTeams.schema.json'))).toBe(true);
     expect(manifest.version).toBe('0.1.0');
     // The schema's version pattern: semver major.minor.patch, no pre-release.
     expect(manifest.version).toMatch(/^([0-9]|[1-9][0-9]*)\.([0-9]|[1-9][0-9]*)\.([0-9]|[1-9][0-9]*)$/);
@@ -249,7 +250,7 @@ describe('manifest.json', () => {
 
   it('offers one command list per scope, each with diagnose, help, audit and watch within the limits', () => {
     const lists = manifest.bots[0]?.commandLists ?? [];
-    // 1.17: at most 3 command lists, at most 10 commands each; a scope is listed once.
+    // The schema: at most 3 command lists (one per scope here, so each scope's menu is explicit).
     expect(lists.length).toBeLessThanOrEqual(3);
     const covered = lists.flatMap((l) => l.scopes);
     expect([...covered].sort()).toEqual([...BOT_SCOPES].sort());
@@ -267,9 +268,34 @@ describe('manifest.json', () => {
         expect(command.description.length, command.title).toBeGreaterThan(0);
         expect(command.description.length, command.title).toBeLessThanOrEqual(128);
       }
-      const diagnose = list.commands.find((c) => c.title === 'diagnose');
-      expect(diagnose?.description).toContain('diagnose cluster ');
+      // Every description carries an example of what to type (shown in Teams' command menu).
+      for (const command of list.commands) expect(command.description, command.title).toMatch(/e\.g\. "[^"]*\b/);
+      const example = (title: string) => list.commands.find((c) => c.title === title)?.description ?? '';
+      expect(example('diagnose')).toContain('"diagnose cluster ');
+      expect(example('audit')).toContain('"audit cluster ');
+      expect(example('watch')).toMatch(/"watch cluster \S+ every \d+m"/);
+      expect(example('help')).toContain('"help"');
     }
+  });
+});
+
+describe('manifest/zh-cn.json (Simplified Chinese)', () => {
+  const manifest = loadManifest();
+  const zh = JSON.parse(readFileSync(join(MANIFEST_DIR, 'zh-cn.json'), 'utf8')) as Record<string, string>;
+
+  it('translates the name, both descriptions and every command description, keeping the typed examples', () => {
+    for (const key of ['name.short', 'name.full', 'description.short', 'description.full']) expect(zh[key], key).toBeTruthy();
+    expect(zh['description.short']).toMatch(/[\u4e00-\u9fff]/);
+    expect(zh['description.short']!.length).toBeLessThanOrEqual(80);
+    manifest.bots[0]!.commandLists.forEach((list, i) =>
+      list.commands.forEach((command, j) => {
+        const translated = zh[`bots[0].commandLists[${i}].commands[${j}].description`];
+        expect(translated, `${list.scopes[0]} ${command.title}`).toMatch(/[\u4e00-\u9fff]/);
+        // What the user types stays English (the bot's commands are not translated).
+        expect(translated).toContain(/"[^"]+"/.exec(command.description)![0]);
+        expect(translated!.length).toBeLessThanOrEqual(128);
+      }),
+    );
   });
 });
 
