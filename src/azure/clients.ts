@@ -14,6 +14,8 @@ import { NetworkManagementClient } from '@azure/arm-network';
 import { SubscriptionClient } from '@azure/arm-resources-subscriptions';
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import { DefaultAzureCredential } from '@azure/identity';
+import { armTelemetryPolicy } from '../telemetry/arm-policy.js';
+import type { Telemetry } from '../telemetry/telemetry.js';
 
 export interface AzureTarget {
   mode: 'azure' | 'simulated';
@@ -22,6 +24,8 @@ export interface AzureTarget {
   credential?: TokenCredential;
   /** Tests: poll LROs every few ms and retry quickly. */
   fast?: boolean;
+  /** Traces and counts every ARM request (src/telemetry/arm-policy.ts); absent = not recorded. */
+  telemetry?: Telemetry;
 }
 
 /** The pipeline policy every ARM client adds for AAD tokens (core-rest-pipeline's name). */
@@ -66,6 +70,8 @@ export function createAzureLayer(target: AzureTarget): AzureLayer {
     endpoint,
     ...(simulated ? { allowInsecureConnection: true } : {}),
     ...(fast ? { retryOptions: { maxRetries: 2, retryDelayInMs: 10, maxRetryDelayInMs: 100 } } : {}),
+    // Per retry: one span and one count per HTTP attempt, LRO polls included.
+    ...(target.telemetry ? { additionalPolicies: [{ policy: armTelemetryPolicy(target.telemetry), position: 'perRetry' as const }] } : {}),
   };
   const classic = { ...common, $host: endpoint, credentialScopes: [`${simulated ? 'https://management.azure.com' : endpoint}/.default`] };
   const prepare = <T extends PipelineHolder>(client: T): T => (simulated ? withoutBearer(client) : client);
