@@ -12,13 +12,13 @@ import type { Logger } from '../log.js';
 import type { ApprovalPolicy } from '../engine/approvals/policy.js';
 import { isListed, sameId } from '../engine/approvals/policy.js';
 import { isSameUser, type ApprovalVerb } from '../engine/approvals/decide.js';
-import { draftApprovalRequest, effectiveState, isRequestId, type ApprovalRequest } from '../engine/approvals/request.js';
+import { draftApprovalRequest, effectiveState, isRequestId, type ApprovalRequest, type StepOutcome } from '../engine/approvals/request.js';
 import { ApprovalRequestRepository, type TransitionOutcome } from '../engine/approvals/request-repository.js';
 import { checksForFix, type FixVerification } from '../engine/fixes/verify.js';
 import type { FixBaseline, FixExecution } from '../engine/fixes/types.js';
 import { notExecutableReason } from '../engine/fixes/executors.js';
 import type { ClusterRef } from '../engine/find-cluster.js';
-import type { CheckResult, FixProposal, Report } from '../engine/report.js';
+import type { CheckResult, FixFollowUp, FixProposal, Report } from '../engine/report.js';
 import type { AuditLog } from '../store/append-log.js';
 import { ETagConflictError, IF_ABSENT, type StateStore } from '../store/state-store.js';
 import { createCardVerbRegistry, type CardVerbRegistry } from './card-verbs.js';
@@ -34,6 +34,8 @@ export interface FixRunner {
   /** Runs the executor of `fix.kind` (which prechecks the baseline first). */
   execute(cluster: ClusterRef, fix: FixProposal, baseline: FixBaseline | undefined): Promise<FixExecution>;
   verify(cluster: ClusterRef, fix: FixProposal, before: CheckResult[]): Promise<FixVerification>;
+  /** Runs one step of the approved plan after its main change succeeded (FixProposal.then). */
+  runStep(cluster: ClusterRef, step: FixFollowUp): Promise<FixExecution>;
 }
 
 export interface FixFlowDeps {
@@ -186,6 +188,27 @@ export function createFixFlow(deps: FixFlowDeps): FixFlow {
     };
   }
 
+  /** Runs each FixProposal.then step in order once the main change succeeded; otherwise records them as skipped. */
+  async function runPlanSteps(cluster: ClusterRef, fix: FixProposal, mainSucceeded: boolean, llog: Logger): Promise<StepOutcome[]> {
+    const outcomes: StepOutcome[] = [];
+    for (const step of fix.then ?? []) {
+      if (!mainSucceeded) {
+        outcomes.push({ kind: step.kind, result: 'skipped', detail: 'Not run: the change before it did not succeed.' });
+        continue;
+      }
+      let run: FixExecution;
+      try {
+        run = await runner.runStep(cluster, step);
+      } catch (err) {
+        llog.error('plan step threw', { err, step: step.kind });
+        run = { result: 'failed', detail: userMessageOf(err), perTarget: [] };
+      }
+      llog.info('plan step ran', { step: step.kind, result: run.result });
+      outcomes.push({ kind: step.kind, result: run.result === 'succeeded' ? 'succeeded' : 'failed', detail: run.result === 'refused' ? `Nothing was done: ${run.detail}` : run.detail });
+    }
+    return outcomes;
+  }
+
   /** approved → executing → succeeded|failed → verified|still-failing, updating the card at each step. */
   async function runApproved(requestId: string, activityId: string | undefined, replies: ReplyChannel, correlationId: string): Promise<void> {
     const llog = log.child({ correlationId, requestId });
@@ -215,7 +238,10 @@ export function createFixFlow(deps: FixFlowDeps): FixFlow {
         : execution.result === 'partial'
           ? `Partly applied: ${execution.detail}`
           : execution.detail;
-    const finished = await repo.finishExecution(requestId, instanceId, { result: execution.result === 'succeeded' ? 'succeeded' : 'failed', detail });
+    // The plan's later steps (restart the tunnel agents …) run only after the main change fully
+    // succeeded, still inside the claimed execution: a crash here leaves it 'interrupted' too.
+    const steps = source ? await runPlanSteps(source.cluster, request.fix, execution.result === 'succeeded', llog) : [];
+    const finished = await repo.finishExecution(requestId, instanceId, { result: execution.result === 'succeeded' ? 'succeeded' : 'failed', detail, steps });
     llog.info('fix executed', { result: execution.result });
     await showToAll(replies, activityId, finished.request);
     // A refused execution wrote nothing: there is nothing to re-check.
@@ -235,13 +261,25 @@ export function createFixFlow(deps: FixFlowDeps): FixFlow {
     await showToAll(replies, activityId, recorded.request);
   }
 
+  /** What a refreshed card must say in words, not only in its headline: nothing ran, and what to do now. */
+  function refreshNotice(request: ApprovalRequest): string | undefined {
+    if (effectiveState(request, now()) === 'expired') {
+      return `This request expired at ${request.expiresAt} with ${request.approvals.length} of ${request.requiredApprovals} approval(s); nothing was changed. Run a new diagnosis and request the fix again if it is still needed.`;
+    }
+    if (request.state === 'interrupted' && request.execution?.neverStarted) return request.execution.detail;
+    return undefined;
+  }
+
   function answerTo(event: CardActionEvent, outcome: TransitionOutcome, verb: ApprovalVerb): CardActionAnswer {
     if (!outcome.ok) {
       const card = outcome.request ? cardOf(outcome.request, event.caller, outcome.refusal.message) : refusalCard({ reason: outcome.refusal.message, hint: 'Nothing was done.' });
       return { card };
     }
     const request = outcome.request;
-    if (verb === 'refresh') return { card: cardOf(request, event.caller) };
+    if (verb === 'refresh') {
+      const notice = refreshNotice(request);
+      return { card: notice ? cardOf(request, event.caller, notice) : cardOf(request, event.caller) };
+    }
     const requestId = request.id;
     return {
       card: cardOf(request, event.caller),
@@ -256,6 +294,9 @@ export function createFixFlow(deps: FixFlowDeps): FixFlow {
     return async (event: CardActionEvent): Promise<CardActionAnswer> => {
       const requestId = fields(event.data).requestId;
       if (!isRequestId(requestId)) return refused('This button does not name a fix request the bot made. Use the buttons on the approval card.');
+      // An approval whose process died before applying it is given up first (never re-run), so
+      // even a refresh, which changes nothing itself, shows what happened.
+      if (verb === 'refresh') await repo.resolveUnclaimed(requestId);
       const outcome = await repo.act(requestId, { verb, by: event.caller, now: now() }, policy);
       if (outcome.ok && verb !== 'refresh') log.info('fix request decision', { correlationId: event.correlationId, requestId, verb, state: outcome.request.state });
       if (!outcome.ok) log.info('fix request click refused', { correlationId: event.correlationId, requestId, verb, code: outcome.refusal.code });

@@ -51,6 +51,19 @@ export interface FixProposal {
   scriptId?: string;
   /** That script's run-command parameters, already checked with validateScriptParameters. */
   params?: Record<string, string>;
+  /**
+   * Extension (optional): steps the approved plan runs after this fix succeeds, shown to the
+   * approvers as "Then: …" and covered by the plan hash. E.g. an egress or SNAT fix leaves the
+   * tunnel agents in crash back-off, so the plan restarts them.
+   */
+  then?: FixFollowUp[];
+}
+
+/** A step of an approved plan that runs after its main fix succeeded. */
+export interface FixFollowUp {
+  kind: 'recreate-tunnel-pods';
+  /** What it does, as the approval card shows it. */
+  change: string;
 }
 
 export interface CheckResult {

@@ -215,7 +215,22 @@ function podSuffix(): string {
   return Array.from(bytes, (b) => POD_SUFFIX_ALPHABET[b % POD_SUFFIX_ALPHABET.length]).join('');
 }
 
-function deletePod(estate: Estate, args: ParsedArgs, name: string | undefined): KubectlResult {
+/**
+ * How a recreated pod comes up. A tunnel agent whose node cannot reach the API server on the
+ * tunnel port exits at start ("dial tcp …:443: i/o timeout") and goes straight back into
+ * CrashLoopBackOff, as the real agents do; with the egress open it connects and runs. Other pods
+ * come up Running.
+ */
+function replacementHealth(estate: Estate, pod: ScenarioPod, oracle: NetworkOracle): Pick<ScenarioPod, 'phase' | 'restarts' | 'lastTermination' | 'waitingReason'> {
+  const fresh = { phase: 'Running', restarts: 0, lastTermination: null };
+  const tunnel = pod.namespace === 'kube-system' ? TUNNEL_EGRESS.find((k) => k.match(pod)) : undefined;
+  const from = pod.node ? estate.nodeByName(pod.node) : undefined;
+  if (!tunnel || !from) return fresh;
+  if (oracle.probe(from, apiServerHost(estate), tunnel.port, tunnel.protocol) === 'open') return fresh;
+  return { phase: 'Running', restarts: 1, lastTermination: { reason: 'Error', exitCode: 1 }, waitingReason: 'CrashLoopBackOff' };
+}
+
+function deletePod(estate: Estate, args: ParsedArgs, name: string | undefined, oracle: NetworkOracle): KubectlResult {
   if (!name) return fail('error: resource(s) were provided, but no name was specified');
   const { namespace } = namespaceOf(args);
   const pods = estate.scenario.pods ?? [];
@@ -223,10 +238,12 @@ function deletePod(estate: Estate, args: ParsedArgs, name: string | undefined): 
   if (i < 0) return args.flags.has('ignore-not-found') ? done('') : fail(`Error from server (NotFound): pods "${name}" not found`);
   const old = pods[i] as ScenarioPod;
   const parts = old.name.split('-');
-  // A ReplicaSet/DaemonSet replaces the pod under a new random suffix, fresh: Running, 0 restarts.
+  // A ReplicaSet/DaemonSet replaces the pod under a new random suffix; it comes up healthy unless
+  // it is a tunnel agent whose egress is still blocked (replacementHealth).
   if (parts.length >= 2) {
-    const replacement: ScenarioPod = { ...old, name: `${parts.slice(0, -1).join('-')}-${podSuffix()}`, phase: 'Running', restarts: 0, lastTermination: null };
+    const replacement: ScenarioPod = { ...old, name: `${parts.slice(0, -1).join('-')}-${podSuffix()}` };
     delete replacement.waitingReason;
+    Object.assign(replacement, replacementHealth(estate, old, oracle));
     markPodCreated(replacement, new Date());
     pods[i] = replacement;
   } else {
@@ -330,7 +347,7 @@ export function runKubectlCommand(estate: Estate, command: string, oracle: Netwo
       case 'delete': {
         const { kind, name } = splitResource(args);
         if (kind !== 'pods') return fail(`error: the simulated cluster only deletes pods, not ${kind}`);
-        return deletePod(estate, args, name);
+        return deletePod(estate, args, name, oracle);
       }
       case 'logs':
         return logs(estate, args, oracle);

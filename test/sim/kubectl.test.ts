@@ -66,6 +66,32 @@ describe('simulated kubectl', () => {
     expect(refused.logs).toContain('dial tcp 10.224.0.4:10250: connect: connection refused');
   });
 
+  it('recreates a deleted tunnel agent healthy only once its egress to the API server is open', () => {
+    const crashing = (s: Scenario): void => {
+      s.egress = { blocked: [{ protocol: 'tcp', port: 443 }] };
+      for (const p of s.pods!) if (p.labels?.app === 'konnectivity-agent') Object.assign(p, { restarts: 9, waitingReason: 'CrashLoopBackOff', lastTermination: { reason: 'Error', exitCode: 1 } });
+    };
+    const agentsOf = (e: Estate) => e.scenario.pods!.filter((p) => p.labels?.app === 'konnectivity-agent');
+    const { estate, ...deleted } = kubectl('kubectl delete pod konnectivity-agent-6d9f7c8b5-x2x7q -n kube-system', crashing);
+    expect(deleted).toEqual({ exitCode: 0, logs: 'pod "konnectivity-agent-6d9f7c8b5-x2x7q" deleted\n' });
+    // Egress still blocked: the fresh pod cannot connect and backs off again.
+    const stillBlocked = agentsOf(estate).find((p) => p.node === 'aks-nodepool1-12345678-vmss000000')!;
+    expect(stillBlocked.name).toMatch(/^konnectivity-agent-6d9f7c8b5-[a-z0-9]{5}$/);
+    expect(stillBlocked.name).not.toBe('konnectivity-agent-6d9f7c8b5-x2x7q');
+    expect(stillBlocked).toMatchObject({ waitingReason: 'CrashLoopBackOff', restarts: 1 });
+    // The egress opens (the fix): the next recreated pod connects and runs.
+    estate.scenario.egress = { blocked: [] };
+    expect(runKubectlCommand(estate, 'kubectl delete pod konnectivity-agent-6d9f7c8b5-k8w4m -n kube-system', createNetworkOracle(estate)).exitCode).toBe(0);
+    const healthy = agentsOf(estate).find((p) => p.node === 'aks-nodepool1-12345678-vmss000001')!;
+    expect(healthy).toMatchObject({ phase: 'Running', restarts: 0, lastTermination: null });
+    expect(healthy.waitingReason).toBeUndefined();
+    // A pod that is not a tunnel agent does not depend on that egress.
+    const { estate: other } = kubectl('kubectl delete pod coredns-789789675-abcde -n kube-system', crashing);
+    const dns = other.scenario.pods!.find((p) => p.labels?.['k8s-app'] === 'kube-dns')!;
+    expect(dns).toMatchObject({ phase: 'Running', restarts: 0 });
+    expect(dns.waitingReason).toBeUndefined();
+  });
+
   it('rejects unknown verbs, unknown flags, unknown resource types and shell syntax', () => {
     expect(kubectl('kubectl exec -it x -- sh').exitCode).toBe(1);
     expect(kubectl('kubectl get pods --bogus').logs).toContain('unknown flag: --bogus');

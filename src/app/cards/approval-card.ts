@@ -66,6 +66,7 @@ export function refreshUserIdsOf(request: ApprovalRequest): string[] {
 function outcomeOf(request: ApprovalRequest): Array<{ label: string; text: string }> {
   const out: Array<{ label: string; text: string }> = [];
   if (request.execution?.detail) out.push({ label: 'Change', text: request.execution.detail });
+  for (const step of request.execution?.steps ?? []) out.push({ label: 'Then', text: `${step.result}: ${step.detail}` });
   if (request.verification) {
     for (const line of request.verification.detail.split('\n').filter(Boolean)) {
       const m = /^(Before|After|Note): (.*)$/s.exec(line);
@@ -106,6 +107,8 @@ export function approvalCard(input: ApprovalCardInput): AdaptiveCard {
       target: stripControl(truncate(fix.target, 300)),
       // Verbatim and in full up to the card budget: the approver must see exactly what will run.
       change: stripControl(truncate(fix.change, 4000)),
+      // Steps the approved plan runs after the change (FixProposal.then): part of what is approved.
+      then: (fix.then ?? []).map((step) => ({ text: inertRun(truncate(step.change, 600)) })),
       warnings: firstOf(fix.warnings ?? [], 5).shown.map((w) => ({ text: inertRun(truncate(w, 400)) })),
     },
     facts,

@@ -7,11 +7,16 @@ import type { AuditAction, AuditEntry, AuditResult } from '../../store/append-lo
 import type { ApprovalEffect } from './decide.js';
 import type { ApprovalActor, ApprovalRequest } from './request.js';
 
+/** The plan's follow-up steps (FixProposal.then) as the audit record tells them: what ran after the change, and how it ended. */
+function stepsText(request: ApprovalRequest): string {
+  return (request.execution?.steps ?? []).map((s) => ` Then ${s.kind}: ${s.result}: ${s.detail}`).join('');
+}
+
 function sentence(action: AuditAction, request: ApprovalRequest): { detail: string; result?: AuditResult } {
   const what = `${request.fix.title} [${request.fix.kind}, risk ${request.fix.risk}] on ${request.clusterName} (${request.fix.target}): ${request.fix.change}`;
   switch (action) {
     case 'requested':
-      return { detail: `Requested ${what}; needs ${request.requiredApprovals} approval(s) by ${request.expiresAt}; plan ${request.planHash}` };
+      return { detail: `Requested ${what}${(request.fix.then ?? []).map((t) => `; then ${t.kind}: ${t.change}`).join('')}; needs ${request.requiredApprovals} approval(s) by ${request.expiresAt}; plan ${request.planHash}` };
     case 'approved':
       return { detail: `Approval ${request.approvals.length} of ${request.requiredApprovals} for ${what}` };
     case 'rejected':
@@ -21,12 +26,12 @@ function sentence(action: AuditAction, request: ApprovalRequest): { detail: stri
     case 'expired':
       return { detail: `Expired at ${request.expiresAt} with ${request.approvals.length} of ${request.requiredApprovals} approval(s): ${what}` };
     case 'executed':
-      return { detail: `Executed ${what} on ${request.execution?.owner}: ${request.execution?.detail ?? ''}`.trim(), result: 'succeeded' };
+      return { detail: `Executed ${what} on ${request.execution?.owner}: ${request.execution?.detail ?? ''}${stepsText(request)}`.trim(), result: 'succeeded' };
     case 'failed':
-      // 'partial': an interrupted run may or may not have changed the cluster.
       return request.state === 'interrupted'
-        ? { detail: `Interrupted ${what}: ${request.execution?.detail ?? ''}`.trim(), result: 'partial' }
-        : { detail: `Execution failed for ${what}: ${request.execution?.detail ?? ''}`.trim(), result: 'failed' };
+        ? // 'partial': an interrupted run may or may not have changed the cluster; one never started did not.
+          { detail: `Interrupted ${what}: ${request.execution?.detail ?? ''}`.trim(), result: request.execution?.neverStarted ? 'failed' : 'partial' }
+        : { detail: `Execution failed for ${what}: ${request.execution?.detail ?? ''}${stepsText(request)}`.trim(), result: 'failed' };
     case 'verified':
       return {
         detail: `Re-check after the fix: ${request.verification?.verdict ?? request.state}: ${request.verification?.detail ?? ''}`.trim(),

@@ -10,7 +10,7 @@
  */
 import type { AuditAction } from '../../store/append-log.js';
 import { isListed, sameId, type ApprovalPolicy } from './policy.js';
-import { isPastExpiry, planHashOf, type ApprovalActor, type ApprovalRequest, type ApprovalState, type Requester } from './request.js';
+import { approvedAt, isPastExpiry, isUnclaimedTooLong, planHashOf, type ApprovalActor, type ApprovalRequest, type ApprovalState, type Requester } from './request.js';
 
 export type ApprovalVerb = 'approve' | 'reject' | 'cancel' | 'refresh' | 'request';
 
@@ -50,6 +50,7 @@ export type RefusalCode =
   | 'not-approved'
   | 'not-executing'
   | 'not-owner'
+  | 'not-claimed'
   | 'busy';
 
 export interface Refusal {
@@ -104,13 +105,14 @@ function describeState(state: ApprovalState): string {
     case 'still-failing':
       return `has already been carried out (${state})`;
     case 'interrupted':
-      return 'was interrupted while it was being applied; it will not be run again';
+      return 'was interrupted before it was fully applied; it will not be run again';
     default:
       return `was already ${state}`;
   }
 }
 
 function alreadyDecided(request: ApprovalRequest): Decision {
+  if (request.execution?.neverStarted) return refuse('already-decided', `${UNCLAIMED_DETAIL} Nothing was done.`);
   return refuse('already-decided', `This request ${describeState(request.state)}. Nothing was done. To change the cluster again, run a new diagnosis and request the fix from its report.`);
 }
 
@@ -245,6 +247,31 @@ function decideCancel(request: ApprovalRequest, action: ApprovalAction): Decisio
   return { ok: true, next: withState(request, 'cancelled', action.now, actorOf(action.by)), effects: ['audit:cancelled'] };
 }
 
+export const UNCLAIMED_DETAIL =
+  'Approved, but the bot stopped before applying it: nothing was changed on the cluster, and it will not be run on its own. Run a new diagnosis and request the fix again if it is still needed.';
+
+/** The bot's own step that gives up an unclaimed approval (its name in history and audit). */
+export const UNCLAIMED_ACTOR: ApprovalActor = { id: 'system', name: 'tunnel-doctor (approval never applied)' };
+
+/**
+ * approved → interrupted, for an approval whose claim is overdue (isUnclaimedTooLong): its process
+ * died between the approval and the claim, so nothing ran. Never re-run silently (issue 4): the
+ * people who approved may no longer want this change now, on a cluster that may have moved on.
+ */
+export function abandonUnclaimed(request: ApprovalRequest | undefined, now: Date, by: ApprovalActor = UNCLAIMED_ACTOR): Decision {
+  if (!request) return refuse('unknown-request', 'This request is unknown to the bot.');
+  if (!isUnclaimedTooLong(request, now)) {
+    return refuse('not-approved', `This request is ${request.state}${request.state === 'approved' ? ' and may still be claimed' : ''}; it was left as it is.`);
+  }
+  const next = withState(request, 'interrupted', now, by);
+  const startedAt = (approvedAt(request) ?? now).toISOString();
+  return {
+    ok: true,
+    next: { ...next, execution: { startedAt, owner: 'none', finishedAt: now.toISOString(), result: 'interrupted', detail: UNCLAIMED_DETAIL, neverStarted: true } },
+    effects: ['audit:failed'],
+  };
+}
+
 /**
  * `request` is the stored request (undefined when the id is unknown), or for verb 'request' the
  * draft from draftApprovalRequest. 'refresh' (Teams' automatic refresh of a card) returns the
@@ -259,6 +286,12 @@ export function decideAction(request: ApprovalRequest | undefined, action: Appro
   const tenant = tenantRefusal(action.by, request, policy);
   if (tenant) return tenant;
   if (action.verb === 'refresh') return { ok: true, next: request, effects: [] };
+  if (isUnclaimedTooLong(request, action.now)) {
+    // A click on an approval nobody claimed: record the give-up (nothing ran) and say what to do.
+    const abandoned = abandonUnclaimed(request, action.now);
+    if (!abandoned.ok) return abandoned;
+    return { ok: false, refusal: { code: 'not-claimed', message: UNCLAIMED_DETAIL }, next: abandoned.next, effects: abandoned.effects };
+  }
   const integrity = integrityRefusal(request, action.planHash);
   if (integrity) return integrity;
   switch (action.verb) {

@@ -4,7 +4,7 @@
  * bot's own steps: the actor is 'system' and the instance id.
  */
 import { refuse, withState, type Decision } from './decide.js';
-import type { ApprovalActor, ApprovalRequest, ExecutionResult } from './request.js';
+import type { ApprovalActor, ApprovalRequest, ExecutionResult, StepOutcome } from './request.js';
 
 export function systemActor(owner: string): ApprovalActor {
   return { id: 'system', name: `tunnel-doctor ${owner}` };
@@ -29,7 +29,7 @@ export function startExecution(request: ApprovalRequest | undefined, owner: stri
 export function finishExecution(
   request: ApprovalRequest | undefined,
   owner: string,
-  outcome: { result: ExecutionResult; detail: string },
+  outcome: { result: ExecutionResult; detail: string; steps?: StepOutcome[] },
   now: Date,
 ): Decision {
   if (!request) return refuse('unknown-request', 'This request is unknown to the bot.');
@@ -42,7 +42,16 @@ export function finishExecution(
   const next = withState(request, outcome.result, now, systemActor(owner));
   return {
     ok: true,
-    next: { ...next, execution: { ...request.execution, finishedAt: now.toISOString(), result: outcome.result, detail: outcome.detail } },
+    next: {
+      ...next,
+      execution: {
+        ...request.execution,
+        finishedAt: now.toISOString(),
+        result: outcome.result,
+        detail: outcome.detail,
+        ...(outcome.steps && outcome.steps.length > 0 ? { steps: outcome.steps } : {}),
+      },
+    },
     effects: [outcome.result === 'succeeded' ? 'audit:executed' : 'audit:failed'],
   };
 }

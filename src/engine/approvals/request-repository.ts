@@ -18,10 +18,10 @@
 import type { AuditLog } from '../../store/append-log.js';
 import { ETagConflictError, IF_ABSENT, type StateItem, type StateStore } from '../../store/state-store.js';
 import { auditEntriesFor } from './audit-entries.js';
-import { actorOf, decideAction, type ApprovalAction, type ApprovalEffect, type Decision, type Refusal } from './decide.js';
+import { abandonUnclaimed, actorOf, decideAction, UNCLAIMED_ACTOR, type ApprovalAction, type ApprovalEffect, type Decision, type Refusal } from './decide.js';
 import { finishExecution, interruptExecution, recordVerification, startExecution, systemActor } from './execution.js';
 import type { ApprovalPolicy } from './policy.js';
-import { APPROVAL_STATES, isRequestId, type ApprovalActor, type ApprovalRequest, type ExecutionResult } from './request.js';
+import { APPROVAL_STATES, isRequestId, isUnclaimedTooLong, type ApprovalActor, type ApprovalRequest, type ExecutionResult, type StepOutcome } from './request.js';
 
 export const APPROVAL_KEY_PREFIX = 'approval/';
 export const EXECUTING_INDEX_KEY = 'approval-index/executing';
@@ -130,7 +130,11 @@ export class ApprovalRequestRepository {
    * Read, decide, compare-and-swap; on a lost swap, read and decide again (up to maxAttempts).
    * `decide` must be pure: it runs once per attempt. `actor` is who the audit records name.
    */
-  async transition(id: string, decide: (current: ApprovalRequest | undefined) => Decision, actor: ApprovalActor): Promise<TransitionOutcome> {
+  async transition(
+    id: string,
+    decide: (current: ApprovalRequest | undefined) => Decision,
+    actor: ApprovalActor | ((next: ApprovalRequest) => ApprovalActor),
+  ): Promise<TransitionOutcome> {
     for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
       const { request, eTag } = await this.loadWithETag(id);
       const decision = decide(request);
@@ -146,15 +150,49 @@ export class ApprovalRequestRepository {
         continue;
       }
       const effects = decision.effects ?? [];
-      await this.appendAudit(effects, next, actor);
+      await this.appendAudit(effects, next, typeof actor === 'function' ? actor(next) : actor);
       return decision.ok ? { ok: true, request: next, effects } : refusedWith(decision.refusal, next);
     }
     return refusedWith(BUSY, await this.load(id));
   }
 
   /** A card click (approve, reject, cancel, refresh) by `action.by`, decided on the stored request. */
-  act(id: string, action: ApprovalAction, policy: ApprovalPolicy): Promise<TransitionOutcome> {
-    return this.transition(id, (current) => decideAction(current, action, policy), actorOf(action.by));
+  async act(id: string, action: ApprovalAction, policy: ApprovalPolicy): Promise<TransitionOutcome> {
+    if (action.verb === 'approve') await this.indexIfApprovalMayComplete(id);
+    // A click that finds an approval nobody claimed records the bot's give-up, not the clicker's.
+    const actor = (next: ApprovalRequest) => (next.execution?.neverStarted && next.state === 'interrupted' ? UNCLAIMED_ACTOR : actorOf(action.by));
+    return this.transition(id, (current) => decideAction(current, action, policy), actor);
+  }
+
+  /**
+   * Before an approve that may reach the threshold: list the id in the executing index, so that if
+   * this process dies between the approval and its claim, a start-up sweep finds the request
+   * (the store has no key listing). A listed request that stays pending is dropped by the sweep.
+   */
+  private async indexIfApprovalMayComplete(id: string): Promise<void> {
+    const current = await this.load(id);
+    if (current?.state !== 'pending' || current.approvals.length + 1 < current.requiredApprovals) return;
+    await this.addToIndex(id);
+  }
+
+  private addToIndex(id: string): Promise<void> {
+    return this.updateIndex((index) => {
+      if (index.requests[id]) return undefined;
+      return { requests: { ...index.requests, [id]: this.now().toISOString() } };
+    });
+  }
+
+  /**
+   * The bot's own step, not a user's: if `id` is an approval whose claim is overdue
+   * (isUnclaimedTooLong), record that it was never applied. The flow calls it before answering a
+   * refresh, which itself never changes anything (decideAction). Returns the stored request.
+   */
+  async resolveUnclaimed(id: string): Promise<ApprovalRequest | undefined> {
+    const current = await this.load(id);
+    if (!current || !isUnclaimedTooLong(current, this.now())) return current;
+    const outcome = await this.transition(id, (latest) => abandonUnclaimed(latest, this.now()), UNCLAIMED_ACTOR);
+    if (outcome.ok) await this.dropFromIndex(id);
+    return outcome.request;
   }
 
   /** approved → executing for exactly one caller; run the fix only when this returns ok. */
@@ -162,15 +200,12 @@ export class ApprovalRequestRepository {
     const current = await this.load(id);
     const early = startExecution(current, owner, this.now());
     if (!early.ok) return refusedWith(early.refusal, current);
-    await this.updateIndex((index) => {
-      if (index.requests[id]) return undefined;
-      return { requests: { ...index.requests, [id]: this.now().toISOString() } };
-    });
+    await this.addToIndex(id);
     return this.transition(id, (latest) => startExecution(latest, owner, this.now()), systemActor(owner));
   }
 
   /** executing → succeeded | failed, by the claimer only; audits 'executed' or 'failed'. */
-  async finishExecution(id: string, owner: string, outcome: { result: ExecutionResult; detail: string }): Promise<TransitionOutcome> {
+  async finishExecution(id: string, owner: string, outcome: { result: ExecutionResult; detail: string; steps?: StepOutcome[] }): Promise<TransitionOutcome> {
     const done = await this.transition(id, (latest) => finishExecution(latest, owner, outcome, this.now()), systemActor(owner));
     if (done.ok) await this.dropFromIndex(id);
     return done;
@@ -185,6 +220,9 @@ export class ApprovalRequestRepository {
    * At start-up: requests a dead process left 'executing' become 'interrupted' (never re-run).
    * With several instances on one store pass this instance's stable `owner` id, so only its own
    * predecessor's requests are touched, not those another live instance is running right now.
+   * Requests approved but never claimed past CLAIM_GRACE_MS become 'interrupted' too, marked as
+   * never started (abandonUnclaimed): whichever instance approved them is gone. Younger ones stay
+   * listed (a claim may be in flight); the next click or refresh on their card resolves them.
    * Returns the ids marked interrupted.
    */
   async markInterruptedOnStartup(owner?: string): Promise<string[]> {
@@ -192,7 +230,13 @@ export class ApprovalRequestRepository {
     const interrupted: string[] = [];
     for (const id of Object.keys(index.requests)) {
       const request = await this.load(id);
-      if (request?.state === 'approved') continue; // a claim may be in flight on another instance
+      if (request?.state === 'approved') {
+        const outcome = await this.transition(id, (latest) => abandonUnclaimed(latest, this.now()), UNCLAIMED_ACTOR);
+        if (!outcome.ok) continue; // claimed meanwhile, or still within its grace: leave it listed
+        interrupted.push(id);
+        await this.dropFromIndex(id);
+        continue;
+      }
       if (request?.state === 'executing' && owner !== undefined && request.execution?.owner !== owner) continue;
       if (request?.state === 'executing') {
         const by = owner ?? 'start-up';

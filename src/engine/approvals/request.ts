@@ -4,7 +4,7 @@
  * here comes from the bot's own store, never from card data (issue 4: server-side authorisation).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { FixProposal, Report } from '../report.js';
+import type { FixFollowUp, FixProposal, Report } from '../report.js';
 import type { ApprovalPolicy } from './policy.js';
 
 export const APPROVAL_STATES = [
@@ -48,6 +48,14 @@ export interface HistoryEntry {
 
 export type ExecutionResult = 'succeeded' | 'failed';
 
+/** The outcome of a step the plan runs after its main change (FixProposal.then). */
+export interface StepOutcome {
+  kind: FixFollowUp['kind'];
+  /** 'skipped': the main change did not succeed, so the step did not run. */
+  result: 'succeeded' | 'failed' | 'skipped';
+  detail: string;
+}
+
 export interface Execution {
   startedAt: string;
   /** Instance id of the bot process that claimed it (claimExecution). */
@@ -55,6 +63,10 @@ export interface Execution {
   finishedAt?: string;
   result?: ExecutionResult | 'interrupted';
   detail?: string;
+  /** The plan's follow-up steps, in order, once the execution finished. */
+  steps?: StepOutcome[];
+  /** Approved but never claimed (its process died first): nothing ran (abandonUnclaimed). */
+  neverStarted?: boolean;
 }
 
 export interface Verification {
@@ -106,8 +118,11 @@ export function canonicalJson(value: unknown): string {
 }
 
 /** What will change and where: the fields an edit of the stored record must not be able to alter unseen. */
-export function planHashOf(clusterId: string, fix: Pick<FixProposal, 'kind' | 'target' | 'change' | 'params' | 'scriptId'>): string {
-  const plan = { clusterId, kind: fix.kind, target: fix.target, change: fix.change, params: fix.params, scriptId: fix.scriptId };
+export function planHashOf(clusterId: string, fix: Pick<FixProposal, 'kind' | 'target' | 'change' | 'params' | 'scriptId' | 'then'>): string {
+  // `then` is part of the plan: the steps after the change run on the same approval. Absent (not
+  // an empty list) when a fix has none, so hashes of requests made before `then` existed still match.
+  const then = fix.then && fix.then.length > 0 ? fix.then.map((s) => ({ kind: s.kind, change: s.change })) : undefined;
+  const plan = { clusterId, kind: fix.kind, target: fix.target, change: fix.change, params: fix.params, scriptId: fix.scriptId, then };
   return createHash('sha256').update(canonicalJson(plan), 'utf8').digest('hex');
 }
 
@@ -169,4 +184,25 @@ export function effectiveState(request: ApprovalRequest, now: Date): ApprovalSta
 
 export function isPastExpiry(request: Pick<ApprovalRequest, 'expiresAt'>, now: Date): boolean {
   return now.getTime() >= Date.parse(request.expiresAt);
+}
+
+/**
+ * How long an approved request may wait for its claim. The approving process claims it right
+ * after answering the invoke (milliseconds), so one still 'approved' after this was approved by a
+ * process that died before claiming; another instance may safely give it up (abandonUnclaimed):
+ * the claim and the give-up are both compare-and-swaps from 'approved', so only one of them wins.
+ */
+export const CLAIM_GRACE_MS = 2 * 60_000;
+
+/** When the request became 'approved' (its last such history entry). */
+export function approvedAt(request: Pick<ApprovalRequest, 'history'>): Date | undefined {
+  const entry = [...request.history].reverse().find((h) => h.state === 'approved');
+  return entry ? new Date(entry.at) : undefined;
+}
+
+/** Approved, and its claim is overdue: the process that approved it died before applying it. */
+export function isUnclaimedTooLong(request: Pick<ApprovalRequest, 'state' | 'history'>, now: Date): boolean {
+  if (request.state !== 'approved') return false;
+  const at = approvedAt(request);
+  return at === undefined || now.getTime() - at.getTime() >= CLAIM_GRACE_MS;
 }

@@ -11,6 +11,7 @@
  *
  * Pure: no I/O.
  */
+import { withTunnelRestart } from '../fixes/plan-steps.js';
 import { tunnelEgressPort } from '../kube-pods.js';
 import type { Flow, NsgVerdict } from '../nsg/evaluate.js';
 import { isNonPublicIpv4, tryParseIpv4 } from '../nsg/ipv4.js';
@@ -349,7 +350,8 @@ export function decideEgressTunnelPorts(input: EgressTunnelPortsInput): CheckOut
           `AzureCloud covers every Azure region; AKS's required egress rules allow the narrower AzureCloud.<region> tag for the API server, which you may use instead.`,
         ];
       }
-      fixes.push(fix);
+      // The agents stay in crash back-off after their egress opens: the approved plan restarts them.
+      fixes.push(withTunnelRestart(fix, agentName));
     }
     for (const hidden of plan.hidden) {
       fixNotes.push({

@@ -11,6 +11,7 @@
  *
  * Pure: no I/O.
  */
+import { withTunnelRestart } from '../fixes/plan-steps.js';
 import type { Evidence, FixProposal } from '../report.js';
 import {
   ALLOCATED_PORTS_MULTIPLE,
@@ -233,7 +234,12 @@ export function decideSnatExhaustion(input: SnatExhaustionInput): CheckOutcome {
   const fixes: FixProposal[] = [];
   if (verdict.status !== 'pass') {
     evidence.push({ kind: 'advice', detail: CONNECTION_POOLING_ADVICE });
-    if (isLoadBalancer && input.loadBalancer) fixes.push(...loadBalancerFixes(input, input.loadBalancer, evidence));
+    if (isLoadBalancer && input.loadBalancer) {
+      // Exhausted (not merely close): the tunnel agents' connections failed too and they sit in
+      // crash back-off, so the approved plan restarts them after the change.
+      const lbFixes = loadBalancerFixes(input, input.loadBalancer, evidence);
+      fixes.push(...(verdict.status === 'fail' ? lbFixes.map((f) => withTunnelRestart(f)) : lbFixes));
+    }
     else if (input.natGateway) fixes.push(...natGatewayFixes(input, input.natGateway, evidence));
   }
 

@@ -65,3 +65,50 @@ export const recreateTunnelPods: FixExecutor = {
     }
   },
 };
+
+/**
+ * The plan step 'recreate-tunnel-pods' (FixProposal.then): after an egress or SNAT fix, delete
+ * every tunnel agent pod tunnelAgentPods() recognises in kube-system, one at a time, so their
+ * ReplicaSet starts fresh ones instead of waiting out crash back-off. The names come from a
+ * listing made now (not from the card) and are checked as DNS-1123 names before they go into the
+ * constant command; pods already being deleted are left alone.
+ */
+export async function restartTunnelAgents(ctx: Pick<FixContext, 'layer' | 'cluster'>): Promise<FixExecution> {
+  let agents: Array<{ namespace: string; name: string }>;
+  try {
+    const listed = await runKubectl(ctx.layer, ctx.cluster.id, POD_LIST_COMMAND);
+    if (listed.exitCode !== 0) return { result: 'failed', detail: `The kube-system pods could not be listed (kubectl exited ${listed.exitCode}); no pod was restarted.`, perTarget: [] };
+    agents = tunnelAgentPods(parsePodList(listed.logs))
+      .pods.filter((p) => !p.deleting)
+      .map((p) => ({ namespace: p.namespace, name: p.name }));
+  } catch (err) {
+    return { result: 'failed', detail: `The tunnel agent pods could not be listed: ${messageOf(err)}; no pod was restarted.`, perTarget: [] };
+  }
+  if (agents.length === 0) return { result: 'failed', detail: 'No tunnel agent pod was found in kube-system, so none was restarted.', perTarget: [] };
+  const perTarget: FixExecution['perTarget'] = [];
+  for (const agent of agents) {
+    const target = parsePodTarget(`${agent.namespace}/${agent.name}`);
+    if (!target.ok) {
+      perTarget.push({ target: `${agent.namespace}/${agent.name}`.slice(0, 120), result: 'skipped', detail: target.reason });
+      continue;
+    }
+    const where = `${target.namespace}/${target.name}`;
+    try {
+      const r = await runKubectl(ctx.layer, ctx.cluster.id, `kubectl delete pod ${target.name} -n ${target.namespace}`);
+      perTarget.push(
+        r.exitCode === 0
+          ? { target: where, result: 'succeeded', detail: `Pod ${target.name} deleted.` }
+          : { target: where, result: 'failed', detail: `kubectl delete pod ${target.name} exited ${r.exitCode}: ${r.logs.trim().split('\n').pop()?.slice(0, 200) ?? ''}` },
+      );
+    } catch (err) {
+      perTarget.push({ target: where, result: 'failed', detail: `Pod ${target.name} was not deleted: ${messageOf(err)}` });
+    }
+  }
+  const deleted = perTarget.filter((t) => t.result === 'succeeded').map((t) => t.target.split('/')[1]);
+  const notDeleted = perTarget.filter((t) => t.result !== 'succeeded');
+  const result = notDeleted.length === 0 ? 'succeeded' : deleted.length === 0 ? 'failed' : 'partial';
+  const detail =
+    (deleted.length > 0 ? `Restarted ${deleted.length} tunnel agent pod(s): ${deleted.join(', ')} (their ReplicaSet creates fresh ones).` : 'No tunnel agent pod was restarted.') +
+    (notDeleted.length > 0 ? ` Not restarted: ${notDeleted.map((t) => `${t.target} (${t.detail})`).join('; ')}` : '');
+  return { result, detail, perTarget };
+}

@@ -3,6 +3,8 @@
  * "verified" when the proposing check no longer fails for the fix's nodes (all of its nodes, for
  * fixes that name a resource rather than nodes). SNAT metrics look back over a window, so a SNAT
  * fix only verifies once that window no longer holds failed connections: the note says so.
+ * A plan that restarts the tunnel agents afterwards (FixProposal.then) also re-runs
+ * tunnel-agent-health: the plan is only done when the agents run again.
  */
 import type { AzureLayer } from '../../azure/clients.js';
 import { ALL_CHECKS } from '../checks/index.js';
@@ -35,10 +37,12 @@ const NODE_KINDS = new Set(['ufw-allow-10250', 'ufw-disable', 'iptables-delete-r
  * The checks to re-run: the one named by the fix id's prefix (every check builds ids as
  * `<check id>:…`, and nsg-edit-deny comes from nsg-10250 or egress-tunnel-ports), else by kind.
  */
-export function checksForFix(fix: Pick<FixProposal, 'id' | 'kind'>): CheckId[] {
+export function checksForFix(fix: Pick<FixProposal, 'id' | 'kind' | 'then'>): CheckId[] {
   const prefix = fix.id.split(':')[0] ?? '';
-  if ((CHECK_IDS as readonly string[]).includes(prefix)) return [prefix as CheckId];
-  return CHECKS_BY_KIND[fix.kind] ?? [];
+  const own = (CHECK_IDS as readonly string[]).includes(prefix) ? [prefix as CheckId] : (CHECKS_BY_KIND[fix.kind] ?? []);
+  // A plan that restarts the tunnel agents is only done when the agents run again.
+  const restarts = (fix.then ?? []).some((s) => s.kind === 'recreate-tunnel-pods');
+  return restarts && !own.includes('tunnel-agent-health') ? [...own, 'tunnel-agent-health'] : own;
 }
 
 export interface FixVerification {

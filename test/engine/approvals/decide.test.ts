@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { decideAction, type ApprovalAction, type Decision, type RefusalCode } from '../../../src/engine/approvals/decide.js';
+import { abandonUnclaimed, decideAction, UNCLAIMED_DETAIL, type ApprovalAction, type Decision, type RefusalCode } from '../../../src/engine/approvals/decide.js';
+import { auditEntriesFor } from '../../../src/engine/approvals/audit-entries.js';
 import { finishExecution, interruptExecution, recordVerification, startExecution } from '../../../src/engine/approvals/execution.js';
 import {
+  approvedAt,
   canonicalJson,
+  CLAIM_GRACE_MS,
   draftApprovalRequest,
   effectiveState,
   isRequestId,
@@ -257,6 +260,40 @@ describe('execution transitions', () => {
     expect(checked.next.state).toBe('still-failing');
     expect(checked.effects).toEqual(['audit:verified']);
     expect(refusedCode(recordVerification(checked.next, { verdict: 'verified', detail: 'x' }, T0, 'a'))).toBe('not-executing');
+  });
+
+  it('records the plan steps with the result, and the audit record tells them', () => {
+    const running = ok(startExecution(approved(), 'a', T0)).next;
+    const steps = [{ kind: 'recreate-tunnel-pods' as const, result: 'skipped' as const, detail: 'Not run: the change before it did not succeed.' }];
+    const failed = ok(finishExecution(running, 'a', { result: 'failed', detail: 'ARM said 409', steps }, minutesAfter(T0, 1)));
+    expect(failed.next.execution?.steps).toEqual(steps);
+    const [entry] = auditEntriesFor(failed.effects, failed.next, { id: 'system' });
+    expect(entry?.detail).toMatch(/ARM said 409 Then recreate-tunnel-pods: skipped: Not run/);
+    // No steps: no empty list stored.
+    expect(ok(finishExecution(running, 'a', { result: 'succeeded', detail: 'ok', steps: [] }, T0)).next.execution).not.toHaveProperty('steps');
+  });
+
+  it('gives up an approval only once its claim is overdue, as never started, and never lets it run', () => {
+    const request = approved();
+    const at = approvedAt(request)!;
+    const within = new Date(at.getTime() + CLAIM_GRACE_MS - 1);
+    const past = new Date(at.getTime() + CLAIM_GRACE_MS);
+    expect(refusedCode(abandonUnclaimed(request, within))).toBe('not-approved');
+    expect(refusedCode(abandonUnclaimed(pending(), past))).toBe('not-approved');
+    // Within the grace a click is simply refused; the claim may still come.
+    const early = decideAction(request, act('approve', SAM, within), policy());
+    expect(refusedCode(early)).toBe('already-decided');
+    expect(early.ok ? undefined : early.next).toBeUndefined();
+    const late = decideAction(request, act('reject', SAM, past), policy());
+    expect(refusedCode(late)).toBe('not-claimed');
+    const given = late.ok ? undefined : late.next;
+    expect(given?.state).toBe('interrupted');
+    expect(given?.execution).toMatchObject({ result: 'interrupted', neverStarted: true, detail: UNCLAIMED_DETAIL });
+    expect(late.ok ? [] : late.effects).toEqual(['audit:failed']);
+    // A refresh never records it (the flow asks the repository to), and nothing can claim it after.
+    expect(ok(decideAction(request, act('refresh', SAM, past), policy())).next).toBe(request);
+    expect(refusedCode(startExecution(given!, 'a', past))).toBe('not-approved');
+    expect(refusedCode(decideAction(given!, act('approve', SAM, past), policy()))).toBe('already-decided');
   });
 
   it('interrupts only an executing request, and an interrupted one cannot be claimed again', () => {

@@ -3,9 +3,9 @@
  * exactly-once under racing clicks and racing instances, interruption, audit order.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ApprovalEffect } from '../../../src/engine/approvals/decide.js';
+import { UNCLAIMED_DETAIL, type ApprovalEffect } from '../../../src/engine/approvals/decide.js';
 import { approvalKey, ApprovalRequestRepository, EXECUTING_INDEX_KEY, type TransitionOutcome } from '../../../src/engine/approvals/request-repository.js';
-import type { ApprovalRequest } from '../../../src/engine/approvals/request.js';
+import { CLAIM_GRACE_MS, type ApprovalRequest } from '../../../src/engine/approvals/request.js';
 import type { AuditLog } from '../../../src/store/append-log.js';
 import type { StateStore } from '../../../src/store/state-store.js';
 import { ALEX, DANA, draft, EVE, minutesAfter, NSG_FIX, policy, SAM, T0, UFW_FIX } from './fixtures.js';
@@ -173,6 +173,53 @@ export function describeApprovalRepository(name: string, makeStore: () => Promis
       // Without an owner (one instance), every executing request is its dead predecessor's.
       expect(await restarted.markInterruptedOnStartup()).toEqual([other.id]);
       expect(await restarted.executingIndex()).toEqual([]);
+    });
+
+    it('gives up an approval whose process died before claiming it, at start-up or on the next look, and never runs it', async () => {
+      // The approving process dies right after the approval: no claim. The approval listed it first.
+      const request = await approvedRequest();
+      expect(await repo.executingIndex()).toEqual([request.id]);
+      const clicked = await approvedRequest();
+
+      // A restart within the grace leaves it alone: another instance may be about to claim it.
+      clock = new Date(clock.getTime() + CLAIM_GRACE_MS - 1000);
+      const early = new ApprovalRequestRepository({ state: sut.state, audit: sut.audit, now: () => clock });
+      expect(await early.markInterruptedOnStartup('instance-b')).toEqual([]);
+      expect((await early.load(request.id))?.state).toBe('approved');
+
+      clock = new Date(clock.getTime() + 2000);
+      const restarted = new ApprovalRequestRepository({ state: sut.state, audit: sut.audit, now: () => clock });
+      // A click on the other one, after the grace: refused, recorded as never applied.
+      const click = await restarted.act(clicked.id, { verb: 'approve', by: SAM, now: clock }, policy());
+      expect(!click.ok && click.refusal.code).toBe('not-claimed');
+      expect(!click.ok && click.refusal.message).toMatch(/nothing was changed[^]*request the fix again/i);
+      expect(click.ok ? undefined : click.request?.state).toBe('interrupted');
+      // The sweep finds the first one through the index.
+      expect(await restarted.markInterruptedOnStartup('instance-b')).toEqual([request.id]);
+      for (const id of [request.id, clicked.id]) {
+        const stored = await restarted.load(id);
+        expect(stored?.state).toBe('interrupted');
+        expect(stored?.execution).toMatchObject({ result: 'interrupted', neverStarted: true, detail: UNCLAIMED_DETAIL });
+        expect(stored?.history.some((h) => h.state === 'executing')).toBe(false);
+        // Never run afterwards: the claim is refused, so no executor is ever called.
+        const claim = await restarted.claimExecution(id, 'instance-b');
+        expect(!claim.ok && claim.refusal.code).toBe('not-approved');
+        const [last] = await sut.audit.readAudit({ requestId: id, limit: 1 });
+        expect(last).toMatchObject({ action: 'failed', result: 'failed', actor: { id: 'system' } });
+        expect(last?.detail).toMatch(/nothing was changed/);
+      }
+      expect(await restarted.executingIndex()).toEqual([]);
+    });
+
+    it('lets a late claim and the give-up race: exactly one of them wins', async () => {
+      const request = await approvedRequest();
+      clock = new Date(clock.getTime() + CLAIM_GRACE_MS + 1000);
+      const [claim, resolved] = await Promise.all([repo.claimExecution(request.id, 'instance-a'), repo.resolveUnclaimed(request.id)]);
+      const stored = await repo.load(request.id);
+      if (claim.ok) expect(stored?.state).toBe('executing');
+      else expect(stored?.state).toBe('interrupted');
+      expect(resolved?.state === 'interrupted').toBe(!claim.ok);
+      expect(stored?.history.filter((h) => h.state === 'executing' || h.state === 'interrupted')).toHaveLength(1);
     });
 
     it('writes the audit records of a request in order: requested, approved ×2, executed, verified', async () => {

@@ -63,8 +63,10 @@ describe('SNAT fixes (managed cluster update)', () => {
     // The simulator does not carry the cluster's profile down to the load balancer and its
     // metrics, and real SNAT metrics look back over minutes: verification re-runs the check and
     // honestly reports it still failing, saying why.
+    // The plan restarts the tunnel agents after the change, so the re-check covers them too.
+    expect(fix.then?.map((s) => s.kind)).toEqual(['recreate-tunnel-pods']);
     const v = await verifyFix(env.layer, env.cluster, fix);
-    expect(v.after.map((c) => c.id)).toEqual(['snat-exhaustion']);
+    expect(v.after.map((c) => c.id)).toEqual(['snat-exhaustion', 'tunnel-agent-health']);
     if (v.verdict === 'still-failing') expect(v.note).toMatch(/SNAT metrics cover the last minutes/);
   });
 

@@ -49,3 +49,16 @@ export function fixOf(report: Report, check: CheckId, kind: string): FixProposal
 }
 
 export const statusOf = (report: Report, check: CheckId) => report.checks.find((c) => c.id === check)?.status;
+
+/**
+ * aks-egress-nsg as it looks in real life: the only block is the outbound NSG rule (no block
+ * outside ARM's view), and the konnectivity agents that cannot reach the API server crash-loop.
+ */
+export function egressDeniedByNsg(): Scenario {
+  const s = scenario('egress-443-nsg-outbound-deny');
+  s.egress = { blocked: [] };
+  for (const p of s.pods ?? []) {
+    if (p.labels?.app === 'konnectivity-agent') Object.assign(p, { restarts: 14, waitingReason: 'CrashLoopBackOff', lastTermination: { reason: 'Error', exitCode: 1 } });
+  }
+  return s;
+}
