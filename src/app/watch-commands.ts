@@ -1,0 +1,175 @@
+/**
+ * The chat side of watches: `watch cluster X [every 15m]`, `unwatch cluster X`, `watches`.
+ * A watch belongs to the conversation it was asked in (it keeps that conversation's handle, to post
+ * there later) and to one cluster, resolved now exactly as diagnose resolves it; the scheduler
+ * (watch-scheduler.ts) runs it from then on.
+ *
+ * `watch` runs the first diagnosis at once and shows the current state, which becomes the
+ * baseline: from then on the chat hears only about changes.
+ */
+import type { Logger } from '../log.js';
+import { resolveCluster, type ClusterDirectory, type ClusterRef, type ClusterTarget } from '../engine/find-cluster.js';
+import type { Report } from '../engine/report.js';
+import { formatInterval } from '../engine/watch/interval.js';
+import { intervalMs } from '../engine/watch/due.js';
+import { compareVerdicts } from '../engine/watch/verdicts.js';
+import { watchIdOf, type Watch, type WatchRepository } from '../engine/watch/repository.js';
+import { userMessageOf } from '../user-message.js';
+import type { MessageEvent, ReplyChannel } from './events.js';
+import { chooseClusterCard, clusterNotFoundCard, errorCard, refusalCard } from './cards/index.js';
+import { shortTime, WATCH_TEXT, watchesCard, watchStateCard } from './cards/watch-card.js';
+import { BANNER } from './cards/status-look.js';
+
+export interface WatchCommandDeps {
+  watches: WatchRepository;
+  directory: ClusterDirectory;
+  /** The same diagnosis the app runs for `diagnose`. */
+  diagnose(cluster: ClusterRef): Promise<Report>;
+  log: Logger;
+  now?: () => Date;
+}
+
+export interface WatchCommands {
+  watch(target: ClusterTarget, intervalMinutes: number, event: MessageEvent, replies: ReplyChannel): Promise<void>;
+  unwatch(target: ClusterTarget, event: MessageEvent, replies: ReplyChannel): Promise<void>;
+  list(event: MessageEvent, replies: ReplyChannel): Promise<void>;
+}
+
+const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+
+/** Does this stored watch's cluster answer to what the user typed? */
+function matchesTarget(w: Watch, target: ClusterTarget): boolean {
+  if (target.by === 'id') return same(w.cluster.id, target.id);
+  if (!same(w.cluster.name, target.name)) return false;
+  if (target.resourceGroup !== undefined && !same(w.cluster.resourceGroup, target.resourceGroup)) return false;
+  if (target.subscription !== undefined && !same(w.cluster.subscriptionId, target.subscription)) return false;
+  return true;
+}
+
+export function createWatchCommands(deps: WatchCommandDeps): WatchCommands {
+  const now = deps.now ?? (() => new Date());
+
+  async function resolved(target: ClusterTarget, event: MessageEvent, replies: ReplyChannel): Promise<ClusterRef | undefined> {
+    let resolution;
+    try {
+      resolution = await resolveCluster(deps.directory, target);
+    } catch (err) {
+      deps.log.warn('cluster lookup failed', { correlationId: event.correlationId, err });
+      await replies.send({ card: errorCard({ title: WATCH_TEXT.lookupFailedTitle(target.name), message: userMessageOf(err), correlationId: event.correlationId }) });
+      return undefined;
+    }
+    switch (resolution.kind) {
+      case 'found':
+        return resolution.cluster;
+      case 'not-found':
+        await replies.send({ card: clusterNotFoundCard(resolution) });
+        return undefined;
+      case 'ambiguous':
+        await replies.send({ card: chooseClusterCard(resolution) });
+        return undefined;
+      case 'unknown-subscription':
+        await replies.send({
+          card: errorCard({
+            title: WATCH_TEXT.unknownSubscriptionTitle(resolution.subscription),
+            message: WATCH_TEXT.unknownSubscriptionMessage(resolution.known.join(', ')),
+          }),
+        });
+        return undefined;
+    }
+  }
+
+  return {
+    async watch(target, intervalMinutes, event, replies) {
+      const log = deps.log.child({ correlationId: event.correlationId });
+      const conversation = event.conversation;
+      if (!conversation) {
+        await replies.send({ card: refusalCard({ reason: WATCH_TEXT.noConversationReason, hint: WATCH_TEXT.noConversationHint }) });
+        return;
+      }
+      const cluster = await resolved(target, event, replies);
+      if (!cluster) return;
+      const at = now();
+      const watch: Watch = {
+        id: watchIdOf(conversation.id, cluster.id),
+        conversation,
+        cluster,
+        intervalMinutes,
+        createdBy: { id: event.caller.aadObjectId ?? event.caller.id, ...(event.caller.name ? { name: event.caller.name } : {}) },
+        createdAt: at.toISOString(),
+        nextDueAt: new Date(at.getTime() + intervalMs(intervalMinutes)).toISOString(),
+        failures: 0,
+      };
+      const outcome = await deps.watches.add(watch);
+      const interval = formatInterval(intervalMinutes);
+      if (outcome.kind === 'limit') {
+        log.info('watch refused: limit', { scope: outcome.scope, limit: outcome.limit });
+        const reason = outcome.scope === 'conversation' ? WATCH_TEXT.limitConversationReason(outcome.limit) : WATCH_TEXT.limitTotalReason(outcome.limit);
+        await replies.send({ card: refusalCard({ reason, hint: WATCH_TEXT.limitHint }) });
+        return;
+      }
+      if (outcome.kind === 'updated' && outcome.watch.verdicts) {
+        log.info('watch updated', { watchId: watch.id, cluster: cluster.id, intervalMinutes });
+        await replies.send({
+          card: watchStateCard({
+            heading: WATCH_TEXT.updatedHeading(cluster.name, interval, formatInterval(outcome.previousIntervalMinutes)),
+            message: WATCH_TEXT.startedMessage,
+            cluster,
+            verdicts: outcome.watch.verdicts,
+            ...(outcome.watch.lastRunAt ? { note: WATCH_TEXT.lastStateNote(shortTime(outcome.watch.lastRunAt)) } : {}),
+          }),
+        });
+        return;
+      }
+      log.info('watch added', { watchId: watch.id, cluster: cluster.id, conversationId: conversation.id, intervalMinutes });
+      const heading = WATCH_TEXT.startedHeading(cluster.name, interval);
+      const cardId = await replies.send({ card: watchStateCard({ heading, message: WATCH_TEXT.noBaselineMessage, cluster, note: WATCH_TEXT.checkingNote }) });
+      const show = async (card: object) => (cardId ? replies.update(cardId, { card }) : replies.send({ card }).then(() => undefined));
+      try {
+        const report = await deps.diagnose(cluster);
+        const ranAt = now().toISOString();
+        // The scheduler may have taken a baseline meanwhile (a very short interval): keep the first.
+        const stored = await deps.watches.update(watch.id, (w) => (w.verdicts ? undefined : { ...w, verdicts: compareVerdicts(undefined, report).next, lastRunAt: ranAt }));
+        const verdicts = stored?.verdicts ?? compareVerdicts(undefined, report).next;
+        await show(watchStateCard({ heading, message: WATCH_TEXT.startedMessage, cluster, verdicts, note: WATCH_TEXT.lastStateNote(shortTime(ranAt)) }));
+      } catch (err) {
+        log.warn('first watch diagnosis failed', { watchId: watch.id, cluster: cluster.id, err });
+        // Let the scheduler take the baseline at its next tick rather than a whole interval later.
+        await deps.watches.update(watch.id, (w) => (w.verdicts ? undefined : { ...w, nextDueAt: now().toISOString() })).catch(() => undefined);
+        await show(watchStateCard({ heading, message: WATCH_TEXT.noBaselineMessage, banner: BANNER.warning, cluster, note: WATCH_TEXT.baselineFailedNote(userMessageOf(err)) }));
+      }
+    },
+
+    async unwatch(target, event, replies) {
+      const conversationId = event.conversation?.id ?? event.conversationId;
+      const matches = (await deps.watches.listFor(conversationId)).filter((w) => matchesTarget(w, target));
+      if (matches.length === 0) {
+        await replies.send({ card: refusalCard({ reason: WATCH_TEXT.notWatchingReason(target.name), hint: WATCH_TEXT.notWatchingHint }) });
+        return;
+      }
+      if (matches.length > 1) {
+        await replies.send({ card: refusalCard({ reason: WATCH_TEXT.severalMatchReason(target.name, matches.length), hint: WATCH_TEXT.severalMatchHint }) });
+        return;
+      }
+      const w = matches[0] as Watch;
+      await deps.watches.remove(w.id);
+      deps.log.info('watch removed', { correlationId: event.correlationId, watchId: w.id, cluster: w.cluster.id });
+      await replies.send({ card: watchStateCard({ heading: WATCH_TEXT.stoppedHeading(w.cluster.name), message: WATCH_TEXT.stoppedMessage, cluster: w.cluster, actions: false }) });
+    },
+
+    async list(event, replies) {
+      const conversationId = event.conversation?.id ?? event.conversationId;
+      const watches = await deps.watches.listFor(conversationId);
+      await replies.send({
+        card: watchesCard(
+          watches.map((w) => ({
+            cluster: w.cluster,
+            intervalMinutes: w.intervalMinutes,
+            nextDueAt: w.nextDueAt,
+            ...(w.verdicts ? { verdicts: w.verdicts } : {}),
+            ...(w.paused ? { paused: { reason: w.paused.reason } } : {}),
+          })),
+        ),
+      });
+    },
+  };
+}

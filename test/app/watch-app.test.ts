@@ -1,0 +1,338 @@
+/**
+ * Watches end to end in one process: the real app (createBotApp + watch commands), a real SQLite
+ * store, the simulated Azure through the real SDK clients, and a recording Outbox standing in for
+ * the transport. Time is a test clock, so "15 minutes later" is a line, not a wait.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createBotApp, type BotApp } from '../../src/app/bot-app.js';
+import type { ConversationHandle, MessageEvent, Outbox, Reply, ReplyChannel } from '../../src/app/events.js';
+import { createWatchCommands } from '../../src/app/watch-commands.js';
+import { createWatchScheduler, type WatchScheduler } from '../../src/app/watch-scheduler.js';
+import { deleteSecurityRule } from '../../src/azure/network.js';
+import type { AzureLayer } from '../../src/azure/clients.js';
+import { ALL_CHECKS } from '../../src/engine/checks/index.js';
+import { azureClusterDirectory } from '../../src/engine/cluster-directory.js';
+import { diagnoseCluster } from '../../src/engine/diagnose.js';
+import type { ClusterRef } from '../../src/engine/find-cluster.js';
+import { WatchRepository, type WatchLimits } from '../../src/engine/watch/repository.js';
+import { silentLogger } from '../../src/log.js';
+import { createStateStore, type DurableStore } from '../../src/store/create-store.js';
+import { cardText as allStrings, type Json } from '../support/card-walk.js';
+import { visibleText } from '../cards/card-walk.js';
+import { startSimForTest, EXAMPLE_HEALTHY, type SimForTest } from '../support/sim.js';
+import { expectValidCard } from '../support/validate-card.js';
+
+const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
+const SCENARIO = path.join(REPO_ROOT, 'scenarios/nsg-deny-10250-subnet.json');
+const CLUSTER = 'aks-nsg-deny';
+const NSG = '/subscriptions/3f2c1b0a-7d6e-4c5b-9a8f-1e2d3c4b5a69/resourceGroups/MC_rg-nsgdeny_aks-nsg-deny_eastus/providers/Microsoft.Network/networkSecurityGroups/aks-agentpool-57593371-nsg';
+const T0 = new Date('2026-11-26T10:00:00Z');
+const MINUTE = 60_000;
+
+const dir = mkdtempSync(path.join(tmpdir(), 'td-watch-app-'));
+let sim: SimForTest;
+const cleanups: Array<() => Promise<unknown>> = [];
+
+// A fresh simulated Azure per test: tests change it (delete the deny rule).
+beforeEach(async () => {
+  sim = await startSimForTest([SCENARIO, EXAMPLE_HEALTHY]);
+});
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+  await sim?.close();
+});
+
+interface Posted {
+  to: ConversationHandle;
+  card: Json;
+}
+
+/** The transport's Outbox, recorded; `refuse` makes it throw as the connector does for a removed bot. */
+function recordingOutbox(): Outbox & { posts: Posted[]; refuse?: number } {
+  const posts: Posted[] = [];
+  const outbox: Outbox & { posts: Posted[]; refuse?: number } = {
+    posts,
+    async post(to, reply) {
+      if (outbox.refuse) throw Object.assign(new Error('Forbidden'), { name: 'RestError', statusCode: outbox.refuse });
+      posts.push({ to, card: reply.card as Json });
+      return `posted-${posts.length}`;
+    },
+    async update() {},
+  };
+  return outbox;
+}
+
+function recordingReplies(): ReplyChannel & { sent: Map<string, Reply> } {
+  const sent = new Map<string, Reply>();
+  return {
+    sent,
+    async send(reply) {
+      const id = `reply-${sent.size + 1}`;
+      sent.set(id, reply);
+      return id;
+    },
+    async update(id, reply) {
+      sent.set(id, reply);
+    },
+  };
+}
+
+function conversation(id: string): ConversationHandle {
+  return { id, channelId: 'msteams', conversationType: 'personal', ref: { conversation: { id }, serviceUrl: 'https://smba.example/' } };
+}
+
+function message(text: string, conv = conversation('a:watch-chat')): MessageEvent {
+  return { kind: 'message', text, caller: { id: '29:oncall', name: 'On-call', aadObjectId: '00000000-0000-0000-0000-00000000a001' }, conversationId: conv.id, conversation: conv, correlationId: `corr-${Math.random()}` };
+}
+
+interface World {
+  store: DurableStore;
+  repo: WatchRepository;
+  app: BotApp;
+  outbox: ReturnType<typeof recordingOutbox>;
+  clock: { now: Date };
+  diagnoses: string[];
+  scheduler(instanceId?: string, layer?: AzureLayer): WatchScheduler;
+  say(text: string, conv?: ConversationHandle): Promise<Reply[]>;
+}
+
+function world(file = path.join(dir, `state-${Math.random().toString(36).slice(2)}.sqlite`), limits?: WatchLimits): World {
+  const store = createStateStore({ kind: 'sqlite', path: file });
+  cleanups.push(() => store.close());
+  const repo = new WatchRepository(store.state, limits);
+  const clock = { now: T0 };
+  const now = () => clock.now;
+  const diagnoses: string[] = [];
+  const diagnoseOn = (layer: AzureLayer) => (cluster: ClusterRef) => {
+    diagnoses.push(cluster.name);
+    return diagnoseCluster(layer, cluster, { checks: ALL_CHECKS });
+  };
+  const directory = azureClusterDirectory(sim.layer, []);
+  const watches = createWatchCommands({ watches: repo, directory, diagnose: diagnoseOn(sim.layer), log: silentLogger, now });
+  const app = createBotApp({ directory, diagnose: (c) => diagnoseOn(sim.layer)(c), demoClusters: [], log: silentLogger, watches });
+  const outbox = recordingOutbox();
+  return {
+    store,
+    repo,
+    app,
+    outbox,
+    clock,
+    diagnoses,
+    scheduler(instanceId = 'bot-a', layer = sim.layer) {
+      const s = createWatchScheduler({
+        state: store.state,
+        watches: repo,
+        outbox,
+        directory: azureClusterDirectory(layer, []),
+        diagnose: diagnoseOn(layer),
+        instanceId,
+        tickSeconds: 1,
+        log: silentLogger,
+        now,
+      });
+      cleanups.push(() => s.close());
+      return s;
+    },
+    async say(text, conv) {
+      const replies = recordingReplies();
+      await app.handleMessage(message(text, conv), replies);
+      return [...replies.sent.values()];
+    },
+  };
+}
+
+/** What a person reads on the card (visible text, buttons' titles aside). */
+const cardText = (card: unknown): string => visibleText(card as object).replace(/\u200b/g, '').replace(/\n/g, ' ');
+
+const later = (w: World, minutes: number) => {
+  w.clock.now = new Date(w.clock.now.getTime() + minutes * MINUTE);
+};
+
+describe('watch a cluster, post only when a verdict changes', () => {
+  it('baseline at once, silence while nothing changes, one post for the fix, silence again, and it survives a restart', { timeout: 60_000 }, async () => {
+    const file = path.join(dir, 'restart.sqlite');
+    const w = world(file);
+    const replies = await w.say(`watch cluster ${CLUSTER} every 15m`);
+    expect(replies).toHaveLength(1);
+    const card = replies[0]!.card as Json;
+    expectValidCard(card);
+    const text = cardText(card);
+    expect(text).toContain(`Watching ${CLUSTER} every 15m`);
+    expect(text).toContain("I'll post here when a verdict changes. Current state:");
+    expect(text).toMatch(/Failed\s+Network security groups allow TCP 10250/);
+    const [stored] = await w.repo.all();
+    expect(stored?.verdicts?.['nsg-10250']).toBe('fail');
+    expect(stored?.conversation.id).toBe('a:watch-chat');
+    expect(w.diagnoses).toEqual([CLUSTER]);
+
+    const scheduler = w.scheduler();
+    // Not due yet: nothing runs.
+    expect((await scheduler.tick()).runs.size).toBe(0);
+    // Due, nothing changed: a diagnosis, no post.
+    later(w, 15);
+    const quiet = await scheduler.tick();
+    expect(quiet.leader).toBe(true);
+    expect([...quiet.runs.values()]).toEqual([{ kind: 'unchanged' }]);
+    expect(w.outbox.posts).toHaveLength(0);
+
+    // Someone removes the deny rule through ARM.
+    await deleteSecurityRule(sim.layer, NSG, 'DenyKubeletInbound');
+    later(w, 15);
+    const changed = await scheduler.tick();
+    expect([...changed.runs.values()].map((r) => r.kind)).toEqual(['posted']);
+    expect(w.outbox.posts).toHaveLength(1);
+    const post = w.outbox.posts[0]!;
+    expect(post.to.id).toBe('a:watch-chat');
+    expectValidCard(post.card);
+    const postText = cardText(post.card);
+    expect(postText).toContain(`${CLUSTER}: a verdict changed`);
+    expect(postText).toMatch(/nsg-10250\s+❌ Failed\s+→\s+✅ Passed/);
+    expect(postText).not.toContain('ufw-10250'); // only what changed
+    const diagnoseNow = (post.card.actions as Json[]).find((a) => a.title === 'Diagnose now');
+    expect(diagnoseNow?.data).toMatchObject({ action: 'diagnose', clusterId: stored!.cluster.id });
+
+    // Next slot, still fixed: no post.
+    later(w, 15);
+    expect([...(await scheduler.tick()).runs.values()]).toEqual([{ kind: 'unchanged' }]);
+    expect(w.outbox.posts).toHaveLength(1);
+    await scheduler.close();
+
+    // Restart: a new scheduler and app over the same store file.
+    await w.store.close();
+    const again = world(file);
+    again.clock.now = new Date(w.clock.now.getTime() + 15 * MINUTE);
+    const list = await again.say('watches');
+    expectValidCard(list[0]!.card as object);
+    expect(cardText(list[0]!.card)).toMatch(new RegExp(`Watches in this chat \\(1\\).*${CLUSTER}.*every 15m.*6 passed`));
+    const after = await again.scheduler().tick();
+    expect([...after.runs.values()]).toEqual([{ kind: 'unchanged' }]);
+    expect(again.diagnoses).toEqual([CLUSTER]);
+    expect(again.outbox.posts).toHaveLength(0);
+
+    // Stop it: gone from the list, never run again.
+    const stopped = await again.say(`unwatch cluster ${CLUSTER}`);
+    expect(cardText(stopped[0]!.card)).toContain(`Stopped watching ${CLUSTER}`);
+    expect(cardText((await again.say('watches'))[0]!.card)).toContain('This chat watches no cluster');
+    later(again, 60);
+    expect((await again.scheduler('bot-b').tick()).runs.size).toBe(0);
+  });
+
+  it('a watch with no verdicts yet takes its baseline at its first tick, silently', async () => {
+    const w = world();
+    // As when the first diagnosis at `watch` time failed.
+    const replies = await w.say(`watch ${CLUSTER}`);
+    const [stored] = await w.repo.all();
+    await w.repo.update(stored!.id, (cur) => {
+      const { verdicts: _v, ...rest } = cur;
+      return { ...rest, nextDueAt: T0.toISOString() };
+    });
+    expect(cardText(replies[0]!.card)).toContain('every 15m');
+    const tick = await w.scheduler().tick();
+    expect([...tick.runs.values()]).toEqual([{ kind: 'baseline' }]);
+    expect(w.outbox.posts).toHaveLength(0);
+    expect((await w.repo.get(stored!.id))?.verdicts?.['nsg-10250']).toBeDefined();
+  });
+
+  it('only one of two schedulers sharing the store runs a due watch', async () => {
+    const w = world();
+    await w.say(`watch ${CLUSTER}`);
+    later(w, 15);
+    const [a, b] = [w.scheduler('bot-a'), w.scheduler('bot-b')];
+    const results = await Promise.all([a.tick(), b.tick(), a.tick(), b.tick()]);
+    const leaders = results.flatMap((r, i) => (r.leader ? [i % 2 === 0 ? 'bot-a' : 'bot-b'] : []));
+    expect(leaders.length).toBeGreaterThan(0);
+    expect(new Set(leaders).size).toBe(1);
+    const runs = results.flatMap((r) => [...r.runs.values()]).filter((r) => r.kind !== 'skipped');
+    expect(runs).toHaveLength(1);
+    expect(w.diagnoses).toEqual([CLUSTER, CLUSTER]); // the one at `watch`, then one scheduled run
+  });
+});
+
+describe('watches that cannot go on', () => {
+  it('pauses a watch whose cluster vanished, says so once, and stops running it', { timeout: 30_000 }, async () => {
+    const w = world();
+    await w.say(`watch ${CLUSTER}`);
+    // The same subscription, now without aks-nsg-deny (the cluster was deleted).
+    const other = await startSimForTest([EXAMPLE_HEALTHY]);
+    expect(allStrings(other.scenarios)).not.toContain(CLUSTER);
+    cleanups.push(() => other.close());
+    later(w, 15);
+    const s = w.scheduler('bot-a', other.layer);
+    expect([...(await s.tick()).runs.values()]).toEqual([{ kind: 'paused', reason: 'the cluster is gone' }]);
+    expect(w.outbox.posts).toHaveLength(1);
+    expectValidCard(w.outbox.posts[0]!.card);
+    expect(cardText(w.outbox.posts[0]!.card)).toContain(`Watch paused: ${CLUSTER} is gone`);
+    later(w, 60);
+    expect((await s.tick()).runs.size).toBe(0);
+    expect(cardText((await w.say('watches'))[0]!.card)).toContain('Paused: the cluster is gone');
+    // Watching it again resumes it.
+    const resumed = await w.say(`watch ${CLUSTER}`);
+    expect(cardText(resumed[0]!.card)).toContain(`Already watching ${CLUSTER}`);
+    expect((await w.repo.all())[0]?.paused).toBeUndefined();
+  });
+
+  it('removes a watch whose conversation refuses posts (the bot was removed: 403)', async () => {
+    const w = world();
+    await w.say(`watch ${CLUSTER}`);
+    // A change to post: the deny rule goes.
+    await deleteSecurityRule(sim.layer, NSG, 'DenyKubeletInbound');
+    w.outbox.refuse = 403;
+    later(w, 15);
+    expect([...(await w.scheduler().tick()).runs.values()]).toEqual([{ kind: 'removed', reason: 'conversation-gone' }]);
+    expect(await w.repo.all()).toEqual([]);
+  });
+});
+
+describe('watches whose posts are not delivered', () => {
+  it('are removed after three undelivered posts in a row (the transport gave up: the bot is gone)', async () => {
+    const w = world();
+    await w.say(`watch ${CLUSTER}`);
+    await deleteSecurityRule(sim.layer, NSG, 'DenyKubeletInbound');
+    // The transport's outbox logs and answers undefined when the connector refuses for good.
+    w.outbox.post = async () => undefined;
+    const s = w.scheduler();
+    const kinds: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      later(w, 15);
+      kinds.push(...[...(await s.tick()).runs.values()].map((r) => r.kind));
+    }
+    // The change is offered again each time (the baseline is kept until it is delivered).
+    expect(kinds).toEqual(['post-failed', 'post-failed', 'removed']);
+    expect(await w.repo.all()).toEqual([]);
+  });
+});
+
+describe('watch command refusals', () => {
+  it('refuses past the per-chat limit, naming it', async () => {
+    const w = world(undefined, { perConversation: 1, total: 10 });
+    await w.say(`watch ${CLUSTER}`);
+    const refused = await w.say('watch aks-prod-eastus');
+    expect(cardText(refused[0]!.card)).toMatch(/already watches 1 clusters, the most one chat may watch/);
+  });
+
+  it('answers an unknown cluster like diagnose does, and stores nothing', async () => {
+    const w = world();
+    const replies = await w.say('watch aks-nsg-denyy');
+    expect(cardText(replies[0]!.card)).toMatch(/No cluster named .aks-nsg-denyy/);
+    expect(cardText(replies[0]!.card)).toContain(CLUSTER); // did you mean
+    expect(await w.repo.all()).toEqual([]);
+  });
+
+  it('refuses where it could not post later', async () => {
+    const w = world();
+    const replies = recordingReplies();
+    const { conversation: _c, ...noHandle } = message(`watch ${CLUSTER}`);
+    await w.app.handleMessage(noHandle, replies);
+    expect(cardText([...replies.sent.values()][0]!.card)).toContain('I cannot post into this conversation later');
+    expect(await w.repo.all()).toEqual([]);
+  });
+
+  it('refuses a bad interval with the allowed range', async () => {
+    const w = world();
+    const replies = await w.say(`watch ${CLUSTER} every 1m`);
+    expect(cardText(replies[0]!.card)).toMatch(/too often.*between 5m and 24h/);
+  });
+});
