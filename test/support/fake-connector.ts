@@ -10,11 +10,29 @@ export interface ConnectorCall {
   conversationId: string;
   activityId?: string;
   activity: Record<string, any>;
+  /** Date.now() when the connector received it. */
+  at?: number;
+}
+
+/** An answer the connector gives instead of accepting a request (throttling, gateway errors). */
+export interface ConnectorFault {
+  status: number;
+  headers?: Record<string, string>;
+}
+
+export interface FakeConnectorOptions {
+  /**
+   * Asked before each POST/PUT is accepted; a fault answers the request with that status, and the
+   * request is recorded in `faulted`, not in `calls` (the user never saw it).
+   */
+  fault?: (req: { method: 'POST' | 'PUT'; conversationId: string; activityId?: string; activity: Record<string, any> }) => ConnectorFault | undefined;
 }
 
 export interface FakeConnector {
   url: string;
   calls: ConnectorCall[];
+  /** Requests answered with a fault (FakeConnectorOptions.fault), with the status given. */
+  faulted: Array<ConnectorCall & { status: number }>;
   /** Resolves when `predicate` holds for the calls so far (polls; fails after timeoutMs). */
   waitFor(predicate: (calls: ConnectorCall[]) => boolean, timeoutMs?: number): Promise<ConnectorCall[]>;
   /** The latest content of every activity the bot created, updates applied: what the user sees. */
@@ -22,8 +40,9 @@ export interface FakeConnector {
   close(): Promise<void>;
 }
 
-export async function startFakeConnector(): Promise<FakeConnector> {
+export async function startFakeConnector(opts: FakeConnectorOptions = {}): Promise<FakeConnector> {
   const calls: ConnectorCall[] = [];
+  const faulted: FakeConnector['faulted'] = [];
   let nextId = 1;
   // restify patches http.ServerResponse.prototype (writeHead no longer returns `this`), so no chaining here.
   const reply = (res: http.ServerResponse, status: number, body?: unknown) => {
@@ -41,13 +60,22 @@ export async function startFakeConnector(): Promise<FakeConnector> {
       }
       const activity = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
       const conversationId = decodeURIComponent(m[1] ?? '');
+      const method = req.method as 'POST' | 'PUT';
+      const urlActivityId = m[2] ? decodeURIComponent(m[2]) : undefined;
+      const fault = opts.fault?.({ method, conversationId, ...(urlActivityId ? { activityId: urlActivityId } : {}), activity });
+      if (fault) {
+        faulted.push({ method, conversationId, ...(urlActivityId ? { activityId: urlActivityId } : {}), activity, at: Date.now(), status: fault.status });
+        res.writeHead(fault.status, { 'content-type': 'application/json', ...fault.headers });
+        res.end(JSON.stringify({ error: { code: fault.status === 429 ? 'Throttled' : 'ServiceError', message: `fake connector fault ${fault.status}` } }));
+        return;
+      }
       if (req.method === 'POST') {
         const id = `activity-${nextId++}`;
-        calls.push({ method: 'POST', conversationId, activityId: id, activity });
+        calls.push({ method: 'POST', conversationId, activityId: id, activity, at: Date.now() });
         reply(res, 200, { id });
       } else {
         const id = decodeURIComponent(m[2] ?? '');
-        calls.push({ method: 'PUT', conversationId, activityId: id, activity });
+        calls.push({ method: 'PUT', conversationId, activityId: id, activity, at: Date.now() });
         reply(res, 200, { id });
       }
     });
@@ -57,6 +85,7 @@ export async function startFakeConnector(): Promise<FakeConnector> {
   return {
     url: `http://127.0.0.1:${port}`,
     calls,
+    faulted,
     async waitFor(predicate, timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;
       while (!predicate(calls)) {

@@ -1,0 +1,169 @@
+/**
+ * The incident channel's summary cards: one per diagnosis that found a cause, one per step of a fix's
+ * approval (requested … verified), threaded per cluster. Built from the Report and from audit records,
+ * never from raw Azure objects. Outside text (cluster names, people, details) is made inert: names go
+ * through inertMarkdown where a TextBlock/Fact shows them, details sit in TextRuns.
+ *
+ * Every user-visible string is in INCIDENT_TEXT, so the card can be translated in one place.
+ */
+import template from '../../../cards/incident-summary.json' with { type: 'json' };
+import type { AuditAction, AuditRecord } from '../../store/append-log.js';
+import type { Report } from '../../engine/report.js';
+import { expandCard, type AdaptiveCard } from './card-json.js';
+import { inertMarkdown, inertRun, plural, stripControl, summariseList, truncate } from './card-text.js';
+import { BANNER, CHECK_TITLES, STATUS_LOOK, type Banner } from './status-look.js';
+
+/** The card's words (English); a translation replaces this object. */
+export const INCIDENT_TEXT = {
+  diagnosisHeadline: (cluster: string, causes: number) => `${plural(causes, 'cause')} found on ${cluster}`,
+  diagnosisSubtitle: (nodes: number) => (nodes > 0 ? `Affected nodes: ${nodes}` : 'No single node is named; see the checks below.'),
+  action: {
+    requested: (cluster: string) => `Fix requested for ${cluster}: waiting for approval`,
+    approved: (cluster: string) => `Fix approved for ${cluster}`,
+    rejected: (cluster: string) => `Fix rejected for ${cluster}`,
+    cancelled: (cluster: string) => `Fix request cancelled for ${cluster}`,
+    expired: (cluster: string) => `Fix request expired for ${cluster}`,
+    executed: (cluster: string) => `Fix applied to ${cluster}`,
+    failed: (cluster: string) => `Fix failed on ${cluster}`,
+    failedPartial: (cluster: string) => `Fix interrupted on ${cluster}: it may or may not have changed the cluster`,
+    verified: (cluster: string) => `Fix verified on ${cluster}: the tunnel check passes`,
+    stillFailing: (cluster: string) => `Fix applied to ${cluster}, but the re-check still fails`,
+  } satisfies Record<AuditAction | 'failedPartial' | 'stillFailing', (cluster: string) => string>,
+  fact: {
+    cluster: 'Cluster',
+    resourceGroup: 'Resource group',
+    subscription: 'Subscription',
+    tunnel: 'Tunnel',
+    nodes: 'Nodes',
+    by: 'By',
+    at: 'When',
+    request: 'Request',
+    result: 'Result',
+  },
+  result: { succeeded: 'succeeded', failed: 'failed', partial: 'partial' },
+  moreChecks: (n: number) => `…and ${plural(n, 'more failing check')}.`,
+  affectedNodes: 'Nodes',
+  whatHappened: 'What happened',
+  footer: (cluster: string) => `Full report: ask me "diagnose cluster ${cluster}". History: "audit cluster ${cluster}".`,
+  someone: 'someone',
+  system: 'Tunnel Doctor',
+};
+
+/** Causes listed on one summary; the full report is one message away. */
+const MAX_LINES = 6;
+
+interface Line {
+  icon: string;
+  color: string;
+  title: string;
+  text: string;
+}
+
+interface IncidentView {
+  fallbackText: string;
+  banner: Banner & { headline: string; subtitle: string; hasSubtitle: boolean };
+  facts: Array<{ title: string; value: string }>;
+  lines: Line[];
+  hasMore: boolean;
+  more: string;
+  footer: string;
+}
+
+function bannerOf(look: Banner, headline: string, subtitle = ''): IncidentView['banner'] {
+  return { ...look, headline: inertMarkdown(truncate(headline, 200)), subtitle: inertMarkdown(truncate(subtitle, 300)), hasSubtitle: subtitle !== '' };
+}
+
+function fact(title: string, value: string | undefined): Array<{ title: string; value: string }> {
+  return value ? [{ title, value: inertMarkdown(truncate(value, 200)) }] : [];
+}
+
+/** "2026-11-26 01:02:03Z": the card is read in many time zones. */
+function shownTime(iso: string): string {
+  return iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+}
+
+function clusterNameOf(clusterId: string): string {
+  return clusterId.split('/').filter(Boolean).pop() ?? clusterId;
+}
+
+function render(view: IncidentView): AdaptiveCard {
+  return expandCard(template, view);
+}
+
+/** A diagnosis that found at least one cause (status fail). */
+export function incidentDiagnosisCard(report: Report, opts: { requestedBy?: string } = {}): AdaptiveCard {
+  const t = INCIDENT_TEXT;
+  const cluster = report.cluster;
+  const failing = report.checks.filter((c) => c.status === 'fail');
+  const shown = failing.slice(0, MAX_LINES);
+  const headline = t.diagnosisHeadline(cluster.name, failing.length);
+  const look = STATUS_LOOK.fail;
+  return render({
+    fallbackText: stripControl(truncate(headline, 200)),
+    banner: bannerOf(BANNER.attention, headline, t.diagnosisSubtitle(report.affectedNodes.length)),
+    facts: [
+      ...fact(t.fact.cluster, cluster.name),
+      ...fact(t.fact.resourceGroup, cluster.resourceGroup),
+      ...fact(t.fact.subscription, cluster.subscriptionId),
+      ...fact(t.fact.tunnel, cluster.tunnel),
+      ...fact(t.fact.nodes, report.affectedNodes.length > 0 ? summariseList(report.affectedNodes, 5) : undefined),
+      ...fact(t.fact.by, opts.requestedBy),
+      ...fact(t.fact.at, shownTime(report.finishedAt)),
+    ],
+    lines: shown.map((c) => ({
+      icon: look.icon,
+      color: look.color,
+      title: `${CHECK_TITLES[c.id] ?? c.id}: `,
+      text: inertRun(truncate(c.summary, 400)),
+    })),
+    hasMore: failing.length > shown.length,
+    more: t.moreChecks(failing.length - shown.length),
+    footer: inertMarkdown(t.footer(truncate(cluster.name, 100))),
+  });
+}
+
+function auditLook(record: AuditRecord): { look: Banner; headline: (cluster: string) => string } {
+  const a = INCIDENT_TEXT.action;
+  switch (record.action) {
+    case 'requested':
+      return { look: BANNER.warning, headline: a.requested };
+    case 'approved':
+      return { look: BANNER.info, headline: a.approved };
+    case 'rejected':
+      return { look: BANNER.refused, headline: a.rejected };
+    case 'cancelled':
+      return { look: BANNER.info, headline: a.cancelled };
+    case 'expired':
+      return { look: BANNER.warning, headline: a.expired };
+    case 'executed':
+      return { look: BANNER.good, headline: a.executed };
+    case 'failed':
+      return record.result === 'partial' ? { look: BANNER.warning, headline: a.failedPartial } : { look: BANNER.attention, headline: a.failed };
+    case 'verified':
+      return record.result === 'succeeded' ? { look: BANNER.good, headline: a.verified } : { look: BANNER.attention, headline: a.stillFailing };
+  }
+}
+
+/** One step of a fix's approval and execution, from its audit record. */
+export function incidentAuditCard(record: AuditRecord): AdaptiveCard {
+  const t = INCIDENT_TEXT;
+  const cluster = record.clusterId ? clusterNameOf(record.clusterId) : '';
+  const { look, headline } = auditLook(record);
+  const title = headline(cluster);
+  const who = record.actor.id === 'system' ? t.system : (record.actor.name ?? record.actor.aadObjectId ?? t.someone);
+  return render({
+    fallbackText: stripControl(truncate(title, 200)),
+    banner: bannerOf(look, title),
+    facts: [
+      ...fact(t.fact.cluster, cluster),
+      ...fact(t.fact.by, who),
+      ...fact(t.fact.at, shownTime(record.at)),
+      ...fact(t.fact.request, record.requestId),
+      ...fact(t.fact.result, record.result ? t.result[record.result] : undefined),
+    ],
+    lines: [{ icon: look.icon, color: look.color, title: `${t.whatHappened}: `, text: inertRun(truncate(record.detail, 1200)) }],
+    hasMore: false,
+    more: '',
+    footer: inertMarkdown(t.footer(truncate(cluster, 100))),
+  });
+}

@@ -1,0 +1,115 @@
+/**
+ * Live progress through a connector that throttles and fails: over real HTTP through CloudAdapter
+ * and botbuilder's connector client, the fake connector answers some calls 429 (with Retry-After),
+ * 502 and 412, and the user still ends with the final diagnosis card, updated in place.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config.js';
+import { createLogger, silentLogger } from '../../src/log.js';
+import { startBot, type RunningBot } from '../../src/start-bot.js';
+import { cardText } from '../support/card-walk.js';
+import { expectValidCard } from '../support/validate-card.js';
+import { cardOf, messageActivity, postActivity, startFakeConnector, type ConnectorFault, type FakeConnector } from '../support/fake-connector.js';
+
+const ENV = { PORT: '0', SIM_LATENCY_SCALE: '0', STATE_SQLITE_PATH: path.join(mkdtempSync(path.join(tmpdir(), 'td-paced-')), 'state.sqlite') };
+const FAULTY = 'a:faulty-connector-chat';
+
+/**
+ * The updates of the faulty chat, in order: a 502 (botbuilder's own pipeline retries it), then 429
+ * with Retry-After until botbuilder's three retries are spent (so the pacing layer must wait and retry),
+ * then a 412 (botbuilder does not retry that one at all).
+ */
+const PUT_FAULTS: ConnectorFault[] = [
+  { status: 502 },
+  { status: 429, headers: { 'retry-after': '1' } },
+  { status: 429, headers: { 'retry-after': '1' } },
+  { status: 429, headers: { 'retry-after': '1' } },
+  { status: 412 },
+];
+
+let bot: RunningBot;
+let connector: FakeConnector;
+let faultyPuts = 0;
+
+beforeAll(async () => {
+  connector = await startFakeConnector({
+    fault: (req) => (req.conversationId === FAULTY && req.method === 'PUT' ? PUT_FAULTS[faultyPuts++] : undefined),
+  });
+  bot = await startBot(parseConfig(ENV), process.env.TD_TEST_LOG ? createLogger('debug') : silentLogger);
+});
+
+afterAll(async () => {
+  await bot?.close();
+  await connector?.close();
+});
+
+describe('live progress through a throttling connector', () => {
+  it('shows the progress card within a second and ends with the final card despite 429/502/412', async () => {
+    const sentAt = Date.now();
+    const res = await postActivity(bot.url, messageActivity('diagnose cluster aks-nsg-deny', { serviceUrl: connector.url, conversation: { id: FAULTY, conversationType: 'personal' } }));
+    expect(res.status).toBe(200);
+    await bot.drain();
+
+    const mine = connector.calls.filter((c) => c.conversationId === FAULTY);
+    const progress = mine[0]!;
+    expect(progress.method).toBe('POST');
+    expect(cardText(cardOf(progress.activity))).toMatch(/Diagnosing aks-nsg-deny/);
+    expect(progress.at! - sentAt).toBeLessThan(1000);
+    // A failed proactive call is retried, never answered with a "Sorry" message into the same chat.
+    expect(mine.filter((c) => c.method === 'POST')).toHaveLength(1);
+
+    // Every fault was served, and the user still sees the final card in place of the progress card.
+    expect(connector.faulted.map((f) => f.status)).toEqual([502, 429, 429, 429, 412]);
+    const seen = connector.visible().find((v) => v.id === progress.activityId)!;
+    const final = cardOf(seen.activity);
+    expectValidCard(final);
+    expect(cardText(final)).not.toMatch(/Diagnosing/);
+    expect(cardText(final)).toMatch(/aks-nsg-deny/);
+    expect(cardText(final)).toMatch(/10250/);
+
+    // After botbuilder gave up on the 429s, the pacing layer waited at least the Retry-After.
+    const lastThrottle = connector.faulted.filter((f) => f.status === 429).at(-1)!;
+    const nextTry = [...connector.faulted, ...mine].filter((c) => c.method === 'PUT' && c.at! > lastThrottle.at!).sort((a, b) => a.at! - b.at!)[0]!;
+    expect(nextTry.at! - lastThrottle.at!).toBeGreaterThanOrEqual(950);
+
+    // Updates of the card are paced: at most one per second, coalesced to the latest content.
+    const puts = mine.filter((c) => c.method === 'PUT');
+    expect(puts.length).toBeGreaterThanOrEqual(1);
+    for (let i = 1; i < puts.length; i += 1) expect(puts[i]!.at! - puts[i - 1]!.at!).toBeGreaterThanOrEqual(950);
+  });
+
+  it('with real latencies, the card shows "n of 6 checks" in place before the report, updates a second apart', async () => {
+    // Scenario latencies at a tenth (run-command ~2 s): checks finish over several seconds.
+    const slow = await startBot(parseConfig({ ...ENV, SIM_LATENCY_SCALE: '0.1', STATE_SQLITE_PATH: path.join(mkdtempSync(path.join(tmpdir(), 'td-paced-slow-')), 'state.sqlite') }), silentLogger);
+    try {
+      const conversation = { id: 'a:slow-chat', conversationType: 'personal' };
+      const res = await postActivity(slow.url, messageActivity('diagnose cluster aks-ufw-one', { serviceUrl: connector.url, conversation }));
+      expect(res.status).toBe(200);
+      await slow.drain();
+      const mine = connector.calls.filter((c) => c.conversationId === conversation.id);
+      const id = mine[0]!.activityId;
+      const texts = mine.filter((c) => c.method === 'PUT' && c.activityId === id).map((c) => cardText(cardOf(c.activity)));
+      expect(texts.some((t) => /Diagnosing aks-ufw-one… [1-5] of 6 checks/.test(t))).toBe(true);
+      expect(texts.at(-1)).not.toMatch(/Diagnosing/);
+      expect(texts.at(-1)).toMatch(/aks-ufw-one/);
+      const puts = mine.filter((c) => c.method === 'PUT');
+      for (let i = 1; i < puts.length; i += 1) expect(puts[i]!.at! - puts[i - 1]!.at!).toBeGreaterThanOrEqual(950);
+    } finally {
+      await slow.close();
+    }
+  });
+
+  it('other conversations are not held up by the throttled one', async () => {
+    const before = connector.calls.length;
+    const res = await postActivity(bot.url, messageActivity('diagnose aks-demo-healthy', { serviceUrl: connector.url, conversation: { id: 'a:healthy-chat', conversationType: 'personal' } }));
+    expect(res.status).toBe(200);
+    await bot.drain();
+    const mine = connector.calls.slice(before).filter((c) => c.conversationId === 'a:healthy-chat');
+    expect(mine[0]?.method).toBe('POST');
+    const seen = connector.visible().find((v) => v.id === mine[0]!.activityId)!;
+    expect(cardText(cardOf(seen.activity))).toMatch(/konnectivity/i);
+  });
+});
