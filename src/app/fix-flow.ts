@@ -26,6 +26,7 @@ import { approvalCard, diagnosisCard, errorCard, refusalCard, type ApprovalButto
 import type { CardActionAnswer, CardActionEvent, Caller, ReplyChannel } from './events.js';
 import { fixesOf, isReportId, reportShelf, type StoredReport } from './stored-reports.js';
 import { userMessageOf } from '../user-message.js';
+import { en, localeOf, messagesFor, userMessageIn, type Locale, type Messages } from './i18n/index.js';
 
 /** The Azure side of fixes, supplied by the composition root (the engine's executors over the Azure layer). */
 export interface FixRunner {
@@ -74,8 +75,13 @@ function fields(data: unknown): Record<string, unknown> {
   return data && typeof data === 'object' && !Array.isArray(data) ? (data as Record<string, unknown>) : {};
 }
 
-function refused(reason: string): CardActionAnswer {
-  return { card: refusalCard({ reason, hint: 'Nothing was done.' }) };
+function refused(reason: string, m: Messages = en): CardActionAnswer {
+  return { card: refusalCard({ reason, hint: m.common.nothingDone }, m.locale) };
+}
+
+/** The language of a click's answers: the clicker's (Teams sends their UI locale on the invoke). */
+function messagesOf(event: CardActionEvent): Messages {
+  return messagesFor(localeOf(event.locale));
 }
 
 /** Which buttons `viewer` may use; without a viewer, the card everyone sees (the server decides on each click). */
@@ -112,15 +118,15 @@ export function createFixFlow(deps: FixFlowDeps): FixFlow {
   const repo = new ApprovalRequestRepository({ state: deps.state, audit: deps.audit, now });
   const shelf = reportShelf(deps.state);
 
-  function cardOf(request: ApprovalRequest, viewer?: Caller, notice?: string): object {
+  function cardOf(request: ApprovalRequest, viewer?: Caller, notice?: string, locale: Locale = 'en'): object {
     const state = effectiveState(request, now());
-    return approvalCard({ request, state, buttons: buttonsFor(request, state, policy, viewer), ...(notice ? { notice } : {}) });
+    return approvalCard({ request, state, buttons: buttonsFor(request, state, policy, viewer), ...(notice ? { notice } : {}) }, locale);
   }
 
   /** Updates the shared approval card (what everyone sees) in place, or posts it when there is no id. */
-  async function showToAll(replies: ReplyChannel, activityId: string | undefined, request: ApprovalRequest | undefined): Promise<void> {
+  async function showToAll(replies: ReplyChannel, activityId: string | undefined, request: ApprovalRequest | undefined, locale: Locale = 'en'): Promise<void> {
     if (!request) return;
-    const reply = { card: cardOf(request) };
+    const reply = { card: cardOf(request, undefined, undefined, locale) };
     if (activityId) await replies.update(activityId, reply);
     else await replies.send(reply);
   }
@@ -157,33 +163,34 @@ export function createFixFlow(deps: FixFlowDeps): FixFlow {
   }
 
   async function requestFix(event: CardActionEvent): Promise<CardActionAnswer> {
+    const m = messagesOf(event);
     const data = fields(event.data);
     const { reportId, fixId } = data;
     if (!isReportId(reportId) || typeof fixId !== 'string' || fixId.length === 0 || fixId.length > MAX_FIX_ID_CHARS) {
-      return refused('This button does not name a stored report and fix. Run the diagnosis again and use the button on its card.');
+      return refused(m.fixFlow.badRequestButton, m);
     }
     const stored = await shelf.load(reportId);
-    if (!stored) return refused('This report is not stored by the bot (it may be from another bot, or the card was altered). Run the diagnosis again.');
-    const withNotice = (notice: string) => ({ card: diagnosisCard(stored.report, { reportId, notice }) });
+    if (!stored) return refused(m.fixFlow.reportNotStored, m);
+    const withNotice = (notice: string) => ({ card: diagnosisCard(stored.report, { reportId, notice }, m.locale) });
     const fix = fixesOf(stored.report).find((f) => f.id === fixId);
-    if (!fix) return withNotice(`This report has no fix "${fixId.slice(0, 80)}". Nothing was requested; use a button on the card.`);
+    if (!fix) return withNotice(m.fixFlow.noSuchFix(fixId.slice(0, 80)));
     const manual = notExecutableReason(fix);
-    if (manual) return withNotice(`${manual} Nothing was requested.`);
+    if (manual) return withNotice(m.fixFlow.manualNotRequested(m.diagnosis.manualFix(manual)));
     const requestId = requestIdFor(reportId, fixId);
     const draft = draftApprovalRequest({ report: stored.report, fixId, requester: event.caller, policy, now: now(), id: requestId });
-    if (!draft.ok) return withNotice(draft.message);
+    if (!draft.ok) return withNotice(m.locale === 'en' ? draft.message : m.fixFlow.noSuchFix(fixId.slice(0, 80)));
     const existing = await repo.load(requestId);
-    if (existing) return withNotice('This fix has already been requested from this report; its approval card is in the chat. Nothing new was requested.');
+    if (existing) return withNotice(m.fixFlow.alreadyRequested);
     await rememberSource(requestId, reportId, fixId);
     const outcome = await repo.submit(draft.draft, { by: event.caller, now: now() }, policy);
-    if (!outcome.ok) return withNotice(outcome.refusal.message);
+    if (!outcome.ok) return withNotice(m.approval.refusal(outcome.refusal.code, outcome.refusal.message));
     const request = outcome.request;
     log.info('fix requested', { correlationId: event.correlationId, requestId, fix: fix.kind, cluster: request.clusterId });
     return {
-      card: diagnosisCard(stored.report, { reportId, notice: `Fix requested: "${fix.title.slice(0, 120)}". Approvers can approve it on the card below.`, noticeTone: 'info' }),
+      card: diagnosisCard(stored.report, { reportId, notice: m.fixFlow.requested(fix.title.slice(0, 120)), noticeTone: 'info' }, m.locale),
       // The approval card is a message of its own, so the diagnosis stays readable above it.
       followUp: async (replies) => {
-        await replies.send({ card: cardOf(request) });
+        await replies.send({ card: cardOf(request, undefined, undefined, m.locale) });
       },
     };
   }
@@ -210,7 +217,7 @@ export function createFixFlow(deps: FixFlowDeps): FixFlow {
   }
 
   /** approved → executing → succeeded|failed → verified|still-failing, updating the card at each step. */
-  async function runApproved(requestId: string, activityId: string | undefined, replies: ReplyChannel, correlationId: string): Promise<void> {
+  async function runApproved(requestId: string, activityId: string | undefined, replies: ReplyChannel, correlationId: string, locale: Locale = 'en'): Promise<void> {
     const llog = log.child({ correlationId, requestId });
     const claim = await repo.claimExecution(requestId, instanceId);
     if (!claim.ok) {
@@ -218,7 +225,7 @@ export function createFixFlow(deps: FixFlowDeps): FixFlow {
       llog.info('execution not claimed', { code: claim.refusal.code });
       return;
     }
-    await showToAll(replies, activityId, claim.request);
+    await showToAll(replies, activityId, claim.request, locale);
     const request = claim.request;
     const source = await sourceOf(requestId);
     let execution: FixExecution;
@@ -243,7 +250,7 @@ export function createFixFlow(deps: FixFlowDeps): FixFlow {
     const steps = source ? await runPlanSteps(source.cluster, request.fix, execution.result === 'succeeded', llog) : [];
     const finished = await repo.finishExecution(requestId, instanceId, { result: execution.result === 'succeeded' ? 'succeeded' : 'failed', detail, steps });
     llog.info('fix executed', { result: execution.result });
-    await showToAll(replies, activityId, finished.request);
+    await showToAll(replies, activityId, finished.request, locale);
     // A refused execution wrote nothing: there is nothing to re-check.
     if (!finished.ok || execution.result === 'refused' || !source) return;
     const ids = checksForFix(request.fix);
@@ -258,42 +265,45 @@ export function createFixFlow(deps: FixFlowDeps): FixFlow {
     }
     const recorded = await repo.recordVerification(requestId, verdict, instanceId);
     llog.info('fix verified', { verdict: verdict.verdict });
-    await showToAll(replies, activityId, recorded.request);
+    await showToAll(replies, activityId, recorded.request, locale);
   }
 
   /** What a refreshed card must say in words, not only in its headline: nothing ran, and what to do now. */
-  function refreshNotice(request: ApprovalRequest): string | undefined {
+  function refreshNotice(request: ApprovalRequest, m: Messages): string | undefined {
     if (effectiveState(request, now()) === 'expired') {
-      return `This request expired at ${request.expiresAt} with ${request.approvals.length} of ${request.requiredApprovals} approval(s); nothing was changed. Run a new diagnosis and request the fix again if it is still needed.`;
+      return m.fixFlow.expiredOnRefresh(request.expiresAt, request.approvals.length, request.requiredApprovals);
     }
     if (request.state === 'interrupted' && request.execution?.neverStarted) return request.execution.detail;
     return undefined;
   }
 
   function answerTo(event: CardActionEvent, outcome: TransitionOutcome, verb: ApprovalVerb): CardActionAnswer {
+    const m = messagesOf(event);
     if (!outcome.ok) {
-      const card = outcome.request ? cardOf(outcome.request, event.caller, outcome.refusal.message) : refusalCard({ reason: outcome.refusal.message, hint: 'Nothing was done.' });
+      // The engine's refusal has a code: the clicker reads it in their language (English as written).
+      const reason = m.approval.refusal(outcome.refusal.code, outcome.refusal.message);
+      const card = outcome.request ? cardOf(outcome.request, event.caller, reason, m.locale) : refusalCard({ reason, hint: m.common.nothingDone }, m.locale);
       return { card };
     }
     const request = outcome.request;
     if (verb === 'refresh') {
-      const notice = refreshNotice(request);
-      return { card: notice ? cardOf(request, event.caller, notice) : cardOf(request, event.caller) };
+      const notice = refreshNotice(request, m);
+      return { card: notice ? cardOf(request, event.caller, notice, m.locale) : cardOf(request, event.caller, undefined, m.locale) };
     }
     const requestId = request.id;
     return {
-      card: cardOf(request, event.caller),
+      card: cardOf(request, event.caller, undefined, m.locale),
       followUp: outcome.effects.includes('execute')
-        ? (replies) => runApproved(requestId, event.replyToId, replies, event.correlationId)
+        ? (replies) => runApproved(requestId, event.replyToId, replies, event.correlationId, m.locale)
         : // Everyone else's copy of the card shows the new state too.
-          (replies) => showToAll(replies, event.replyToId, request),
+          (replies) => showToAll(replies, event.replyToId, request, m.locale),
     };
   }
 
   function onRequestVerb(verb: Exclude<ApprovalVerb, 'request'>) {
     return async (event: CardActionEvent): Promise<CardActionAnswer> => {
       const requestId = fields(event.data).requestId;
-      if (!isRequestId(requestId)) return refused('This button does not name a fix request the bot made. Use the buttons on the approval card.');
+      if (!isRequestId(requestId)) return refused(messagesOf(event).fixFlow.badDecisionButton, messagesOf(event));
       // An approval whose process died before applying it is given up first (never re-run), so
       // even a refresh, which changes nothing itself, shows what happened.
       if (verb === 'refresh') await repo.resolveUnclaimed(requestId);
@@ -320,6 +330,7 @@ export function createFixFlow(deps: FixFlowDeps): FixFlow {
 }
 
 /** For app errors in a card action: the card names the correlation id the log has. */
-export function cardActionErrorCard(err: unknown, correlationId: string): object {
-  return errorCard({ title: 'That did not work', message: userMessageOf(err), correlationId });
+export function cardActionErrorCard(err: unknown, correlationId: string, locale: Locale = 'en'): object {
+  const m = messagesFor(locale);
+  return errorCard({ title: m.error.actionFailed, message: userMessageIn(m, err), correlationId }, locale);
 }

@@ -14,6 +14,7 @@ import type { ApprovalRequest, ApprovalState } from '../../engine/approvals/requ
 import { expandCard, type AdaptiveCard } from './card-json.js';
 import { firstOf, inertMarkdown, inertRun, stripControl, truncate } from './card-text.js';
 import { BANNER, RISK_COLOR, type Banner } from './status-look.js';
+import { messagesFor, type Locale, type Messages } from '../i18n/index.js';
 
 /** Teams' limit on refresh.userIds. */
 export const MAX_REFRESH_USER_IDS = 60;
@@ -39,18 +40,19 @@ export interface ApprovalCardInput {
   notice?: string;
 }
 
-const HEADLINES: Readonly<Record<ApprovalState, { banner: Banner; headline: string }>> = {
-  pending: { banner: BANNER.working, headline: 'Fix waiting for approval' },
-  approved: { banner: BANNER.working, headline: 'Fix approved: applying it…' },
-  executing: { banner: BANNER.working, headline: 'Applying the fix…' },
-  succeeded: { banner: BANNER.working, headline: 'Fix applied: re-checking…' },
-  failed: { banner: BANNER.attention, headline: 'The fix was not applied' },
-  verified: { banner: BANNER.good, headline: 'Fix applied and verified' },
-  'still-failing': { banner: BANNER.warning, headline: 'Fix applied, but the check still fails' },
-  rejected: { banner: BANNER.refused, headline: 'Fix rejected' },
-  cancelled: { banner: BANNER.info, headline: 'Fix request cancelled' },
-  expired: { banner: BANNER.info, headline: 'Fix request expired' },
-  interrupted: { banner: BANNER.warning, headline: 'Fix interrupted: check the cluster' },
+/** The banner per state; the headline words are the catalog's (`Messages.approval.headline`). */
+const BANNERS: Readonly<Record<ApprovalState, Banner>> = {
+  pending: BANNER.working,
+  approved: BANNER.working,
+  executing: BANNER.working,
+  succeeded: BANNER.working,
+  failed: BANNER.attention,
+  verified: BANNER.good,
+  'still-failing': BANNER.warning,
+  rejected: BANNER.refused,
+  cancelled: BANNER.info,
+  expired: BANNER.info,
+  interrupted: BANNER.warning,
 };
 
 function personOf(actor: { id: string; name?: string; aadObjectId?: string }): string {
@@ -63,46 +65,59 @@ export function refreshUserIdsOf(request: ApprovalRequest): string[] {
   return [...new Set(ids.filter((id) => id.startsWith('29:')))].slice(0, MAX_REFRESH_USER_IDS);
 }
 
-function outcomeOf(request: ApprovalRequest): Array<{ label: string; text: string }> {
+function outcomeOf(request: ApprovalRequest, t: Messages): Array<{ label: string; text: string }> {
+  const labels = t.approval.outcome;
   const out: Array<{ label: string; text: string }> = [];
-  if (request.execution?.detail) out.push({ label: 'Change', text: request.execution.detail });
-  for (const step of request.execution?.steps ?? []) out.push({ label: 'Then', text: `${step.result}: ${step.detail}` });
+  if (request.execution?.detail) out.push({ label: labels.change, text: request.execution.detail });
+  for (const step of request.execution?.steps ?? []) out.push({ label: labels.then, text: `${step.result}: ${step.detail}` });
   if (request.verification) {
+    // verificationDetail (fix-flow.ts) writes "Before: …", "After: …", "Note: …" lines (English data).
+    const byPrefix = { Before: labels.checkBefore, After: labels.checkAfter, Note: labels.note } as const;
     for (const line of request.verification.detail.split('\n').filter(Boolean)) {
       const m = /^(Before|After|Note): (.*)$/s.exec(line);
-      out.push(m ? { label: `Check ${m[1]!.toLowerCase()}`, text: m[2]! } : { label: 'Re-check', text: line });
+      out.push(m ? { label: byPrefix[m[1] as keyof typeof byPrefix], text: m[2]! } : { label: labels.recheck, text: line });
     }
   }
-  return out.map((o) => ({ label: o.label, text: inertRun(truncate(o.text, 800)) }));
+  return out.map((o) => ({ label: t.common.label(o.label), text: inertRun(truncate(o.text, 800, t.common.cut)) }));
 }
 
-export function approvalCard(input: ApprovalCardInput): AdaptiveCard {
+/** `locale`: the card's own words; the fix, its change and results stay as stored (English data). */
+export function approvalCard(input: ApprovalCardInput, locale: Locale = 'en'): AdaptiveCard {
+  const t = messagesFor(locale);
   const { request, state, buttons } = input;
-  const look = HEADLINES[state];
+  const look = { banner: BANNERS[state], headline: t.approval.headline[state] };
   const fix = request.fix;
   const approvers = request.approvals.map((a) => personOf(a.by));
   const decided = [...request.history].reverse().find((h) => ['rejected', 'cancelled'].includes(h.state) && h.by);
   const facts = [
-    { title: 'Cluster', value: inertMarkdown(truncate(request.clusterName, 100)) },
-    { title: 'Requested by', value: personOf(request.requester) },
-    {
-      title: 'Approvals',
-      value: `${request.approvals.length} of ${request.requiredApprovals}${approvers.length > 0 ? `: ${approvers.join(', ')}` : ''}`,
-    },
-    ...(decided?.by ? [{ title: decided.state === 'rejected' ? 'Rejected by' : 'Cancelled by', value: personOf(decided.by) }] : []),
-    { title: state === 'pending' ? 'Expires' : 'Expiry was', value: request.expiresAt },
+    { title: t.approval.facts.cluster, value: inertMarkdown(truncate(request.clusterName, 100)) },
+    { title: t.approval.facts.requestedBy, value: personOf(request.requester) },
+    { title: t.approval.facts.approvals, value: t.approval.facts.approvalsValue(request.approvals.length, request.requiredApprovals, approvers) },
+    ...(decided?.by ? [{ title: decided.state === 'rejected' ? t.approval.facts.rejectedBy : t.approval.facts.cancelledBy, value: personOf(decided.by) }] : []),
+    { title: state === 'pending' ? t.approval.facts.expires : t.approval.facts.expiryWas, value: request.expiresAt },
   ];
   const requestData: RequestActionData = { requestId: request.id };
-  const outcome = outcomeOf(request);
-  const notice = input.notice ? inertRun(truncate(input.notice, 600)) : '';
+  const outcome = outcomeOf(request, t);
+  const notice = input.notice ? inertRun(truncate(input.notice, 600, t.common.cut)) : '';
   return expandCard(template, {
-    fallbackText: stripControl(`Tunnel Doctor: ${look.headline}: ${truncate(fix.title, 200)} on ${request.clusterName}`),
-    banner: { ...look.banner, headline: look.headline, subtitle: inertMarkdown(`State: ${state}`) },
+    t: {
+      refresh: t.approval.buttons.refresh,
+      notDone: t.approval.notDone,
+      onTarget: t.approval.onTarget,
+      exactChange: t.approval.exactChange,
+      then: t.approval.then,
+      result: t.approval.result,
+      approve: t.approval.buttons.approve,
+      reject: t.approval.buttons.reject,
+      cancel: t.approval.buttons.cancel,
+    },
+    fallbackText: stripControl(t.approval.fallback(look.headline, truncate(fix.title, 200), request.clusterName)),
+    banner: { ...look.banner, headline: look.headline, subtitle: inertMarkdown(t.approval.state(state)) },
     hasNotice: notice !== '',
     notice,
     fix: {
       title: inertMarkdown(truncate(fix.title, 300)),
-      risk: fix.risk,
+      risk: t.diagnosis.riskLabel(t.risk[fix.risk] ?? fix.risk),
       riskColor: RISK_COLOR[fix.risk] ?? 'Default',
       target: stripControl(truncate(fix.target, 300)),
       // Verbatim and in full up to the card budget: the approver must see exactly what will run.

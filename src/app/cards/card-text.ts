@@ -44,11 +44,13 @@ export function inertRun(text: string): string {
     .replace(/\bwww\./gi, (m) => `${m.slice(0, 3)}${ZWSP}.`);
 }
 
-/** Cuts `text` to at most `max` characters, saying how much was left out. */
-export function truncate(text: string, max: number): string {
+const ENGLISH_CUT = (n: number) => `… (+${n} characters)`;
+
+/** Cuts `text` to at most `max` characters, saying (in the card's language: `Messages.common.cut`) how much was left out. */
+export function truncate(text: string, max: number, saying: (moreChars: number) => string = ENGLISH_CUT): string {
   if (text.length <= max) return text;
   const cut = Math.max(0, max - 20);
-  return `${text.slice(0, cut)}… (+${text.length - cut} characters)`;
+  return `${text.slice(0, cut)}${saying(text.length - cut)}`;
 }
 
 /** The first `max` items and how many were left out. */

@@ -2,7 +2,8 @@
 import template from '../../../cards/choose-cluster.json' with { type: 'json' };
 import { diagnoseSubmitData } from './card-actions.js';
 import { expandCard, type AdaptiveCard } from './card-json.js';
-import { firstOf, inertMarkdown, inertRun, plural, stripControl, truncate } from './card-text.js';
+import { firstOf, inertMarkdown, inertRun, stripControl, truncate } from './card-text.js';
+import { messagesFor, type Locale } from '../i18n/index.js';
 
 export interface ClusterCandidate {
   id: string;
@@ -21,24 +22,26 @@ export interface ChooseClusterInput {
 /** One row each; more than this and the user should narrow the query instead. */
 const MAX_CANDIDATES = 15;
 
-export function chooseClusterCard(input: ChooseClusterInput): AdaptiveCard {
-  const query = truncate(stripControl(input.query), 80);
+export function chooseClusterCard(input: ChooseClusterInput, locale: Locale = 'en'): AdaptiveCard {
+  const m = messagesFor(locale);
+  const query = truncate(stripControl(input.query), 80, m.common.cut);
   const { shown, more } = firstOf(input.candidates, MAX_CANDIDATES);
   return expandCard(template, {
-    fallbackText: stripControl(`${plural(input.candidates.length, 'cluster')} named "${query}": ${shown.map((c) => `${c.name} in ${c.resourceGroup}`).join('; ')}`),
-    headline: inertMarkdown(`${plural(input.candidates.length, 'cluster')} named “${query}”`),
+    t: { pick: m.chooseCluster.pick, diagnose: m.common.diagnoseButton },
+    fallbackText: stripControl(m.chooseCluster.fallback(input.candidates.length, query, shown)),
+    headline: inertMarkdown(m.chooseCluster.headline(input.candidates.length, query)),
     candidates: shown.map((c) => {
       const subscription = c.subscriptionName ? `${c.subscriptionName} (${c.subscriptionId})` : c.subscriptionId;
-      const where = [`resource group ${c.resourceGroup}`, `subscription ${subscription}`, ...(c.location ? [c.location] : [])].join(' · ');
+      const where = m.chooseCluster.where(c.resourceGroup, subscription, c.location);
       return {
-        name: inertMarkdown(truncate(c.name, 63)),
-        where: inertRun(truncate(where, 300)),
-        tooltip: stripControl(truncate(c.id, 300)),
+        name: inertMarkdown(truncate(c.name, 63, m.common.cut)),
+        where: inertRun(truncate(where, 300, m.common.cut)),
+        tooltip: stripControl(truncate(c.id, 300, m.common.cut)),
         // The id, not the name: it is what makes the choice unambiguous when it comes back.
         data: diagnoseSubmitData(c.id, `diagnose ${c.name} in ${c.resourceGroup}`),
       };
     }),
     hasMore: more > 0,
-    more: `and ${more} more: add “in resource group <rg>” or “in subscription <name>” to narrow it down.`,
+    more: m.chooseCluster.more(more),
   });
 }

@@ -2,7 +2,8 @@
 import template from '../../../cards/cluster-not-found.json' with { type: 'json' };
 import { diagnoseSubmitData, helpSubmitData } from './card-actions.js';
 import { expandCard, type AdaptiveCard } from './card-json.js';
-import { inertMarkdown, inertRun, stripControl, summariseList, truncate } from './card-text.js';
+import { firstOf, inertMarkdown, inertRun, stripControl, truncate } from './card-text.js';
+import { messagesFor, type Locale } from '../i18n/index.js';
 
 export interface ClusterNotFoundInput {
   /** The name the user asked for (untrusted). */
@@ -17,25 +18,28 @@ export interface ClusterNotFoundInput {
 /** Buttons in one ActionSet; hosts show only a handful before overflowing. */
 const MAX_SUGGESTIONS = 5;
 
-export function clusterNotFoundCard(input: ClusterNotFoundInput): AdaptiveCard {
-  const query = truncate(stripControl(input.query), 80);
-  const suggestions = input.suggestions.slice(0, MAX_SUGGESTIONS).map((name) => stripControl(truncate(name, 63)));
-  const scope = input.resourceGroup ? ` in resource group ${input.resourceGroup}` : '';
+export function clusterNotFoundCard(input: ClusterNotFoundInput, locale: Locale = 'en'): AdaptiveCard {
+  const m = messagesFor(locale);
+  const query = truncate(stripControl(input.query), 80, m.common.cut);
+  const suggestions = input.suggestions.slice(0, MAX_SUGGESTIONS).map((name) => stripControl(truncate(name, 63, m.common.cut)));
   const searchedCount = input.searched.length;
+  const searched = firstOf(input.searched, 10);
+  const searchedList = searched.shown.join(', ');
   return expandCard(template, {
-    fallbackText: stripControl(
-      `No cluster named "${query}"${scope}.${suggestions.length > 0 ? ` Did you mean: ${suggestions.join(', ')}?` : ''}`,
-    ),
-    headline: inertMarkdown(`No cluster named “${query}”${scope}`),
-    searchedHeading: searchedCount === 1 ? 'Searched subscription:' : `Searched ${searchedCount} subscriptions:`,
-    searched: searchedCount > 0 ? inertRun(summariseList(input.searched, 10)) : 'none: I cannot read any subscription (check my Reader role).',
+    t: { resourceGroup: m.notFound.resourceGroup, didYouMean: m.notFound.didYouMean, showCommands: m.common.showCommands },
+    fallbackText: stripControl(m.notFound.fallback(query, input.resourceGroup, suggestions)),
+    headline: inertMarkdown(m.notFound.headline(query, input.resourceGroup)),
+    searchedHeading: m.notFound.searched(searchedCount),
+    searched:
+      searchedCount > 0
+        ? inertRun(searched.more > 0 ? m.common.listMore(searchedList, searched.more) : searchedList)
+        : m.notFound.searchedNone,
     hasResourceGroup: input.resourceGroup !== undefined,
-    resourceGroup: stripControl(truncate(input.resourceGroup ?? '', 90)),
+    resourceGroup: stripControl(truncate(input.resourceGroup ?? '', 90, m.common.cut)),
     hasSuggestions: suggestions.length > 0,
     suggestions: suggestions.map((name) => ({ name, data: diagnoseSubmitData(name, `diagnose ${name}`) })),
     noSuggestions: suggestions.length === 0,
-    noSuggestionsText:
-      'No cluster there has a similar name. Check the spelling, name the subscription ("in subscription …"), or make sure I have Reader access to it.',
+    noSuggestionsText: m.notFound.noSuggestions,
     help: helpSubmitData(),
   });
 }

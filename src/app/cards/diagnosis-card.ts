@@ -7,13 +7,14 @@
  * limits (DETAIL_LEVELS) until it fits. The full report stays available from the CLI (--json).
  */
 import template from '../../../cards/diagnosis.json' with { type: 'json' };
-import type { CheckResult, ClusterFacts, FixProposal, NodePoolFacts, Report, TunnelKind } from '../../engine/report.js';
+import type { CheckResult, ClusterFacts, FixProposal, NodePoolFacts, Report } from '../../engine/report.js';
 import { CHECK_IDS } from '../../engine/report.js';
 import { notExecutableReason } from '../../engine/fixes/executors.js';
 import { diagnoseSubmitData, type DiagnoseSubmitData } from './card-actions.js';
 import { CARD_BYTE_BUDGET, cardBytes, expandCard, type AdaptiveCard } from './card-json.js';
-import { firstOf, inertMarkdown, inertRun, plural, stripControl, summariseList, truncate } from './card-text.js';
-import { BANNER, CHECK_TITLES, RISK_COLOR, STATUS_LOOK, type Banner } from './status-look.js';
+import { firstOf, inertMarkdown, inertRun, stripControl, truncate } from './card-text.js';
+import { BANNER, RISK_COLOR, statusLook, type Banner } from './status-look.js';
+import { messagesFor, type LeftOutKind, type Locale, type Messages } from '../i18n/index.js';
 
 export interface DiagnosisCardOptions {
   /** While checks are still running: the card shows what is done so far and claims no verdict. */
@@ -58,18 +59,16 @@ const DETAIL_LEVELS: readonly DetailLevel[] = [
 /** Node lists always show the first 10 names, then "and N more". */
 const NODES_SHOWN = 10;
 
-/** Egress each tunnel needs (docs/checks.md), shown next to the tunnel kind. */
-const TUNNEL_LABEL: Readonly<Record<TunnelKind, string>> = {
-  konnectivity: 'konnectivity (egress TCP 443)',
-  'tunnel-front': 'tunnel-front (egress TCP 9000)',
-  'aks-link': 'aks-link (egress UDP 1194)',
-  none: 'none found',
-  unknown: 'unknown',
-};
-
 interface Fact {
   title: string;
   value: string;
+}
+
+/** "a, b, c and 990 more", in the card's language. */
+function listOf(items: readonly string[], max: number, m: Messages): string {
+  const { shown, more } = firstOf(items, max);
+  const head = shown.join(m.common.listSeparator);
+  return more > 0 ? m.common.listMore(head, more) : head;
 }
 
 function poolLabel(pool: NodePoolFacts): string {
@@ -78,60 +77,59 @@ function poolLabel(pool: NodePoolFacts): string {
   return `${pool.name} (${mode}${pool.osType}, ${pool.count}${size})`;
 }
 
-function clusterFacts(cluster: ClusterFacts): Fact[] {
-  const facts: Fact[] = [{ title: 'Cluster', value: cluster.name }];
-  if (cluster.resourceGroup) facts.push({ title: 'Resource group', value: cluster.resourceGroup });
-  if (cluster.location) facts.push({ title: 'Location', value: cluster.location });
-  facts.push({ title: 'Tunnel', value: TUNNEL_LABEL[cluster.tunnel] ?? cluster.tunnel });
-  facts.push({ title: 'API server', value: cluster.private ? 'Private' : 'Public' });
-  facts.push({ title: 'Outbound type', value: cluster.outboundType || 'unknown' });
-  if (cluster.kubernetesVersion) facts.push({ title: 'Kubernetes', value: cluster.kubernetesVersion });
-  facts.push({ title: 'Nodes', value: String(cluster.nodeCount) });
+function clusterFacts(cluster: ClusterFacts, m: Messages): Fact[] {
+  const t = m.diagnosis.facts;
+  const facts: Fact[] = [{ title: t.cluster, value: cluster.name }];
+  if (cluster.resourceGroup) facts.push({ title: t.resourceGroup, value: cluster.resourceGroup });
+  if (cluster.location) facts.push({ title: t.location, value: cluster.location });
+  // The tunnel kind with the egress it needs (docs/checks.md).
+  facts.push({ title: t.tunnel, value: m.tunnel[cluster.tunnel] ?? cluster.tunnel });
+  facts.push({ title: t.apiServer, value: cluster.private ? t.private : t.public });
+  facts.push({ title: t.outboundType, value: cluster.outboundType || t.unknown });
+  if (cluster.kubernetesVersion) facts.push({ title: t.kubernetes, value: cluster.kubernetesVersion });
+  facts.push({ title: t.nodes, value: String(cluster.nodeCount) });
   if (cluster.nodePools && cluster.nodePools.length > 0) {
     const { shown, more } = firstOf(cluster.nodePools, 6);
-    facts.push({ title: 'Node pools', value: shown.map(poolLabel).join('; ') + (more > 0 ? ` and ${more} more` : '') });
+    const head = shown.map(poolLabel).join('; ');
+    facts.push({ title: t.nodePools, value: more > 0 ? m.common.listMore(head, more) : head });
   }
-  if (cluster.nodeResourceGroup) facts.push({ title: 'Node resource group', value: cluster.nodeResourceGroup });
+  if (cluster.nodeResourceGroup) facts.push({ title: t.nodeResourceGroup, value: cluster.nodeResourceGroup });
   // Fact values render markdown in Teams; names come from Azure, but nothing outside may link.
-  return facts.map((f) => ({ title: f.title, value: inertMarkdown(truncate(f.value, 300)) }));
+  return facts.map((f) => ({ title: f.title, value: inertMarkdown(truncate(f.value, 300, m.common.cut)) }));
 }
 
 interface Verdict extends Banner {
   headline: string;
 }
 
-function verdictOf(report: Report, progress: DiagnosisCardOptions['progress']): Verdict {
+function verdictOf(report: Report, progress: DiagnosisCardOptions['progress'], m: Messages): Verdict {
   const name = report.cluster.name;
   if (progress && progress.done < progress.total) {
-    return { ...BANNER.working, headline: `Diagnosing ${name}… ${progress.done} of ${plural(progress.total, 'check')}` };
+    return { ...BANNER.working, headline: m.diagnosis.diagnosing(name, progress.done, progress.total) };
   }
   const failed = report.checks.filter((c) => c.status === 'fail').length;
-  if (failed > 0) return { ...BANNER.attention, headline: `${plural(failed, 'cause')} found on ${name}` };
+  if (failed > 0) return { ...BANNER.attention, headline: m.diagnosis.causesFound(failed, name) };
   // Same order as exitCodeFor: a failure outranks an unknown, and unknown means "incomplete".
-  if (report.checks.some((c) => c.status === 'unknown')) return { ...BANNER.warning, headline: `Diagnosis incomplete on ${name}` };
-  return { ...BANNER.good, headline: `Tunnel healthy on ${name}` };
+  if (report.checks.some((c) => c.status === 'unknown')) return { ...BANNER.warning, headline: m.diagnosis.incomplete(name) };
+  return { ...BANNER.good, headline: m.diagnosis.healthy(name) };
 }
 
-function durationText(report: Report): string | undefined {
+function durationText(report: Report, m: Messages): string | undefined {
   const ms = Date.parse(report.finishedAt) - Date.parse(report.startedAt);
   if (!Number.isFinite(ms) || ms < 0) return undefined;
-  return ms < 60_000 ? `took ${Math.max(1, Math.round(ms / 1000))} s` : `took ${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+  return m.diagnosis.took(ms);
 }
 
-function subtitleOf(report: Report, progress: DiagnosisCardOptions['progress']): string {
+/** Tally order: what needs action first. */
+const TALLY_ORDER: ReadonlyArray<CheckResult['status']> = ['fail', 'warn', 'unknown', 'pass', 'not-applicable'];
+
+function subtitleOf(report: Report, progress: DiagnosisCardOptions['progress'], m: Messages): string {
   if (report.checks.length === 0) return '';
   const count = (s: CheckResult['status']) => report.checks.filter((c) => c.status === s).length;
-  const tally: Array<[number, string]> = [
-    [count('fail'), 'failed'],
-    [count('warn'), count('warn') === 1 ? 'warning' : 'warnings'],
-    [count('unknown'), 'unknown'],
-    [count('pass'), 'passed'],
-    [count('not-applicable'), 'not applicable'],
-  ];
-  const parts = tally.filter(([n]) => n > 0).map(([n, word]) => `${n} ${word}`);
+  const parts = TALLY_ORDER.filter((s) => count(s) > 0).map((s) => m.diagnosis.tally[s](count(s)));
   const inProgress = progress && progress.done < progress.total;
-  const took = inProgress ? undefined : durationText(report);
-  return `${plural(report.checks.length, 'check')}: ${parts.join(' · ')}${took ? ` — ${took}` : ''}`;
+  const took = inProgress ? undefined : durationText(report, m);
+  return m.diagnosis.subtitle(report.checks.length, parts, took);
 }
 
 interface FixView {
@@ -148,22 +146,22 @@ interface FixView {
   manualReason: string;
 }
 
-function fixView(fix: FixProposal, level: DetailLevel, reportId: string | undefined): FixView {
+function fixView(fix: FixProposal, level: DetailLevel, reportId: string | undefined, m: Messages): FixView {
   const manual = reportId === undefined ? undefined : notExecutableReason(fix);
   const canRequest = reportId !== undefined && manual === undefined;
   return {
     hasRequest: canRequest,
     request: canRequest ? { reportId, fixId: fix.id } : {},
     hasManualReason: manual !== undefined,
-    manualReason: inertRun(manual ?? ''),
-    title: inertMarkdown(truncate(fix.title, 300)),
-    risk: fix.risk,
+    manualReason: inertRun(manual === undefined ? '' : m.diagnosis.manualFix(manual)),
+    title: inertMarkdown(truncate(fix.title, 300, m.common.cut)),
+    risk: m.diagnosis.riskLabel(m.risk[fix.risk] ?? fix.risk),
     riskColor: RISK_COLOR[fix.risk] ?? 'Default',
-    approval: fix.needsApproval ? 'needs approval' : 'no approval needed',
-    target: stripControl(truncate(fix.target, 200)),
+    approval: m.diagnosis.fixMeta(fix.needsApproval ? m.diagnosis.needsApproval : m.diagnosis.noApprovalNeeded),
+    target: stripControl(truncate(fix.target, 200, m.common.cut)),
     // Verbatim: a TextRun renders no markdown, so `*` in a rule or `_` in a chain name stay as they are.
-    change: stripControl(truncate(fix.change, level.changeChars)),
-    warnings: firstOf(fix.warnings ?? [], level.warningsPerFix).shown.map((w) => ({ text: inertRun(truncate(w, 300)) })),
+    change: stripControl(truncate(fix.change, level.changeChars, m.common.cut)),
+    warnings: firstOf(fix.warnings ?? [], level.warningsPerFix).shown.map((w) => ({ text: inertRun(truncate(w, 300, m.common.cut)) })),
   };
 }
 
@@ -174,6 +172,9 @@ interface CheckRowView {
   color: string;
   title: string;
   statusLabel: string;
+  /** Other languages than the engine's: a localized line for the check and status, the summary below it. */
+  hasHeadline: boolean;
+  headline: string;
   summary: string;
   hasUnknownReason: boolean;
   why: string;
@@ -195,21 +196,20 @@ interface CheckRowView {
  * "and 3 more evidence items (all in the JSON report)": the chat has no way to open the full report
  * yet, so the card names where it is: `tunnel-doctor diagnose <cluster> --json`.
  */
-function leftOut(list: { shown: unknown[]; more: number }, one: string, many = `${one}s`): string {
-  const n = list.more;
-  return list.shown.length > 0
-    ? `and ${n} more ${n === 1 ? one : many} (all in the JSON report: tunnel-doctor diagnose --json)`
-    : `${plural(n, one, many)} (all in the JSON report: tunnel-doctor diagnose --json)`;
+function leftOut(list: { shown: unknown[]; more: number }, kind: LeftOutKind, m: Messages): string {
+  return m.diagnosis.leftOut(kind, list.more, list.shown.length > 0);
 }
 
-function evidenceLabel(kind: string, resource: string | undefined): string {
+function evidenceLabel(kind: string, resource: string | undefined, m: Messages): string {
   // The resource is usually an ARM id: its last segment names it well enough on a phone screen.
   const name = resource ? resource.split('/').filter(Boolean).pop() ?? resource : undefined;
-  return inertMarkdown(truncate(name ? `${kind} · ${name}` : kind, 200));
+  return inertMarkdown(truncate(name ? `${kind} · ${name}` : kind, 200, m.common.cut));
 }
 
-function checkRowView(check: CheckResult, level: DetailLevel, reportId: string | undefined): CheckRowView {
-  const look = STATUS_LOOK[check.status] ?? STATUS_LOOK.unknown;
+function checkRowView(check: CheckResult, level: DetailLevel, reportId: string | undefined, m: Messages): CheckRowView {
+  const look = statusLook(check.status, m);
+  // The engine writes English; in English its summary is the headline, elsewhere it is the detail.
+  const headline = m.locale === 'en' ? undefined : m.checkHeadline[check.id]?.[check.status];
   const evidence = firstOf(check.evidence, level.evidencePerCheck);
   const fixes = firstOf(check.fixes, level.fixesPerCheck);
   const hasNodes = check.nodes.length > 0 && check.status !== 'pass';
@@ -219,26 +219,28 @@ function checkRowView(check: CheckResult, level: DetailLevel, reportId: string |
     detailsId: `evidence-${check.id}`,
     icon: look.icon,
     color: look.color,
-    title: CHECK_TITLES[check.id] ?? inertMarkdown(check.id),
-    statusLabel: look.label,
-    summary: inertRun(truncate(check.summary, level.summaryChars)),
+    title: m.checkTitle[check.id] ?? inertMarkdown(check.id),
+    statusLabel: m.common.label(look.label),
+    hasHeadline: headline !== undefined,
+    headline: headline ?? '',
+    summary: inertRun(truncate(check.summary, level.summaryChars, m.common.cut)),
     hasUnknownReason: check.unknownReason !== undefined,
-    why: inertRun(truncate(check.unknownReason?.why ?? '', 400)),
-    resolve: inertRun(truncate(check.unknownReason?.resolve ?? '', 400)),
+    why: inertRun(truncate(check.unknownReason?.why ?? '', 400, m.common.cut)),
+    resolve: inertRun(truncate(check.unknownReason?.resolve ?? '', 400, m.common.cut)),
     hasDetails,
-    detailsTitle: check.evidence.length > 0 ? `Evidence (${check.evidence.length})` : 'Details',
+    detailsTitle: check.evidence.length > 0 ? m.diagnosis.evidence(check.evidence.length) : m.diagnosis.details,
     evidence: evidence.shown.map((e) => ({
-      label: evidenceLabel(e.kind, e.resource),
-      detail: stripControl(truncate(e.detail, level.evidenceChars)) || '(empty)',
+      label: evidenceLabel(e.kind, e.resource, m),
+      detail: stripControl(truncate(e.detail, level.evidenceChars, m.common.cut)) || m.diagnosis.empty,
     })),
     hasMoreEvidence: evidence.more > 0,
-    moreEvidence: leftOut(evidence, 'evidence item'),
+    moreEvidence: leftOut(evidence, 'evidence', m),
     hasNodes,
-    nodesHeading: `Nodes (${check.nodes.length}):`,
-    nodes: stripControl(summariseList(check.nodes, NODES_SHOWN)),
-    fixes: fixes.shown.map((f) => fixView(f, level, reportId)),
+    nodesHeading: m.diagnosis.nodesHeading(check.nodes.length),
+    nodes: stripControl(listOf(check.nodes, NODES_SHOWN, m)),
+    fixes: fixes.shown.map((f) => fixView(f, level, reportId, m)),
     hasMoreFixes: fixes.more > 0,
-    moreFixes: leftOut(fixes, 'proposed fix', 'proposed fixes'),
+    moreFixes: leftOut(fixes, 'fix', m),
   };
 }
 
@@ -251,7 +253,20 @@ function orderedChecks(checks: readonly CheckResult[]): CheckResult[] {
   return [...checks].sort((a, b) => rank(a) - rank(b));
 }
 
+/** The card's fixed words, bound as `${$root.t.…}` in cards/diagnosis.json. */
+function chromeOf(m: Messages) {
+  return {
+    checks: m.diagnosis.checksHeading,
+    why: m.diagnosis.why,
+    toResolve: m.diagnosis.toResolve,
+    notes: m.diagnosis.notes,
+    requestFix: m.diagnosis.requestFix,
+    diagnoseAgain: m.diagnosis.diagnoseAgain,
+  };
+}
+
 interface DiagnosisView {
+  t: ReturnType<typeof chromeOf>;
   fallbackText: string;
   banner: Verdict & { subtitle: string; hasSubtitle: boolean };
   facts: Fact[];
@@ -268,9 +283,9 @@ interface DiagnosisView {
   notice: { text: string } & Banner;
 }
 
-function diagnosisView(report: Report, opts: DiagnosisCardOptions, level: DetailLevel): DiagnosisView {
-  const verdict = verdictOf(report, opts.progress);
-  const subtitle = subtitleOf(report, opts.progress);
+function diagnosisView(report: Report, opts: DiagnosisCardOptions, level: DetailLevel, m: Messages): DiagnosisView {
+  const verdict = verdictOf(report, opts.progress, m);
+  const subtitle = subtitleOf(report, opts.progress, m);
   const checks = orderedChecks(report.checks);
   const failing = checks.filter((c) => c.status === 'fail').map((c) => c.id);
   const notes = firstOf(report.warnings ?? [], level.notes);
@@ -278,30 +293,33 @@ function diagnosisView(report: Report, opts: DiagnosisCardOptions, level: Detail
   const cluster = report.cluster;
   const rg = cluster.resourceGroup;
   return {
-    fallbackText: stripControl(`Tunnel Doctor: ${verdict.headline}${failing.length > 0 ? ` (${failing.join(', ')})` : ''}`),
+    t: chromeOf(m),
+    fallbackText: stripControl(m.diagnosis.fallback(verdict.headline, failing)),
     banner: { ...verdict, headline: inertMarkdown(verdict.headline), subtitle, hasSubtitle: subtitle !== '' },
-    facts: clusterFacts(cluster),
+    facts: clusterFacts(cluster, m),
     hasChecks: checks.length > 0,
-    checks: checks.map((c) => checkRowView(c, level, inProgress ? undefined : opts.reportId)),
+    checks: checks.map((c) => checkRowView(c, level, inProgress ? undefined : opts.reportId, m)),
     hasAffected: report.affectedNodes.length > 0,
-    affectedHeading: `Affected nodes (${report.affectedNodes.length})`,
-    affectedNodes: stripControl(summariseList(report.affectedNodes, NODES_SHOWN)),
+    affectedHeading: m.diagnosis.affectedHeading(report.affectedNodes.length),
+    affectedNodes: stripControl(listOf(report.affectedNodes, NODES_SHOWN, m)),
     hasNotes: notes.shown.length > 0,
     notes: [
-      ...notes.shown.map((w) => ({ text: inertRun(truncate(w, 300)) })),
-      ...(notes.more > 0 ? [{ text: leftOut(notes, 'note') }] : []),
+      ...notes.shown.map((w) => ({ text: inertRun(truncate(w, 300, m.common.cut)) })),
+      ...(notes.more > 0 ? [{ text: leftOut(notes, 'note', m) }] : []),
     ],
     hasNotice: opts.notice !== undefined && opts.notice !== '',
-    notice: { ...(opts.noticeTone === 'info' ? BANNER.info : BANNER.refused), text: inertRun(truncate(opts.notice ?? '', 600)) },
+    notice: { ...(opts.noticeTone === 'info' ? BANNER.info : BANNER.refused), text: inertRun(truncate(opts.notice ?? '', 600, m.common.cut)) },
     hasRediagnose: !inProgress && cluster.id !== '',
     rediagnose: diagnoseSubmitData(cluster.id, `diagnose ${cluster.name}${rg ? ` in ${rg}` : ''}`),
   };
 }
 
-export function diagnosisCard(report: Report, opts: DiagnosisCardOptions = {}): AdaptiveCard {
+/** `locale`: the language of the card's own words; the engine's summaries and evidence stay as written. */
+export function diagnosisCard(report: Report, opts: DiagnosisCardOptions = {}, locale: Locale = 'en'): AdaptiveCard {
+  const m = messagesFor(locale);
   let card: AdaptiveCard | undefined;
   for (const level of DETAIL_LEVELS) {
-    card = expandCard(template, diagnosisView(report, opts, level));
+    card = expandCard(template, diagnosisView(report, opts, level, m));
     if (cardBytes(card) <= CARD_BYTE_BUDGET) return card;
   }
   // The last level carries no evidence and one fix per check; only absurd input gets here.

@@ -6,6 +6,7 @@
 import template from '../../../cards/error.json' with { type: 'json' };
 import { expandCard, type AdaptiveCard } from './card-json.js';
 import { inertMarkdown, inertRun, stripControl, truncate } from './card-text.js';
+import { messagesFor, type Locale } from '../i18n/index.js';
 
 export interface ErrorCardInput {
   title: string;
@@ -37,11 +38,14 @@ export function redactSecrets(text: string): string {
   return SECRET_SHAPES.reduce((acc, [shape, mask]) => acc.replace(shape, mask), text);
 }
 
-export function errorCard(input: ErrorCardInput): AdaptiveCard {
-  const title = truncate(redactSecrets(stripControl(input.title)), 150);
-  const message = truncate(redactSecrets(withoutStackFrames(stripControl(input.message))), 800) || 'Something went wrong.';
-  const correlationId = input.correlationId ? truncate(stripControl(input.correlationId), 100) : '';
+/** `title` and `message` come in the card's language (or as English data from Azure); `locale` sets the rest. */
+export function errorCard(input: ErrorCardInput, locale: Locale = 'en'): AdaptiveCard {
+  const m = messagesFor(locale);
+  const title = truncate(redactSecrets(stripControl(input.title)), 150, m.common.cut);
+  const message = truncate(redactSecrets(withoutStackFrames(stripControl(input.message))), 800, m.common.cut) || m.error.somethingWrong;
+  const correlationId = input.correlationId ? truncate(stripControl(input.correlationId), 100, m.common.cut) : '';
   return expandCard(template, {
+    t: { reference: m.error.reference },
     fallbackText: `${title}: ${message}`,
     title: inertMarkdown(title),
     message: inertRun(message),

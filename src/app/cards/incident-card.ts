@@ -7,47 +7,15 @@
  * Every user-visible string is in INCIDENT_TEXT, so the card can be translated in one place.
  */
 import template from '../../../cards/incident-summary.json' with { type: 'json' };
-import type { AuditAction, AuditRecord } from '../../store/append-log.js';
+import type { AuditRecord } from '../../store/append-log.js';
 import type { Report } from '../../engine/report.js';
 import { expandCard, type AdaptiveCard } from './card-json.js';
-import { inertMarkdown, inertRun, plural, stripControl, summariseList, truncate } from './card-text.js';
-import { BANNER, CHECK_TITLES, STATUS_LOOK, type Banner } from './status-look.js';
+import { firstOf, inertMarkdown, inertRun, stripControl, truncate } from './card-text.js';
+import { BANNER, STATUS_LOOK, type Banner } from './status-look.js';
+import { en, messagesFor, type Locale, type Messages } from '../i18n/index.js';
 
-/** The card's words (English); a translation replaces this object. */
-export const INCIDENT_TEXT = {
-  diagnosisHeadline: (cluster: string, causes: number) => `${plural(causes, 'cause')} found on ${cluster}`,
-  diagnosisSubtitle: (nodes: number) => (nodes > 0 ? `Affected nodes: ${nodes}` : 'No single node is named; see the checks below.'),
-  action: {
-    requested: (cluster: string) => `Fix requested for ${cluster}: waiting for approval`,
-    approved: (cluster: string) => `Fix approved for ${cluster}`,
-    rejected: (cluster: string) => `Fix rejected for ${cluster}`,
-    cancelled: (cluster: string) => `Fix request cancelled for ${cluster}`,
-    expired: (cluster: string) => `Fix request expired for ${cluster}`,
-    executed: (cluster: string) => `Fix applied to ${cluster}`,
-    failed: (cluster: string) => `Fix failed on ${cluster}`,
-    failedPartial: (cluster: string) => `Fix interrupted on ${cluster}: it may or may not have changed the cluster`,
-    verified: (cluster: string) => `Fix verified on ${cluster}: the tunnel check passes`,
-    stillFailing: (cluster: string) => `Fix applied to ${cluster}, but the re-check still fails`,
-  } satisfies Record<AuditAction | 'failedPartial' | 'stillFailing', (cluster: string) => string>,
-  fact: {
-    cluster: 'Cluster',
-    resourceGroup: 'Resource group',
-    subscription: 'Subscription',
-    tunnel: 'Tunnel',
-    nodes: 'Nodes',
-    by: 'By',
-    at: 'When',
-    request: 'Request',
-    result: 'Result',
-  },
-  result: { succeeded: 'succeeded', failed: 'failed', partial: 'partial' },
-  moreChecks: (n: number) => `…and ${plural(n, 'more failing check')}.`,
-  affectedNodes: 'Nodes',
-  whatHappened: 'What happened',
-  footer: (cluster: string) => `Full report: ask me "diagnose cluster ${cluster}". History: "audit cluster ${cluster}".`,
-  someone: 'someone',
-  system: 'Tunnel Doctor',
-};
+/** The card's words in English: the catalog's `incident` section (src/app/i18n); the builders take the locale. */
+export const INCIDENT_TEXT: Messages['incident'] = en.incident;
 
 /** Causes listed on one summary; the full report is one message away. */
 const MAX_LINES = 6;
@@ -86,13 +54,21 @@ function clusterNameOf(clusterId: string): string {
   return clusterId.split('/').filter(Boolean).pop() ?? clusterId;
 }
 
+/** "a, b, c, d, e and 995 more" in the card's language. */
+function nodeList(nodes: readonly string[], m: Messages): string {
+  const { shown, more } = firstOf(nodes, 5);
+  const head = shown.join(m.common.listSeparator);
+  return more > 0 ? m.common.listMore(head, more) : head;
+}
+
 function render(view: IncidentView): AdaptiveCard {
   return expandCard(template, view);
 }
 
 /** A diagnosis that found at least one cause (status fail). */
-export function incidentDiagnosisCard(report: Report, opts: { requestedBy?: string } = {}): AdaptiveCard {
-  const t = INCIDENT_TEXT;
+export function incidentDiagnosisCard(report: Report, opts: { requestedBy?: string } = {}, locale: Locale = 'en'): AdaptiveCard {
+  const m = messagesFor(locale);
+  const t = m.incident;
   const cluster = report.cluster;
   const failing = report.checks.filter((c) => c.status === 'fail');
   const shown = failing.slice(0, MAX_LINES);
@@ -106,14 +82,14 @@ export function incidentDiagnosisCard(report: Report, opts: { requestedBy?: stri
       ...fact(t.fact.resourceGroup, cluster.resourceGroup),
       ...fact(t.fact.subscription, cluster.subscriptionId),
       ...fact(t.fact.tunnel, cluster.tunnel),
-      ...fact(t.fact.nodes, report.affectedNodes.length > 0 ? summariseList(report.affectedNodes, 5) : undefined),
+      ...fact(t.fact.nodes, report.affectedNodes.length > 0 ? nodeList(report.affectedNodes, m) : undefined),
       ...fact(t.fact.by, opts.requestedBy),
       ...fact(t.fact.at, shownTime(report.finishedAt)),
     ],
     lines: shown.map((c) => ({
       icon: look.icon,
       color: look.color,
-      title: `${CHECK_TITLES[c.id] ?? c.id}: `,
+      title: m.common.label(m.checkTitle[c.id] ?? c.id),
       text: inertRun(truncate(c.summary, 400)),
     })),
     hasMore: failing.length > shown.length,
@@ -122,8 +98,8 @@ export function incidentDiagnosisCard(report: Report, opts: { requestedBy?: stri
   });
 }
 
-function auditLook(record: AuditRecord): { look: Banner; headline: (cluster: string) => string } {
-  const a = INCIDENT_TEXT.action;
+function auditLook(record: AuditRecord, t: Messages['incident']): { look: Banner; headline: (cluster: string) => string } {
+  const a = t.action;
   switch (record.action) {
     case 'requested':
       return { look: BANNER.warning, headline: a.requested };
@@ -145,10 +121,11 @@ function auditLook(record: AuditRecord): { look: Banner; headline: (cluster: str
 }
 
 /** One step of a fix's approval and execution, from its audit record. */
-export function incidentAuditCard(record: AuditRecord): AdaptiveCard {
-  const t = INCIDENT_TEXT;
+export function incidentAuditCard(record: AuditRecord, locale: Locale = 'en'): AdaptiveCard {
+  const m = messagesFor(locale);
+  const t = m.incident;
   const cluster = record.clusterId ? clusterNameOf(record.clusterId) : '';
-  const { look, headline } = auditLook(record);
+  const { look, headline } = auditLook(record, t);
   const title = headline(cluster);
   const who = record.actor.id === 'system' ? t.system : (record.actor.name ?? record.actor.aadObjectId ?? t.someone);
   return render({
@@ -161,7 +138,7 @@ export function incidentAuditCard(record: AuditRecord): AdaptiveCard {
       ...fact(t.fact.request, record.requestId),
       ...fact(t.fact.result, record.result ? t.result[record.result] : undefined),
     ],
-    lines: [{ icon: look.icon, color: look.color, title: `${t.whatHappened}: `, text: inertRun(truncate(record.detail, 1200)) }],
+    lines: [{ icon: look.icon, color: look.color, title: m.common.label(t.whatHappened), text: inertRun(truncate(record.detail, 1200)) }],
     hasMore: false,
     more: '',
     footer: inertMarkdown(t.footer(truncate(cluster, 100))),

@@ -12,3 +12,4 @@ export { refusalCard, type RefusalInput } from './refusal-card.js';
 export { errorCard, redactSecrets, type ErrorCardInput } from './error-card.js';
 export { approvalCard, refreshUserIdsOf, MAX_REFRESH_USER_IDS, type ApprovalButtons, type ApprovalCardInput, type RequestActionData } from './approval-card.js';
 export { auditCard, AUDIT_CARD_RECORDS } from './audit-card.js';
+export { WATCH_TEXT, watchChangeCard, watchesCard, watchStateCard, type WatchChangeInput, type WatchListEntry, type WatchStateInput } from './watch-card.js';

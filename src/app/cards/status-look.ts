@@ -3,6 +3,7 @@
  * Colours are the Adaptive Card semantic colours, so each host picks its own accessible shade.
  */
 import type { CheckId, CheckStatus, Risk } from '../../engine/report.js';
+import { en, type Messages } from '../i18n/index.js';
 
 export type TextColor = 'Default' | 'Good' | 'Attention' | 'Warning' | 'Accent';
 export type ContainerStyle = 'default' | 'emphasis' | 'good' | 'attention' | 'warning' | 'accent';
@@ -13,23 +14,22 @@ export interface StatusLook {
   label: string;
 }
 
+/** English looks; `statusLook` gives the same colour and icon with the word of another language. */
 export const STATUS_LOOK: Readonly<Record<CheckStatus, StatusLook>> = {
-  pass: { color: 'Good', icon: '✅', label: 'Passed' },
-  fail: { color: 'Attention', icon: '❌', label: 'Failed' },
-  warn: { color: 'Warning', icon: '⚠️', label: 'Warning' },
-  unknown: { color: 'Default', icon: '❔', label: 'Unknown' },
-  'not-applicable': { color: 'Default', icon: '➖', label: 'Not applicable' },
+  pass: { color: 'Good', icon: '✅', label: en.status.pass },
+  fail: { color: 'Attention', icon: '❌', label: en.status.fail },
+  warn: { color: 'Warning', icon: '⚠️', label: en.status.warn },
+  unknown: { color: 'Default', icon: '❔', label: en.status.unknown },
+  'not-applicable': { color: 'Default', icon: '➖', label: en.status['not-applicable'] },
 };
 
-/** Titles of the checks, one per cause in Microsoft's tunnel troubleshooting article (docs/checks.md). */
-export const CHECK_TITLES: Readonly<Record<CheckId, string>> = {
-  'nsg-10250': 'Network security groups allow TCP 10250',
-  'ufw-10250': 'UFW on the nodes',
-  'iptables-10250': 'iptables on the nodes',
-  'egress-tunnel-ports': 'Tunnel egress port',
-  'snat-exhaustion': 'SNAT ports on the outbound load balancer',
-  'tunnel-agent-health': 'Tunnel agent pods',
-};
+export function statusLook(status: CheckStatus, m: Messages): StatusLook {
+  const look = STATUS_LOOK[status] ?? STATUS_LOOK.unknown;
+  return { ...look, label: m.status[status] ?? look.label };
+}
+
+/** English titles of the checks, one per cause in Microsoft's tunnel troubleshooting article (docs/checks.md); `Messages.checkTitle` per language. */
+export const CHECK_TITLES: Readonly<Record<CheckId, string>> = en.checkTitle;
 
 export const RISK_COLOR: Readonly<Record<Risk, TextColor>> = {
   low: 'Good',

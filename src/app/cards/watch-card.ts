@@ -12,58 +12,15 @@ import type { VerdictChange, Verdicts } from '../../engine/watch/verdicts.js';
 import { formatInterval } from '../../engine/watch/interval.js';
 import { diagnoseSubmitData } from './card-actions.js';
 import { expandCard, type AdaptiveCard } from './card-json.js';
-import { firstOf, inertMarkdown, inertRun, plural, stripControl, truncate } from './card-text.js';
-import { BANNER, CHECK_TITLES, STATUS_LOOK, type Banner } from './status-look.js';
+import { firstOf, inertMarkdown, inertRun, stripControl, truncate } from './card-text.js';
+import { BANNER, STATUS_LOOK, statusLook, type Banner } from './status-look.js';
+import { en, messagesFor, type Locale, type Messages } from '../i18n/index.js';
 
-/** Every string the watch cards and replies show. */
-export const WATCH_TEXT = {
-  changedHeading: (cluster: string, n: number) => `🔔 ${cluster}: ${n === 1 ? 'a verdict changed' : `${n} verdicts changed`}`,
-  changedSubtitle: (checkedAt: string, interval: string) => `Checked ${checkedAt} · watching every ${interval}`,
-  changedFooter: 'I post here only when a verdict changes. "Diagnose now" shows the full report with fixes.',
-  changedFallback: (cluster: string, changes: string) => `${cluster}: ${changes}`,
-  diagnoseNow: 'Diagnose now',
-  stopWatching: 'Stop watching',
-  startedHeading: (cluster: string, interval: string) => `👁️ Watching ${cluster} every ${interval}`,
-  updatedHeading: (cluster: string, interval: string, previous: string) =>
-    previous === interval ? `👁️ Already watching ${cluster} every ${interval}` : `👁️ Watching ${cluster} every ${interval} (was every ${previous})`,
-  startedMessage: "I'll post here when a verdict changes. Current state:",
-  checkingNote: 'Checking the current state now; this card updates when the first diagnosis is done.',
-  noBaselineMessage: "I'll post here when a verdict changes.",
-  baselineFailedNote: (why: string) => `I could not check the current state now (${why}). The first scheduled check will take the baseline.`,
-  lastStateNote: (at: string) => `State as of ${at}.`,
-  stoppedHeading: (cluster: string) => `Stopped watching ${cluster}`,
-  stoppedMessage: 'No more posts about it in this chat.',
-  notWatchingReason: (cluster: string) => `This chat is not watching a cluster named "${cluster}".`,
-  notWatchingHint: 'Type "watches" to see what this chat watches.',
-  severalMatchReason: (cluster: string, n: number) => `This chat watches ${n} clusters named "${cluster}".`,
-  severalMatchHint: 'Name the one to stop by its resource id, or with "in resource group <rg>".',
-  limitConversationReason: (limit: number) => `This chat already watches ${limit} clusters, the most one chat may watch.`,
-  limitTotalReason: (limit: number) => `This bot already runs ${limit} watches, the most it runs at once.`,
-  limitHint: 'Stop a watch first ("unwatch cluster <name>"); "watches" lists them.',
-  noConversationReason: 'I cannot post into this conversation later, so I cannot watch a cluster from here.',
-  noConversationHint: 'Ask me from Teams (a chat or a channel), or use "diagnose" for a one-off check.',
-  unavailableReason: 'Watching is not available: this bot runs without a state store or a way to post later.',
-  pausedGoneHeading: (cluster: string) => `⏸️ Watch paused: ${cluster} is gone`,
-  pausedGoneMessage: 'The cluster no longer exists in any subscription I can read, so I stopped checking it.',
-  pausedFailingHeading: (cluster: string) => `⏸️ Watch paused: ${cluster} could not be diagnosed`,
-  pausedFailingMessage: (n: number, why: string) => `The last ${n} diagnoses failed (${why}), so I stopped checking.`,
-  resumeNote: (cluster: string) => `To try again: watch cluster ${cluster}. To remove it: unwatch cluster ${cluster}.`,
-  listHeading: (n: number) => (n === 0 ? 'Watches in this chat' : `Watches in this chat (${n})`),
-  listEmpty: 'This chat watches no cluster. Start with "watch cluster <name> every 15m".',
-  listSchedule: (interval: string, next: string) => `every ${interval} · next check ${next}`,
-  listPaused: (reason: string) => `⏸️ Paused: ${reason}`,
-  listNoBaseline: '⏳ No verdicts yet: the first check is pending',
-  listVerdicts: (parts: string[]) => parts.join(' · '),
-  listVerdictPart: (icon: string, n: number, label: string) => `${icon} ${n} ${label.toLowerCase()}`,
-  listHint: 'Stop one: unwatch cluster <name>. Change its interval: watch cluster <name> every 1h.',
-  listMore: (n: number) => `… and ${plural(n, 'more watch', 'more watches')}`,
-  lookupFailedTitle: (cluster: string) => `Could not look up ${cluster}`,
-  unknownSubscriptionTitle: (subscription: string) => `No subscription "${subscription}"`,
-  unknownSubscriptionMessage: (known: string) => `I can see these subscriptions: ${known || 'none'}. Name one of them by id or display name.`,
-  commandFailedTitle: 'The watch command failed',
-  pausedGoneReason: 'the cluster is gone',
-  pausedFailingReason: 'diagnoses kept failing',
-} as const;
+/**
+ * Every string the watch cards and replies show, in English: the catalog's `watch` section
+ * (src/app/i18n). Other languages: `messagesFor(locale).watch`; the builders below take the locale.
+ */
+export const WATCH_TEXT: Messages['watch'] = en.watch;
 
 export interface WatchedCluster {
   id: string;
@@ -79,8 +36,8 @@ function unwatchSubmitData(clusterId: string, name: string) {
   return { action: 'unwatch', clusterId, msteams: { type: 'messageBack', text: `unwatch ${clusterId}`, displayText: `unwatch cluster ${name}` } };
 }
 
-function statusText(status: CheckStatus): string {
-  const look = STATUS_LOOK[status];
+function statusText(status: CheckStatus, m: Messages): string {
+  const look = statusLook(status, m);
   return `${look.icon} ${look.label}`;
 }
 
@@ -97,22 +54,24 @@ export interface WatchChangeInput {
   checkedAt: string;
 }
 
-export function watchChangeCard(input: WatchChangeInput): AdaptiveCard {
+export function watchChangeCard(input: WatchChangeInput, locale: Locale = 'en'): AdaptiveCard {
+  const m = messagesFor(locale);
+  const WATCH_TEXT = m.watch;
   const name = truncate(stripControl(input.cluster.name), 63);
   const banner = bannerFor(input.changes);
   const interval = formatInterval(input.intervalMinutes);
   return expandCard(changeTemplate, {
-    fallbackText: stripControl(WATCH_TEXT.changedFallback(name, input.changes.map((c) => `${c.check} ${c.before} → ${c.after}`).join(', '))),
+    fallbackText: stripControl(WATCH_TEXT.changedFallback(name, input.changes.map((c) => `${c.check} ${m.status[c.before]} → ${m.status[c.after]}`).join(', '))),
     bannerStyle: banner.style,
     bannerColor: banner.color,
     heading: inertMarkdown(WATCH_TEXT.changedHeading(name, input.changes.length)),
     subtitle: WATCH_TEXT.changedSubtitle(shortTime(input.checkedAt), interval),
     changes: input.changes.map((c) => ({
-      title: CHECK_TITLES[c.check],
+      title: m.checkTitle[c.check],
       check: c.check,
-      before: statusText(c.before),
+      before: statusText(c.before, m),
       beforeColor: STATUS_LOOK[c.before].color,
-      after: statusText(c.after),
+      after: statusText(c.after, m),
       afterColor: STATUS_LOOK[c.after].color,
       summary: inertRun(truncate(stripControl(c.summary), 400)),
     })),
@@ -136,12 +95,15 @@ export interface WatchStateInput {
   actions?: boolean;
 }
 
-export function watchStateCard(input: WatchStateInput): AdaptiveCard {
+/** `heading`, `message` and `note` come in the card's language (`messagesFor(locale).watch`). */
+export function watchStateCard(input: WatchStateInput, locale: Locale = 'en'): AdaptiveCard {
+  const m = messagesFor(locale);
+  const WATCH_TEXT = m.watch;
   const banner = input.banner ?? BANNER.info;
   const name = truncate(stripControl(input.cluster.name), 63);
   const checks = CHECK_IDS.flatMap((id: CheckId) => {
     const status = input.verdicts?.[id];
-    return status === undefined ? [] : [{ status: statusText(status), color: STATUS_LOOK[status].color, title: CHECK_TITLES[id] }];
+    return status === undefined ? [] : [{ status: statusText(status, m), color: STATUS_LOOK[status].color, title: m.checkTitle[id] }];
   });
   const note = input.note ? inertRun(truncate(stripControl(input.note), 500)) : '';
   return expandCard(stateTemplate, {
@@ -173,22 +135,25 @@ export interface WatchListEntry {
 /** Well inside Teams' 28 KB: 20 per chat is the default limit anyway. */
 const MAX_LISTED = 30;
 
-function verdictSummary(verdicts: Verdicts | undefined): { text: string; color: string } {
+function verdictSummary(verdicts: Verdicts | undefined, m: Messages): { text: string; color: string } {
+  const WATCH_TEXT = m.watch;
   const known = CHECK_IDS.flatMap((id) => (verdicts?.[id] ? [verdicts[id]] : []));
   if (known.length === 0) return { text: WATCH_TEXT.listNoBaseline, color: 'Default' };
   const order: CheckStatus[] = ['fail', 'warn', 'unknown', 'pass', 'not-applicable'];
   const parts = order.flatMap((s) => {
     const n = known.filter((k) => k === s).length;
-    return n === 0 ? [] : [WATCH_TEXT.listVerdictPart(STATUS_LOOK[s].icon, n, STATUS_LOOK[s].label)];
+    return n === 0 ? [] : [WATCH_TEXT.listVerdictPart(STATUS_LOOK[s].icon, n, m.status[s])];
   });
   const worst = order.find((s) => known.includes(s)) ?? 'pass';
   return { text: WATCH_TEXT.listVerdicts(parts), color: STATUS_LOOK[worst].color };
 }
 
-export function watchesCard(entries: WatchListEntry[]): AdaptiveCard {
+export function watchesCard(entries: WatchListEntry[], locale: Locale = 'en'): AdaptiveCard {
+  const m = messagesFor(locale);
+  const WATCH_TEXT = m.watch;
   const { shown, more } = firstOf(entries, MAX_LISTED);
   const rows = shown.map((w) => {
-    const summary = w.paused ? { text: WATCH_TEXT.listPaused(w.paused.reason), color: 'Warning' } : verdictSummary(w.verdicts);
+    const summary = w.paused ? { text: WATCH_TEXT.listPaused(w.paused.reason), color: 'Warning' } : verdictSummary(w.verdicts, m);
     return {
       name: inertRun(truncate(stripControl(w.cluster.name), 63)),
       schedule: WATCH_TEXT.listSchedule(formatInterval(w.intervalMinutes), shortTime(w.nextDueAt)),

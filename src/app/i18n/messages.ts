@@ -1,0 +1,291 @@
+/**
+ * The shape of a message catalog: every user-visible string of the cards and chat replies, per
+ * language. Each catalog is typed `Messages`, so a key missing from one language is a compile error.
+ * Parameterised messages are functions, so word order (and plural rules) belong to the language.
+ *
+ * What is NOT here: the engine's free text (check summaries, evidence, unknown reasons, fix titles,
+ * Azure error messages). The report contract (scenario-format.md) keeps it English data; the cards
+ * show it as detail under a localized headline. Texts the engine or the parser produce with a stable
+ * code (approval refusals, command refusals) are translated from the code, with the English text as
+ * the fallback (`fromEnglish`-style functions below receive it).
+ */
+import type { CheckId, CheckStatus, Risk, TunnelKind } from '../../engine/report.js';
+import type { ApprovalState } from '../../engine/approvals/request.js';
+import type { RefusalCode } from '../../engine/approvals/decide.js';
+import type { AuditAction, AuditResult } from '../../store/append-log.js';
+import type { CommandRefusal } from '../parse-command.js';
+
+export type Locale = 'en' | 'zh-CN';
+
+/** Commands the help card lists; each has a localized description. */
+export type HelpCommandId =
+  | 'diagnose-cluster'
+  | 'diagnose-short'
+  | 'diagnose-in-rg'
+  | 'diagnose-in-subscription'
+  | 'diagnose-id'
+  | 'audit'
+  | 'watch'
+  | 'unwatch'
+  | 'watches'
+  | 'help';
+
+/** What a "left out of the card" line counts. */
+export type LeftOutKind = 'evidence' | 'fix' | 'note';
+
+export interface Messages {
+  locale: Locale;
+
+  /** Status words, shown next to each status icon. */
+  status: Readonly<Record<CheckStatus, string>>;
+  /** Display names of the six checks (docs/checks.md). */
+  checkTitle: Readonly<Record<CheckId, string>>;
+  /** One line per check and status, above the engine's (English) summary in other languages. */
+  checkHeadline: Readonly<Record<CheckId, Readonly<Record<CheckStatus, string>>>>;
+  risk: Readonly<Record<Risk, string>>;
+  /** The tunnel kind with the egress it needs. */
+  tunnel: Readonly<Record<TunnelKind, string>>;
+
+  common: {
+    /** "a, b, c and 990 more" */
+    listMore(head: string, more: number): string;
+    /** The separator of inline lists ("a, b"). */
+    listSeparator: string;
+    /** "Failed: " — a label before its text, with the language's colon. */
+    label(word: string): string;
+    showCommands: string;
+    diagnoseButton: string;
+    nothingDone: string;
+    /** "… (+120 characters)" after cut text. */
+    cut(moreChars: number): string;
+  };
+
+  diagnosis: {
+    diagnosing(name: string, done: number, total: number): string;
+    causesFound(count: number, name: string): string;
+    incomplete(name: string): string;
+    healthy(name: string): string;
+    took(ms: number): string;
+    /** "6 checks: 2 failed · 1 warning — took 47 s" */
+    subtitle(checks: number, parts: string[], took: string | undefined): string;
+    tally: Readonly<Record<CheckStatus, (n: number) => string>>;
+    fallback(headline: string, failing: string[]): string;
+    facts: {
+      cluster: string;
+      resourceGroup: string;
+      location: string;
+      tunnel: string;
+      apiServer: string;
+      private: string;
+      public: string;
+      outboundType: string;
+      unknown: string;
+      kubernetes: string;
+      nodes: string;
+      nodePools: string;
+      nodeResourceGroup: string;
+    };
+    checksHeading: string;
+    why: string;
+    toResolve: string;
+    evidence(count: number): string;
+    details: string;
+    empty: string;
+    nodesHeading(count: number): string;
+    affectedHeading(count: number): string;
+    notes: string;
+    leftOut(kind: LeftOutKind, more: number, anyShown: boolean): string;
+    riskLabel(risk: string): string;
+    needsApproval: string;
+    noApprovalNeeded: string;
+    /** " · needs approval · on " before the fix's target. */
+    fixMeta(approval: string): string;
+    requestFix: string;
+    diagnoseAgain: string;
+    /** Why the bot cannot apply a fix itself; `english` is the engine's reason. */
+    manualFix(english: string): string;
+  };
+
+  progress: {
+    hint: string;
+  };
+
+  help: {
+    intro: { before: string; after: string };
+    commandsHeading: string;
+    example: string;
+    commands: Readonly<Record<HelpCommandId, string>>;
+    demosHeading: string;
+    tryLabel: string;
+    moreDemos(n: number): string;
+    fallback(usages: string[]): string;
+  };
+
+  notFound: {
+    headline(query: string, resourceGroup: string | undefined): string;
+    fallback(query: string, resourceGroup: string | undefined, suggestions: string[]): string;
+    searched(count: number): string;
+    searchedNone: string;
+    resourceGroup: string;
+    didYouMean: string;
+    noSuggestions: string;
+  };
+
+  chooseCluster: {
+    headline(count: number, query: string): string;
+    pick: string;
+    where(resourceGroup: string, subscription: string, location: string | undefined): string;
+    more(n: number): string;
+    fallback(count: number, query: string, candidates: Array<{ name: string; resourceGroup: string }>): string;
+  };
+
+  refusal: {
+    title: string;
+    fallback(reason: string): string;
+    /** A refused command (parse-command.ts), from its code; `english` is the parser's reason and hint. */
+    command(refusal: CommandRefusal | undefined, english: { reason: string; hint: string }): { reason: string; hint: string };
+    unknownButton(verb: string): string;
+    unknownButtonHint: string;
+  };
+
+  error: {
+    somethingWrong: string;
+    reference: string;
+    /** Generic Azure/app failures (user-message.ts), which are English data. */
+    unexpected: string;
+    lookupFailed(name: string): string;
+    noSubscription(name: string): string;
+    knownSubscriptions(known: string[]): string;
+    diagnosisFailed(name: string): string;
+    noAuditLog: string;
+    noAuditLogDetail: string;
+    auditReadFailed: string;
+    actionFailed: string;
+  };
+
+  app: {
+    unrecognised(text: string): string;
+  };
+
+  audit: {
+    heading(cluster: string | undefined): string;
+    fallback(heading: string, count: number): string;
+    empty: string;
+    older: string;
+    action: Readonly<Record<AuditAction, string>>;
+    result: Readonly<Record<AuditResult, string>>;
+  };
+
+  approval: {
+    headline: Readonly<Record<ApprovalState, string>>;
+    state(state: ApprovalState): string;
+    stateWord: Readonly<Record<ApprovalState, string>>;
+    fallback(headline: string, fixTitle: string, cluster: string): string;
+    notDone: string;
+    exactChange: string;
+    onTarget: string;
+    result: string;
+    facts: {
+      cluster: string;
+      requestedBy: string;
+      approvals: string;
+      approvalsValue(count: number, required: number, names: string[]): string;
+      rejectedBy: string;
+      cancelledBy: string;
+      expires: string;
+      expiryWas: string;
+    };
+    /** Label of a step the approved plan runs after the change (FixProposal.then). */
+    then: string;
+    outcome: { change: string; then: string; checkBefore: string; checkAfter: string; note: string; recheck: string };
+    buttons: { approve: string; reject: string; cancel: string; refresh: string };
+    /** A refusal from the approval flow (decide.ts), from its code; `english` is the engine's message. */
+    refusal(code: RefusalCode, english: string): string;
+  };
+
+  /** The incident channel's summaries (cards/incident-card.ts). */
+  incident: {
+    diagnosisHeadline(cluster: string, causes: number): string;
+    diagnosisSubtitle(nodes: number): string;
+    action: Readonly<Record<AuditAction | 'failedPartial' | 'stillFailing', (cluster: string) => string>>;
+    fact: {
+      cluster: string;
+      resourceGroup: string;
+      subscription: string;
+      tunnel: string;
+      nodes: string;
+      by: string;
+      at: string;
+      request: string;
+      result: string;
+    };
+    result: Readonly<Record<AuditResult, string>>;
+    moreChecks(n: number): string;
+    affectedNodes: string;
+    whatHappened: string;
+    footer(cluster: string): string;
+    someone: string;
+    system: string;
+  };
+
+  /** The watch cards and replies (cards/watch-card.ts, watch-commands.ts, watch-scheduler.ts). */
+  watch: {
+    changedHeading(cluster: string, n: number): string;
+    changedSubtitle(checkedAt: string, interval: string): string;
+    changedFooter: string;
+    changedFallback(cluster: string, changes: string): string;
+    diagnoseNow: string;
+    stopWatching: string;
+    startedHeading(cluster: string, interval: string): string;
+    updatedHeading(cluster: string, interval: string, previous: string): string;
+    startedMessage: string;
+    checkingNote: string;
+    noBaselineMessage: string;
+    baselineFailedNote(why: string): string;
+    lastStateNote(at: string): string;
+    stoppedHeading(cluster: string): string;
+    stoppedMessage: string;
+    notWatchingReason(cluster: string): string;
+    notWatchingHint: string;
+    severalMatchReason(cluster: string, n: number): string;
+    severalMatchHint: string;
+    limitConversationReason(limit: number): string;
+    limitTotalReason(limit: number): string;
+    limitHint: string;
+    noConversationReason: string;
+    noConversationHint: string;
+    unavailableReason: string;
+    pausedGoneHeading(cluster: string): string;
+    pausedGoneMessage: string;
+    pausedFailingHeading(cluster: string): string;
+    pausedFailingMessage(n: number, why: string): string;
+    resumeNote(cluster: string): string;
+    listHeading(n: number): string;
+    listEmpty: string;
+    listSchedule(interval: string, next: string): string;
+    listPaused(reason: string): string;
+    listNoBaseline: string;
+    listVerdicts(parts: string[]): string;
+    listVerdictPart(icon: string, n: number, label: string): string;
+    listHint: string;
+    listMore(n: number): string;
+    pausedGoneReason: string;
+    pausedFailingReason: string;
+    lookupFailedTitle(cluster: string): string;
+    unknownSubscriptionTitle(subscription: string): string;
+    unknownSubscriptionMessage(known: string): string;
+    commandFailedTitle: string;
+  };
+
+  /** Notices of the fix flow (fix-flow.ts) on the diagnosis and approval cards. */
+  fixFlow: {
+    badRequestButton: string;
+    reportNotStored: string;
+    noSuchFix(fixId: string): string;
+    manualNotRequested(reason: string): string;
+    alreadyRequested: string;
+    requested(title: string): string;
+    badDecisionButton: string;
+    expiredOnRefresh(expiresAt: string, approvals: number, required: number): string;
+  };
+}
