@@ -7,6 +7,7 @@ import path from 'node:path';
 import { readStoreConfig, type StoreConfig } from './store/create-store.js';
 import { readApprovalPolicy, type ApprovalPolicy } from './app/policy-config.js';
 import { DEMO_APPROVER_IDS } from './app/demo-identities.js';
+import { readTelemetryConfig, type TelemetryConfig } from './telemetry/config.js';
 
 export type AzureMode = 'simulated' | 'azure';
 export type AppType = 'SingleTenant' | 'UserAssignedMSI';
@@ -53,6 +54,21 @@ export interface Config {
    */
   demoIdentities: boolean;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /**
+   * A Teams channel (conversation id `19:…@thread.tacv2`) that gets a summary of every diagnosis
+   * finding a cause and of every approval step, threaded per cluster (INCIDENT_CHANNEL_ID).
+   */
+  incidentChannelId?: string;
+  /**
+   * On SIGTERM/SIGINT: how long running work may finish before what still executes is marked
+   * interrupted and the process exits (SHUTDOWN_GRACE_SECONDS, default 25: Azure Container Apps
+   * sends SIGKILL 30 s after SIGTERM by default, so the store is closed before that).
+   */
+  shutdownGraceSeconds: number;
+  /** Application Insights (APPLICATIONINSIGHTS_CONNECTION_STRING); unset = no telemetry exported. */
+  telemetry: TelemetryConfig;
+  /** Watches (`watch cluster X`): how often the scheduler looks for due watches and renews its lease. */
+  watch: { tickSeconds: number };
 }
 
 export class ConfigError extends Error {
@@ -151,6 +167,54 @@ function readSimEndpoint(env: NodeJS.ProcessEnv): { endpoint?: string } {
   return { endpoint: raw.replace(/\/$/, '') };
 }
 
+/**
+ * WATCH_TICK_SECONDS: how often the watch scheduler wakes (whole seconds, 1 to 300, default 30). It
+ * bounds how late a due watch starts and how soon another instance takes over the lease of a dead
+ * one (after 4 ticks); the watch intervals themselves are 5m to 24h. Tests use 1.
+ */
+function readWatchTick(env: NodeJS.ProcessEnv): number {
+  const raw = env.WATCH_TICK_SECONDS?.trim();
+  if (!raw) return 30;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > 300) {
+    throw new ConfigError('WATCH_TICK_SECONDS', 'whole seconds from 1 to 300, e.g. WATCH_TICK_SECONDS=30', raw);
+  }
+  return Number(raw);
+}
+
+/** Whole seconds, 0 to 3600 (0: interrupt at once); default 25, under Container Apps' 30 s to SIGKILL. */
+function readShutdownGrace(env: NodeJS.ProcessEnv): number {
+  const raw = env.SHUTDOWN_GRACE_SECONDS?.trim();
+  if (!raw) return 25;
+  if (!/^\d+$/.test(raw) || Number(raw) > 3600) {
+    throw new ConfigError('SHUTDOWN_GRACE_SECONDS', 'whole seconds from 0 to 3600, e.g. SHUTDOWN_GRACE_SECONDS=25 (keep it below the host\'s termination grace period)', raw);
+  }
+  return Number(raw);
+}
+
+/**
+ * A Teams channel's conversation id as the bot sees it (activity.conversation.id in that channel,
+ * or "Get link to channel" → the `19:…@thread.tacv2` part, URL-decoded). Never a thread (`;messageid=`).
+ */
+const TEAMS_CHANNEL_ID = /^19:[A-Za-z0-9_.\-]{1,200}@thread\.(tacv2|skype|v2)$/;
+
+function readIncidentChannel(env: NodeJS.ProcessEnv): { incidentChannelId?: string } {
+  const raw = env.INCIDENT_CHANNEL_ID?.trim();
+  if (!raw) return {};
+  const id = raw.includes('%') ? safeDecode(raw) : raw;
+  if (!TEAMS_CHANNEL_ID.test(id)) {
+    throw new ConfigError('INCIDENT_CHANNEL_ID', 'a Teams channel id like 19:a1b2c3d4e5f6@thread.tacv2 (from the channel link, URL-decoded, without ;messageid=)', raw);
+  }
+  return { incidentChannelId: id };
+}
+
+function safeDecode(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+}
+
 export function parseConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config {
   const subscriptionIds = readGuidList(env, 'AZURE_SUBSCRIPTION_IDS');
   const rawMode = env.AZURE_MODE?.trim();
@@ -197,5 +261,9 @@ export function parseConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config
     approvals,
     demoIdentities,
     logLevel: rawLevel as Config['logLevel'],
+    ...readIncidentChannel(env),
+    shutdownGraceSeconds: readShutdownGrace(env),
+    telemetry: readTelemetryConfig(env),
+    watch: { tickSeconds: readWatchTick(env) },
   };
 }

@@ -27,6 +27,8 @@ async function main(): Promise<void> {
   const bot = await startBot(config, log);
   log.info('tunnel doctor listening', { url: bot.url, azure: config.azureMode, messages: `${bot.url}/api/messages` });
   process.stdout.write(`Tunnel Doctor is listening on ${bot.url}/api/messages${bot.sim ? ` (simulated Azure at ${bot.sim.url})` : ''}\n`);
+  // The chat page exists exactly where start-bot mounts it: local mode without an app id.
+  if (config.local && !config.bot.appId) process.stdout.write(`Chat with it in your browser: ${bot.url}/\n`);
   const graceMs = config.shutdownGraceSeconds * 1000;
   let stopping = false;
   /**

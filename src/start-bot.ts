@@ -16,20 +16,60 @@ import { azureClusterDirectory } from './engine/cluster-directory.js';
 import { diagnoseCluster } from './engine/diagnose.js';
 import { ALL_CHECKS } from './engine/checks/index.js';
 import { createBotFramework } from './transport/bot-framework.js';
+import { createConversationStore } from './transport/conversation-store.js';
+import { auditFeedingIncidents, createIncidentFeed, lateBoundOutbox } from './app/incident-feed.js';
 import { startHttpServer } from './transport/http-server.js';
 import { createStateStore, storeReady, type DurableStore } from './store/create-store.js';
 import { createFixFlow, type FixRunner } from './app/fix-flow.js';
 import { captureNsgEtag, executorFor } from './engine/fixes/executors.js';
 import { verifyFix } from './engine/fixes/verify.js';
+import { WatchRepository } from './engine/watch/repository.js';
+import { createWatchCommands } from './app/watch-commands.js';
+import { createWatchScheduler } from './app/watch-scheduler.js';
+import type { ClusterRef } from './engine/find-cluster.js';
+import { runPlanStep } from './engine/fixes/run-step.js';
+import { noTelemetry, type Telemetry } from './telemetry/telemetry.js';
+import { countingAuditLog } from './telemetry/audit.js';
+import { traceDiagnosis } from './telemetry/diagnosis.js';
 
 export interface RunningBot {
   url: string;
   sim?: SimServer;
   layer: AzureLayer;
   store: DurableStore;
+  /** Traces and metrics (no-op unless Application Insights or a test's exporters are set). */
+  telemetry: Telemetry;
   /** Waits for replies still being sent after their turn. */
   drain(): Promise<void>;
   close(): Promise<void>;
+  /**
+   * Graceful stop (SIGTERM): stops listening at once, lets running work finish for up to `graceMs`,
+   * then marks this instance's fix requests still executing 'interrupted' (never re-run) and closes
+   * the store. Never waits longer than `graceMs` for work.
+   */
+  shutdown(graceMs: number): Promise<ShutdownSummary>;
+}
+
+export interface ShutdownSummary {
+  /** True when every running diagnosis and execution finished within the grace period. */
+  drained: boolean;
+  /** Work still running when the grace period ended. */
+  unfinished: number;
+  /** Fix requests of this instance marked interrupted. */
+  interrupted: string[];
+}
+
+/** Resolves true when `work` settles within `ms`, false when the time runs out first. */
+async function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), Math.max(0, ms));
+  });
+  try {
+    return await Promise.race([work.then(() => true, () => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export function loadScenarios(paths: string[]): Scenario[] {
@@ -65,6 +105,7 @@ export function azureFixRunner(layer: AzureLayer): FixRunner {
       return executor.execute({ layer, cluster, fix, ...(baseline ? { baseline } : {}) });
     },
     verify: (cluster, fix, before) => verifyFix(layer, cluster, fix, { before }),
+    runStep: (cluster, step) => runPlanStep({ layer, cluster }, step),
   };
 }
 
@@ -77,13 +118,25 @@ export function instanceIdOf(env: NodeJS.ProcessEnv = process.env): string {
   return (env.TD_INSTANCE_ID?.trim() || hostname() || 'tunnel-doctor').slice(0, 100);
 }
 
-export async function startBot(config: Config, log: Logger): Promise<RunningBot> {
+export interface StartOptions {
+  /** Tests: telemetry with in-memory exporters; default from config.telemetry. */
+  telemetry?: Telemetry;
+}
+
+export async function startBot(config: Config, log: Logger, opts: StartOptions = {}): Promise<RunningBot> {
+  const connectionString = config.telemetry.connectionString;
+  // The Azure Monitor exporters load only when used: the package is large.
+  const telemetry =
+    opts.telemetry ??
+    (connectionString ? (await import('./telemetry/app-insights.js')).appInsightsTelemetry({ connectionString, instanceId: instanceIdOf(), log }) : noTelemetry());
+  // Only when recording: the ARM pipeline then carries the tracing/counting policy.
+  const traced = telemetry.exporting ? { telemetry } : {};
   let sim: SimServer | undefined;
   let demoClusters: DemoCluster[] = [];
   let layer: AzureLayer;
   if (config.azureMode === 'simulated' && config.simulator.endpoint) {
     // Several bot instances sharing one simulated Azure (and one state store): scale-out tests.
-    layer = createAzureLayer({ mode: 'simulated', endpoint: config.simulator.endpoint });
+    layer = createAzureLayer({ mode: 'simulated', endpoint: config.simulator.endpoint, ...traced });
     demoClusters = demoClustersOf(loadScenarios(config.simulator.scenarios));
     log.info('using a running simulated Azure', { url: config.simulator.endpoint });
   } else if (config.azureMode === 'simulated') {
@@ -95,10 +148,10 @@ export async function startBot(config: Config, log: Logger): Promise<RunningBot>
       ...(config.simulator.accessLog ? { accessLogPath: config.simulator.accessLog } : {}),
     });
     demoClusters = demoClustersOf(scenarios);
-    layer = createAzureLayer({ mode: 'simulated', endpoint: sim.url });
+    layer = createAzureLayer({ mode: 'simulated', endpoint: sim.url, ...traced });
     log.info('simulated Azure started', { url: sim.url, clusters: demoClusters.length });
   } else {
-    layer = createAzureLayer({ mode: 'azure' });
+    layer = createAzureLayer({ mode: 'azure', ...traced });
   }
 
   if (config.demoIdentities) {
@@ -108,9 +161,22 @@ export async function startBot(config: Config, log: Logger): Promise<RunningBot>
   }
   // Opened at start so a bad location fails now, not at the first approval.
   const store = createStateStore(config.store);
+  // Approvals by outcome, counted as the flow appends its audit records.
+  // The incident channel hears of every approval step through the audit records the flow appends
+  // (incident-feed.ts); its posts go through the transport's outbox, attached once that exists.
+  const outbox = lateBoundOutbox();
+  const conversations = createConversationStore(store.state);
+  const incidents = createIncidentFeed({
+    ...(config.incidentChannelId ? { channelId: config.incidentChannelId } : {}),
+    state: store.state,
+    outbox,
+    findConversation: (id) => conversations.find(id),
+    log,
+  });
+  const audit = auditFeedingIncidents(countingAuditLog(store.audit, telemetry), incidents);
   const fixes = createFixFlow({
     state: store.state,
-    audit: store.audit,
+    audit,
     policy: config.approvals,
     instanceId: instanceIdOf(),
     runner: azureFixRunner(layer),
@@ -124,20 +190,53 @@ export async function startBot(config: Config, log: Logger): Promise<RunningBot>
   } catch (err) {
     log.warn('could not sweep interrupted fix executions', { err });
   }
-  const app = createBotApp({
-    fixes,
-    audit: store.audit,
-    directory: azureClusterDirectory(layer, config.subscriptionIds),
-    diagnose: (cluster, onProgress) => diagnoseCluster(layer, cluster, { checks: ALL_CHECKS, log, onProgress }),
-    demoClusters,
+  // Watches: kept in the store; run by whichever instance holds the watch lease (watch-scheduler.ts),
+  // with the same diagnosis as `diagnose`, posting through the transport's outbox.
+  const watchRepository = new WatchRepository(store.state);
+  // One directory for chat commands and watches alike.
+  const directory = azureClusterDirectory(layer, config.subscriptionIds);
+  const diagnoseForWatch = (cluster: ClusterRef) =>
+    traceDiagnosis(telemetry, { cluster }, () => diagnoseCluster(layer, cluster, { checks: ALL_CHECKS, log: log.child({ watch: cluster.name }) }));
+  const watchCommands = createWatchCommands({ watches: watchRepository, directory, diagnose: diagnoseForWatch, log });
+  const watchScheduler = createWatchScheduler({
+    state: store.state,
+    watches: watchRepository,
+    outbox,
+    directory,
+    diagnose: diagnoseForWatch,
+    instanceId: instanceIdOf(),
+    tickSeconds: config.watch.tickSeconds,
     log,
   });
-  const bot = createBotFramework({ bot: config.bot, app, log });
+  const app = createBotApp({
+    watches: watchCommands,
+    fixes,
+    audit,
+    directory,
+    diagnose: (cluster, onProgress, scope) =>
+      traceDiagnosis(telemetry, { cluster, ...(scope ? { correlationId: scope.correlationId } : {}) }, () =>
+        diagnoseCluster(layer, cluster, { checks: ALL_CHECKS, log: scope?.log ?? log, onProgress }),
+      ),
+    demoClusters,
+    log,
+    incidents,
+  });
+  const bot = createBotFramework({ bot: config.bot, app, log, conversations });
+  outbox.attach(bot.outbox);
+  /** Replies after their turn and the incident posts they cause (and the replies those cause). */
+  const drainAll = async () => {
+    do {
+      await bot.drain();
+      await incidents.idle();
+    } while (bot.pending() > 0);
+  };
   const http = await startHttpServer({
     host: config.bindHost,
     port: config.port,
     bot,
     log,
+    // The local chat page speaks to the bot with authentication off: only where it is off anyway.
+    ...(config.local && !config.bot.appId ? { localChat: { demoIdentities: config.demoIdentities } } : {}),
     readiness: [
       {
         name: 'azure',
@@ -154,17 +253,49 @@ export async function startBot(config: Config, log: Logger): Promise<RunningBot>
       },
     ],
   });
+  if (config.local && !config.bot.appId) log.info('local chat page (authentication is off)', { url: `${http.url}/` });
+  // Listening: start running watches (the first tick takes or respects the lease at once).
+  watchScheduler.start();
+  // Stopping the listener once: close() and shutdown() may both run (a test's afterAll after a SIGTERM).
+  let serverClosed: Promise<void> | undefined;
+  const stopServing = () => (serverClosed ??= http.close());
+  /** Everything startBot opened besides the listener: close() and shutdown() both end here. */
+  async function releaseResources(): Promise<void> {
+    // Before the store closes: gives the watch lease up and lets running watch diagnoses store their
+    // verdicts, briefly (shutdown() allows this whole function 5 s; telemetry must still flush).
+    await watchScheduler.close({ waitMs: 2_000 });
+    await store.close();
+    await sim?.close();
+    // Last: exports the spans and metrics of everything above (bounded, see telemetry.ts).
+    await telemetry.shutdown();
+  }
   return {
     url: http.url,
     ...(sim ? { sim } : {}),
     layer,
     store,
-    drain: () => bot.drain(),
+    telemetry,
+    drain: drainAll,
     async close() {
-      await http.close();
-      await bot.drain();
-      await store.close();
-      await sim?.close();
+      await stopServing();
+      await drainAll();
+      await releaseResources();
+    },
+    async shutdown(graceMs) {
+      // http.close() stops accepting connections now; requests already in (an expectReplies
+      // diagnosis, an invoke) are answered, and replies sent after their turn are awaited by drain().
+      const drained = await settlesWithin(Promise.all([stopServing(), drainAll()]), graceMs);
+      const unfinished = bot.pending();
+      let interrupted: string[] = [];
+      try {
+        // The same sweep as at start-up, for this instance's own executions: a fix that could not
+        // finish is recorded as interrupted now instead of waiting for the next start.
+        interrupted = await fixes.markInterrupted();
+      } catch (err) {
+        log.warn('could not mark unfinished fix executions interrupted; the next start will', { err });
+      }
+      await settlesWithin(releaseResources(), 5_000);
+      return { drained, unfinished, interrupted };
     },
   };
 }

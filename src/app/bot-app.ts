@@ -21,9 +21,11 @@ import {
   auditCard,
   AUDIT_CARD_RECORDS,
 } from './cards/index.js';
-import { userMessageOf } from '../user-message.js';
 import { auditRecordsFor } from './audit-records.js';
+import { localeOf, messagesFor, userMessageIn } from './i18n/index.js';
 import type { AuditLog } from '../store/append-log.js';
+import type { IncidentFeed } from './incident-feed.js';
+import type { WatchCommands } from './watch-commands.js';
 
 export interface DemoCluster {
   cluster: string;
@@ -35,15 +37,25 @@ export interface DiagnoseProgress {
   total: number;
 }
 
+export interface DiagnosisScope {
+  correlationId: string;
+  log: Logger;
+}
+
 export interface AppDeps {
   directory: ClusterDirectory;
-  diagnose(cluster: ClusterRef, onProgress: (p: DiagnoseProgress) => void): Promise<Report>;
+  /** `scope`: the diagnosis's correlation id and its logger (bound to it), for the engine's log lines and the trace. */
+  diagnose(cluster: ClusterRef, onProgress: (p: DiagnoseProgress) => void, scope?: DiagnosisScope): Promise<Report>;
   demoClusters: DemoCluster[];
   log: Logger;
   /** The approval flow; without it, diagnosis cards carry no "Request this fix" buttons. */
   fixes?: FixFlow;
   /** The audit log, for `audit` and `audit cluster X`. */
   audit?: AuditLog;
+  /** `watch`, `unwatch`, `watches` (watch-commands.ts); without it they are answered "not available". */
+  watches?: WatchCommands;
+  /** The incident channel (incident-feed.ts): told of every finished diagnosis; posts in the background. */
+  incidents?: Pick<IncidentFeed, 'diagnosed'>;
 }
 
 export interface BotApp {
@@ -61,6 +73,7 @@ function commandFromValue(value: unknown): Command | undefined {
   const v = value as Record<string, unknown>;
   if (v.action === 'diagnose' && typeof v.clusterId === 'string') return parseCommand(`diagnose ${v.clusterId.slice(0, 600)}`);
   if (v.action === 'help') return { kind: 'help' };
+  if (v.action === 'unwatch' && typeof v.clusterId === 'string') return parseCommand(`unwatch ${v.clusterId.slice(0, 600)}`);
   return undefined;
 }
 
@@ -68,8 +81,10 @@ export function createBotApp(deps: AppDeps): BotApp {
   async function diagnose(target: ClusterTarget, event: MessageEvent, replies: ReplyChannel): Promise<void> {
     const log = deps.log.child({ correlationId: event.correlationId });
     const shownName = target.name;
+    const locale = localeOf(event.locale);
+    const m = messagesFor(locale);
     // Answer at once: finding the cluster alone reads every subscription, and the checks take minutes.
-    const progressId = await replies.send({ card: progressCard(shownName, 0, CHECK_IDS.length) });
+    const progressId = await replies.send({ card: progressCard(shownName, 0, CHECK_IDS.length, locale) });
     const show = async (card: object) => {
       if (progressId) await replies.update(progressId, { card });
       else await replies.send({ card });
@@ -79,23 +94,20 @@ export function createBotApp(deps: AppDeps): BotApp {
       resolution = await resolveCluster(deps.directory, target);
     } catch (err) {
       log.warn('cluster lookup failed', { err });
-      await show(errorCard({ title: `Could not look up ${shownName}`, message: userMessageOf(err), correlationId: event.correlationId }));
+      await show(errorCard({ title: m.error.lookupFailed(shownName), message: userMessageIn(m, err), correlationId: event.correlationId }, locale));
       return;
     }
     switch (resolution.kind) {
       case 'not-found':
-        await show(clusterNotFoundCard(resolution));
+        await show(clusterNotFoundCard(resolution, locale));
         return;
       case 'unknown-subscription':
         await show(
-          errorCard({
-            title: `No subscription "${resolution.subscription}"`,
-            message: `I can see these subscriptions: ${resolution.known.join(', ') || 'none'}. Name one of them by id or display name.`,
-          }),
+          errorCard({ title: m.error.noSubscription(resolution.subscription), message: m.error.knownSubscriptions(resolution.known) }, locale),
         );
         return;
       case 'ambiguous':
-        await show(chooseClusterCard(resolution));
+        await show(chooseClusterCard(resolution, locale));
         return;
       case 'found':
         break;
@@ -108,15 +120,16 @@ export function createBotApp(deps: AppDeps): BotApp {
         // Progress updates are best-effort; the final card below is what matters.
         if (progressId && p.done !== lastShown) {
           lastShown = p.done;
-          replies.update(progressId, { card: progressCard(cluster.name, p.done, p.total) }).catch(() => {});
+          replies.update(progressId, { card: progressCard(cluster.name, p.done, p.total, locale) }).catch(() => {});
         }
-      });
+      }, { correlationId: event.correlationId, log });
       const reportId = await deps.fixes?.keepReport(report, cluster);
-      await show(diagnosisCard(report, reportId ? { reportId } : {}));
+      await show(diagnosisCard(report, reportId ? { reportId } : {}, locale));
+      deps.incidents?.diagnosed(report, event.caller);
       log.info('diagnosis finished', { cluster: cluster.id, checks: report.checks.map((c) => `${c.id}:${c.status}`) });
     } catch (err) {
       log.error('diagnosis failed', { cluster: cluster.id, err });
-      await show(errorCard({ title: `Diagnosis of ${cluster.name} failed`, message: userMessageOf(err), correlationId: event.correlationId }));
+      await show(errorCard({ title: m.error.diagnosisFailed(cluster.name), message: userMessageIn(m, err), correlationId: event.correlationId }, locale));
     }
   }
 
@@ -126,45 +139,66 @@ export function createBotApp(deps: AppDeps): BotApp {
       const handler = deps.fixes?.verbs.handlerFor(event.verb);
       if (!handler) {
         log.info('unknown card verb', { verb: event.verb });
-        return { card: refusalCard({ reason: `This button ("${event.verb.slice(0, 40)}") is not one this bot answers.`, hint: 'Nothing was done. Type "help" for what I can do.' }) };
+        const m = messagesFor(localeOf(event.locale));
+        return { card: refusalCard({ reason: m.refusal.unknownButton(event.verb.slice(0, 40)), hint: m.refusal.unknownButtonHint }, m.locale) };
       }
       try {
         return await handler(event);
       } catch (err) {
         log.error('card action failed', { err, verb: event.verb });
-        return { card: cardActionErrorCard(err, event.correlationId) };
+        return { card: cardActionErrorCard(err, event.correlationId, localeOf(event.locale)) };
       }
     },
     async handleMessage(event, replies) {
       const command = commandFromValue(event.value) ?? parseCommand(event.text);
+      const locale = localeOf(event.locale);
+      const m = messagesFor(locale);
       switch (command.kind) {
         case 'help':
-          await replies.send({ card: helpCard(deps.demoClusters) });
+          await replies.send({ card: helpCard(deps.demoClusters, locale) });
           return;
         case 'audit': {
           if (!deps.audit) {
-            await replies.send({ card: errorCard({ title: 'No audit log', message: 'This bot has no state store configured, so there is nothing to show.' }) });
+            await replies.send({ card: errorCard({ title: m.error.noAuditLog, message: m.error.noAuditLogDetail }, locale) });
             return;
           }
           try {
             const records = await auditRecordsFor(deps.audit, command.cluster, AUDIT_CARD_RECORDS + 1);
-            await replies.send({ card: auditCard({ ...(command.cluster ? { cluster: command.cluster } : {}), records }) });
+            await replies.send({ card: auditCard({ ...(command.cluster ? { cluster: command.cluster } : {}), records }, locale) });
           } catch (err) {
             deps.log.warn('audit read failed', { correlationId: event.correlationId, err });
-            await replies.send({ card: errorCard({ title: 'Could not read the audit log', message: userMessageOf(err), correlationId: event.correlationId }) });
+            await replies.send({ card: errorCard({ title: m.error.auditReadFailed, message: userMessageIn(m, err), correlationId: event.correlationId }, locale) });
           }
           return;
         }
         case 'unrecognised':
-          await replies.send({ text: `I did not understand "${command.text.slice(0, 80)}". Here is what I can do:`, card: helpCard(deps.demoClusters) });
+          await replies.send({ text: m.app.unrecognised(command.text.slice(0, 80)), card: helpCard(deps.demoClusters, locale) });
           return;
         case 'refused':
           deps.log.info('command refused', { correlationId: event.correlationId, reason: command.reason });
-          await replies.send({ card: refusalCard({ reason: command.reason, hint: command.hint }) });
+          await replies.send({ card: refusalCard(m.refusal.command(command.refusal, { reason: command.reason, hint: command.hint }), locale) });
           return;
         case 'diagnose':
           await diagnose(command.target, event, replies);
           return;
+        case 'watch':
+        case 'unwatch':
+        case 'watches': {
+          const watches = deps.watches;
+          if (!watches) {
+            await replies.send({ card: refusalCard({ reason: m.watch.unavailableReason, hint: '' }, locale) });
+            return;
+          }
+          try {
+            if (command.kind === 'watch') await watches.watch(command.target, command.intervalMinutes, event, replies);
+            else if (command.kind === 'unwatch') await watches.unwatch(command.target, event, replies);
+            else await watches.list(event, replies);
+          } catch (err) {
+            deps.log.error('watch command failed', { correlationId: event.correlationId, err });
+            await replies.send({ card: errorCard({ title: m.watch.commandFailedTitle, message: userMessageIn(m, err), correlationId: event.correlationId }, locale) });
+          }
+          return;
+        }
       }
     },
   };

@@ -17,12 +17,18 @@ import {
 import type { BotIdentity } from '../config.js';
 import type { Logger } from '../log.js';
 import type { BotApp } from '../app/bot-app.js';
-import type { CardActionEvent, MessageEvent, Reply, ReplyChannel } from '../app/events.js';
+import type { CardActionEvent, ConversationHandle, MessageEvent, Outbox, Reply, ReplyChannel } from '../app/events.js';
+import { createPacedDelivery, type PacedDeliveryOptions } from './paced-delivery.js';
+import type { ConversationStore } from './conversation-store.js';
 
 export interface BotFrameworkOptions {
   bot: BotIdentity;
   app: BotApp;
   log: Logger;
+  /** Where handles of conversations the bot is installed in are kept (incident channel, watches). */
+  conversations?: ConversationStore;
+  /** Overrides of the pacing of proactive posts (tests). */
+  pacing?: Partial<Omit<PacedDeliveryOptions, 'log'>>;
 }
 
 export interface BotFramework {
@@ -32,6 +38,8 @@ export interface BotFramework {
   pending(): number;
   /** Waits for that work (graceful shutdown, tests). */
   drain(): Promise<void>;
+  /** Posts without a turn into stored conversations, paced like every proactive reply. */
+  outbox: Outbox;
 }
 
 function toActivity(reply: Reply): Partial<Activity> {
@@ -53,6 +61,29 @@ function callerOf(activity: Activity): MessageEvent['caller'] {
   };
 }
 
+/**
+ * The activity's conversation as a stored, JSON-safe handle. The reference loses the incoming
+ * activity id: a later post must start a message (or a thread reply via `threadOf`), not answer it.
+ */
+function handleOf(activity: Activity): ConversationHandle {
+  const { activityId: _answered, ...ref } = TurnContext.getConversationReference(activity);
+  return {
+    id: activity.conversation?.id ?? '',
+    channelId: activity.channelId ?? '',
+    ...(activity.conversation?.conversationType ? { conversationType: activity.conversation.conversationType } : {}),
+    ref: JSON.parse(JSON.stringify(ref)) as unknown,
+  };
+}
+
+/** Teams channels: `<channel id>;messageid=<root>` is a thread of the channel; the channel is what gets stored. */
+function channelHandleOf(handle: ConversationHandle): ConversationHandle {
+  const id = handle.id.split(';messageid=')[0] ?? handle.id;
+  const { user: _whoSpoke, locale: _theirLocale, ...ref } = handle.ref as Partial<ConversationReference>;
+  // A channel's handle is the same whoever spoke in it, so it is stored once, not per speaker.
+  const shared = handle.conversationType === 'channel' ? ref : (handle.ref as Partial<ConversationReference>);
+  return { ...handle, id, ref: { ...shared, conversation: { ...ref.conversation, id } } };
+}
+
 function toMessageEvent(activity: Activity): MessageEvent {
   return {
     kind: 'message',
@@ -60,6 +91,7 @@ function toMessageEvent(activity: Activity): MessageEvent {
     value: activity.value,
     caller: callerOf(activity),
     conversationId: activity.conversation?.id ?? '',
+    conversation: handleOf(activity),
     ...(activity.locale ? { locale: activity.locale } : {}),
     correlationId: randomUUID(),
   };
@@ -81,6 +113,8 @@ function toCardActionEvent(activity: Activity): CardActionEvent {
     caller: callerOf(activity),
     conversationId: activity.conversation?.id ?? '',
     ...(activity.replyToId ? { replyToId: activity.replyToId } : {}),
+    conversation: handleOf(activity),
+    ...(activity.locale ? { locale: activity.locale } : {}),
     correlationId: randomUUID(),
   };
 }
@@ -122,7 +156,7 @@ function bufferedReplies(): ReplyChannel & { flush(ctx: TurnContext): Promise<vo
 }
 
 export function createBotFramework(opts: BotFrameworkOptions): BotFramework {
-  const { bot, app, log } = opts;
+  const { bot, app, log, conversations } = opts;
   const auth = new ConfigurationBotFrameworkAuthentication({
     MicrosoftAppId: bot.appId,
     MicrosoftAppPassword: bot.appPassword,
@@ -132,29 +166,113 @@ export function createBotFramework(opts: BotFrameworkOptions): BotFramework {
   });
   const adapter = new CloudAdapter(auth);
   const running = new Set<Promise<void>>();
+  // One pacing layer for every post and update made outside a turn (Teams' per-conversation limits).
+  const delivery = createPacedDelivery({ log, ...opts.pacing });
 
   adapter.onTurnError = async (ctx, err) => {
     log.error('turn failed', { err, activityType: ctx.activity.type });
     await ctx.sendActivity('Sorry, something went wrong while handling that message.').catch(() => {});
   };
 
-  /** Replies after the turn has ended, through the connector at the activity's serviceUrl. */
+  /**
+   * Replies after the turn has ended, through the connector at the activity's serviceUrl, paced
+   * (paced-delivery.ts): updates coalesced, throttling retried; failures are logged there, never thrown.
+   */
   function proactiveReplies(claims: unknown, reference: Partial<ConversationReference>): ReplyChannel {
     const identity = (claims ?? bot.appId) as Parameters<CloudAdapter['continueConversationAsync']>[0];
+    const conversationId = reference.conversation?.id ?? '';
     return {
-      async send(reply) {
-        let id: string | undefined;
-        await adapter.continueConversationAsync(identity, reference, async (ctx) => {
-          id = (await ctx.sendActivity(toActivity(reply)))?.id;
-        });
-        return id;
-      },
-      async update(activityId, reply) {
-        await adapter.continueConversationAsync(identity, reference, async (ctx) => {
-          await ctx.updateActivity({ ...toActivity(reply), id: activityId });
-        });
-      },
+      send: (reply) =>
+        delivery.post(conversationId, async () => {
+          let id: string | undefined;
+          await viaConnector(identity, reference, async (ctx) => {
+            id = (await ctx.sendActivity(toActivity(reply)))?.id;
+          });
+          return id;
+        }),
+      update: (activityId, reply) =>
+        delivery.update(conversationId, activityId, () =>
+          viaConnector(identity, reference, async (ctx) => {
+            await ctx.updateActivity({ ...toActivity(reply), id: activityId });
+          }),
+        ),
     };
+  }
+
+  /**
+   * continueConversationAsync hands a failure of `logic` to onTurnError, which swallows it (and would
+   * post "Sorry…" into the very conversation that is throttling us). The pacing layer must see the
+   * connector's error to retry it, so it is caught inside and rethrown outside.
+   */
+  async function viaConnector(
+    identity: Parameters<CloudAdapter['continueConversationAsync']>[0],
+    reference: Partial<ConversationReference>,
+    logic: (ctx: TurnContext) => Promise<void>,
+  ): Promise<void> {
+    let failure: { err: unknown } | undefined;
+    await adapter.continueConversationAsync(identity, reference, async (ctx) => {
+      try {
+        await logic(ctx);
+      } catch (err) {
+        failure = { err };
+      }
+    });
+    if (failure) throw failure.err;
+  }
+
+  /** Teams message ids are numbers; the fake connector's are `activity-<n>`. Nothing that could alter the path. */
+  const THREAD_ROOT_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+  /**
+   * Proactive posts into stored conversations. A reply in a Teams channel thread is a post to the
+   * conversation `<channel id>;messageid=<root activity id>`
+   * (https://learn.microsoft.com/microsoftteams/platform/bots/how-to/conversations/send-proactive-messages).
+   */
+  const outbox: Outbox = {
+    async post(to, reply, postOpts) {
+      const threadOf = postOpts?.threadOf;
+      if (threadOf !== undefined && !THREAD_ROOT_ID.test(threadOf)) {
+        log.error('outbox: not a thread root activity id; nothing posted', { conversation: to.id });
+        return undefined;
+      }
+      const channel = to.id.split(';messageid=')[0] ?? to.id;
+      const conversationId = threadOf ? `${channel};messageid=${threadOf}` : to.id;
+      const stored = to.ref as Partial<ConversationReference>;
+      const reference: Partial<ConversationReference> = { ...stored, conversation: { ...stored.conversation!, id: conversationId } };
+      delete reference.activityId;
+      return proactiveReplies(undefined, reference).send(reply);
+    },
+    async update(to, activityId, reply) {
+      const stored = to.ref as Partial<ConversationReference>;
+      const reference: Partial<ConversationReference> = { ...stored };
+      delete reference.activityId;
+      await proactiveReplies(undefined, reference).update(activityId, reply);
+    },
+  };
+
+  /**
+   * Teams tells the bot it was added to a team, chat or channel (conversationUpdate membersAdded with
+   * the bot, installationUpdate add) and removed from it (membersRemoved, installationUpdate remove):
+   * keep or drop the conversation's handle. A store that does not answer only costs a warning.
+   */
+  async function trackInstallation(activity: Activity): Promise<void> {
+    if (!conversations) return;
+    const botId = activity.recipient?.id;
+    const added =
+      (activity.type === ActivityTypes.ConversationUpdate && activity.membersAdded?.some((m) => m.id === botId)) ||
+      (activity.type === ActivityTypes.InstallationUpdate && activity.action?.startsWith('add'));
+    const removed =
+      (activity.type === ActivityTypes.ConversationUpdate && activity.membersRemoved?.some((m) => m.id === botId)) ||
+      (activity.type === ActivityTypes.InstallationUpdate && activity.action === 'remove');
+    // A message in a channel refreshes its handle too (its service URL can move; a bot installed
+    // before this version has no stored handle yet).
+    const spokenInChannel = activity.type === ActivityTypes.Message && activity.conversation?.conversationType === 'channel';
+    try {
+      if (removed) await conversations.forget(activity.conversation?.id ?? '');
+      else if (added || spokenInChannel) await conversations.remember(channelHandleOf(handleOf(activity)));
+    } catch (err) {
+      log.warn('could not store the conversation reference', { err, conversation: activity.conversation?.id });
+    }
   }
 
   /** Runs `work` after its turn, tracked for drain(). */
@@ -191,6 +309,7 @@ export function createBotFramework(opts: BotFrameworkOptions): BotFramework {
 
   async function onTurn(ctx: TurnContext, afterTurn: Array<() => void>): Promise<void> {
     const activity = ctx.activity;
+    await trackInstallation(activity);
     if (activity.type === ActivityTypes.Invoke && activity.name === CARD_ACTION_INVOKE) {
       await onCardAction(ctx, afterTurn);
       return;
@@ -237,9 +356,13 @@ export function createBotFramework(opts: BotFrameworkOptions): BotFramework {
         for (const start of afterTurn) start();
       }
     },
-    pending: () => running.size,
+    pending: () => running.size + delivery.pending(),
     drain: async () => {
-      while (running.size > 0) await Promise.allSettled([...running]);
+      while (running.size > 0 || delivery.pending() > 0) {
+        await Promise.allSettled([...running]);
+        await delivery.idle();
+      }
     },
+    outbox,
   };
 }

@@ -5,6 +5,7 @@
 import restify from 'restify';
 import type { Logger } from '../log.js';
 import type { BotFramework } from './bot-framework.js';
+import { mountLocalChat, type LocalChatOptions } from './local-chat/index.js';
 
 export interface ReadinessProbe {
   name: string;
@@ -17,6 +18,8 @@ export interface HttpServerOptions {
   bot: BotFramework;
   readiness: ReadinessProbe[];
   log: Logger;
+  /** The local chat page at / (local mode without an app id only: authentication is off). */
+  localChat?: LocalChatOptions;
 }
 
 export interface HttpServer {
@@ -62,16 +65,23 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
     res.send(ready ? 200 : 503, { status: ready ? 'ready' : 'not-ready', checks: results });
   });
 
+  let selfUrl = '';
+  const localChat = opts.localChat ? mountLocalChat(server, { ...opts.localChat, selfUrl: () => selfUrl, log: opts.log }) : undefined;
+
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => resolve());
   });
   const address = server.address();
   const url = `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${address.port}`;
+  // The address actually bound ('localhost' may resolve to another family than the one listening).
+  selfUrl = address.family === 'IPv6' ? `http://[${address.address}]:${address.port}` : `http://${address.address}:${address.port}`;
   return {
     url,
     close: () =>
       new Promise<void>((resolve) => {
+        // Open event streams would keep the server from ever closing.
+        localChat?.close();
         server.close(() => resolve());
       }),
   };

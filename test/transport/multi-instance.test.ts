@@ -96,15 +96,18 @@ async function click(bot: ChildServer, verb: string, data: unknown, user: typeof
   return res.body.value as Json;
 }
 
-/** Diagnose through `bot`, then "Request this fix": returns the approval card's activity id and the request id. */
-async function diagnoseAndRequestFix(bot: ChildServer): Promise<{ approvalActivityId: string; requestId: string }> {
+/**
+ * Diagnose through `bot`, then "Request this fix" on `clickOn` (another instance, when given: the
+ * Bot Service may route the click anywhere): returns the approval card's activity id and the request id.
+ */
+async function diagnoseAndRequestFix(bot: ChildServer, clickOn: ChildServer = bot): Promise<{ approvalActivityId: string; requestId: string }> {
   const res = await postActivity(bot.url, messageActivity(`diagnose ${CLUSTER}`, { deliveryMode: 'expectReplies', from: REQUESTER, conversation: CONVERSATION }));
   expect(res.status, bot.output()).toBe(200);
   const diagnosis = cardOf(res.body.activities.at(-1));
   const requestButtons = executeActions(diagnosis).filter((a) => a.verb === 'request-fix');
   expect(requestButtons, cardText(diagnosis)).toHaveLength(1);
   const before = connector!.calls.length;
-  const answer = await click(bot, 'request-fix', requestButtons[0]!.data, REQUESTER, 'diagnosis-card');
+  const answer = await click(clickOn, 'request-fix', requestButtons[0]!.data, REQUESTER, 'diagnosis-card');
   expect(cardText(answer)).toMatch(/Fix requested/);
   const calls = await connector!.waitFor((c) => c.slice(before).some((x) => x.method === 'POST'));
   const post = calls.slice(before).find((x) => x.method === 'POST') as ConnectorCall;
@@ -141,7 +144,7 @@ afterAll(async () => {
 });
 
 describe.skipIf(!supportsExternalSim)('two bot processes, one store, one simulated Azure', () => {
-  it('50 concurrent approvals spread over both instances write the NSG rule exactly once', { timeout: 120_000 }, async () => {
+  it('a fix requested on B from a diagnosis made on A: 50 concurrent approvals spread over both instances write the NSG rule exactly once', { timeout: 120_000 }, async () => {
     const accessLog = path.join(workDir, 'access-concurrent.jsonl');
     const sim = await started(spawnSimulator({ SIM_SCENARIOS: SCENARIO, SIM_LATENCY_SCALE: '0', SIM_ACCESS_LOG: accessLog }));
     const container = uniqueContainer();
@@ -150,7 +153,8 @@ describe.skipIf(!supportsExternalSim)('two bot processes, one store, one simulat
       started(spawnBot('bot B', botEnv('bot-b', container, sim.url))),
     ]);
 
-    const { approvalActivityId, requestId } = await diagnoseAndRequestFix(botA);
+    // Diagnosed on A, its button clicked on B: the report is found through the shared store.
+    const { approvalActivityId, requestId } = await diagnoseAndRequestFix(botA, botB);
     expect(rulePutsIn(accessLog)).toHaveLength(0);
 
     const before = connector!.calls.length;
