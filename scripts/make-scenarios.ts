@@ -791,13 +791,61 @@ scenario('iptables-dport-range', () => {
   );
 });
 
+/**
+ * Agents that cannot reach the API server exit at start ("dial tcp …:443: i/o timeout") and sit in
+ * CrashLoopBackOff, as the real konnectivity agents do (and as the simulator recreates them while
+ * the egress stays blocked, src/sim/kubectl.ts replacementHealth).
+ */
+function crashLoopAgents(est: Estate, restarts: number, finishedAt: string): string[] {
+  for (const pod of est.tunnelPods) {
+    Object.assign(pod, { restarts, waitingReason: 'CrashLoopBackOff', lastTermination: { reason: 'Error', exitCode: 1, finishedAt } });
+  }
+  return est.tunnelPods.map((p) => p.node!);
+}
+
+// The featured egress demo: the only block is an outbound NSG rule, so the proposed NSG fix (with
+// its "Then: restart the agents" step) clears both checks when approved in the chat.
 scenario('egress-443-blocked-konnectivity', () => {
   const est = buildEstate({ short: 'egress443', cluster: 'aks-egress-443', pools: ONE_POOL });
-  est.egressBlocked.push({ protocol: 'tcp', port: 443 });
+  addSecurityRules(est, est.aksNsgId, [
+    {
+      name: 'Deny-Internet-HTTPS-Outbound',
+      priority: 300,
+      direction: 'Outbound',
+      access: 'Deny',
+      protocol: 'Tcp',
+      source: '*',
+      destination: 'Internet',
+      destinationPort: '443',
+      description: 'Proxy-only egress: block direct HTTPS to the Internet',
+    },
+  ]);
+  const crashing = crashLoopAgents(est, 14, '2026-11-25T09:57:02Z');
   return finishScenario(
     est,
-    { title: 'Egress TCP 443 blocked (konnectivity cannot reach the API server)', description: 'A firewall outside ARM drops TCP 443 from the nodes: the probe to the API server times out. No NSG says so.' },
-    verdicts({ 'egress-tunnel-ports': fail(agentNodeNames(est)) }),
+    {
+      title: 'Outbound NSG rule denies TCP 443 to the API server; the konnectivity agents crash-loop',
+      description:
+        'aks-agentpool-…-nsg rule Deny-Internet-HTTPS-Outbound (priority 300) denies TCP 443 to Internet, which covers the public API server: both konnectivity agents exit at start and sit in CrashLoopBackOff (14 restarts). Nothing else blocks 443, so the proposed outbound allow, then a restart of the agents, clears both checks.',
+    },
+    verdicts({ 'egress-tunnel-ports': fail(agentNodeNames(est)), 'tunnel-agent-health': fail(crashing) }),
+  );
+});
+
+// A block outside ARM's view (no NSG rule, no route explains it): the bot can report the timeout
+// but propose no fix. This was aks-egress-443 before it became the NSG demo.
+scenario('egress-443-unseen-block', () => {
+  const est = buildEstate({ short: 'egressunseen', cluster: 'aks-egress-unseen', pools: ONE_POOL });
+  est.egressBlocked.push({ protocol: 'tcp', port: 443 });
+  const crashing = crashLoopAgents(est, 9, '2026-11-25T09:58:40Z');
+  return finishScenario(
+    est,
+    {
+      title: 'Egress TCP 443 dropped outside Azure\'s view (no NSG rule or route explains it)',
+      description:
+        'Something outside ARM (an on-premises firewall, a proxy) drops TCP 443 from the nodes: the probe to the API server times out and the konnectivity agents crash-loop. No NSG rule or route says so, so no automatic fix is proposed.',
+    },
+    verdicts({ 'egress-tunnel-ports': fail(agentNodeNames(est)), 'tunnel-agent-health': fail(crashing) }),
   );
 });
 
@@ -809,7 +857,11 @@ scenario('egress-443-nsg-outbound-deny', () => {
   est.egressBlocked.push({ protocol: 'tcp', port: 443 });
   return finishScenario(
     est,
-    { title: 'Outbound NSG rule denies TCP 443 to Internet (konnectivity)', description: 'aks-agentpool-…-nsg rule Deny-HTTPS-Outbound (priority 200); the probe to the public API server times out too.' },
+    {
+      title: 'Outbound NSG rule denies TCP 443 to Internet, and a firewall beyond it drops 443 too (konnectivity)',
+      description:
+        'aks-agentpool-…-nsg rule Deny-HTTPS-Outbound (priority 200), and a block outside ARM\'s view on TCP 443 as well: the NSG fix is needed but not enough (a re-check still fails). aks-egress-443 is the NSG-only case.',
+    },
     verdicts({ 'egress-tunnel-ports': fail(agentNodeNames(est)) }),
   );
 });

@@ -21,7 +21,11 @@ export function formatReportText(report: Report): string {
       lines.push(`       nodes: ${shown}${check.nodes.length > 10 ? ` and ${check.nodes.length - 10} more` : ''}`);
     }
     if (check.unknownReason) lines.push(`       why: ${check.unknownReason.why}; to resolve: ${check.unknownReason.resolve}`);
-    for (const fix of check.fixes) lines.push(`       fix (${fix.risk} risk): ${fix.title}\n         ${fix.change}`);
+    for (const fix of check.fixes) {
+      lines.push(`       fix (${fix.risk} risk): ${fix.title}\n         ${fix.change}`);
+      // Steps the approved plan runs after the change (FixProposal.then): part of what is approved.
+      for (const step of fix.then ?? []) lines.push(`         then: ${step.change}`);
+    }
   }
   return lines.join('\n') + '\n';
 }

@@ -7,7 +7,8 @@ import {
   asAttachment,
   diagnosisCard,
 } from '../../src/app/cards/index.js';
-import { CHECK_IDS, type Report } from '../../src/engine/report.js';
+import { CHECK_IDS, type FixProposal, type Report } from '../../src/engine/report.js';
+import { recreateTunnelPodsStep, withTunnelRestart } from '../../src/engine/fixes/plan-steps.js';
 import { TEAMS_CARD_LIMIT_BYTES, cardSizeBytes, expectValidCard } from '../support/validate-card.js';
 import { markdownTexts, ofType, typed, unexpanded, visibleText, type Json } from './card-walk.js';
 import { CLUSTER_ID, NSG_FIX_CHANGE, UFW_FIX_CHANGE, allFailingReport, healthyReport, mixedReport, nodeName } from './reports.js';
@@ -254,5 +255,76 @@ describe('diagnosisCard — outside text cannot become a link or markup', () => 
 
   it('reads the same once the invisible breaks are removed', () => {
     expect(headline(card).replace(/\u200B/g, '')).toBe('❌ 2 causes found on aks-[click me](https://evil.example/x)');
+  });
+});
+
+describe('diagnosisCard — a fix with steps the plan runs after it ("Then:")', () => {
+  const EGRESS_CHANGE =
+    '{"name":"AllowTunnelEgressTcp443","properties":{"protocol":"Tcp","destinationPortRange":"443","destinationAddressPrefix":"AzureCloud","access":"Allow","priority":299,"direction":"Outbound"}}';
+  const egressFix = (): FixProposal =>
+    withTunnelRestart(
+      {
+        id: 'egress-tunnel-ports:allow:1',
+        kind: 'nsg-allow-egress',
+        title: 'Add outbound rule AllowTunnelEgressTcp443 ahead of Deny-Internet-HTTPS-Outbound (300)',
+        target: '/subscriptions/x/resourceGroups/mc/providers/Microsoft.Network/networkSecurityGroups/aks-agentpool-12345678-nsg',
+        change: EGRESS_CHANGE,
+        risk: 'medium',
+        needsApproval: true,
+      },
+      'konnectivity-agent',
+    );
+  const withThen = (): Report => {
+    const report = mixedReport();
+    const egress = report.checks.find((c) => c.id === 'egress-tunnel-ports')!;
+    Object.assign(egress, { status: 'fail', summary: 'NSG rule Deny-Internet-HTTPS-Outbound denies TCP 443 to the API server', fixes: [egressFix()] });
+    delete egress.unknownReason;
+    return report;
+  };
+  const step = recreateTunnelPodsStep('konnectivity-agent').change;
+  /** The fix's container: the one whose items hold the fix title. */
+  const fixBox = (card: object, title: string) =>
+    ofType(card, 'Container').find((c) => (c.items as Json[] | undefined)?.some((i) => i.type === 'TextBlock' && String(i.text) === `🔧 ${title}`)) as Json;
+
+  it('shows each step as "Then: …" right under the exact change, in the fix it belongs to', () => {
+    const card = diagnosisCard(withThen(), { reportId: 'r-1' });
+    expectValidCard(card);
+    expect(unexpanded(card)).toEqual([]);
+    const items = fixBox(card, egressFix().title).items as Json[];
+    const changeAt = items.findIndex((i) => ofType(i, 'TextRun').some((r) => r.text === EGRESS_CHANGE));
+    expect(changeAt).toBeGreaterThanOrEqual(0);
+    const next = ofType(items[changeAt + 1] as Json, 'TextRun');
+    expect(next.map((r) => r.text)).toEqual(['Then: ', step]);
+    expect(next[0]?.weight).toBe('Bolder');
+    expect(step).toMatch(/^restart the konnectivity-agent pods in kube-system/);
+  });
+
+  it('shows no "Then:" for fixes without steps', () => {
+    const card = diagnosisCard(withThen());
+    const thenRuns = ofType(card, 'TextRun').filter((r) => r.text === 'Then: ');
+    expect(thenRuns).toHaveLength(1);
+    expect(visibleText(fixBox(card, 'Allow TCP 10250 from the node subnet above deny-kubelet'))).not.toContain('Then:');
+  });
+
+  it('labels the step in Chinese, keeping the engine\'s English step as data', () => {
+    const card = diagnosisCard(withThen(), { reportId: 'r-1' }, 'zh-CN');
+    expectValidCard(card);
+    const runs = ofType(fixBox(card, egressFix().title), 'TextRun').map((r) => r.text);
+    expect(runs).toContain('随后：');
+    expect(runs).toContain(step);
+    expect(runs).not.toContain('Then: ');
+  });
+
+  it('keeps a 1000-node card with a step on every fix under the limit, the first fix still with its step', () => {
+    const report = allFailingReport(1000);
+    for (const check of report.checks) for (const fix of check.fixes) fix.then = [recreateTunnelPodsStep('konnectivity-agent')];
+    for (const locale of ['en', 'zh-CN'] as const) {
+      const card = diagnosisCard(report, { reportId: 'r-1' }, locale);
+      expectValidCard(card);
+      expect(cardSizeBytes(card)).toBeLessThanOrEqual(CARD_BYTE_BUDGET);
+      const texts = ofType(card, 'TextRun').map((r) => String(r.text));
+      expect(texts.filter((t) => t === (locale === 'en' ? 'Then: ' : '随后：')).length).toBeGreaterThanOrEqual(report.checks.length);
+      expect(texts.some((t) => t.startsWith('restart the konnectivity-agent pods'))).toBe(true);
+    }
   });
 });

@@ -24,6 +24,24 @@ export const BYSTANDER: Person = { id: '29:7a8b9c-dev', name: 'Developer', aadOb
 
 export const buttonVerbs = (card: unknown): string[] => executeActions(card).map((a) => a.verb as string);
 
+/** The featured egress demo (aks-egress-443), as the bot serves it: the real file in scenarios/. */
+export const EGRESS_DEMO_FILE = path.resolve('scenarios/egress-443-blocked-konnectivity.json');
+
+/** The visible text of one check's row (id "check-<checkId>") of a diagnosis card. */
+export function rowText(card: Json, checkId: string): string {
+  let found: unknown;
+  const walk = (v: unknown) => {
+    if (found) return;
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === 'object') {
+      if ((v as Json).id === `check-${checkId}`) found = v;
+      else Object.values(v).forEach(walk);
+    }
+  };
+  walk(card);
+  return cardText(found);
+}
+
 export interface ApprovalHarness {
   bot: RunningBot;
   connector: FakeConnector;

@@ -56,6 +56,9 @@ const DETAIL_LEVELS: readonly DetailLevel[] = [
   { evidencePerCheck: 0, evidenceChars: 0, fixesPerCheck: 0, changeChars: 0, warningsPerFix: 0, summaryChars: 160, notes: 1 },
 ];
 
+/** A "Then:" step is a sentence, not a rule: it never needs the change's full length. */
+const THEN_CHARS = 600;
+
 /** Node lists always show the first 10 names, then "and N more". */
 const NODES_SHOWN = 10;
 
@@ -139,6 +142,8 @@ interface FixView {
   approval: string;
   target: string;
   change: string;
+  /** Steps the approved plan runs after `change` (FixProposal.then), shown as "Then: …" under it. */
+  then: Array<{ text: string }>;
   warnings: Array<{ text: string }>;
   hasRequest: boolean;
   request: RequestFixData | Record<string, never>;
@@ -161,6 +166,8 @@ function fixView(fix: FixProposal, level: DetailLevel, reportId: string | undefi
     target: stripControl(truncate(fix.target, 200, m.common.cut)),
     // Verbatim: a TextRun renders no markdown, so `*` in a rule or `_` in a chain name stay as they are.
     change: stripControl(truncate(fix.change, level.changeChars, m.common.cut)),
+    // Part of what an approver approves (the plan hash covers it), so it sits right under the change.
+    then: (fix.then ?? []).map((step) => ({ text: inertRun(truncate(step.change, Math.min(THEN_CHARS, level.changeChars), m.common.cut)) })),
     warnings: firstOf(fix.warnings ?? [], level.warningsPerFix).shown.map((w) => ({ text: inertRun(truncate(w, 300, m.common.cut)) })),
   };
 }
@@ -262,6 +269,7 @@ function chromeOf(m: Messages) {
     notes: m.diagnosis.notes,
     requestFix: m.diagnosis.requestFix,
     diagnoseAgain: m.diagnosis.diagnoseAgain,
+    then: m.diagnosis.then,
   };
 }
 

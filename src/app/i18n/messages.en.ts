@@ -140,6 +140,7 @@ export const en: Messages = {
     requestFix: 'Request this fix',
     diagnoseAgain: 'Diagnose again',
     manualFix: (english) => english,
+    then: 'Then: ',
   },
 
   progress: {

@@ -104,6 +104,8 @@ export interface Messages {
     diagnoseAgain: string;
     /** Why the bot cannot apply a fix itself; `english` is the engine's reason. */
     manualFix(english: string): string;
+    /** Label before a step the approved plan runs after the fix's change (FixProposal.then). */
+    then: string;
   };
 
   progress: {

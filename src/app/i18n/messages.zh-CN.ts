@@ -274,6 +274,7 @@ export const zhCN: Messages = {
     requestFix: '申请此修复',
     diagnoseAgain: '重新诊断',
     manualFix: () => '机器人无法自动执行这项更改，请按说明手动操作。',
+    then: '随后：',
   },
 
   progress: {
