@@ -7,6 +7,7 @@ import path from 'node:path';
 import { readStoreConfig, type StoreConfig } from './store/create-store.js';
 import { readApprovalPolicy, type ApprovalPolicy } from './app/policy-config.js';
 import { DEMO_APPROVER_IDS } from './app/demo-identities.js';
+import type { Locale } from './app/i18n/index.js';
 import { readTelemetryConfig, type TelemetryConfig } from './telemetry/config.js';
 
 export type AzureMode = 'simulated' | 'azure';
@@ -59,6 +60,8 @@ export interface Config {
    * finding a cause and of every approval step, threaded per cluster (INCIDENT_CHANNEL_ID).
    */
   incidentChannelId?: string;
+  /** The language of the incident channel's summaries (INCIDENT_LOCALE: en or zh-CN; default en). */
+  incidentLocale: Locale;
   /**
    * On SIGTERM/SIGINT: how long running work may finish before what still executes is marked
    * interrupted and the process exits (SHUTDOWN_GRACE_SECONDS, default 25: Azure Container Apps
@@ -207,6 +210,14 @@ function readIncidentChannel(env: NodeJS.ProcessEnv): { incidentChannelId?: stri
   return { incidentChannelId: id };
 }
 
+/** The channel is read by a team, not by one person: its language is set here, not per activity. */
+function readIncidentLocale(env: NodeJS.ProcessEnv): Locale {
+  const raw = env.INCIDENT_LOCALE?.trim();
+  if (!raw) return 'en';
+  if (raw === 'en' || raw === 'zh-CN') return raw;
+  throw new ConfigError('INCIDENT_LOCALE', 'en or zh-CN (the language of the incident channel\'s summaries)', raw);
+}
+
 function safeDecode(raw: string): string {
   try {
     return decodeURIComponent(raw);
@@ -262,6 +273,7 @@ export function parseConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config
     demoIdentities,
     logLevel: rawLevel as Config['logLevel'],
     ...readIncidentChannel(env),
+    incidentLocale: readIncidentLocale(env),
     shutdownGraceSeconds: readShutdownGrace(env),
     telemetry: readTelemetryConfig(env),
     watch: { tickSeconds: readWatchTick(env) },

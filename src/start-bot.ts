@@ -171,6 +171,8 @@ export async function startBot(config: Config, log: Logger, opts: StartOptions =
     state: store.state,
     outbox,
     findConversation: (id) => conversations.find(id),
+    forgetConversation: (id) => conversations.forget(id),
+    locale: config.incidentLocale,
     log,
   });
   const audit = auditFeedingIncidents(countingAuditLog(store.audit, telemetry), incidents);

@@ -45,10 +45,33 @@ export interface ConversationHandle {
  * Posting without a turn (proactive messages). `threadOf` replies inside the thread started by that
  * activity (Teams channels: one thread per cluster); `update` replaces an activity in place.
  * Implementations pace posts to stay inside the channel's rate limits and retry throttling.
+ *
+ * `post` resolves to the new activity's id, or undefined when it gave up on a failure that may pass
+ * (throttling past the retry budget, a gateway error); it rejects with ConversationGoneError when
+ * the channel refused for good (403/404: the bot was removed), so the caller can stop posting there.
+ * `update` never rejects.
  */
 export interface Outbox {
   post(to: ConversationHandle, reply: Reply, opts?: { threadOf?: string }): Promise<string | undefined>;
   update(to: ConversationHandle, activityId: string, reply: Reply): Promise<void>;
+}
+
+/**
+ * The channel refused a post for good: the bot is no longer in that conversation, or it was deleted
+ * (Bot Framework connector 403/404, codes such as BotNotInConversationRoster, ConversationNotFound,
+ * Forbidden). Defined here so the app can recognise it without botbuilder.
+ */
+export class ConversationGoneError extends Error {
+  constructor(
+    readonly conversationId: string,
+    /** The connector's HTTP status (403 or 404), when it gave one. */
+    readonly status?: number,
+    /** The connector's error code, when it gave one. */
+    readonly code?: string,
+  ) {
+    super(`conversation ${conversationId} refused the post${status ? ` (${status}${code ? ` ${code}` : ''})` : ''}: the bot was removed or the conversation deleted`);
+    this.name = 'ConversationGoneError';
+  }
 }
 
 export interface Reply {

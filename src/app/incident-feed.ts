@@ -7,13 +7,19 @@
  * (`incident-thread/<cluster id, lowercased>`, shared by every bot instance and surviving restarts)
  * and later posts reply in that thread. Posting is best-effort: it runs beside the user's flow, never
  * delays or fails it, and anything that goes wrong is logged.
+ *
+ * The channel is read by a whole team, not by whoever caused the post, so its language is configured
+ * (INCIDENT_LOCALE), not taken from the activity. When the channel refuses a post for good (the bot
+ * was removed from the team: ConversationGoneError), the feed says so once and forgets the channel's
+ * stored handle, so it stops posting there until the bot is installed again.
  */
 import type { Logger } from '../log.js';
 import type { Report } from '../engine/report.js';
 import type { AuditEntry, AuditLog, AuditRecord } from '../store/append-log.js';
 import { IF_ABSENT, isETagConflict, type StateStore } from '../store/state-store.js';
-import type { ConversationHandle, Outbox, Reply } from './events.js';
+import { ConversationGoneError, type ConversationHandle, type Outbox, type Reply } from './events.js';
 import { incidentAuditCard, incidentDiagnosisCard } from './cards/incident-card.js';
+import type { Locale } from './i18n/index.js';
 
 export interface IncidentFeedDeps {
   /** INCIDENT_CHANNEL_ID; without it the feed posts nothing. */
@@ -22,6 +28,10 @@ export interface IncidentFeedDeps {
   outbox: Outbox;
   /** The stored handle of a conversation the bot was installed in or spoken to (transport). */
   findConversation(conversationId: string): Promise<ConversationHandle | undefined>;
+  /** Drops that handle: the channel refused a post for good (the bot was removed from the team). */
+  forgetConversation?(conversationId: string): Promise<void>;
+  /** INCIDENT_LOCALE: the language of the channel's summaries; default English. */
+  locale?: Locale;
   log: Logger;
 }
 
@@ -51,6 +61,8 @@ export function createIncidentFeed(deps: IncidentFeedDeps): IncidentFeed {
   // Posts about one cluster one after another: the second must find the thread the first started.
   const perCluster = new Map<string, Promise<void>>();
   let warnedUnknownChannel = false;
+  let warnedRefused = false;
+  const locale: Locale = deps.locale ?? 'en';
 
   async function channel(): Promise<ConversationHandle | undefined> {
     if (!deps.channelId) return undefined;
@@ -65,14 +77,44 @@ export function createIncidentFeed(deps: IncidentFeedDeps): IncidentFeed {
     return handle;
   }
 
+  /** The channel refused for good: say so once, and stop posting there until the bot is back. */
+  async function refused(to: ConversationHandle, err: ConversationGoneError): Promise<void> {
+    if (!warnedRefused) {
+      warnedRefused = true;
+      log.warn('incident channel refused the post: the bot was removed from its team or the channel was deleted; summaries stop until the bot is installed there again', {
+        channelId: to.id,
+        status: err.status,
+        code: err.code,
+      });
+    }
+    await deps.forgetConversation?.(to.id).catch((forgetErr: unknown) => log.warn('could not forget the incident channel\'s handle', { channelId: to.id, err: forgetErr }));
+  }
+
   async function postAbout(clusterId: string, reply: Reply): Promise<void> {
     const to = await channel();
     if (!to) return;
+    try {
+      await postInThread(to, clusterId, reply);
+      warnedRefused = false;
+    } catch (err) {
+      if (!(err instanceof ConversationGoneError)) throw err;
+      await refused(to, err);
+    }
+  }
+
+  async function postInThread(to: ConversationHandle, clusterId: string, reply: Reply): Promise<void> {
     const key = incidentThreadKey(clusterId);
     const stored = (await deps.state.read([key]))[key] as (Partial<IncidentThread> & { eTag?: string }) | undefined;
     const thread = stored?.channelId === to.id && typeof stored.rootActivityId === 'string' ? stored.rootActivityId : undefined;
     if (thread) {
-      await deps.outbox.post(to, reply, { threadOf: thread });
+      try {
+        await deps.outbox.post(to, reply, { threadOf: thread });
+      } catch (err) {
+        // A deleted thread root may answer like a removed bot: whichever it was, the next post
+        // (once the channel is known again) starts a new thread rather than failing on this one.
+        if (err instanceof ConversationGoneError) await deps.state.delete([key]).catch(() => undefined);
+        throw err;
+      }
       return;
     }
     const rootActivityId = await deps.outbox.post(to, reply);
@@ -102,11 +144,11 @@ export function createIncidentFeed(deps: IncidentFeedDeps): IncidentFeed {
   return {
     diagnosed(report, by) {
       if (!deps.channelId || !report.checks.some((c) => c.status === 'fail')) return;
-      enqueue(report.cluster.id, () => ({ card: incidentDiagnosisCard(report, by?.name ? { requestedBy: by.name } : {}) }));
+      enqueue(report.cluster.id, () => ({ card: incidentDiagnosisCard(report, by?.name ? { requestedBy: by.name } : {}, locale) }));
     },
     audited(record) {
       if (!deps.channelId || !record.clusterId) return;
-      enqueue(record.clusterId, () => ({ card: incidentAuditCard(record) }));
+      enqueue(record.clusterId, () => ({ card: incidentAuditCard(record, locale) }));
     },
     async idle() {
       while (running.size > 0) await Promise.allSettled([...running]);

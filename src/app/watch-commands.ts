@@ -6,6 +6,9 @@
  *
  * `watch` runs the first diagnosis at once and shows the current state, which becomes the
  * baseline: from then on the chat hears only about changes.
+ *
+ * Every answer is in the asker's language (the activity's locale), and the watch keeps that language
+ * for what the scheduler posts later.
  */
 import type { Logger } from '../log.js';
 import { resolveCluster, type ClusterDirectory, type ClusterRef, type ClusterTarget } from '../engine/find-cluster.js';
@@ -14,11 +17,11 @@ import { formatInterval } from '../engine/watch/interval.js';
 import { intervalMs } from '../engine/watch/due.js';
 import { compareVerdicts } from '../engine/watch/verdicts.js';
 import { watchIdOf, type Watch, type WatchRepository } from '../engine/watch/repository.js';
-import { userMessageOf } from '../user-message.js';
 import type { MessageEvent, ReplyChannel } from './events.js';
 import { chooseClusterCard, clusterNotFoundCard, errorCard, refusalCard } from './cards/index.js';
-import { shortTime, WATCH_TEXT, watchesCard, watchStateCard } from './cards/watch-card.js';
+import { shortTime, watchesCard, watchStateCard } from './cards/watch-card.js';
 import { BANNER } from './cards/status-look.js';
+import { LOCALES, localeOf, messagesFor, userMessageIn, type Locale, type Messages } from './i18n/index.js';
 
 export interface WatchCommandDeps {
   watches: WatchRepository;
@@ -46,33 +49,50 @@ function matchesTarget(w: Watch, target: ClusterTarget): boolean {
   return true;
 }
 
+/**
+ * A paused watch's reason is stored in English (a stable value, watch-scheduler.ts); shown in the
+ * reader's language when it is one of the scheduler's own.
+ */
+function pausedReasonIn(t: Messages['watch'], reason: string): string {
+  for (const locale of LOCALES) {
+    const known = messagesFor(locale).watch;
+    if (reason === known.pausedGoneReason) return t.pausedGoneReason;
+    if (reason === known.pausedFailingReason) return t.pausedFailingReason;
+  }
+  return reason;
+}
+
 export function createWatchCommands(deps: WatchCommandDeps): WatchCommands {
   const now = deps.now ?? (() => new Date());
 
-  async function resolved(target: ClusterTarget, event: MessageEvent, replies: ReplyChannel): Promise<ClusterRef | undefined> {
+  async function resolved(target: ClusterTarget, event: MessageEvent, replies: ReplyChannel, locale: Locale): Promise<ClusterRef | undefined> {
+    const m = messagesFor(locale);
     let resolution;
     try {
       resolution = await resolveCluster(deps.directory, target);
     } catch (err) {
       deps.log.warn('cluster lookup failed', { correlationId: event.correlationId, err });
-      await replies.send({ card: errorCard({ title: WATCH_TEXT.lookupFailedTitle(target.name), message: userMessageOf(err), correlationId: event.correlationId }) });
+      await replies.send({ card: errorCard({ title: m.watch.lookupFailedTitle(target.name), message: userMessageIn(m, err), correlationId: event.correlationId }, locale) });
       return undefined;
     }
     switch (resolution.kind) {
       case 'found':
         return resolution.cluster;
       case 'not-found':
-        await replies.send({ card: clusterNotFoundCard(resolution) });
+        await replies.send({ card: clusterNotFoundCard(resolution, locale) });
         return undefined;
       case 'ambiguous':
-        await replies.send({ card: chooseClusterCard(resolution) });
+        await replies.send({ card: chooseClusterCard(resolution, locale) });
         return undefined;
       case 'unknown-subscription':
         await replies.send({
-          card: errorCard({
-            title: WATCH_TEXT.unknownSubscriptionTitle(resolution.subscription),
-            message: WATCH_TEXT.unknownSubscriptionMessage(resolution.known.join(', ')),
-          }),
+          card: errorCard(
+            {
+              title: m.watch.unknownSubscriptionTitle(resolution.subscription),
+              message: m.watch.unknownSubscriptionMessage(resolution.known.join(m.common.listSeparator)),
+            },
+            locale,
+          ),
         });
         return undefined;
     }
@@ -81,17 +101,21 @@ export function createWatchCommands(deps: WatchCommandDeps): WatchCommands {
   return {
     async watch(target, intervalMinutes, event, replies) {
       const log = deps.log.child({ correlationId: event.correlationId });
+      const locale = localeOf(event.locale);
+      const m = messagesFor(locale);
+      const t = m.watch;
       const conversation = event.conversation;
       if (!conversation) {
-        await replies.send({ card: refusalCard({ reason: WATCH_TEXT.noConversationReason, hint: WATCH_TEXT.noConversationHint }) });
+        await replies.send({ card: refusalCard({ reason: t.noConversationReason, hint: t.noConversationHint }, locale) });
         return;
       }
-      const cluster = await resolved(target, event, replies);
+      const cluster = await resolved(target, event, replies, locale);
       if (!cluster) return;
       const at = now();
       const watch: Watch = {
         id: watchIdOf(conversation.id, cluster.id),
         conversation,
+        locale,
         cluster,
         intervalMinutes,
         createdBy: { id: event.caller.aadObjectId ?? event.caller.id, ...(event.caller.name ? { name: event.caller.name } : {}) },
@@ -103,26 +127,29 @@ export function createWatchCommands(deps: WatchCommandDeps): WatchCommands {
       const interval = formatInterval(intervalMinutes);
       if (outcome.kind === 'limit') {
         log.info('watch refused: limit', { scope: outcome.scope, limit: outcome.limit });
-        const reason = outcome.scope === 'conversation' ? WATCH_TEXT.limitConversationReason(outcome.limit) : WATCH_TEXT.limitTotalReason(outcome.limit);
-        await replies.send({ card: refusalCard({ reason, hint: WATCH_TEXT.limitHint }) });
+        const reason = outcome.scope === 'conversation' ? t.limitConversationReason(outcome.limit) : t.limitTotalReason(outcome.limit);
+        await replies.send({ card: refusalCard({ reason, hint: t.limitHint }, locale) });
         return;
       }
       if (outcome.kind === 'updated' && outcome.watch.verdicts) {
         log.info('watch updated', { watchId: watch.id, cluster: cluster.id, intervalMinutes });
         await replies.send({
-          card: watchStateCard({
-            heading: WATCH_TEXT.updatedHeading(cluster.name, interval, formatInterval(outcome.previousIntervalMinutes)),
-            message: WATCH_TEXT.startedMessage,
-            cluster,
-            verdicts: outcome.watch.verdicts,
-            ...(outcome.watch.lastRunAt ? { note: WATCH_TEXT.lastStateNote(shortTime(outcome.watch.lastRunAt)) } : {}),
-          }),
+          card: watchStateCard(
+            {
+              heading: t.updatedHeading(cluster.name, interval, formatInterval(outcome.previousIntervalMinutes)),
+              message: t.startedMessage,
+              cluster,
+              verdicts: outcome.watch.verdicts,
+              ...(outcome.watch.lastRunAt ? { note: t.lastStateNote(shortTime(outcome.watch.lastRunAt)) } : {}),
+            },
+            locale,
+          ),
         });
         return;
       }
       log.info('watch added', { watchId: watch.id, cluster: cluster.id, conversationId: conversation.id, intervalMinutes });
-      const heading = WATCH_TEXT.startedHeading(cluster.name, interval);
-      const cardId = await replies.send({ card: watchStateCard({ heading, message: WATCH_TEXT.noBaselineMessage, cluster, note: WATCH_TEXT.checkingNote }) });
+      const heading = t.startedHeading(cluster.name, interval);
+      const cardId = await replies.send({ card: watchStateCard({ heading, message: t.noBaselineMessage, cluster, note: t.checkingNote }, locale) });
       const show = async (card: object) => (cardId ? replies.update(cardId, { card }) : replies.send({ card }).then(() => undefined));
       try {
         const report = await deps.diagnose(cluster);
@@ -130,33 +157,37 @@ export function createWatchCommands(deps: WatchCommandDeps): WatchCommands {
         // The scheduler may have taken a baseline meanwhile (a very short interval): keep the first.
         const stored = await deps.watches.update(watch.id, (w) => (w.verdicts ? undefined : { ...w, verdicts: compareVerdicts(undefined, report).next, lastRunAt: ranAt }));
         const verdicts = stored?.verdicts ?? compareVerdicts(undefined, report).next;
-        await show(watchStateCard({ heading, message: WATCH_TEXT.startedMessage, cluster, verdicts, note: WATCH_TEXT.lastStateNote(shortTime(ranAt)) }));
+        await show(watchStateCard({ heading, message: t.startedMessage, cluster, verdicts, note: t.lastStateNote(shortTime(ranAt)) }, locale));
       } catch (err) {
         log.warn('first watch diagnosis failed', { watchId: watch.id, cluster: cluster.id, err });
         // Let the scheduler take the baseline at its next tick rather than a whole interval later.
         await deps.watches.update(watch.id, (w) => (w.verdicts ? undefined : { ...w, nextDueAt: now().toISOString() })).catch(() => undefined);
-        await show(watchStateCard({ heading, message: WATCH_TEXT.noBaselineMessage, banner: BANNER.warning, cluster, note: WATCH_TEXT.baselineFailedNote(userMessageOf(err)) }));
+        await show(watchStateCard({ heading, message: t.noBaselineMessage, banner: BANNER.warning, cluster, note: t.baselineFailedNote(userMessageIn(m, err)) }, locale));
       }
     },
 
     async unwatch(target, event, replies) {
+      const locale = localeOf(event.locale);
+      const t = messagesFor(locale).watch;
       const conversationId = event.conversation?.id ?? event.conversationId;
       const matches = (await deps.watches.listFor(conversationId)).filter((w) => matchesTarget(w, target));
       if (matches.length === 0) {
-        await replies.send({ card: refusalCard({ reason: WATCH_TEXT.notWatchingReason(target.name), hint: WATCH_TEXT.notWatchingHint }) });
+        await replies.send({ card: refusalCard({ reason: t.notWatchingReason(target.name), hint: t.notWatchingHint }, locale) });
         return;
       }
       if (matches.length > 1) {
-        await replies.send({ card: refusalCard({ reason: WATCH_TEXT.severalMatchReason(target.name, matches.length), hint: WATCH_TEXT.severalMatchHint }) });
+        await replies.send({ card: refusalCard({ reason: t.severalMatchReason(target.name, matches.length), hint: t.severalMatchHint }, locale) });
         return;
       }
       const w = matches[0] as Watch;
       await deps.watches.remove(w.id);
       deps.log.info('watch removed', { correlationId: event.correlationId, watchId: w.id, cluster: w.cluster.id });
-      await replies.send({ card: watchStateCard({ heading: WATCH_TEXT.stoppedHeading(w.cluster.name), message: WATCH_TEXT.stoppedMessage, cluster: w.cluster, actions: false }) });
+      await replies.send({ card: watchStateCard({ heading: t.stoppedHeading(w.cluster.name), message: t.stoppedMessage, cluster: w.cluster, actions: false }, locale) });
     },
 
     async list(event, replies) {
+      const locale = localeOf(event.locale);
+      const t = messagesFor(locale).watch;
       const conversationId = event.conversation?.id ?? event.conversationId;
       const watches = await deps.watches.listFor(conversationId);
       await replies.send({
@@ -166,8 +197,9 @@ export function createWatchCommands(deps: WatchCommandDeps): WatchCommands {
             intervalMinutes: w.intervalMinutes,
             nextDueAt: w.nextDueAt,
             ...(w.verdicts ? { verdicts: w.verdicts } : {}),
-            ...(w.paused ? { paused: { reason: w.paused.reason } } : {}),
+            ...(w.paused ? { paused: { reason: pausedReasonIn(t, w.paused.reason) } } : {}),
           })),
+          locale,
         ),
       });
     },

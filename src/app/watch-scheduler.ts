@@ -13,25 +13,30 @@
  * Not retried forever: a watch whose cluster is gone is paused (and says so once); one whose
  * conversation refuses posts (403/404: the bot was removed) is deleted; one failing
  * MAX_CONSECUTIVE_FAILURES times in a row is paused. Each with a log line.
+ *
+ * Everything posted is in the language of the person who asked for the watch (Watch.locale, from
+ * the `watch` command's activity; records from before it are English).
  */
 import type { Logger } from '../log.js';
 import type { ClusterDirectory, ClusterRef } from '../engine/find-cluster.js';
 import type { Report } from '../engine/report.js';
 import { isDue, nextDueAfter } from '../engine/watch/due.js';
 import { claimLease, releaseLease } from '../engine/watch/lease.js';
-import type { Watch, WatchRepository } from '../engine/watch/repository.js';
+import { watchLocaleOf, type Watch, type WatchRepository } from '../engine/watch/repository.js';
 import { compareVerdicts, type VerdictChange } from '../engine/watch/verdicts.js';
 import type { StateStore } from '../store/state-store.js';
 import { userMessageOf } from '../user-message.js';
-import type { Outbox } from './events.js';
+import { ConversationGoneError, type Outbox } from './events.js';
 import { BANNER } from './cards/status-look.js';
 import { WATCH_TEXT, watchChangeCard, watchStateCard } from './cards/watch-card.js';
+import { messagesFor, userMessageIn, type Messages } from './i18n/index.js';
 
 export const MAX_CONSECUTIVE_FAILURES = 6;
 /**
- * The transport's Outbox does not throw for a refused post: it logs, gives up and answers undefined
- * (paced-delivery.ts). So a watch whose posts were not delivered this many times in a row is treated
- * as a conversation the bot was removed from; one that rejects (403/404) is removed at once.
+ * The transport's Outbox rejects with ConversationGoneError when the connector refuses a post for
+ * good (403/404: the bot was removed), and such a watch is removed at once. Other failures it logs,
+ * gives up on and answers undefined (paced-delivery.ts); a watch whose posts were not delivered this
+ * many times in a row (a connector failing run after run) is removed too, as a safety net.
  */
 export const MAX_UNDELIVERED_POSTS = 3;
 /** The lease outlives this many ticks, so one slow store answer does not hand it over. */
@@ -83,6 +88,7 @@ export interface WatchScheduler {
 
 /** A post the channel refused for good: the bot is no longer in that conversation. */
 export function isConversationGone(err: unknown): boolean {
+  if (err instanceof ConversationGoneError) return true;
   const e = err as { statusCode?: unknown; status?: unknown; response?: { status?: unknown }; code?: unknown } | undefined;
   const status = e?.statusCode ?? e?.status ?? e?.response?.status;
   if (status === 403 || status === 404) return true;
@@ -135,25 +141,33 @@ export function createWatchScheduler(opts: WatchSchedulerOptions): WatchSchedule
     }
   }
 
-  async function pause(w: Watch, reason: string, heading: string, message: string): Promise<RunOutcome> {
+  /**
+   * `reason` is stored (and returned) in English, a stable value `watches` translates for its reader;
+   * the notice is posted in the watcher's language.
+   */
+  async function pause(w: Watch, reason: string, heading: (t: Messages['watch']) => string, message: (t: Messages['watch']) => string): Promise<RunOutcome> {
     const at = now().toISOString();
     await opts.watches.update(w.id, (cur) => ({ ...cur, paused: { at, reason } }));
     log.warn('watch paused', { watchId: w.id, cluster: w.cluster.id, reason });
-    const sent = await post(w, watchStateCard({ heading, message, banner: BANNER.warning, cluster: w.cluster, note: WATCH_TEXT.resumeNote(w.cluster.name), actions: false }));
+    const locale = watchLocaleOf(w);
+    const t = messagesFor(locale).watch;
+    const card = watchStateCard({ heading: heading(t), message: message(t), banner: BANNER.warning, cluster: w.cluster, note: t.resumeNote(w.cluster.name), actions: false }, locale);
+    const sent = await post(w, card);
     if (sent === 'gone') return removeGone(w);
     return { kind: 'paused', reason };
   }
 
   async function onFailure(w: Watch, err: unknown): Promise<RunOutcome> {
     if (await clusterGone(w.cluster)) {
-      return pause(w, WATCH_TEXT.pausedGoneReason, WATCH_TEXT.pausedGoneHeading(w.cluster.name), WATCH_TEXT.pausedGoneMessage);
+      return pause(w, WATCH_TEXT.pausedGoneReason, (t) => t.pausedGoneHeading(w.cluster.name), (t) => t.pausedGoneMessage);
     }
     const why = userMessageOf(err);
     const updated = await opts.watches.update(w.id, (cur) => ({ ...cur, failures: cur.failures + 1, lastError: why.slice(0, 300) }));
     const failures = updated?.failures ?? w.failures + 1;
     log.warn('watch diagnosis failed', { watchId: w.id, cluster: w.cluster.id, failures, err });
     if (failures >= MAX_CONSECUTIVE_FAILURES) {
-      return pause(w, WATCH_TEXT.pausedFailingReason, WATCH_TEXT.pausedFailingHeading(w.cluster.name), WATCH_TEXT.pausedFailingMessage(failures, why));
+      const m = messagesFor(watchLocaleOf(w));
+      return pause(w, WATCH_TEXT.pausedFailingReason, (t) => t.pausedFailingHeading(w.cluster.name), (t) => t.pausedFailingMessage(failures, userMessageIn(m, err)));
     }
     return { kind: 'failed', error: why };
   }
@@ -177,7 +191,8 @@ export function createWatchScheduler(opts: WatchSchedulerOptions): WatchSchedule
     const ranAt = now().toISOString();
     const { changes, next } = compareVerdicts(claimed.verdicts, report);
     if (changes.length > 0) {
-      const sent = await post(claimed, watchChangeCard({ cluster: claimed.cluster, changes, intervalMinutes: claimed.intervalMinutes, checkedAt: ranAt }));
+      const card = watchChangeCard({ cluster: claimed.cluster, changes, intervalMinutes: claimed.intervalMinutes, checkedAt: ranAt }, watchLocaleOf(claimed));
+      const sent = await post(claimed, card);
       if (sent === 'gone') return removeGone(claimed);
       if (sent === 'failed') {
         // Keep the old verdicts: the next run sees the same change and posts it then.

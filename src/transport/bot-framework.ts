@@ -17,7 +17,7 @@ import {
 import type { BotIdentity } from '../config.js';
 import type { Logger } from '../log.js';
 import type { BotApp } from '../app/bot-app.js';
-import type { CardActionEvent, ConversationHandle, MessageEvent, Outbox, Reply, ReplyChannel } from '../app/events.js';
+import { ConversationGoneError, type CardActionEvent, type ConversationHandle, type MessageEvent, type Outbox, type Reply, type ReplyChannel } from '../app/events.js';
 import { createPacedDelivery, type PacedDeliveryOptions } from './paced-delivery.js';
 import type { ConversationStore } from './conversation-store.js';
 
@@ -176,20 +176,24 @@ export function createBotFramework(opts: BotFrameworkOptions): BotFramework {
 
   /**
    * Replies after the turn has ended, through the connector at the activity's serviceUrl, paced
-   * (paced-delivery.ts): updates coalesced, throttling retried; failures are logged there, never thrown.
+   * (paced-delivery.ts): updates coalesced, throttling retried; failures are logged there, never
+   * thrown. Only the Outbox (`surfaceGone`) lets a post refused for good reject with
+   * ConversationGoneError: a turn's follow-ups have no use for it and must not fail the app's flow.
    */
-  function proactiveReplies(claims: unknown, reference: Partial<ConversationReference>): ReplyChannel {
+  function proactiveReplies(claims: unknown, reference: Partial<ConversationReference>, opts: { surfaceGone?: boolean } = {}): ReplyChannel {
     const identity = (claims ?? bot.appId) as Parameters<CloudAdapter['continueConversationAsync']>[0];
     const conversationId = reference.conversation?.id ?? '';
     return {
-      send: (reply) =>
-        delivery.post(conversationId, async () => {
+      send: (reply) => {
+        const posted = delivery.post(conversationId, async () => {
           let id: string | undefined;
           await viaConnector(identity, reference, async (ctx) => {
             id = (await ctx.sendActivity(toActivity(reply)))?.id;
           });
           return id;
-        }),
+        });
+        return opts.surfaceGone ? posted : posted.catch((err: unknown) => (err instanceof ConversationGoneError ? undefined : Promise.reject(err)));
+      },
       update: (activityId, reply) =>
         delivery.update(conversationId, activityId, () =>
           viaConnector(identity, reference, async (ctx) => {
@@ -240,7 +244,7 @@ export function createBotFramework(opts: BotFrameworkOptions): BotFramework {
       const stored = to.ref as Partial<ConversationReference>;
       const reference: Partial<ConversationReference> = { ...stored, conversation: { ...stored.conversation!, id: conversationId } };
       delete reference.activityId;
-      return proactiveReplies(undefined, reference).send(reply);
+      return proactiveReplies(undefined, reference, { surfaceGone: true }).send(reply);
     },
     async update(to, activityId, reply) {
       const stored = to.ref as Partial<ConversationReference>;

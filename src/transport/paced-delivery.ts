@@ -10,7 +10,10 @@
  *   content is sent, at most one update per activity per second, and the last one always goes out.
  * - Retries: the same page says to retry 429, 412, 502 and 504 with exponential backoff and random
  *   jitter; a Retry-After header is a floor. After `giveUpAfterMs` the delivery is dropped with a
- *   logged error: a lost progress card must never break the app's flow, so nothing here throws.
+ *   logged error: a lost progress card must never break the app's flow, so that resolves undefined.
+ * - Refused for good: a post the connector answers 403/404 (the bot was removed from the
+ *   conversation, or it was deleted) is not retried and rejects with ConversationGoneError, so the
+ *   poster (a watch, the incident feed) can stop posting there. Updates never reject.
  *
  * botbuilder's connector client (@azure/core-rest-pipeline's defaultRetryPolicy) already retries
  * 429-with-Retry-After and 5xx up to 3 times inside one call; this is the outer, bounded policy that
@@ -19,6 +22,7 @@
  * Pure over an injected clock, so tests drive it without real timers.
  */
 import type { Logger } from '../log.js';
+import { ConversationGoneError } from '../app/events.js';
 
 export interface DeliveryClock {
   now(): number;
@@ -72,7 +76,10 @@ export interface PacedDeliveryOptions {
 }
 
 export interface PacedDelivery {
-  /** Sends a new activity in order; resolves to its id, or undefined when it could not be delivered. */
+  /**
+   * Sends a new activity in order; resolves to its id, or undefined when it could not be delivered;
+   * rejects with ConversationGoneError when the conversation refused it for good (403/404).
+   */
   post(conversationId: string, send: () => Promise<string | undefined>): Promise<string | undefined>;
   /**
    * Replaces an activity's content. Queued updates of the same activity are coalesced (the latest
@@ -122,6 +129,26 @@ export function transientFailureOf(err: unknown, nowMs: number): TransientFailur
   return retryAfterMs === undefined ? { status } : { status, retryAfterMs };
 }
 
+/**
+ * Bot Framework connector codes for a bot that is no longer in the conversation, or a conversation
+ * that no longer exists (Teams answers them with 403 / 404).
+ */
+export const CONVERSATION_GONE_CODES: readonly string[] = ['BotNotInConversationRoster', 'ConversationNotFound', 'BotDisabledByAdmin', 'Forbidden'];
+
+/**
+ * A failure that says the conversation refuses posts for good: status 403/404, or one of the codes
+ * above (core-client copies the body's `error.code` onto the RestError's `code`).
+ */
+export function conversationGoneOf(err: unknown): { status?: number; code?: string } | undefined {
+  if (!err || typeof err !== 'object') return undefined;
+  const e = err as { statusCode?: unknown; code?: unknown; response?: { status?: unknown } };
+  const status = typeof e.statusCode === 'number' ? e.statusCode : typeof e.response?.status === 'number' ? e.response.status : undefined;
+  const code = typeof e.code === 'string' ? e.code : undefined;
+  const goneCode = code !== undefined && CONVERSATION_GONE_CODES.includes(code);
+  if (status !== 403 && status !== 404 && !goneCode) return undefined;
+  return { ...(status !== undefined ? { status } : {}), ...(code !== undefined ? { code } : {}) };
+}
+
 /** Exponential backoff with jitter (half to full delay), never shorter than Retry-After. */
 export function backoffDelayMs(attempt: number, policy: RetryPolicy, random: () => number, retryAfterMs?: number): number {
   const exponential = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, attempt - 1));
@@ -152,12 +179,16 @@ export function conversationKeyOf(conversationId: string): string {
   return cut < 0 ? conversationId : conversationId.slice(0, cut);
 }
 
+/** How a delivery ended: the activity's id (undefined: given up), or refused for good. */
+type Settled = { id: string | undefined } | { gone: ConversationGoneError };
+
 interface Job {
   kind: 'post' | 'update';
+  conversationId: string;
   /** Updates: the activity they replace. */
   activityId?: string;
   send: () => Promise<string | undefined | void>;
-  settle: Array<(id: string | undefined) => void>;
+  settle: Array<(outcome: Settled) => void>;
 }
 
 interface Lane {
@@ -190,10 +221,10 @@ export function createPacedDelivery(opts: PacedDeliveryOptions): PacedDelivery {
     return lane;
   }
 
-  function settle(job: Job, id: string | undefined): void {
+  function settle(job: Job, outcome: Settled): void {
     for (const resolve of job.settle.splice(0)) {
       pendingCount -= 1;
-      resolve(id);
+      resolve(outcome);
     }
     if (pendingCount === 0) for (const resolve of idleWaiters.splice(0)) resolve();
   }
@@ -230,20 +261,27 @@ export function createPacedDelivery(opts: PacedDeliveryOptions): PacedDelivery {
         const result = await job.send();
         const id = job.kind === 'post' ? (typeof result === 'string' ? result : undefined) : job.activityId;
         if (id) lane.touchedAt.set(id, clock.now());
-        settle(job, id);
+        settle(job, { id });
         return;
       } catch (err) {
+        const gone = conversationGoneOf(err);
+        if (gone) {
+          // Retrying cannot help: Teams refuses until the bot is added again.
+          log.warn('conversation refused the delivery for good (bot removed or conversation deleted); not retried', { status: gone.status, code: gone.code });
+          settle(job, { gone: new ConversationGoneError(job.conversationId, gone.status, gone.code) });
+          return;
+        }
         const failure = transientFailureOf(err, clock.now());
         if (!failure) {
           log.error('delivery failed; not retried', { err, status: (err as { statusCode?: unknown })?.statusCode });
-          settle(job, undefined);
+          settle(job, { id: undefined });
           return;
         }
         const delay = backoffDelayMs(attempt, retry, random, failure.retryAfterMs);
         if (clock.now() + delay - firstAt > retry.giveUpAfterMs) {
           log.error('delivery given up after retries', { status: failure.status, attempts: attempt, elapsedMs: clock.now() - firstAt });
           if (job.activityId) lane.touchedAt.set(job.activityId, clock.now());
-          settle(job, undefined);
+          settle(job, { id: undefined });
           return;
         }
         log.warn('delivery throttled or failed; retrying', { status: failure.status, attempt, delayMs: delay });
@@ -280,18 +318,20 @@ export function createPacedDelivery(opts: PacedDeliveryOptions): PacedDelivery {
     }
   }
 
-  function enqueue(conversationId: string, job: Omit<Job, 'settle'>): Promise<string | undefined> {
-    const key = conversationKeyOf(conversationId);
+  function enqueue(job: Omit<Job, 'settle'>): Promise<string | undefined> {
+    const key = conversationKeyOf(job.conversationId);
     const lane = laneOf(key);
-    return new Promise<string | undefined>((resolve) => {
+    return new Promise<string | undefined>((resolve, reject) => {
       pendingCount += 1;
+      // Only posts reject: an update of a conversation that is gone has nobody left to tell.
+      const outcomeTo = (outcome: Settled) => ('gone' in outcome ? (job.kind === 'post' ? reject(outcome.gone) : resolve(undefined)) : resolve(outcome.id));
       const queued = job.kind === 'update' ? lane.queue.find((j) => j.kind === 'update' && j.activityId === job.activityId) : undefined;
       if (queued) {
         // Coalesce: the queued update keeps its place and takes this (newer) content.
         queued.send = job.send;
-        queued.settle.push(resolve);
+        queued.settle.push(outcomeTo);
       } else {
-        lane.queue.push({ ...job, settle: [resolve] });
+        lane.queue.push({ ...job, settle: [outcomeTo] });
       }
       lane.wake?.();
       if (!lane.pumping) {
@@ -301,9 +341,9 @@ export function createPacedDelivery(opts: PacedDeliveryOptions): PacedDelivery {
   }
 
   return {
-    post: (conversationId, send) => enqueue(conversationId, { kind: 'post', send }),
+    post: (conversationId, send) => enqueue({ kind: 'post', conversationId, send }),
     update: async (conversationId, activityId, send) => {
-      await enqueue(conversationId, { kind: 'update', activityId, send });
+      await enqueue({ kind: 'update', conversationId, activityId, send });
     },
     pending: () => pendingCount,
     idle: () => (pendingCount === 0 ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve))),

@@ -24,6 +24,9 @@ import { cardText as allStrings, type Json } from '../support/card-walk.js';
 import { visibleText } from '../cards/card-walk.js';
 import { startSimForTest, EXAMPLE_HEALTHY, type SimForTest } from '../support/sim.js';
 import { expectValidCard } from '../support/validate-card.js';
+import { en, zhCN } from '../../src/app/i18n/index.js';
+import { watchChangeCard } from '../../src/app/cards/watch-card.js';
+import { CJK } from '../i18n/catalog.js';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
 const SCENARIO = path.join(REPO_ROOT, 'scenarios/nsg-deny-10250-subnet.json');
@@ -84,8 +87,16 @@ function conversation(id: string): ConversationHandle {
   return { id, channelId: 'msteams', conversationType: 'personal', ref: { conversation: { id }, serviceUrl: 'https://smba.example/' } };
 }
 
-function message(text: string, conv = conversation('a:watch-chat')): MessageEvent {
-  return { kind: 'message', text, caller: { id: '29:oncall', name: 'On-call', aadObjectId: '00000000-0000-0000-0000-00000000a001' }, conversationId: conv.id, conversation: conv, correlationId: `corr-${Math.random()}` };
+function message(text: string, conv = conversation('a:watch-chat'), locale?: string): MessageEvent {
+  return {
+    kind: 'message',
+    text,
+    caller: { id: '29:oncall', name: 'On-call', aadObjectId: '00000000-0000-0000-0000-00000000a001' },
+    conversationId: conv.id,
+    conversation: conv,
+    ...(locale ? { locale } : {}),
+    correlationId: `corr-${Math.random()}`,
+  };
 }
 
 interface World {
@@ -96,7 +107,7 @@ interface World {
   clock: { now: Date };
   diagnoses: string[];
   scheduler(instanceId?: string, layer?: AzureLayer): WatchScheduler;
-  say(text: string, conv?: ConversationHandle): Promise<Reply[]>;
+  say(text: string, conv?: ConversationHandle, locale?: string): Promise<Reply[]>;
 }
 
 function world(file = path.join(dir, `state-${Math.random().toString(36).slice(2)}.sqlite`), limits?: WatchLimits): World {
@@ -136,9 +147,9 @@ function world(file = path.join(dir, `state-${Math.random().toString(36).slice(2
       cleanups.push(() => s.close());
       return s;
     },
-    async say(text, conv) {
+    async say(text, conv, locale) {
       const replies = recordingReplies();
-      await app.handleMessage(message(text, conv), replies);
+      await app.handleMessage(message(text, conv, locale), replies);
       return [...replies.sent.values()];
     },
   };
@@ -334,5 +345,81 @@ describe('watch command refusals', () => {
     const w = world();
     const replies = await w.say(`watch ${CLUSTER} every 1m`);
     expect(cardText(replies[0]!.card)).toMatch(/too often.*between 5m and 24h/);
+  });
+});
+
+describe('watches post in the language of whoever asked', () => {
+  it('a watch asked in zh-CN posts its change card in Chinese; asked again in English, it posts in English', { timeout: 30_000 }, async () => {
+    const w = world();
+    const replies = await w.say(`watch cluster ${CLUSTER}`, undefined, 'zh-CN');
+    expect(cardText(replies[0]!.card)).toContain(zhCN.watch.startedHeading(CLUSTER, '15m'));
+    const [stored] = await w.repo.all();
+    expect(stored?.locale).toBe('zh-CN');
+
+    await deleteSecurityRule(sim.layer, NSG, 'DenyKubeletInbound');
+    later(w, 15);
+    const scheduler = w.scheduler();
+    expect([...(await scheduler.tick()).runs.values()].map((r) => r.kind)).toEqual(['posted']);
+    const post = w.outbox.posts[0]!;
+    expectValidCard(post.card);
+    const text = cardText(post.card);
+    expect(text).toContain(zhCN.watch.changedHeading(CLUSTER, 1));
+    expect(text).toContain(zhCN.checkTitle['nsg-10250']);
+    expect(text).toMatch(new RegExp(`nsg-10250\\s+❌ ${zhCN.status.fail}\\s+→\\s+✅ ${zhCN.status.pass}`));
+    expect(text).toContain(zhCN.watch.changedFooter);
+    expect(text).not.toContain(en.watch.changedFooter);
+    expect((post.card.actions as Json[]).map((a) => a.title)).toEqual([zhCN.watch.diagnoseNow, zhCN.watch.stopWatching]);
+
+    // Asked again in English (another person, or the same one with Teams in English): English from now on.
+    const again = await w.say(`watch cluster ${CLUSTER}`, undefined, 'en-US');
+    expect(cardText(again[0]!.card)).toContain(`Already watching ${CLUSTER}`);
+    expect((await w.repo.all())[0]?.locale).toBe('en');
+    await w.repo.update(stored!.id, (cur) => ({ ...cur, verdicts: { ...cur.verdicts, 'nsg-10250': 'fail' } }));
+    later(w, 15);
+    expect([...(await scheduler.tick()).runs.values()].map((r) => r.kind)).toEqual(['posted']);
+    const englishText = cardText(w.outbox.posts[1]!.card);
+    expect(englishText).toContain(`${CLUSTER}: a verdict changed`);
+    expect(englishText).not.toMatch(CJK);
+  });
+
+  it('a record stored before watches had a language posts in English', async () => {
+    const w = world();
+    await w.say(`watch cluster ${CLUSTER}`, undefined, 'zh-CN');
+    const [stored] = await w.repo.all();
+    await w.repo.update(stored!.id, (cur) => {
+      const { locale: _l, ...old } = cur;
+      return old;
+    });
+    expect((await w.repo.get(stored!.id))?.locale).toBeUndefined();
+    await deleteSecurityRule(sim.layer, NSG, 'DenyKubeletInbound');
+    later(w, 15);
+    await w.scheduler().tick();
+    expect(cardText(w.outbox.posts[0]!.card)).toContain(`${CLUSTER}: a verdict changed`);
+    expect(cardText(w.outbox.posts[0]!.card)).not.toMatch(CJK);
+  });
+
+  it('the paused notice is in the watcher\'s language, and `watches` shows the reason in the reader\'s', { timeout: 30_000 }, async () => {
+    const w = world();
+    await w.say(`watch ${CLUSTER}`, undefined, 'zh-CN');
+    const other = await startSimForTest([EXAMPLE_HEALTHY]);
+    cleanups.push(() => other.close());
+    later(w, 15);
+    // The outcome keeps the stable English reason; the notice is Chinese.
+    expect([...(await w.scheduler('bot-a', other.layer).tick()).runs.values()]).toEqual([{ kind: 'paused', reason: en.watch.pausedGoneReason }]);
+    const notice = w.outbox.posts[0]!.card;
+    expectValidCard(notice);
+    expect(cardText(notice)).toContain(zhCN.watch.pausedGoneHeading(CLUSTER));
+    expect(cardText(notice)).toContain(zhCN.watch.resumeNote(CLUSTER));
+    expect(cardText((await w.say('watches', undefined, 'zh-CN'))[0]!.card)).toContain(zhCN.watch.listPaused(zhCN.watch.pausedGoneReason));
+    expect(cardText((await w.say('watches', undefined, 'en-US'))[0]!.card)).toContain(en.watch.listPaused(en.watch.pausedGoneReason));
+  });
+
+  it('a long change summary is cut with the note in the card\'s language', () => {
+    const long = 'x'.repeat(1000);
+    const card = watchChangeCard({ cluster: { id: '/c/aks', name: 'aks' }, changes: [{ check: 'nsg-10250', before: 'fail', after: 'pass', summary: long }], intervalMinutes: 15, checkedAt: T0.toISOString() }, 'zh-CN');
+    const text = cardText(card);
+    expect(text).toContain(zhCN.common.cut(1000 - 380));
+    expect(text).not.toContain('characters)');
+    expect(cardText(watchChangeCard({ cluster: { id: '/c/aks', name: 'aks' }, changes: [{ check: 'nsg-10250', before: 'fail', after: 'pass', summary: long }], intervalMinutes: 15, checkedAt: T0.toISOString() }))).toContain(en.common.cut(620));
   });
 });

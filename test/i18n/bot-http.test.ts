@@ -14,6 +14,7 @@ import { cardText } from '../support/card-walk.js';
 import { expectValidCard } from '../support/validate-card.js';
 import { cardOf, messageActivity, postActivity } from '../support/fake-connector.js';
 import { CJK } from './catalog.js';
+import { WatchRepository } from '../../src/engine/watch/repository.js';
 
 const ENV = { PORT: '0', SIM_LATENCY_SCALE: '0', STATE_SQLITE_PATH: path.join(mkdtempSync(path.join(tmpdir(), 'td-i18n-')), 'state.sqlite') };
 let bot: RunningBot;
@@ -87,6 +88,48 @@ describe('locale over HTTP', () => {
     expect(text).toContain(zhCN.refusal.title);
     expect(text).toContain('U+003B');
     expect(text).toContain('Azure 名称中不会出现');
+  });
+
+  it('zh-CN: "watch cluster aks-nsg-deny" answers with a Chinese watch card, and the watch keeps the language', async () => {
+    const replies = await ask('watch cluster aks-nsg-deny every 30m', 'zh-CN');
+    const card = lastCard(replies);
+    expectValidCard(card);
+    const text = cardText(card);
+    expect(text).toContain(zhCN.watch.startedHeading('aks-nsg-deny', '30m'));
+    expect(text).toContain(zhCN.watch.startedMessage);
+    expect(text).toContain(zhCN.checkTitle['nsg-10250']);
+    expect(text).toContain(zhCN.watch.stopWatching);
+    expect(text).not.toContain(en.watch.startedMessage);
+    expect(text).not.toContain(en.checkTitle['nsg-10250']);
+    const stored = (await new WatchRepository(bot.store.state).all()).find((w) => w.cluster.name === 'aks-nsg-deny');
+    expect(stored?.locale).toBe('zh-CN');
+  });
+
+  it('zh-CN: "watches" lists in Chinese; en-US lists the same watch in English', async () => {
+    const zh = cardText(cardOf((await ask('watches', 'zh-CN'))[0]!));
+    expect(zh).toContain(zhCN.watch.listHeading(1));
+    expect(zh).toContain('aks-nsg-deny');
+    expect(zh).toContain(zhCN.watch.listHint);
+    expect(zh).not.toContain(en.watch.listHint);
+    const english = cardText(cardOf((await ask('watches', 'en-US'))[0]!));
+    expect(english).toContain(en.watch.listHeading(1));
+    expect(english).not.toMatch(CJK);
+  });
+
+  it('zh-CN: "unwatch" of a cluster not watched is refused in Chinese', async () => {
+    const card = cardOf((await ask('unwatch cluster aks-ufw-one', 'zh-CN'))[0]!);
+    expectValidCard(card);
+    expect(cardText(card)).toContain(zhCN.watch.notWatchingReason('aks-ufw-one'));
+    expect(cardText(card)).toContain(zhCN.refusal.title);
+  });
+
+  it('zh-CN: "watch" of an unknown cluster answers like diagnose, in Chinese', async () => {
+    const card = cardOf((await ask('watch cluster aks-nsg-denyy', 'zh-CN'))[0]!);
+    expectValidCard(card);
+    const text = cardText(card);
+    expect(text).toMatch(CJK);
+    expect(text).toContain(zhCN.notFound.didYouMean);
+    expect(text).toContain('aks-nsg-deny');
   });
 
   it('zh-CN: an unknown text gets the Chinese "did not understand" and the help card', async () => {

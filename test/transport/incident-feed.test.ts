@@ -11,7 +11,8 @@ import { createLogger } from '../../src/log.js';
 import { AUDIT_ACTIONS, type AuditRecord } from '../../src/store/append-log.js';
 import { SqliteStorage } from '../../src/store/sqlite-storage.js';
 import type { Report } from '../../src/engine/report.js';
-import type { ConversationHandle, Outbox, Reply } from '../../src/app/events.js';
+import { ConversationGoneError, type ConversationHandle, type Outbox, type Reply } from '../../src/app/events.js';
+import { en, zhCN } from '../../src/app/i18n/index.js';
 import { auditFeedingIncidents, createIncidentFeed, incidentThreadKey, lateBoundOutbox } from '../../src/app/incident-feed.js';
 import { incidentAuditCard, incidentDiagnosisCard } from '../../src/app/cards/incident-card.js';
 import { parseConfig, ConfigError } from '../../src/config.js';
@@ -166,5 +167,92 @@ describe('INCIDENT_CHANNEL_ID', () => {
       expect(() => parseConfig({ INCIDENT_CHANNEL_ID: bad })).toThrow(ConfigError);
       expect(() => parseConfig({ INCIDENT_CHANNEL_ID: bad })).toThrow(/INCIDENT_CHANNEL_ID/);
     }
+  });
+});
+
+describe('INCIDENT_LOCALE', () => {
+  it('is en by default, accepts en and zh-CN, and refuses anything else naming the variable', () => {
+    expect(parseConfig({}).incidentLocale).toBe('en');
+    expect(parseConfig({ INCIDENT_LOCALE: 'en' }).incidentLocale).toBe('en');
+    expect(parseConfig({ INCIDENT_LOCALE: ' zh-CN ' }).incidentLocale).toBe('zh-CN');
+    for (const bad of ['zh', 'zh-TW', 'fr', 'ZH-CN', 'en-US']) {
+      expect(() => parseConfig({ INCIDENT_LOCALE: bad })).toThrow(ConfigError);
+      expect(() => parseConfig({ INCIDENT_LOCALE: bad })).toThrow(/INCIDENT_LOCALE.*en or zh-CN/);
+    }
+  });
+
+  it('the feed posts its cards in the configured language', async () => {
+    const state = new SqliteStorage({ path: path.join(mkdtempSync(path.join(tmpdir(), 'td-feed-zh-')), 'state.sqlite') });
+    const posts: Reply[] = [];
+    const feed = createIncidentFeed({
+      channelId: CHANNEL,
+      state,
+      outbox: { post: async (_to, reply) => (posts.push(reply), `root-${posts.length}`), update: async () => {} },
+      findConversation: async () => HANDLE,
+      locale: 'zh-CN',
+      log: createLogger('error', {}, () => {}),
+    });
+    feed.diagnosed(report(['fail', 'pass', 'pass', 'pass', 'pass', 'pass']));
+    feed.audited(record('approved'));
+    await feed.idle();
+    expect(cardText(posts[0]!.card)).toContain(zhCN.incident.diagnosisHeadline('AKS-Prod', 1));
+    expect(cardText(posts[1]!.card)).toContain(zhCN.incident.action.approved('AKS-Prod'));
+    expect(cardText(posts[1]!.card)).not.toContain(en.incident.action.approved('AKS-Prod'));
+  });
+
+  it('cut text says how much was left out in the card\'s language', () => {
+    const long = record('failed', { detail: 'y'.repeat(2000) });
+    expect(cardText(incidentAuditCard(long, 'zh-CN'))).toContain(zhCN.common.cut(2000 - 1180));
+    expect(cardText(incidentAuditCard(long, 'zh-CN'))).not.toContain('characters)');
+    expect(cardText(incidentAuditCard(long))).toContain(en.common.cut(820));
+  });
+});
+
+describe('a channel that refuses posts for good', () => {
+  it('is logged once, its handle and thread forgotten; other failures are not taken for it', async () => {
+    const state = new SqliteStorage({ path: path.join(mkdtempSync(path.join(tmpdir(), 'td-feed-gone-')), 'state.sqlite') });
+    const lines: Array<Record<string, any>> = [];
+    const forgotten: string[] = [];
+    let refuse: unknown;
+    const tried: string[] = [];
+    const feed = createIncidentFeed({
+      channelId: CHANNEL,
+      state,
+      outbox: {
+        async post(to, _reply, o) {
+          tried.push(o?.threadOf ?? 'root');
+          if (refuse) throw refuse;
+          return 'root-1';
+        },
+        update: async () => {},
+      },
+      // Still found after forgetting (another instance re-learned it): the warning stays single.
+      findConversation: async () => HANDLE,
+      forgetConversation: async (id) => void forgotten.push(id),
+      log: createLogger('debug', {}, (l) => lines.push(JSON.parse(l))),
+    });
+    feed.diagnosed(report(['fail', 'pass', 'pass', 'pass', 'pass', 'pass']));
+    await feed.idle();
+    const key = incidentThreadKey(CLUSTER_ID);
+    expect((await state.read([key]))[key]).toMatchObject({ rootActivityId: 'root-1' });
+
+    refuse = new ConversationGoneError(`${CHANNEL};messageid=root-1`, 403, 'BotNotInConversationRoster');
+    feed.audited(record('requested'));
+    feed.audited(record('approved'));
+    await feed.idle();
+    expect(tried).toEqual(['root', 'root-1', 'root']);
+    expect(forgotten).toEqual([CHANNEL, CHANNEL]);
+    expect((await state.read([key]))[key]).toBeUndefined();
+    const refusedLines = lines.filter((l) => l.msg.startsWith('incident channel refused the post'));
+    expect(refusedLines).toHaveLength(1);
+    expect(refusedLines[0]).toMatchObject({ level: 'warn', channelId: CHANNEL, status: 403, code: 'BotNotInConversationRoster' });
+    expect(lines.filter((l) => l.msg === 'incident summary not posted')).toEqual([]);
+
+    // Any other failure stays an error about that summary, and forgets nothing.
+    refuse = new Error('socket hang up');
+    feed.audited(record('executed'));
+    await feed.idle();
+    expect(forgotten).toHaveLength(2);
+    expect(lines.filter((l) => l.msg === 'incident summary not posted')).toHaveLength(1);
   });
 });

@@ -5,9 +5,11 @@
 import { createHttpHeaders, createPipelineRequest, RestError } from '@azure/core-rest-pipeline';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
+import { ConversationGoneError } from '../../src/app/events.js';
 import {
   TEAMS_PER_CONVERSATION_LIMITS,
   backoffDelayMs,
+  conversationGoneOf,
   conversationKeyOf,
   createPacedDelivery,
   parseRetryAfter,
@@ -247,11 +249,48 @@ describe('retries', () => {
   });
 
   it('does not retry other failures: logged, resolved, the queue moves on', async () => {
-    const h = harness({ fail: (req) => (req.content === 'bad' ? restError(403) : undefined) });
+    const h = harness({ fail: (req) => (req.content === 'bad' ? restError(400) : undefined) });
     const results = await Promise.all([h.post('conv', 'bad'), h.post('conv', 'good'), h.idle()]);
     expect(results.slice(0, 2)).toEqual([undefined, 'a1']);
     expect(h.attempts).toHaveLength(2);
-    expect(h.lines.find((l) => l.level === 'error')).toMatchObject({ msg: 'delivery failed; not retried', status: 403 });
+    expect(h.lines.find((l) => l.level === 'error')).toMatchObject({ msg: 'delivery failed; not retried', status: 400 });
+  });
+
+  it.each([403, 404])('a post refused with %i is not retried and rejects with ConversationGoneError; the queue moves on', async (status) => {
+    const h = harness({ fail: (req) => (req.content === 'gone' ? restError(status) : undefined) });
+    const refused = h.post('19:team@thread.tacv2;messageid=42', 'gone');
+    const settled = refused.then(
+      () => 'resolved',
+      (err: unknown) => err,
+    );
+    const next = h.post('19:team@thread.tacv2', 'next');
+    await h.idle();
+    const err = await settled;
+    expect(err).toBeInstanceOf(ConversationGoneError);
+    expect(err).toMatchObject({ status, conversationId: '19:team@thread.tacv2;messageid=42' });
+    // Once: no retry, no backoff wait.
+    expect(h.attempts.filter((a) => a.content === 'gone')).toHaveLength(1);
+    expect(await next).toBe('a1');
+    expect(h.sent.map((s) => s.content)).toEqual(['next']);
+    expect(h.lines.find((l) => l.level === 'warn')).toMatchObject({ msg: expect.stringContaining('refused the delivery for good'), status });
+    expect(h.delivery.pending()).toBe(0);
+  });
+
+  it('an update refused with 403 resolves (nobody is left to tell); a throttled post that is given up still resolves undefined', async () => {
+    const h = harness({ fail: (req) => (req.op === 'update' ? restError(403) : undefined) });
+    const [id] = await Promise.all([h.post('conv', 'p0'), h.idle()]);
+    await Promise.all([h.update('conv', id!, 'p1'), h.idle()]);
+    expect(h.attempts.filter((a) => a.op === 'update')).toHaveLength(1);
+    const throttled = harness({ fail: () => restError(429), retry: { giveUpAfterMs: 5_000 } });
+    expect((await Promise.all([throttled.post('conv', 'x'), throttled.idle()]))[0]).toBeUndefined();
+  });
+
+  it('recognises a removed bot by status or by the connector’s error code', () => {
+    expect(conversationGoneOf(restError(403))).toEqual({ status: 403 });
+    expect(conversationGoneOf(restError(404))).toEqual({ status: 404 });
+    expect(conversationGoneOf(Object.assign(restError(403), { code: 'BotNotInConversationRoster' }))).toEqual({ status: 403, code: 'BotNotInConversationRoster' });
+    expect(conversationGoneOf({ code: 'ConversationNotFound' })).toEqual({ code: 'ConversationNotFound' });
+    for (const other of [restError(400), restError(429), restError(500), new Error('socket hang up'), undefined]) expect(conversationGoneOf(other)).toBeUndefined();
   });
 
   it('drops a stale update being retried when newer content for the activity is queued', async () => {

@@ -37,12 +37,15 @@ interface IncidentView {
   footer: string;
 }
 
-function bannerOf(look: Banner, headline: string, subtitle = ''): IncidentView['banner'] {
-  return { ...look, headline: inertMarkdown(truncate(headline, 200)), subtitle: inertMarkdown(truncate(subtitle, 300)), hasSubtitle: subtitle !== '' };
+/** `cut` says how much was left out, in the card's language (Messages.common.cut). */
+type Cut = Messages['common']['cut'];
+
+function bannerOf(look: Banner, cut: Cut, headline: string, subtitle = ''): IncidentView['banner'] {
+  return { ...look, headline: inertMarkdown(truncate(headline, 200, cut)), subtitle: inertMarkdown(truncate(subtitle, 300, cut)), hasSubtitle: subtitle !== '' };
 }
 
-function fact(title: string, value: string | undefined): Array<{ title: string; value: string }> {
-  return value ? [{ title, value: inertMarkdown(truncate(value, 200)) }] : [];
+function fact(cut: Cut, title: string, value: string | undefined): Array<{ title: string; value: string }> {
+  return value ? [{ title, value: inertMarkdown(truncate(value, 200, cut)) }] : [];
 }
 
 /** "2026-11-26 01:02:03Z": the card is read in many time zones. */
@@ -75,26 +78,26 @@ export function incidentDiagnosisCard(report: Report, opts: { requestedBy?: stri
   const headline = t.diagnosisHeadline(cluster.name, failing.length);
   const look = STATUS_LOOK.fail;
   return render({
-    fallbackText: stripControl(truncate(headline, 200)),
-    banner: bannerOf(BANNER.attention, headline, t.diagnosisSubtitle(report.affectedNodes.length)),
+    fallbackText: stripControl(truncate(headline, 200, m.common.cut)),
+    banner: bannerOf(BANNER.attention, m.common.cut, headline, t.diagnosisSubtitle(report.affectedNodes.length)),
     facts: [
-      ...fact(t.fact.cluster, cluster.name),
-      ...fact(t.fact.resourceGroup, cluster.resourceGroup),
-      ...fact(t.fact.subscription, cluster.subscriptionId),
-      ...fact(t.fact.tunnel, cluster.tunnel),
-      ...fact(t.fact.nodes, report.affectedNodes.length > 0 ? nodeList(report.affectedNodes, m) : undefined),
-      ...fact(t.fact.by, opts.requestedBy),
-      ...fact(t.fact.at, shownTime(report.finishedAt)),
+      ...fact(m.common.cut, t.fact.cluster, cluster.name),
+      ...fact(m.common.cut, t.fact.resourceGroup, cluster.resourceGroup),
+      ...fact(m.common.cut, t.fact.subscription, cluster.subscriptionId),
+      ...fact(m.common.cut, t.fact.tunnel, cluster.tunnel),
+      ...fact(m.common.cut, t.fact.nodes, report.affectedNodes.length > 0 ? nodeList(report.affectedNodes, m) : undefined),
+      ...fact(m.common.cut, t.fact.by, opts.requestedBy),
+      ...fact(m.common.cut, t.fact.at, shownTime(report.finishedAt)),
     ],
     lines: shown.map((c) => ({
       icon: look.icon,
       color: look.color,
       title: m.common.label(m.checkTitle[c.id] ?? c.id),
-      text: inertRun(truncate(c.summary, 400)),
+      text: inertRun(truncate(c.summary, 400, m.common.cut)),
     })),
     hasMore: failing.length > shown.length,
     more: t.moreChecks(failing.length - shown.length),
-    footer: inertMarkdown(t.footer(truncate(cluster.name, 100))),
+    footer: inertMarkdown(t.footer(truncate(cluster.name, 100, m.common.cut))),
   });
 }
 
@@ -129,18 +132,18 @@ export function incidentAuditCard(record: AuditRecord, locale: Locale = 'en'): A
   const title = headline(cluster);
   const who = record.actor.id === 'system' ? t.system : (record.actor.name ?? record.actor.aadObjectId ?? t.someone);
   return render({
-    fallbackText: stripControl(truncate(title, 200)),
-    banner: bannerOf(look, title),
+    fallbackText: stripControl(truncate(title, 200, m.common.cut)),
+    banner: bannerOf(look, m.common.cut, title),
     facts: [
-      ...fact(t.fact.cluster, cluster),
-      ...fact(t.fact.by, who),
-      ...fact(t.fact.at, shownTime(record.at)),
-      ...fact(t.fact.request, record.requestId),
-      ...fact(t.fact.result, record.result ? t.result[record.result] : undefined),
+      ...fact(m.common.cut, t.fact.cluster, cluster),
+      ...fact(m.common.cut, t.fact.by, who),
+      ...fact(m.common.cut, t.fact.at, shownTime(record.at)),
+      ...fact(m.common.cut, t.fact.request, record.requestId),
+      ...fact(m.common.cut, t.fact.result, record.result ? t.result[record.result] : undefined),
     ],
-    lines: [{ icon: look.icon, color: look.color, title: m.common.label(t.whatHappened), text: inertRun(truncate(record.detail, 1200)) }],
+    lines: [{ icon: look.icon, color: look.color, title: m.common.label(t.whatHappened), text: inertRun(truncate(record.detail, 1200, m.common.cut)) }],
     hasMore: false,
     more: '',
-    footer: inertMarkdown(t.footer(truncate(cluster, 100))),
+    footer: inertMarkdown(t.footer(truncate(cluster, 100, m.common.cut))),
   });
 }

@@ -57,7 +57,7 @@ export interface WatchChangeInput {
 export function watchChangeCard(input: WatchChangeInput, locale: Locale = 'en'): AdaptiveCard {
   const m = messagesFor(locale);
   const WATCH_TEXT = m.watch;
-  const name = truncate(stripControl(input.cluster.name), 63);
+  const name = truncate(stripControl(input.cluster.name), 63, m.common.cut);
   const banner = bannerFor(input.changes);
   const interval = formatInterval(input.intervalMinutes);
   return expandCard(changeTemplate, {
@@ -73,7 +73,7 @@ export function watchChangeCard(input: WatchChangeInput, locale: Locale = 'en'):
       beforeColor: STATUS_LOOK[c.before].color,
       after: statusText(c.after, m),
       afterColor: STATUS_LOOK[c.after].color,
-      summary: inertRun(truncate(stripControl(c.summary), 400)),
+      summary: inertRun(truncate(stripControl(c.summary), 400, m.common.cut)),
     })),
     footer: WATCH_TEXT.changedFooter,
     diagnoseLabel: WATCH_TEXT.diagnoseNow,
@@ -100,18 +100,18 @@ export function watchStateCard(input: WatchStateInput, locale: Locale = 'en'): A
   const m = messagesFor(locale);
   const WATCH_TEXT = m.watch;
   const banner = input.banner ?? BANNER.info;
-  const name = truncate(stripControl(input.cluster.name), 63);
+  const name = truncate(stripControl(input.cluster.name), 63, m.common.cut);
   const checks = CHECK_IDS.flatMap((id: CheckId) => {
     const status = input.verdicts?.[id];
     return status === undefined ? [] : [{ status: statusText(status, m), color: STATUS_LOOK[status].color, title: m.checkTitle[id] }];
   });
-  const note = input.note ? inertRun(truncate(stripControl(input.note), 500)) : '';
+  const note = input.note ? inertRun(truncate(stripControl(input.note), 500, m.common.cut)) : '';
   return expandCard(stateTemplate, {
     fallbackText: stripControl(`${input.heading} ${input.message}`),
     bannerStyle: banner.style,
     bannerColor: banner.color,
-    heading: inertMarkdown(truncate(input.heading, 200)),
-    message: inertRun(truncate(input.message, 500)),
+    heading: inertMarkdown(truncate(input.heading, 200, m.common.cut)),
+    message: inertRun(truncate(input.message, 500, m.common.cut)),
     hasChecks: checks.length > 0,
     checks,
     hasNote: note !== '',
@@ -155,7 +155,7 @@ export function watchesCard(entries: WatchListEntry[], locale: Locale = 'en'): A
   const rows = shown.map((w) => {
     const summary = w.paused ? { text: WATCH_TEXT.listPaused(w.paused.reason), color: 'Warning' } : verdictSummary(w.verdicts, m);
     return {
-      name: inertRun(truncate(stripControl(w.cluster.name), 63)),
+      name: inertRun(truncate(stripControl(w.cluster.name), 63, m.common.cut)),
       schedule: WATCH_TEXT.listSchedule(formatInterval(w.intervalMinutes), shortTime(w.nextDueAt)),
       state: summary.text,
       stateColor: summary.color,

@@ -29,9 +29,17 @@ export interface WatchConversation {
   ref: unknown;
 }
 
+/** The languages of the app's catalogs (app/i18n Locale), restated so the engine does not import the app. */
+export type WatchLocale = 'en' | 'zh-CN';
+
 export interface Watch {
   id: string;
   conversation: WatchConversation;
+  /**
+   * The language of the `watch` command (its activity's locale): the scheduler posts in it. Asking
+   * again changes it. Absent on records from before it existed: those are English.
+   */
+  locale?: WatchLocale;
   cluster: ClusterRef;
   intervalMinutes: number;
   createdBy: { id: string; name?: string };
@@ -79,6 +87,11 @@ export function watchKey(id: string): string {
   return `${WATCH_KEY_PREFIX}${id}`;
 }
 
+/** The language a watch posts in; old records (no locale) and anything unexpected are English. */
+export function watchLocaleOf(w: Pick<Watch, 'locale'>): WatchLocale {
+  return w.locale === 'zh-CN' ? 'zh-CN' : 'en';
+}
+
 function entriesOf(item: StateItem | undefined): IndexEntry[] {
   const raw = item?.entries;
   return Array.isArray(raw) ? (raw as IndexEntry[]).filter((e) => e && typeof e.id === 'string') : [];
@@ -107,7 +120,15 @@ export class WatchRepository {
           previous = w.intervalMinutes;
           // Resumes a paused watch too: asking again is the way to say "try again".
           const { paused: _paused, ...rest } = w;
-          return { ...rest, conversation: watch.conversation, intervalMinutes: watch.intervalMinutes, failures: 0, ...(w.paused ? { nextDueAt: watch.nextDueAt } : {}) };
+          return {
+            ...rest,
+            conversation: watch.conversation,
+            intervalMinutes: watch.intervalMinutes,
+            failures: 0,
+            // The last one to ask decides the language the watch posts in.
+            ...(watch.locale ? { locale: watch.locale } : {}),
+            ...(w.paused ? { nextDueAt: watch.nextDueAt } : {}),
+          };
         });
         if (updated) return { kind: 'updated', watch: updated, previousIntervalMinutes: previous };
         // Entry without an item (a crash between the two writes): write the item below.
