@@ -12,7 +12,7 @@ import { startBot, type RunningBot } from '../../src/start-bot.js';
 import { zhCN } from '../../src/app/i18n/index.js';
 import { cardText, executeActions, type Json } from '../support/card-walk.js';
 import { expectValidCard } from '../support/validate-card.js';
-import { cardOf, messageActivity, postActivity, startFakeConnector, type ConnectorCall, type FakeConnector } from '../support/fake-connector.js';
+import { cardOf, messageActivity, postActivity, startFakeConnector, type ConnectorCall, type FakeConnector, cardActionActivity } from '../support/fake-connector.js';
 
 const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 const REQUESTER = { id: '29:1a2b3c-oncall', name: 'On-call Engineer', aadObjectId: '00000000-0000-0000-0000-00000000a001' };
@@ -38,24 +38,15 @@ afterAll(async () => {
   await connector?.close();
 });
 
-let seq = 0;
 async function click(verb: string, data: unknown, locale: string, replyToId: string): Promise<Json> {
-  seq += 1;
-  const res = await postActivity(bot.url, {
-    type: 'invoke',
-    name: 'adaptiveCard/action',
-    id: `i18n-invoke-${seq}`,
-    channelId: 'msteams',
+  const res = await postActivity(bot.url, cardActionActivity(verb, data, {
     serviceUrl: connector.url,
-    timestamp: new Date().toISOString(),
     locale,
     from: REQUESTER,
-    recipient: { id: '28:tunnel-doctor', name: 'Tunnel Doctor' },
     conversation: CONVERSATION,
     channelData: { tenant: { id: TENANT } },
     replyToId,
-    value: { action: { type: 'Action.Execute', verb, data } },
-  });
+  }));
   expect(res.status).toBe(200);
   const card = res.body.value as Json;
   expectValidCard(card);

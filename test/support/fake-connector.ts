@@ -123,6 +123,23 @@ export function messageActivity(text: string, overrides: Record<string, unknown>
   };
 }
 
+/**
+ * Teams' invoke for an Action.Execute click (name adaptiveCard/action, `value.action` carries the verb
+ * and data), shaped like messageActivity; tests override the clicker (`from`), `conversation`,
+ * `serviceUrl` (their connector) and `replyToId` (the clicked card's activity id).
+ */
+export function cardActionActivity(verb: string, data: unknown, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  const { text: _text, ...base } = messageActivity('');
+  return {
+    ...base,
+    type: 'invoke',
+    name: 'adaptiveCard/action',
+    id: `invoke-${seq}`,
+    value: { action: { type: 'Action.Execute', verb, data } },
+    ...overrides,
+  };
+}
+
 /** POST an activity to the bot; returns status and parsed body (expectReplies returns the replies). */
 export async function postActivity(botUrl: string, activity: Record<string, unknown>): Promise<{ status: number; body: any }> {
   const res = await fetch(`${botUrl}/api/messages`, {

@@ -13,7 +13,7 @@ import { silentLogger } from '../../src/log.js';
 import { startBot, type RunningBot } from '../../src/start-bot.js';
 import { cardText, executeActions, type Json } from '../support/card-walk.js';
 import { expectValidCard } from '../support/validate-card.js';
-import { cardOf, messageActivity, postActivity, startFakeConnector, type ConnectorCall, type FakeConnector } from '../support/fake-connector.js';
+import { cardOf, messageActivity, postActivity, startFakeConnector, type ConnectorCall, type FakeConnector, cardActionActivity } from '../support/fake-connector.js';
 
 const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 const REQUESTER = { id: '29:1a2b3c-oncall', name: 'On-call Engineer', aadObjectId: '00000000-0000-0000-0000-00000000a001' };
@@ -68,25 +68,16 @@ async function diagnose(cluster: string): Promise<Json> {
   return card;
 }
 
-let invokeSeq = 0;
 /** Clicks an Action.Execute button as `user`: Teams' invoke adaptiveCard/action. */
 async function click(verb: string, data: unknown, user: typeof REQUESTER, replyToId: string): Promise<{ card: Json; ms: number }> {
-  invokeSeq += 1;
   const started = performance.now();
-  const res = await postActivity(bot.url, {
-    type: 'invoke',
-    name: 'adaptiveCard/action',
-    id: `invoke-${invokeSeq}`,
-    channelId: 'msteams',
+  const res = await postActivity(bot.url, cardActionActivity(verb, data, {
     serviceUrl: connector.url,
-    timestamp: new Date().toISOString(),
     from: user,
-    recipient: { id: '28:tunnel-doctor', name: 'Tunnel Doctor' },
     conversation: CONVERSATION,
     channelData: { tenant: { id: TENANT } },
     replyToId,
-    value: { action: { type: 'Action.Execute', verb, data } },
-  });
+  }));
   const ms = performance.now() - started;
   expect(res.status).toBe(200);
   expect(res.body).toMatchObject({ statusCode: 200, type: 'application/vnd.microsoft.card.adaptive' });

@@ -12,7 +12,7 @@ import { parseConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/log.js';
 import { startBot, type RunningBot } from '../../src/start-bot.js';
 import { cardText, executeActions, type Json } from '../support/card-walk.js';
-import { cardOf, messageActivity, postActivity, startFakeConnector, type ConnectorCall, type FakeConnector } from '../support/fake-connector.js';
+import { cardOf, messageActivity, postActivity, startFakeConnector, type ConnectorCall, type FakeConnector, cardActionActivity } from '../support/fake-connector.js';
 import { expectValidCard } from '../support/validate-card.js';
 
 export const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
@@ -69,7 +69,6 @@ export async function startApprovalHarness(env: Record<string, string>, conversa
     silentLogger,
   );
   const conversation = { id: conversationId, conversationType: 'personal', tenantId: TENANT };
-  let seq = 0;
 
   async function diagnose(cluster: string, by: Person = REQUESTER): Promise<Json> {
     const res = await postActivity(bot.url, messageActivity(`diagnose ${cluster}`, { deliveryMode: 'expectReplies', from: by, conversation }));
@@ -80,21 +79,13 @@ export async function startApprovalHarness(env: Record<string, string>, conversa
   }
 
   async function click(verb: string, data: unknown, user: Person, replyToId: string): Promise<Json> {
-    seq += 1;
-    const res = await postActivity(bot.url, {
-      type: 'invoke',
-      name: 'adaptiveCard/action',
-      id: `invoke-${conversationId}-${seq}`,
-      channelId: 'msteams',
+    const res = await postActivity(bot.url, cardActionActivity(verb, data, {
       serviceUrl: connector.url,
-      timestamp: new Date().toISOString(),
       from: user,
-      recipient: { id: '28:tunnel-doctor', name: 'Tunnel Doctor' },
       conversation,
       channelData: { tenant: { id: TENANT } },
       replyToId,
-      value: { action: { type: 'Action.Execute', verb, data } },
-    });
+    }));
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ statusCode: 200, type: 'application/vnd.microsoft.card.adaptive' });
     const card = res.body.value as Json;

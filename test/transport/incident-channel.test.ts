@@ -13,7 +13,7 @@ import { startBot, type RunningBot } from '../../src/start-bot.js';
 import { incidentThreadKey } from '../../src/app/incident-feed.js';
 import { cardText, executeActions, type Json } from '../support/card-walk.js';
 import { expectValidCard } from '../support/validate-card.js';
-import { cardOf, messageActivity, postActivity, startFakeConnector, type ConnectorCall, type FakeConnector } from '../support/fake-connector.js';
+import { cardOf, messageActivity, postActivity, startFakeConnector, type ConnectorCall, type FakeConnector, cardActionActivity } from '../support/fake-connector.js';
 
 const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 const CHANNEL = '19:0a1b2c3d4e5f60718293a4b5c6d7e8f9@thread.tacv2';
@@ -127,20 +127,13 @@ describe('incident channel', () => {
     expect(request).toBeDefined();
     let before = connector.calls.length;
     const invoke = (verb: string, data: unknown, from: typeof REQUESTER, replyToId: string) =>
-      postActivity(bot.url, {
-        type: 'invoke',
-        name: 'adaptiveCard/action',
-        id: `invoke-${verb}`,
-        channelId: 'msteams',
+      postActivity(bot.url, cardActionActivity(verb, data, {
         serviceUrl: connector.url,
-        timestamp: new Date().toISOString(),
         from,
-        recipient: BOT,
         conversation: PERSONAL,
         channelData: { tenant: { id: TENANT } },
         replyToId,
-        value: { action: { type: 'Action.Execute', verb, data } },
-      });
+      }));
     expect((await invoke('request-fix', request.data, REQUESTER, 'diagnosis-card')).status).toBe(200);
     let posts = await channelPostsSince(before);
     // The third diagnosis summary came before `before`; now only the request.

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approvalKey } from '../../src/engine/approvals/request-repository.js';
 import { createStateStore, type DurableStore } from '../../src/store/create-store.js';
 import { startAzurite, type AzuriteForTest } from '../support/azurite.js';
-import { cardOf, messageActivity, postActivity, startFakeConnector, type ConnectorCall, type FakeConnector } from '../support/fake-connector.js';
+import { cardOf, messageActivity, postActivity, startFakeConnector, type ConnectorCall, type FakeConnector, cardActionActivity } from '../support/fake-connector.js';
 import { rulePutsIn, spawnBot, spawnSimulator, type ChildServer } from '../support/bot-process.js';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
@@ -73,24 +73,15 @@ async function requestState(store: DurableStore, requestId: string): Promise<Jso
   return (await store.state.read([key]))[key] as Json | undefined;
 }
 
-let invokeSeq = 0;
 /** Clicks an Action.Execute button on `bot` as `user`: Teams' invoke adaptiveCard/action. */
 async function click(bot: ChildServer, verb: string, data: unknown, user: typeof REQUESTER, replyToId: string): Promise<Json> {
-  invokeSeq += 1;
-  const res = await postActivity(bot.url, {
-    type: 'invoke',
-    name: 'adaptiveCard/action',
-    id: `invoke-${invokeSeq}`,
-    channelId: 'msteams',
+  const res = await postActivity(bot.url, cardActionActivity(verb, data, {
     serviceUrl: connector!.url,
-    timestamp: new Date().toISOString(),
     from: user,
-    recipient: { id: '28:tunnel-doctor', name: 'Tunnel Doctor' },
     conversation: CONVERSATION,
     channelData: { tenant: { id: TENANT } },
     replyToId,
-    value: { action: { type: 'Action.Execute', verb, data } },
-  });
+  }));
   expect(res.status, `${bot.name} answered ${verb} with HTTP ${res.status}:\n${bot.output()}`).toBe(200);
   expect(res.body).toMatchObject({ statusCode: 200, type: 'application/vnd.microsoft.card.adaptive' });
   return res.body.value as Json;

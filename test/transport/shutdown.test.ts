@@ -15,7 +15,7 @@ import { startBot } from '../../src/start-bot.js';
 import { createStateStore } from '../../src/store/create-store.js';
 import { approvalKey } from '../../src/engine/approvals/request-repository.js';
 import { cardText, executeActions, type Json } from '../support/card-walk.js';
-import { cardOf, messageActivity, postActivity, startFakeConnector, type ConnectorCall, type FakeConnector } from '../support/fake-connector.js';
+import { cardOf, messageActivity, postActivity, startFakeConnector, type ConnectorCall, type FakeConnector, cardActionActivity } from '../support/fake-connector.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const MAIN = path.join(REPO_ROOT, 'src', 'main.ts');
@@ -196,22 +196,14 @@ describe('RunningBot.shutdown(graceMs)', () => {
       APPROVER_IDS: APPROVER.aadObjectId,
     });
     const bot = await startBot(config, silentLogger);
-    let invoke = 0;
     const click = async (verb: string, data: unknown, user: typeof REQUESTER, replyToId: string): Promise<Json> => {
-      invoke += 1;
-      const res = await postActivity(bot.url, {
-        type: 'invoke',
-        name: 'adaptiveCard/action',
-        id: `shutdown-invoke-${invoke}`,
-        channelId: 'msteams',
+      const res = await postActivity(bot.url, cardActionActivity(verb, data, {
         serviceUrl: connector.url,
         from: user,
-        recipient: { id: '28:tunnel-doctor', name: 'Tunnel Doctor' },
         conversation: CONVERSATION,
         channelData: { tenant: { id: TENANT } },
         replyToId,
-        value: { action: { type: 'Action.Execute', verb, data } },
-      });
+      }));
       expect(res.status).toBe(200);
       return res.body.value as Json;
     };
