@@ -161,9 +161,9 @@ export async function startBot(config: Config, log: Logger, opts: StartOptions =
   }
   // Opened at start so a bad location fails now, not at the first approval.
   const store = createStateStore(config.store);
-  // Approvals by outcome, counted as the flow appends its audit records.
-  // The incident channel hears of every approval step through the audit records the flow appends
-  // (incident-feed.ts); its posts go through the transport's outbox, attached once that exists.
+  // Every approval step appends an audit record; two decorators listen there rather than in the fix
+  // flow: telemetry counts approvals by outcome, and the incident channel hears of each step
+  // (incident-feed.ts). Posts go through the transport's outbox, attached once the transport exists.
   const outbox = lateBoundOutbox();
   const conversations = createConversationStore(store.state);
   const incidents = createIncidentFeed({
