@@ -3,6 +3,7 @@
  * A bad value stops the process with one line naming the variable and what it should look like.
  */
 import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { readStoreConfig, type StoreConfig } from './store/create-store.js';
 import { readApprovalPolicy, type ApprovalPolicy } from './app/policy-config.js';
@@ -54,6 +55,12 @@ export interface Config {
    * TD_DEMO_IDENTITIES=false; then an unset APPROVER_IDS means the two demo approvers.
    */
   demoIdentities: boolean;
+  /**
+   * This instance's id (TD_INSTANCE_ID, else the host name): owner of the fix executions it claims,
+   * holder of the watch lease, telemetry's service.instance.id. Stable across restarts of the same
+   * host (not random), so the start-up sweep recognises what its dead predecessor left executing.
+   */
+  instanceId: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /**
    * A Teams channel (conversation id `19:…@thread.tacv2`) that gets a summary of every diagnosis
@@ -226,6 +233,14 @@ function safeDecode(raw: string): string {
   }
 }
 
+function readInstanceId(env: NodeJS.ProcessEnv): string {
+  const raw = env.TD_INSTANCE_ID?.trim();
+  if (raw && !/^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/.test(raw)) {
+    throw new ConfigError('TD_INSTANCE_ID', 'up to 100 letters, digits, ".", "_", ":" or "-" (a stable name for this instance, e.g. tunnel-doctor-1)', raw);
+  }
+  return (raw || hostname() || 'tunnel-doctor').slice(0, 100);
+}
+
 export function parseConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config {
   const subscriptionIds = readGuidList(env, 'AZURE_SUBSCRIPTION_IDS');
   const rawMode = env.AZURE_MODE?.trim();
@@ -271,6 +286,7 @@ export function parseConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config
     store: readStoreConfig(env, cwd),
     approvals,
     demoIdentities,
+    instanceId: readInstanceId(env),
     logLevel: rawLevel as Config['logLevel'],
     ...readIncidentChannel(env),
     incidentLocale: readIncidentLocale(env),

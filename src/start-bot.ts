@@ -3,7 +3,6 @@
  * mode). main.ts and the tests both start the bot through here.
  */
 import { statSync } from 'node:fs';
-import { hostname } from 'node:os';
 import type { Config } from './config.js';
 import type { Logger } from './log.js';
 import { createAzureLayer, type AzureLayer } from './azure/clients.js';
@@ -109,15 +108,6 @@ export function azureFixRunner(layer: AzureLayer): FixRunner {
   };
 }
 
-/**
- * The owner id of this process's fix executions. Stable across restarts of the same host (not
- * random), so the start-up sweep recognises what its dead predecessor left 'executing'
- * (markInterruptedOnStartup only touches its own owner's requests when several instances share a store).
- */
-export function instanceIdOf(env: NodeJS.ProcessEnv = process.env): string {
-  return (env.TD_INSTANCE_ID?.trim() || hostname() || 'tunnel-doctor').slice(0, 100);
-}
-
 export interface StartOptions {
   /** Tests: telemetry with in-memory exporters; default from config.telemetry. */
   telemetry?: Telemetry;
@@ -128,7 +118,7 @@ export async function startBot(config: Config, log: Logger, opts: StartOptions =
   // The Azure Monitor exporters load only when used: the package is large.
   const telemetry =
     opts.telemetry ??
-    (connectionString ? (await import('./telemetry/app-insights.js')).appInsightsTelemetry({ connectionString, instanceId: instanceIdOf(), log }) : noTelemetry());
+    (connectionString ? (await import('./telemetry/app-insights.js')).appInsightsTelemetry({ connectionString, instanceId: config.instanceId, log }) : noTelemetry());
   // Only when recording: the ARM pipeline then carries the tracing/counting policy.
   const traced = telemetry.exporting ? { telemetry } : {};
   let sim: SimServer | undefined;
@@ -180,7 +170,7 @@ export async function startBot(config: Config, log: Logger, opts: StartOptions =
     state: store.state,
     audit,
     policy: config.approvals,
-    instanceId: instanceIdOf(),
+    instanceId: config.instanceId,
     runner: azureFixRunner(layer),
     log,
   });
@@ -206,7 +196,7 @@ export async function startBot(config: Config, log: Logger, opts: StartOptions =
     outbox,
     directory,
     diagnose: diagnoseForWatch,
-    instanceId: instanceIdOf(),
+    instanceId: config.instanceId,
     tickSeconds: config.watch.tickSeconds,
     log,
   });

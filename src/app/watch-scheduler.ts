@@ -48,7 +48,7 @@ export interface WatchSchedulerOptions {
   outbox: Outbox;
   directory: ClusterDirectory;
   diagnose(cluster: ClusterRef): Promise<Report>;
-  /** instanceIdOf() in start-bot.ts: the lease holder's name. */
+  /** config.instanceId (TD_INSTANCE_ID or the host name): the lease holder's name. */
   instanceId: string;
   tickSeconds: number;
   /** Diagnoses running at once on this instance. */

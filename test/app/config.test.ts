@@ -18,6 +18,14 @@ function fails(env: NodeJS.ProcessEnv, variable: string, message: RegExp) {
 }
 
 describe('parseConfig', () => {
+  it('names this instance from TD_INSTANCE_ID, else the host name, and refuses ids that are not plain names', async () => {
+    const { hostname } = await import('node:os');
+    expect(parseConfig({ TD_INSTANCE_ID: 'tunnel-doctor-1' }).instanceId).toBe('tunnel-doctor-1');
+    expect(parseConfig({}).instanceId).toBe(hostname().slice(0, 100));
+    fails({ TD_INSTANCE_ID: 'bot a; rm -rf /' }, 'TD_INSTANCE_ID', /up to 100 letters, digits/);
+    fails({ TD_INSTANCE_ID: 'x'.repeat(101) }, 'TD_INSTANCE_ID', /up to 100/);
+  });
+
   it('defaults to the simulated Azure, local mode, loopback, port 3978', () => {
     const c = parseConfig({});
     expect(c).toMatchObject({ azureMode: 'simulated', local: true, port: 3978, bindHost: '127.0.0.1' });
