@@ -78,6 +78,17 @@ export function checkConversationInput(body: unknown): Checked<{ locale: string 
   return locale.ok ? { ok: true, value: { locale: locale.value } } : locale;
 }
 
+/** What every page request carries: a JSON object body, who the user is acting as, and a locale. */
+function checkSender(body: unknown): Checked<{ b: Record<string, unknown>; identity: DemoIdentity; locale: string }> {
+  const b = objectBody(body);
+  if (!b) return fail('the request body must be a JSON object');
+  const identity = checkIdentity(b.identity);
+  if (!identity.ok) return identity;
+  const locale = checkLocale(b.locale);
+  if (!locale.ok) return locale;
+  return { ok: true, value: { b, identity: identity.value, locale: locale.value } };
+}
+
 /**
  * A typed message `{ identity, text, locale }`, or an Action.Submit `{ identity, value, locale }`.
  * Teams turns a submit whose data has `msteams: { type: 'messageBack', text, displayText }` into a
@@ -85,16 +96,13 @@ export function checkConversationInput(body: unknown): Checked<{ locale: string 
  * (https://learn.microsoft.com/microsoftteams/platform/task-modules-and-cards/cards/cards-actions#adaptive-cards-actions).
  */
 export function checkMessageInput(body: unknown): Checked<MessageInput> {
-  const b = objectBody(body);
-  if (!b) return fail('the request body must be a JSON object');
-  const identity = checkIdentity(b.identity);
-  if (!identity.ok) return identity;
-  const locale = checkLocale(b.locale);
-  if (!locale.ok) return locale;
+  const sender = checkSender(body);
+  if (!sender.ok) return sender;
+  const { b, identity, locale } = sender.value;
   if (b.value === undefined) {
     const text = checkText(b.text, 'text');
     if (!text.ok) return text;
-    return { ok: true, value: { identity: identity.value, text: text.value, shown: text.value, locale: locale.value } };
+    return { ok: true, value: { identity, text: text.value, shown: text.value, locale } };
   }
   const value = objectBody(b.value);
   if (!value) return fail('"value" (Action.Submit data) must be a JSON object');
@@ -114,17 +122,14 @@ export function checkMessageInput(body: unknown): Checked<MessageInput> {
     if (!t.ok) return t;
     text = shown = t.value;
   }
-  return { ok: true, value: { identity: identity.value, text, value: rest, shown, locale: locale.value } };
+  return { ok: true, value: { identity, text, value: rest, shown, locale } };
 }
 
 /** A card click `{ identity, replyToId, verb, data, trigger?, locale }`: Action.Execute. */
 export function checkInvokeInput(body: unknown): Checked<InvokeInput> {
-  const b = objectBody(body);
-  if (!b) return fail('the request body must be a JSON object');
-  const identity = checkIdentity(b.identity);
-  if (!identity.ok) return identity;
-  const locale = checkLocale(b.locale);
-  if (!locale.ok) return locale;
+  const sender = checkSender(body);
+  if (!sender.ok) return sender;
+  const { b, identity, locale } = sender.value;
   if (typeof b.replyToId !== 'string' || !BOT_ITEM_ID.test(b.replyToId)) return fail('"replyToId" must be the id of a bot message in this conversation, e.g. "bot-3"');
   if (typeof b.verb !== 'string' || b.verb === '' || b.verb.length > MAX_VERB_LENGTH) return fail(`"verb" must be a string of 1 to ${MAX_VERB_LENGTH} characters`);
   const data = checkData(b.data, 'data');
@@ -132,7 +137,7 @@ export function checkInvokeInput(body: unknown): Checked<InvokeInput> {
   if (b.trigger !== undefined && b.trigger !== 'manual' && b.trigger !== 'automatic') return fail('"trigger" must be "manual" or "automatic"');
   return {
     ok: true,
-    value: { identity: identity.value, replyToId: b.replyToId, verb: b.verb, data: data.value, trigger: b.trigger === 'automatic' ? 'automatic' : 'manual', locale: locale.value },
+    value: { identity, replyToId: b.replyToId, verb: b.verb, data: data.value, trigger: b.trigger === 'automatic' ? 'automatic' : 'manual', locale },
   };
 }
 
