@@ -199,6 +199,7 @@ export async function startBot(config: Config, log: Logger, opts: StartOptions =
     instanceId: config.instanceId,
     tickSeconds: config.watch.tickSeconds,
     log,
+    sweep: () => fixes.sweepOpenRequests(),
   });
   const app = createBotApp({
     watches: watchCommands,

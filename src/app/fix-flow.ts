@@ -56,6 +56,8 @@ export interface FixFlow {
   verbs: CardVerbRegistry;
   /** At start-up: requests a dead predecessor left executing become 'interrupted' (never re-run). */
   markInterrupted(): Promise<string[]>;
+  /** Periodic (watch lease holder's tick): records expiries and unclaimed approvals nobody clicked on. */
+  sweepOpenRequests(): Promise<void>;
 }
 
 /** Where a request came from: its report and fix, so the executor gets the stored baseline and cluster. */
@@ -326,6 +328,10 @@ export function createFixFlow(deps: FixFlowDeps): FixFlow {
     keepReport,
     verbs,
     markInterrupted: () => repo.markInterruptedOnStartup(instanceId),
+    async sweepOpenRequests() {
+      const swept = await repo.sweepOpenRequests(now());
+      if (swept.expired.length > 0 || swept.interrupted.length > 0) log.info('open fix requests swept', { expired: swept.expired, interrupted: swept.interrupted });
+    },
   };
 }
 

@@ -55,6 +55,11 @@ export interface WatchSchedulerOptions {
   concurrency?: number;
   log: Logger;
   now?: () => Date;
+  /**
+   * Other periodic upkeep that must run on one instance (FixFlow.sweepOpenRequests): called once
+   * per tick by the lease holder only; its errors are logged, never thrown into the tick.
+   */
+  sweep?: () => Promise<void>;
 }
 
 export type RunOutcome =
@@ -103,6 +108,7 @@ export function createWatchScheduler(opts: WatchSchedulerOptions): WatchSchedule
   const running = new Map<string, Promise<RunOutcome>>();
   let timer: NodeJS.Timeout | undefined;
   let ticking: Promise<TickResult> | undefined;
+  let sweeping: Promise<void> | undefined;
   let leader = false;
   let closed = false;
 
@@ -216,6 +222,7 @@ export function createWatchScheduler(opts: WatchSchedulerOptions): WatchSchedule
     if (lease.held !== leader) log.info(lease.held ? 'took the watch lease' : 'watch lease held elsewhere', lease.held ? {} : { holder: lease.holder });
     leader = lease.held;
     if (!lease.held || closed) return { leader: false, runs };
+    const swept = startSweep();
     const due = (await opts.watches.all()).filter((w) => !w.paused && !running.has(w.id) && isDue(w.nextDueAt, at));
     const slots = Math.max(0, concurrency - running.size);
     const started = due.slice(0, slots).map((w) => {
@@ -229,8 +236,19 @@ export function createWatchScheduler(opts: WatchSchedulerOptions): WatchSchedule
       return p.then((outcome) => runs.set(w.id, outcome));
     });
     // The timer does not wait (the next tick must renew the lease on time); tests and tick() callers do.
-    if (waitForRuns) await Promise.all(started);
+    if (waitForRuns) await Promise.all([...started, swept]);
     return { leader: true, runs };
+  }
+
+  /** One sweep at a time here: a slow one still running is not started again by the next tick. */
+  function startSweep(): Promise<void> {
+    const sweep = opts.sweep;
+    if (!sweep) return Promise.resolve();
+    sweeping ??= Promise.resolve()
+      .then(sweep)
+      .catch((err) => log.warn('periodic sweep failed', { err }))
+      .finally(() => (sweeping = undefined));
+    return sweeping;
   }
 
   function tick(waitForRuns = true): Promise<TickResult> {
@@ -258,6 +276,7 @@ export function createWatchScheduler(opts: WatchSchedulerOptions): WatchSchedule
       if (timer) clearInterval(timer);
       timer = undefined;
       await ticking;
+      await sweeping;
       if (leader) await releaseLease(opts.state, opts.instanceId, now()).catch((err) => log.warn('could not release the watch lease', { err }));
       leader = false;
       const runs = Promise.allSettled([...running.values()]);

@@ -106,7 +106,7 @@ interface World {
   outbox: ReturnType<typeof recordingOutbox>;
   clock: { now: Date };
   diagnoses: string[];
-  scheduler(instanceId?: string, layer?: AzureLayer): WatchScheduler;
+  scheduler(instanceId?: string, layer?: AzureLayer, sweep?: () => Promise<void>): WatchScheduler;
   say(text: string, conv?: ConversationHandle, locale?: string): Promise<Reply[]>;
 }
 
@@ -132,8 +132,9 @@ function world(file = path.join(dir, `state-${Math.random().toString(36).slice(2
     outbox,
     clock,
     diagnoses,
-    scheduler(instanceId = 'bot-a', layer = sim.layer) {
+    scheduler(instanceId = 'bot-a', layer = sim.layer, sweep) {
       const s = createWatchScheduler({
+        ...(sweep ? { sweep } : {}),
         state: store.state,
         watches: repo,
         outbox,
@@ -259,6 +260,23 @@ describe('watch a cluster, post only when a verdict changes', () => {
     const runs = results.flatMap((r) => [...r.runs.values()]).filter((r) => r.kind !== 'skipped');
     expect(runs).toHaveLength(1);
     expect(w.diagnoses).toEqual([CLUSTER, CLUSTER]); // the one at `watch`, then one scheduled run
+  });
+
+  it('only the lease holder runs the periodic sweep, once per tick, and a failing sweep does not stop its ticks', async () => {
+    const w = world();
+    const calls = { 'bot-a': 0, 'bot-b': 0 };
+    let failing = true;
+    const sweepOf = (id: 'bot-a' | 'bot-b') => async () => {
+      calls[id] += 1;
+      if (failing) throw new Error('store unavailable');
+    };
+    const [a, b] = [w.scheduler('bot-a', sim.layer, sweepOf('bot-a')), w.scheduler('bot-b', sim.layer, sweepOf('bot-b'))];
+    const first = await a.tick();
+    expect(first.leader).toBe(true); // the sweep's error is logged, not thrown into the tick
+    failing = false;
+    const results = [await b.tick(), await a.tick(), await b.tick()];
+    expect(results.map((r) => r.leader)).toEqual([false, true, false]);
+    expect(calls).toEqual({ 'bot-a': 2, 'bot-b': 0 });
   });
 });
 

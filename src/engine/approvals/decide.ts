@@ -149,6 +149,11 @@ function eligibleApproverCount(request: Pick<ApprovalRequest, 'requester'>, poli
   return policy.approverIds.filter((id) => !(policy.requireDistinctApprover && sameId(id, request.requester.aadObjectId))).length;
 }
 
+/** What an expiry stores and records, whoever finds it (a late click or the sweep). */
+function expiry(request: ApprovalRequest, now: Date): { next: ApprovalRequest; effects: ApprovalEffect[] } {
+  return { next: withState(request, 'expired', now), effects: ['audit:expired'] };
+}
+
 function expire(request: ApprovalRequest, now: Date): Decision {
   return {
     ok: false,
@@ -156,9 +161,23 @@ function expire(request: ApprovalRequest, now: Date): Decision {
       code: 'expired',
       message: `This request expired at ${request.expiresAt} without enough approvals. Nothing was done. Request the fix again if it is still needed.`,
     },
-    next: withState(request, 'expired', now),
-    effects: ['audit:expired'],
+    ...expiry(request, now),
   };
+}
+
+/** The bot's own step that records an expiry nobody clicked on (its name in history and audit). */
+export const EXPIRY_ACTOR: ApprovalActor = { id: 'system', name: 'tunnel-doctor (expiry sweep)' };
+
+/**
+ * pending past its expiry → expired, for the periodic sweep: the same stored change and audit
+ * record a late click makes (expire above), so the audit log (and the incident feed listening to
+ * it) hears of an expiry even when nobody looks at the card again. Anything else is left as it is.
+ */
+export function expireOverdue(request: ApprovalRequest | undefined, now: Date): Decision {
+  if (!request) return refuse('unknown-request', 'This request is unknown to the bot.');
+  if (request.state !== 'pending') return refuse('already-decided', `This request is ${request.state}; it was left as it is.`);
+  if (!isPastExpiry(request, now)) return refuse('already-decided', `This request is pending until ${request.expiresAt}; it was left as it is.`);
+  return { ok: true, ...expiry(request, now) };
 }
 
 /** Pending and still in time, else the refusal (and the expiry to store). */

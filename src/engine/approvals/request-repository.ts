@@ -14,17 +14,24 @@
  * has no key listing). The id goes into the index BEFORE the claim: a crash between the two
  * leaves an index entry for a request that is not executing, which the sweep drops; the other
  * order could leave an executing request nobody would ever find.
+ *
+ * Requests still open (pending or approved) are listed in `approval-index/open` the same way, from
+ * submit until the transition that leaves those states, so sweepOpenRequests (run on the watch
+ * lease holder's tick) can record expiries and unclaimed approvals nobody clicks on: otherwise the
+ * audit log, and the incident feed that follows it, would only hear of them on the next click.
  */
 import type { AuditLog } from '../../store/append-log.js';
 import { ETagConflictError, IF_ABSENT, type StateItem, type StateStore } from '../../store/state-store.js';
 import { auditEntriesFor } from './audit-entries.js';
-import { abandonUnclaimed, actorOf, decideAction, UNCLAIMED_ACTOR, type ApprovalAction, type ApprovalEffect, type Decision, type Refusal } from './decide.js';
+import { abandonUnclaimed, actorOf, decideAction, expireOverdue, EXPIRY_ACTOR, UNCLAIMED_ACTOR, type ApprovalAction, type ApprovalEffect, type Decision, type Refusal } from './decide.js';
 import { finishExecution, interruptExecution, recordVerification, startExecution, systemActor } from './execution.js';
 import type { ApprovalPolicy } from './policy.js';
-import { APPROVAL_STATES, isRequestId, isUnclaimedTooLong, type ApprovalActor, type ApprovalRequest, type ExecutionResult, type StepOutcome } from './request.js';
+import { APPROVAL_STATES, isPastExpiry, isRequestId, isUnclaimedTooLong, type ApprovalActor, type ApprovalRequest, type ExecutionResult, type StepOutcome } from './request.js';
 
 export const APPROVAL_KEY_PREFIX = 'approval/';
 export const EXECUTING_INDEX_KEY = 'approval-index/executing';
+export const OPEN_INDEX_KEY = 'approval-index/open';
+type IndexKey = typeof EXECUTING_INDEX_KEY | typeof OPEN_INDEX_KEY;
 const DEFAULT_MAX_ATTEMPTS = 20;
 
 export function approvalKey(id: string): string {
@@ -48,9 +55,21 @@ interface Loaded {
   eTag: string | undefined;
 }
 
-interface ExecutingIndex {
+interface RequestIndex {
   /** Request id → when it was added (ISO). */
   requests: Record<string, string>;
+}
+
+/** What one sweepOpenRequests call recorded or dropped (ids). */
+export interface SweepResult {
+  expired: string[];
+  interrupted: string[];
+  dropped: string[];
+}
+
+/** Pending or approved: a state the sweep may still have to resolve. */
+function isOpen(request: ApprovalRequest | undefined): boolean {
+  return request?.state === 'pending' || request?.state === 'approved';
 }
 
 const BUSY: Refusal = {
@@ -110,6 +129,8 @@ export class ApprovalRequestRepository {
       if (!(err instanceof ETagConflictError)) throw err;
       return { ok: false, refusal: { code: 'already-requested', message: 'This request already exists; use the card already in the chat.' } };
     }
+    // After the create, so the sweep never finds (and drops) an id whose request is not written yet.
+    await this.addToIndex(OPEN_INDEX_KEY, decision.next.id);
     await this.appendAudit(decision.effects, decision.next, actorOf(action.by));
     return { ok: true, request: decision.next, effects: decision.effects };
   }
@@ -151,6 +172,8 @@ export class ApprovalRequestRepository {
       }
       const effects = decision.effects ?? [];
       await this.appendAudit(effects, next, typeof actor === 'function' ? actor(next) : actor);
+      // Only the writer that made the request leave pending/approved drops it: one index write per request.
+      if (isOpen(request) && !isOpen(next)) await this.dropFromIndex(OPEN_INDEX_KEY, id);
       return decision.ok ? { ok: true, request: next, effects } : refusedWith(decision.refusal, next);
     }
     return refusedWith(BUSY, await this.load(id));
@@ -172,11 +195,11 @@ export class ApprovalRequestRepository {
   private async indexIfApprovalMayComplete(id: string): Promise<void> {
     const current = await this.load(id);
     if (current?.state !== 'pending' || current.approvals.length + 1 < current.requiredApprovals) return;
-    await this.addToIndex(id);
+    await this.addToIndex(EXECUTING_INDEX_KEY, id);
   }
 
-  private addToIndex(id: string): Promise<void> {
-    return this.updateIndex((index) => {
+  private addToIndex(key: IndexKey, id: string): Promise<void> {
+    return this.updateIndex(key, (index) => {
       if (index.requests[id]) return undefined;
       return { requests: { ...index.requests, [id]: this.now().toISOString() } };
     });
@@ -188,11 +211,43 @@ export class ApprovalRequestRepository {
    * refresh, which itself never changes anything (decideAction). Returns the stored request.
    */
   async resolveUnclaimed(id: string): Promise<ApprovalRequest | undefined> {
+    return (await this.resolveUnclaimedAt(id, this.now())).request;
+  }
+
+  /** resolveUnclaimed at `now`; `recorded` when this call (not a racer) made the give-up. */
+  private async resolveUnclaimedAt(id: string, now: Date): Promise<{ request: ApprovalRequest | undefined; recorded: boolean }> {
     const current = await this.load(id);
-    if (!current || !isUnclaimedTooLong(current, this.now())) return current;
-    const outcome = await this.transition(id, (latest) => abandonUnclaimed(latest, this.now()), UNCLAIMED_ACTOR);
-    if (outcome.ok) await this.dropFromIndex(id);
-    return outcome.request;
+    if (!current || !isUnclaimedTooLong(current, now)) return { request: current, recorded: false };
+    const outcome = await this.transition(id, (latest) => abandonUnclaimed(latest, now), UNCLAIMED_ACTOR);
+    if (outcome.ok) await this.dropFromIndex(EXECUTING_INDEX_KEY, id);
+    return { request: outcome.request, recorded: outcome.ok };
+  }
+
+  /**
+   * Periodic, on one instance at a time (the watch lease holder's tick), though two at once are
+   * safe: every change is a compare-and-swap transition, so a racing sweep (or click) that loses
+   * re-reads, finds the request no longer open, and records nothing. A pending request past its
+   * expiry becomes 'expired' exactly as a late click would record it (expireOverdue); an approval
+   * unclaimed past CLAIM_GRACE_MS is given up (resolveUnclaimed). Ids whose request is gone or no
+   * longer open are dropped from the open index.
+   */
+  async sweepOpenRequests(now: Date = this.now()): Promise<SweepResult> {
+    const result: SweepResult = { expired: [], interrupted: [], dropped: [] };
+    for (const id of Object.keys((await this.readIndex(OPEN_INDEX_KEY)).requests)) {
+      const request = await this.load(id);
+      if (!isOpen(request)) {
+        await this.dropFromIndex(OPEN_INDEX_KEY, id);
+        result.dropped.push(id);
+        continue;
+      }
+      if (request?.state === 'pending' && isPastExpiry(request, now)) {
+        const outcome = await this.transition(id, (latest) => expireOverdue(latest, now), EXPIRY_ACTOR);
+        if (outcome.ok) result.expired.push(id);
+      } else if (request?.state === 'approved' && isUnclaimedTooLong(request, now)) {
+        if ((await this.resolveUnclaimedAt(id, now)).recorded) result.interrupted.push(id);
+      }
+    }
+    return result;
   }
 
   /** approved → executing for exactly one caller; run the fix only when this returns ok. */
@@ -200,14 +255,14 @@ export class ApprovalRequestRepository {
     const current = await this.load(id);
     const early = startExecution(current, owner, this.now());
     if (!early.ok) return refusedWith(early.refusal, current);
-    await this.addToIndex(id);
+    await this.addToIndex(EXECUTING_INDEX_KEY, id);
     return this.transition(id, (latest) => startExecution(latest, owner, this.now()), systemActor(owner));
   }
 
   /** executing → succeeded | failed, by the claimer only; audits 'executed' or 'failed'. */
   async finishExecution(id: string, owner: string, outcome: { result: ExecutionResult; detail: string; steps?: StepOutcome[] }): Promise<TransitionOutcome> {
     const done = await this.transition(id, (latest) => finishExecution(latest, owner, outcome, this.now()), systemActor(owner));
-    if (done.ok) await this.dropFromIndex(id);
+    if (done.ok) await this.dropFromIndex(EXECUTING_INDEX_KEY, id);
     return done;
   }
 
@@ -226,7 +281,7 @@ export class ApprovalRequestRepository {
    * Returns the ids marked interrupted.
    */
   async markInterruptedOnStartup(owner?: string): Promise<string[]> {
-    const index = await this.readIndex();
+    const index = await this.readIndex(EXECUTING_INDEX_KEY);
     const interrupted: string[] = [];
     for (const id of Object.keys(index.requests)) {
       const request = await this.load(id);
@@ -234,7 +289,7 @@ export class ApprovalRequestRepository {
         const outcome = await this.transition(id, (latest) => abandonUnclaimed(latest, this.now()), UNCLAIMED_ACTOR);
         if (!outcome.ok) continue; // claimed meanwhile, or still within its grace: leave it listed
         interrupted.push(id);
-        await this.dropFromIndex(id);
+        await this.dropFromIndex(EXECUTING_INDEX_KEY, id);
         continue;
       }
       if (request?.state === 'executing' && owner !== undefined && request.execution?.owner !== owner) continue;
@@ -244,43 +299,48 @@ export class ApprovalRequestRepository {
         if (outcome.ok) interrupted.push(id);
         else if (outcome.request?.state === 'executing') continue;
       }
-      await this.dropFromIndex(id);
+      await this.dropFromIndex(EXECUTING_INDEX_KEY, id);
     }
     return interrupted;
   }
 
   /** Ids in the executing index (for tests and the readiness page). */
   async executingIndex(): Promise<string[]> {
-    return Object.keys((await this.readIndex()).requests);
+    return Object.keys((await this.readIndex(EXECUTING_INDEX_KEY)).requests);
   }
 
-  private async readIndex(): Promise<ExecutingIndex & { eTag?: string }> {
-    const item = (await this.state.read([EXECUTING_INDEX_KEY]))[EXECUTING_INDEX_KEY];
+  /** Ids in the open index: pending or approved requests the sweep still watches (for tests). */
+  async openIndex(): Promise<string[]> {
+    return Object.keys((await this.readIndex(OPEN_INDEX_KEY)).requests);
+  }
+
+  private async readIndex(key: IndexKey): Promise<RequestIndex & { eTag?: string }> {
+    const item = (await this.state.read([key]))[key];
     const requests = item && typeof item.requests === 'object' && item.requests !== null ? (item.requests as Record<string, string>) : {};
     return item?.eTag ? { requests, eTag: item.eTag } : { requests };
   }
 
   /** Compare-and-swap on the index; `change` returns undefined when nothing needs writing. */
-  private async updateIndex(change: (index: ExecutingIndex) => ExecutingIndex | undefined): Promise<void> {
+  private async updateIndex(key: IndexKey, change: (index: RequestIndex) => RequestIndex | undefined): Promise<void> {
     for (let attempt = 1; attempt <= this.maxAttempts * 3; attempt++) {
-      const index = await this.readIndex();
+      const index = await this.readIndex(key);
       const next = change(index);
       if (!next) return;
       try {
-        await this.state.write({ [EXECUTING_INDEX_KEY]: { requests: next.requests, eTag: index.eTag ?? IF_ABSENT } });
+        await this.state.write({ [key]: { requests: next.requests, eTag: index.eTag ?? IF_ABSENT } });
         return;
       } catch (err) {
         if (!(err instanceof ETagConflictError)) throw err;
         await pause(attempt);
       }
     }
-    throw new Error(`Could not update ${EXECUTING_INDEX_KEY}: too many concurrent writers.`);
+    throw new Error(`Could not update ${key}: too many concurrent writers.`);
   }
 
-  private async dropFromIndex(id: string): Promise<void> {
-    // Best effort: a leftover entry is harmless, the next start-up sweep drops it.
+  private async dropFromIndex(key: IndexKey, id: string): Promise<void> {
+    // Best effort: a leftover entry is harmless, the next (start-up or periodic) sweep drops it.
     try {
-      await this.updateIndex((index) => {
+      await this.updateIndex(key, (index) => {
         if (!index.requests[id]) return undefined;
         const { [id]: _dropped, ...rest } = index.requests;
         return { requests: rest };

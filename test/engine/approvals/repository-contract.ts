@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UNCLAIMED_DETAIL, type ApprovalEffect } from '../../../src/engine/approvals/decide.js';
-import { approvalKey, ApprovalRequestRepository, EXECUTING_INDEX_KEY, type TransitionOutcome } from '../../../src/engine/approvals/request-repository.js';
+import { approvalKey, ApprovalRequestRepository, EXECUTING_INDEX_KEY, OPEN_INDEX_KEY, type TransitionOutcome } from '../../../src/engine/approvals/request-repository.js';
 import { CLAIM_GRACE_MS, type ApprovalRequest } from '../../../src/engine/approvals/request.js';
 import type { AuditLog } from '../../../src/store/append-log.js';
 import type { StateStore } from '../../../src/store/state-store.js';
@@ -255,6 +255,82 @@ export function describeApprovalRepository(name: string, makeStore: () => Promis
       expect((await repo.load(request.id))?.state).toBe('expired');
       const actions = (await sut.audit.readAudit({ requestId: request.id, limit: 100 })).map((r) => r.action);
       expect(actions).toEqual(['expired', 'requested']);
+    });
+
+    it('sweeps a pending request past its expiry into expired, recorded once by two racing instances as a click would', async () => {
+      const overdue = await submitted();
+      const fresh = await submitted(UFW_FIX.id);
+      const clicked = await submitted();
+      expect((await repo.openIndex()).sort()).toEqual([overdue.id, fresh.id, clicked.id].sort());
+      // `fresh` was made later, so it is still in time when the others are past their 30 minutes.
+      const key = approvalKey(fresh.id);
+      const stored = (await sut.state.read([key]))[key];
+      await sut.state.write({ [key]: { ...stored, expiresAt: minutesAfter(T0, 60).toISOString() } });
+      clock = minutesAfter(T0, 31);
+      // The clicked one is expired by a click, so the sweep below must only drop it.
+      const click = await repo.act(clicked.id, { verb: 'reject', by: ALEX, now: clock }, policy());
+      expect(!click.ok && click.refusal.code).toBe('expired');
+
+      const second = sut.other();
+      const otherRepo = new ApprovalRequestRepository({ state: second.state, audit: second.audit, now: () => clock });
+      const [a, b] = await Promise.all([repo.sweepOpenRequests(clock), otherRepo.sweepOpenRequests(clock)]);
+      expect([...(a?.expired ?? []), ...(b?.expired ?? [])]).toEqual([overdue.id]);
+      const expired = await repo.load(overdue.id);
+      expect(expired?.state).toBe('expired');
+      expect(expired?.history.filter((h) => h.state === 'expired')).toHaveLength(1);
+      const records = await sut.audit.readAudit({ requestId: overdue.id, limit: 100 });
+      expect(records.map((r) => r.action)).toEqual(['expired', 'requested']);
+      expect(records[0]).toMatchObject({ actor: { id: 'system' }, clusterId: overdue.clusterId });
+      // The same sentence a late click records (decide.ts expire → audit-entries.ts).
+      const byClick = (await sut.audit.readAudit({ requestId: clicked.id, limit: 1 }))[0];
+      expect(records[0]?.detail.replace(overdue.id, '')).toBe(byClick?.detail.replace(clicked.id, ''));
+      expect((await repo.load(fresh.id))?.state).toBe('pending');
+      expect((await sut.audit.readAudit({ requestId: fresh.id, limit: 100 })).map((r) => r.action)).toEqual(['requested']);
+      expect(await repo.openIndex()).toEqual([fresh.id]);
+      // A later sweep finds nothing more to record.
+      expect(await repo.sweepOpenRequests(minutesAfter(T0, 40))).toEqual({ expired: [], interrupted: [], dropped: [] });
+    });
+
+    it('sweeps an approval nobody claimed past the grace into interrupted, never applied, and leaves a young one', async () => {
+      const request = await approvedRequest();
+      expect(await repo.openIndex()).toEqual([request.id]);
+      const within = await repo.sweepOpenRequests(new Date(clock.getTime() + CLAIM_GRACE_MS - 1000));
+      expect(within).toEqual({ expired: [], interrupted: [], dropped: [] });
+      expect((await repo.load(request.id))?.state).toBe('approved');
+
+      clock = new Date(clock.getTime() + CLAIM_GRACE_MS + 1000);
+      const second = sut.other();
+      const otherRepo = new ApprovalRequestRepository({ state: second.state, audit: second.audit, now: () => clock });
+      const [a, b] = await Promise.all([repo.sweepOpenRequests(clock), otherRepo.sweepOpenRequests(clock)]);
+      expect([...(a?.interrupted ?? []), ...(b?.interrupted ?? [])]).toEqual([request.id]);
+      const stored = await repo.load(request.id);
+      expect(stored?.state).toBe('interrupted');
+      expect(stored?.execution).toMatchObject({ result: 'interrupted', neverStarted: true, detail: UNCLAIMED_DETAIL });
+      const records = await sut.audit.readAudit({ requestId: request.id, limit: 100 });
+      expect(records.map((r) => r.action)).toEqual(['failed', 'approved', 'requested']);
+      expect(records[0]).toMatchObject({ result: 'failed', actor: { id: 'system' } });
+      expect(await repo.openIndex()).toEqual([]);
+      expect(await repo.executingIndex()).toEqual([]);
+      expect((await repo.claimExecution(request.id, 'late')).ok).toBe(false);
+    });
+
+    it('drops requests from the open index when they end, and ids whose request is gone or already ended', async () => {
+      const rejected = await submitted();
+      const cancelled = await submitted();
+      const executed = await approvedRequest();
+      await repo.act(rejected.id, { verb: 'reject', by: ALEX, now: clock }, policy());
+      await repo.act(cancelled.id, { verb: 'cancel', by: DANA, now: clock }, policy());
+      expect((await repo.claimExecution(executed.id, 'instance-a')).ok).toBe(true);
+      expect(await repo.openIndex()).toEqual([]);
+      // Leftovers (a crash between a transition and its index write, a deleted record) go at the next sweep.
+      const missing = 'AAAAAAAAAAAAAAAAAAAAAA';
+      await sut.state.write({ [OPEN_INDEX_KEY]: { requests: { [rejected.id]: T0.toISOString(), [missing]: T0.toISOString() } } });
+      const swept = await repo.sweepOpenRequests(minutesAfter(T0, 120));
+      expect(swept.dropped.sort()).toEqual([rejected.id, missing].sort());
+      expect(swept.expired).toEqual([]);
+      expect(await repo.openIndex()).toEqual([]);
+      expect((await repo.load(rejected.id))?.state).toBe('rejected');
+      expect((await sut.audit.readAudit({ requestId: rejected.id, limit: 100 })).map((r) => r.action)).toEqual(['rejected', 'requested']);
     });
 
     it('leaves nothing behind in the index key space but the index itself', async () => {
