@@ -10,7 +10,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { crc32, deflateSync, inflateSync } from 'node:zlib';
+import { crc32, inflateSync } from 'node:zlib';
+import { PNG_SIGNATURE, pngOf } from '../support/png.js';
 import { describe, expect, it } from 'vitest';
 
 const MANIFEST_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'manifest');
@@ -55,7 +56,6 @@ function loadManifest(): TeamsManifest {
 // PNG spec https://www.w3.org/TR/png/: §5.3 chunk layout, §11.2.1 IHDR, §7.3 + §9 filtering.
 // ---------------------------------------------------------------------------------------------
 
-const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 interface PngChunk {
   type: string;
@@ -164,24 +164,6 @@ function nonWhiteOpaquePixels(width: number, pixels: Uint8Array): Array<{ x: num
   return bad;
 }
 
-/** A tiny RGBA PNG built here, to prove the reader and the outline rule can say no. */
-function pngOf(width: number, height: number, rows: number[][], filterType = 0): Buffer {
-  const chunk = (type: string, data: Buffer) => {
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(data.length);
-    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(body));
-    return Buffer.concat([len, body, crc]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 8;
-  ihdr[9] = 6;
-  const raw = Buffer.concat(rows.map((row) => Buffer.from([filterType, ...row])));
-  return Buffer.concat([PNG_SIGNATURE, chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
-}
 
 // ---------------------------------------------------------------------------------------------
 
