@@ -47,15 +47,49 @@ export function openSqliteDatabase(filePath: string): SqliteDatabase {
   const db = new Database(filePath, { timeout: SQLITE_BUSY_TIMEOUT_MS });
   try {
     db.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
-    db.pragma('journal_mode = WAL');
-    // FULL: an approval or audit entry that was acknowledged in chat must survive a power cut;
-    // the write rate (a few per minute) makes the extra fsync free.
-    db.pragma('synchronous = FULL');
-    // Two processes opening a new file at once both run the schema: serialise that too.
-    db.transaction(() => db.exec(SCHEMA)).immediate();
+    retryWhileBusy(() => {
+      // Switching to WAL takes an exclusive lock that the busy handler does not wait for, so two
+      // processes opening one file at the same instant can get SQLITE_BUSY here
+      // (https://www.sqlite.org/pragma.html#pragma_journal_mode, https://www.sqlite.org/wal.html#sometimes_queries_return_sqlite_busy_in_wal_mode).
+      // WAL is persistent in the file: only the first opener ever needs to switch, the rest just read it.
+      if (db.pragma('journal_mode', { simple: true }) !== 'wal') db.pragma('journal_mode = WAL');
+      // FULL: an approval or audit entry that was acknowledged in chat must survive a power cut;
+      // the write rate (a few per minute) makes the extra fsync free.
+      db.pragma('synchronous = FULL');
+      // Two processes opening a new file at once both run the schema: serialise that too.
+      db.transaction(() => db.exec(SCHEMA)).immediate();
+    });
   } catch (err) {
     db.close();
     throw err;
   }
   return db;
+}
+
+/**
+ * Runs `step` again after a short, growing, jittered pause while SQLite answers SQLITE_BUSY (or
+ * SQLITE_BUSY_RECOVERY / _SNAPSHOT), for at most SQLITE_BUSY_TIMEOUT_MS in all, then gives up with
+ * the last error. Synchronous like better-sqlite3 itself: it only runs while the database opens.
+ */
+function retryWhileBusy(step: () => void): void {
+  const deadline = Date.now() + SQLITE_BUSY_TIMEOUT_MS;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      step();
+      return;
+    } catch (err) {
+      if (!isBusy(err) || Date.now() >= deadline) throw err;
+      sleepSync(Math.min(200, 5 * 2 ** attempt) * (0.5 + Math.random()));
+    }
+  }
+}
+
+function isBusy(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
+}
+
+const pause = new Int32Array(new SharedArrayBuffer(4));
+function sleepSync(ms: number): void {
+  Atomics.wait(pause, 0, 0, ms);
 }

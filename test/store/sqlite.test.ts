@@ -1,30 +1,24 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { createStateStore, type DurableStore } from '../../src/store/create-store.js';
 import { SqliteAuditLog } from '../../src/store/sqlite-append-log.js';
 import { SQLITE_BUSY_TIMEOUT_MS } from '../../src/store/sqlite-database.js';
 import { SqliteStorage } from '../../src/store/sqlite-storage.js';
 import { ETagConflictError } from '../../src/store/state-store.js';
+import { tempDir } from '../support/temp-dir.js';
 import { describeStateStoreContract } from './contract.js';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const RACER = fileURLToPath(new URL('./fixtures/sqlite-racer.ts', import.meta.url));
-const tempDirs: string[] = [];
+const OPENER = fileURLToPath(new URL('./fixtures/sqlite-opener.ts', import.meta.url));
 
 function tempDbPath(nested = ''): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'td-sqlite-'));
-  tempDirs.push(dir);
-  return path.join(dir, nested, 'state.sqlite');
+  return path.join(tempDir('sqlite'), nested, 'state.sqlite');
 }
-
-afterAll(() => {
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
-});
 
 describeStateStoreContract('SqliteStorage', async () => createStateStore({ kind: 'sqlite', path: tempDbPath() }));
 
@@ -103,11 +97,21 @@ class Racer {
   }
 
   static async start(dbPath: string, name: string): Promise<Racer> {
-    const child = spawn(process.execPath, ['--import', 'tsx', RACER, dbPath, name], { cwd: REPO, stdio: 'pipe' });
-    const racer = new Racer(child);
+    const racer = Racer.spawn(RACER, [dbPath, name]);
     const ready = JSON.parse(await racer.nextLine()) as { ready: string };
     expect(ready.ready).toBe(name);
     return racer;
+  }
+
+  /** A process that opens files on command (fixtures/sqlite-opener.ts). */
+  static async opener(): Promise<Racer> {
+    const racer = Racer.spawn(OPENER, []);
+    expect(JSON.parse(await racer.nextLine())).toEqual({ ready: true });
+    return racer;
+  }
+
+  private static spawn(script: string, args: string[]): Racer {
+    return new Racer(spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: REPO, stdio: 'pipe' }));
   }
 
   private nextLine(): Promise<string> {
@@ -173,5 +177,32 @@ describe('SqliteStorage across two OS processes sharing one file', () => {
     const attempts = results.reduce((n, r) => n + r.attempts, 0);
     expect(attempts).toBeGreaterThan(2 * times);
     await store.close();
+  });
+});
+
+describe('SqliteStorage opened by many OS processes at the same instant', () => {
+  const openers: Racer[] = [];
+  afterEach(async () => {
+    await Promise.all(openers.splice(0).map((r) => r.quit()));
+  });
+
+  // Two bot replicas (or a bot and the CLI's `audit`) can open one file together: the switch to WAL
+  // and the schema must not fail any of them with SQLITE_BUSY, on a new file or an existing one.
+  it('opens in all 8 processes and counts every increment, 20 rounds on new and existing files', async () => {
+    openers.push(...(await Promise.all(Array.from({ length: 8 }, () => Racer.opener()))));
+    const times = 5;
+    let existing = '';
+    for (let round = 0; round < 20; round++) {
+      // Even rounds: a file nobody has created yet; odd rounds: the file of the round before.
+      const file = round % 2 === 0 ? tempDbPath() : existing;
+      existing = file;
+      const before = round % 2 === 0 ? 0 : 8 * times;
+      // Each process gets its command in the same tick, so they open within a few ms of each other.
+      const answers = await Promise.all(openers.map((r) => r.send<{ ok?: true; error?: string }>({ path: file, times })));
+      expect(answers, `round ${round}`).toEqual(openers.map(() => ({ ok: true })));
+      const store = new SqliteStorage({ path: file });
+      expect((await store.read(['counter']))['counter']?.n, `round ${round}`).toBe(before + 8 * times);
+      await store.close();
+    }
   });
 });
