@@ -5,7 +5,6 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
 import { createAzureLayer } from '../src/azure/clients.js';
 import { diagnosisCard } from '../src/app/cards/index.js';
 import { ALL_CHECKS } from '../src/engine/checks/index.js';
@@ -14,6 +13,7 @@ import { diagnoseCluster } from '../src/engine/diagnose.js';
 import { resolveCluster } from '../src/engine/find-cluster.js';
 import { loadScenarioDir } from '../src/scenario/load.js';
 import { startSimulatedAzure } from '../src/sim/server.js';
+import { launchHeadless } from '../test/support/chromium.js';
 
 const [cluster = 'aks-nsg-deny', out = 'docs/card-diagnosis.png'] = process.argv.slice(2);
 const sim = await startSimulatedAzure({ scenarios: loadScenarioDir(path.resolve('scenarios')), latencyScale: 0 });
@@ -23,10 +23,7 @@ try {
   if (found.kind !== 'found') throw new Error(`${cluster}: ${found.kind}`);
   const card = diagnosisCard(await diagnoseCluster(layer, found.cluster, { checks: ALL_CHECKS }));
   const bundle = readFileSync(path.resolve('node_modules/adaptivecards/dist/adaptivecards.min.js'), 'utf8');
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-  });
+  const browser = await launchHeadless();
   const page = await browser.newPage({ viewport: { width: 560, height: 400 }, deviceScaleFactor: 1 });
   await page.setContent(`<!doctype html><html><head><meta charset="utf-8"><style>
     body { margin: 0; padding: 16px; background: #f5f5f5; font-family: "Segoe UI", system-ui, sans-serif; }

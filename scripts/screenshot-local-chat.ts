@@ -1,8 +1,8 @@
 /**
  * The README's picture of the local chat page, mid-flow: aks-nsg-deny diagnosed, the fix requested,
  * and the approval card as the approver sees it (Approve / Reject).
- * `npx tsx scripts/screenshot-local-chat.ts [out.png]` (default docs/local-chat.png); needs
- * Debian's chromium (`apt-get install -y chromium`). Drives the page with the browser test's code.
+ * `npx tsx scripts/screenshot-local-chat.ts [out.png]` (default docs/local-chat.png), with the
+ * Chromium from npm (test/support/chromium.ts). Drives the page with the browser test's code.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,5 +1,5 @@
 /**
- * The local chat page in a real browser (Debian's chromium through playwright-core): a newcomer
+ * The local chat page in a real browser (Chromium from npm, @sparticuz/chromium, through playwright-core): a newcomer
  * diagnoses the broken demo cluster, requests the fix, is refused as an outsider, approves as the
  * approver, watches the card update in place to verified, and a new diagnosis passes. Cards are
  * drawn by the official adaptivecards renderer; clicks are real adaptiveCard/action invokes.
