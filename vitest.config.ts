@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts', 'src/**/*.test.ts'],
+    globalSetup: ['test/support/global-temp.ts'],
     setupFiles: ['test/support/setup-temp-dirs.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,

@@ -221,6 +221,8 @@ export function createWatchScheduler(opts: WatchSchedulerOptions): WatchSchedule
     const lease = await claimLease(opts.state, opts.instanceId, opts.tickSeconds * 1000 * LEASE_TICKS, at);
     if (lease.held !== leader) log.info(lease.held ? 'took the watch lease' : 'watch lease held elsewhere', lease.held ? {} : { holder: lease.holder });
     leader = lease.held;
+    // One line per tick (debug only): tests wait for ticks as events instead of sleeping.
+    log.debug('watch tick', { leader: lease.held });
     if (!lease.held || closed) return { leader: false, runs };
     const swept = startSweep();
     const due = (await opts.watches.all()).filter((w) => !w.paused && !running.has(w.id) && isDue(w.nextDueAt, at));

@@ -3,8 +3,6 @@
  * store, the simulated Azure through the real SDK clients, and a recording Outbox standing in for
  * the transport. Time is a test clock, so "15 minutes later" is a line, not a wait.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createBotApp, type BotApp } from '../../src/app/bot-app.js';
@@ -27,6 +25,7 @@ import { expectValidCard } from '../support/validate-card.js';
 import { en, zhCN } from '../../src/app/i18n/index.js';
 import { watchChangeCard } from '../../src/app/cards/watch-card.js';
 import { CJK } from '../i18n/catalog.js';
+import { tempDir } from '../support/temp-dir.js';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
 const SCENARIO = path.join(REPO_ROOT, 'scenarios/nsg-deny-10250-subnet.json');
@@ -35,7 +34,7 @@ const NSG = '/subscriptions/3f2c1b0a-7d6e-4c5b-9a8f-1e2d3c4b5a69/resourceGroups/
 const T0 = new Date('2026-11-26T10:00:00Z');
 const MINUTE = 60_000;
 
-const dir = mkdtempSync(path.join(tmpdir(), 'td-watch-app-'));
+const dir = tempDir('watch-app');
 let sim: SimForTest;
 const cleanups: Array<() => Promise<unknown>> = [];
 

@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { getCluster, listClusters, listSubscriptionIds, listSubscriptions, runKubectl, updateCluster } from '../../src/azure/clusters.js';
@@ -7,6 +6,7 @@ import { AzureError } from '../../src/azure/errors.js';
 import { putSecurityRule } from '../../src/azure/network.js';
 import type { Scenario } from '../../src/scenario/types.js';
 import { EXAMPLE_HEALTHY, EXAMPLE_IDS, exampleScenario, inSubscription, startSimForTest, type SimForTest } from '../support/sim.js';
+import { tempDir } from '../support/temp-dir.js';
 
 const OTHER_SUB = '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d';
 let t: SimForTest | undefined;
@@ -16,7 +16,7 @@ afterEach(async () => {
 });
 
 function accessLog(): string {
-  return join(mkdtempSync(join(tmpdir(), 'td-sim-log-')), 'access.jsonl');
+  return join(tempDir('sim-log'), 'access.jsonl');
 }
 
 function readLog(path: string): Array<{ method: string; path: string; status: number; ms: number; route: string }> {

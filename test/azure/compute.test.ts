@@ -1,10 +1,10 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listScaleSetInstances, listScaleSets, parseRunCommandMessage, runShellScript } from '../../src/azure/compute.js';
 import { AzureError } from '../../src/azure/errors.js';
 import { EXAMPLE_HEALTHY, EXAMPLE_IDS, exampleScenario, startSimForTest, type SimForTest } from '../support/sim.js';
+import { tempDir } from '../support/temp-dir.js';
 
 let t: SimForTest | undefined;
 afterEach(async () => {
@@ -13,7 +13,7 @@ afterEach(async () => {
 });
 
 function accessLog(): string {
-  return join(mkdtempSync(join(tmpdir(), 'td-sim-log-')), 'access.jsonl');
+  return join(tempDir('sim-log'), 'access.jsonl');
 }
 function readLog(path: string): Array<{ method: string; path: string; status: number; route: string }> {
   return readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l));

@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AzureError } from '../../src/azure/errors.js';
@@ -17,6 +16,7 @@ import {
 } from '../../src/azure/network.js';
 import type { Scenario } from '../../src/scenario/types.js';
 import { EXAMPLE_HEALTHY, EXAMPLE_IDS, exampleScenario, startSimForTest, type SimForTest } from '../support/sim.js';
+import { tempDir } from '../support/temp-dir.js';
 
 let t: SimForTest | undefined;
 afterEach(async () => {
@@ -123,7 +123,7 @@ describe('throttling', () => {
 
 describe('putSecurityRule', () => {
   it('writes a rule through a polled LRO; a re-read sees it and a new etag', async () => {
-    const log = join(mkdtempSync(join(tmpdir(), 'td-sim-log-')), 'access.jsonl');
+    const log = join(tempDir('sim-log'), 'access.jsonl');
     t = await startSimForTest([EXAMPLE_HEALTHY], { accessLogPath: log });
     const before = await getNetworkSecurityGroup(t.layer, EXAMPLE_IDS.nsg);
     const written = await putSecurityRule(t.layer, EXAMPLE_IDS.nsg, { ...DENY_10250 }, { ifMatch: before.etag! });

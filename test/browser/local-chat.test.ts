@@ -5,8 +5,7 @@
  * drawn by the official adaptivecards renderer; clicks are real adaptiveCard/action invokes.
  * Screenshots go to test-results/screenshots/ (git-ignored), kept as CI artifacts.
  */
-import { mkdirSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
@@ -24,6 +23,7 @@ import {
   sendMessage,
   switchIdentity,
 } from '../support/local-chat-page.js';
+import { tempDir } from '../support/temp-dir.js';
 
 const SCREENSHOTS = path.resolve('test-results/screenshots');
 const WAIT = { timeout: 30_000 };
@@ -40,7 +40,7 @@ beforeAll(async () => {
   // Launch first: a missing chromium fails here with the install command, before anything starts.
   browser = await launchChromium();
   bot = await startBot(
-    parseConfig({ PORT: '0', SIM_LATENCY_SCALE: '0', STATE_SQLITE_PATH: path.join(mkdtempSync(path.join(tmpdir(), 'td-browser-')), 'state.sqlite') }),
+    parseConfig({ PORT: '0', SIM_LATENCY_SCALE: '0', STATE_SQLITE_PATH: path.join(tempDir('browser'), 'state.sqlite') }),
     silentLogger,
   );
 });

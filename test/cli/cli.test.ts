@@ -3,13 +3,13 @@
  * the report contract and the exit codes of scenario-format.md section 2.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CHECK_IDS, REPORT_FORMAT } from '../../src/engine/report.js';
 import { EXAMPLE_HEALTHY } from '../support/sim.js';
 import { createStateStore } from '../../src/store/create-store.js';
+import { tempDir } from '../support/temp-dir.js';
 
 const BIN = path.resolve('bin/tunnel-doctor.js');
 
@@ -30,7 +30,7 @@ function runCli(args: string[], env: Record<string, string> = {}): Promise<{ cod
 
 describe('tunnel-doctor diagnose (subprocess)', () => {
   it('prints a valid report for the shared healthy example and writes the access log', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'td-cli-'));
+    const dir = tempDir('cli');
     const log = path.join(dir, 'access.log');
     const r = await runCli(['diagnose', 'aks-prod-eastus', '--scenario', EXAMPLE_HEALTHY, '--json'], { SIM_ACCESS_LOG: log });
     expect(r.stderr).not.toMatch(/DeprecationWarning/);
@@ -79,7 +79,7 @@ describe('tunnel-doctor diagnose (subprocess)', () => {
   });
 
   it('exits 2 naming the problem for an unreadable scenario', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'td-cli-'));
+    const dir = tempDir('cli');
     const bad = path.join(dir, 'bad.json');
     writeFileSync(bad, '{"format": "tunnel-doctor-scenario/v1", "title": ');
     const r = await runCli(['diagnose', 'aks', '--scenario', bad]);
@@ -90,7 +90,7 @@ describe('tunnel-doctor diagnose (subprocess)', () => {
   it('exits 3 when the diagnosis cannot complete (the cluster cannot be read)', async () => {
     const scenario = JSON.parse(readFileSync(EXAMPLE_HEALTHY, 'utf8'));
     scenario.faults = [{ method: 'GET', path: 'managedClusters/aks-prod-eastus$', status: 500, code: 'InternalServerError' }];
-    const dir = mkdtempSync(path.join(tmpdir(), 'td-cli-'));
+    const dir = tempDir('cli');
     const file = path.join(dir, 'broken.json');
     writeFileSync(file, JSON.stringify(scenario));
     const r = await runCli(['diagnose', 'aks-prod-eastus', '--scenario', file, '--json']);
@@ -104,7 +104,7 @@ describe('tunnel-doctor audit (subprocess)', () => {
   const B = '/subscriptions/3f2c1b0a-7d6e-4c5b-9a8f-1e2d3c4b5a69/resourceGroups/rg-b/providers/Microsoft.ContainerService/managedClusters/aks-b';
 
   async function seeded(): Promise<string> {
-    const file = path.join(mkdtempSync(path.join(tmpdir(), 'td-audit-')), 'state.sqlite');
+    const file = path.join(tempDir('audit'), 'state.sqlite');
     const store = createStateStore({ kind: 'sqlite', path: file });
     const actor = { id: '29:oncall', aadObjectId: '00000000-0000-0000-0000-00000000a001', name: 'On-call' };
     await store.audit.appendAudit({ at: '2026-11-25T10:00:00.000Z', actor, action: 'requested', clusterId: A, requestId: 'r1', detail: 'asked to allow TCP 10250' });

@@ -11,11 +11,11 @@
  * would then find every dev package next to it, which is exactly what this test must not allow.
  */
 import { spawn } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, cpSync, existsSync, linkSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../support/temp-dir.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const DOCKERFILE = readFileSync(path.join(REPO_ROOT, 'Dockerfile'), 'utf8');
@@ -132,7 +132,7 @@ function run(command: string, args: string[], cwd: string): Promise<{ code: numb
 }
 
 beforeAll(async () => {
-  tree = mkdtempSync(path.join(tmpdir(), 'td-prod-tree-'));
+  tree = tempDir('prod-tree');
   // Nothing above the tree may supply packages (Node would walk up to it).
   for (let dir = path.dirname(tree); ; dir = path.dirname(dir)) {
     expect(existsSync(path.join(dir, 'node_modules')), `${dir}/node_modules would leak packages into the tree`).toBe(false);

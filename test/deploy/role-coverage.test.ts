@@ -10,8 +10,7 @@
  *     must be granted — diagnosis by the diagnose role alone, fixes by diagnose + remediate — so a
  *     call that slips past the static scan is still caught, by the action's name.
  */
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ContainerServiceClient } from '@azure/arm-containerservice';
 import { ComputeManagementClient } from '@azure/arm-compute';
@@ -43,6 +42,7 @@ import type { FixProposal } from '../../src/engine/report.js';
 import type { Scenario } from '../../src/scenario/types.js';
 import { clusterOf, scenario } from '../engine/fixes/fix-env.js';
 import { EXAMPLE_IDS, exampleScenario, startSimForTest } from '../support/sim.js';
+import { tempDir } from '../support/temp-dir.js';
 
 interface RoleFile extends RolePermissions {
   Name: string;
@@ -316,7 +316,7 @@ interface FixRun {
   detail: string;
 }
 
-const work = mkdtempSync(path.join(tmpdir(), 'td-role-coverage-'));
+const work = tempDir('role-coverage');
 const diagnosisLines: AccessLine[] = [];
 const fixLines: AccessLine[] = [];
 const fixRuns: FixRun[] = [];

@@ -2,8 +2,6 @@
  * Button clicks answer in the clicker's language: Teams puts the UI locale on the
  * adaptiveCard/action invoke too. Real HTTP, fake connector for the follow-up posts.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
@@ -13,6 +11,7 @@ import { zhCN } from '../../src/app/i18n/index.js';
 import { cardText, executeActions, type Json } from '../support/card-walk.js';
 import { expectValidCard } from '../support/validate-card.js';
 import { cardOf, messageActivity, postActivity, startFakeConnector, type ConnectorCall, type FakeConnector, cardActionActivity } from '../support/fake-connector.js';
+import { tempDir } from '../support/temp-dir.js';
 
 const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 const REQUESTER = { id: '29:1a2b3c-oncall', name: 'On-call Engineer', aadObjectId: '00000000-0000-0000-0000-00000000a001' };
@@ -20,7 +19,7 @@ const CONVERSATION = { id: 'a:i18n-fix-conversation', conversationType: 'persona
 const ENV = {
   PORT: '0',
   SIM_LATENCY_SCALE: '0',
-  STATE_SQLITE_PATH: path.join(mkdtempSync(path.join(tmpdir(), 'td-i18n-flow-')), 'state.sqlite'),
+  STATE_SQLITE_PATH: path.join(tempDir('i18n-flow'), 'state.sqlite'),
   // The requester is an approver too, so approving their own request is refused (four-eyes rule).
   APPROVER_IDS: `${REQUESTER.aadObjectId},00000000-0000-0000-0000-00000000b002`,
 };

@@ -2,8 +2,6 @@
  * The language follows the activity's locale, end to end: real HTTP through CloudAdapter
  * (deliveryMode expectReplies), the embedded simulated Azure, the real engine.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
@@ -15,8 +13,9 @@ import { expectValidCard } from '../support/validate-card.js';
 import { cardOf, messageActivity, postActivity } from '../support/fake-connector.js';
 import { CJK } from './catalog.js';
 import { WatchRepository } from '../../src/engine/watch/repository.js';
+import { tempDir } from '../support/temp-dir.js';
 
-const ENV = { PORT: '0', SIM_LATENCY_SCALE: '0', STATE_SQLITE_PATH: path.join(mkdtempSync(path.join(tmpdir(), 'td-i18n-')), 'state.sqlite') };
+const ENV = { PORT: '0', SIM_LATENCY_SCALE: '0', STATE_SQLITE_PATH: path.join(tempDir('i18n'), 'state.sqlite') };
 let bot: RunningBot;
 
 beforeAll(async () => {

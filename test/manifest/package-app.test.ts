@@ -4,14 +4,14 @@
  * independent zip reader (end record → central directory → local headers → inflate → CRC-32).
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, cpSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { crc32, inflateRawSync } from 'node:zlib';
 import { solidPng } from '../support/png.js';
 import { describe, expect, it } from 'vitest';
 import { checkIcons, packageApp, PackageError, readBotId, validateLocalization, validateManifest } from '../../scripts/package-app.js';
+import { tempDir } from '../support/temp-dir.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SCRIPT = join(REPO_ROOT, 'scripts', 'package-app.ts');
@@ -67,13 +67,9 @@ function runScript(env: Record<string, string | undefined>, args: string[]) {
   return spawnSync(process.execPath, ['--import', 'tsx', SCRIPT, ...args], { cwd: REPO_ROOT, env: childEnv, encoding: 'utf8', timeout: 60_000 });
 }
 
-function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), 'td-package-'));
-}
-
 /** A copy of manifest/ (manifest, icons, schema) that a test may break. */
 function manifestCopy(edit?: (m: Record<string, any>) => void): string {
-  const dir = tempDir();
+  const dir = tempDir('package');
   for (const f of readdirSync(MANIFEST_DIR)) if (/\.(png|json)$/.test(f)) copyFileSync(join(MANIFEST_DIR, f), join(dir, f));
   cpSync(join(MANIFEST_DIR, 'schema'), join(dir, 'schema'), { recursive: true });
   if (edit) {
@@ -87,7 +83,7 @@ function manifestCopy(edit?: (m: Record<string, any>) => void): string {
 
 describe('npm run package', () => {
   it('writes a zip with manifest.json and both icons at its root, the manifest carrying the id and passing the official schema', () => {
-    const out = join(tempDir(), 'appPackage', 'tunnel-doctor.zip');
+    const out = join(tempDir('package'), 'appPackage', 'tunnel-doctor.zip');
     const run = runScript({ BOT_ID }, ['--out', out]);
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toContain('Upload a custom app');
@@ -114,7 +110,7 @@ describe('npm run package', () => {
   });
 
   it('takes MicrosoftAppId when BOT_ID is unset, and writes the same bytes for the same input', () => {
-    const dir = tempDir();
+    const dir = tempDir('package');
     const a = packageApp({ env: { MicrosoftAppId: BOT_ID.toUpperCase() }, outFile: join(dir, 'a.zip') });
     const b = packageApp({ env: { BOT_ID }, outFile: join(dir, 'b.zip') });
     expect(a.botId).toBe(BOT_ID);
@@ -127,7 +123,7 @@ describe('npm run package', () => {
     [{ MicrosoftAppId: '12345' }, /MicrosoftAppId is "12345".*GUID/],
     [{}, /BOT_ID is missing \(MicrosoftAppId is empty too\)/],
   ])('refuses %j with exit code 2 and a message naming the variable, writing nothing', (env, message) => {
-    const out = join(tempDir(), 'tunnel-doctor.zip');
+    const out = join(tempDir('package'), 'tunnel-doctor.zip');
     const run = runScript(env, ['--out', out]);
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(message);
@@ -139,7 +135,7 @@ describe('npm run package', () => {
       m.bots[0].scopes.push('channel');
       delete m.developer.privacyUrl;
     });
-    const out = join(tempDir(), 'tunnel-doctor.zip');
+    const out = join(tempDir('package'), 'tunnel-doctor.zip');
     const run = runScript({ BOT_ID }, ['--manifest-dir', dir, '--out', out]);
     expect(run.status).toBe(1);
     expect(run.stderr).toContain('does not match the Teams manifest schema v1.29');
@@ -154,7 +150,7 @@ describe('npm run package', () => {
     zh['bots[0].commandLists[7].commands[0].description'] = '没有第八个命令列表';
     zh['description.short'] = '太长'.repeat(50);
     writeFileSync(join(dir, 'zh-cn.json'), JSON.stringify(zh));
-    const out = join(tempDir(), 'tunnel-doctor.zip');
+    const out = join(tempDir('package'), 'tunnel-doctor.zip');
     const run = runScript({ BOT_ID }, ['--manifest-dir', dir, '--out', out]);
     expect(run.status).toBe(1);
     expect(run.stderr).toContain('zh-cn.json does not match the Teams localization schema v1.29');

@@ -1,13 +1,9 @@
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadScenarioDir, loadScenarioFile, loadScenarios, ScenarioError } from '../../src/scenario/load.js';
 import { EXAMPLE_HEALTHY, exampleScenario } from '../support/sim.js';
-
-function tempDir(): string {
-  return mkdtempSync(join(tmpdir(), 'td-scenarios-'));
-}
+import { tempDir } from '../support/temp-dir.js';
 
 function errorOf(fn: () => unknown): ScenarioError {
   try {
@@ -35,7 +31,7 @@ describe('loadScenarioFile', () => {
   });
 
   it('reports bad JSON with the parser position', () => {
-    const dir = tempDir();
+    const dir = tempDir('scenarios');
     const file = join(dir, 'broken.json');
     writeFileSync(file, '{ "format": "tunnel-doctor-scenario/v1", ');
     const e = errorOf(() => loadScenarioFile(file));
@@ -44,7 +40,7 @@ describe('loadScenarioFile', () => {
   });
 
   it('rejects a wrong format with the expected value', () => {
-    const dir = tempDir();
+    const dir = tempDir('scenarios');
     const file = join(dir, 'old.json');
     writeFileSync(file, JSON.stringify({ ...exampleScenario(), format: 'tunnel-doctor-scenario/v0' }));
     const e = errorOf(() => loadScenarioFile(file));
@@ -58,7 +54,7 @@ describe('loadScenarioFile', () => {
     s.nodes[1].osType = 'linux';
     s.faults = [{ path: '([', status: 429 }];
     s.subscriptions = [];
-    const dir = tempDir();
+    const dir = tempDir('scenarios');
     const file = join(dir, 'bad.json');
     writeFileSync(file, JSON.stringify(s));
     const e = errorOf(() => loadScenarioFile(file));
@@ -71,7 +67,7 @@ describe('loadScenarioFile', () => {
   it('rejects duplicate resource ids regardless of case', () => {
     const s = exampleScenario();
     s.resources.push({ ...s.resources[0]!, id: s.resources[0]!.id.toUpperCase().replace('/SUBSCRIPTIONS/', '/subscriptions/').replace('/RESOURCEGROUPS/', '/resourceGroups/').replace('/PROVIDERS/', '/providers/') });
-    const dir = tempDir();
+    const dir = tempDir('scenarios');
     const file = join(dir, 'dup.json');
     writeFileSync(file, JSON.stringify(s));
     expect(errorOf(() => loadScenarioFile(file)).message).toContain('appears twice');
@@ -80,7 +76,7 @@ describe('loadScenarioFile', () => {
 
 describe('loadScenarioDir / loadScenarios', () => {
   it('loads every .json sorted by name and fails on any bad one', () => {
-    const dir = tempDir();
+    const dir = tempDir('scenarios');
     const a = exampleScenario();
     a.title = 'A';
     const b = exampleScenario();
@@ -94,14 +90,14 @@ describe('loadScenarioDir / loadScenarios', () => {
   });
 
   it('refuses an empty directory and a missing one', () => {
-    const dir = tempDir();
+    const dir = tempDir('scenarios');
     mkdirSync(join(dir, 'empty'));
     expect(errorOf(() => loadScenarioDir(join(dir, 'empty'))).message).toContain('holds no .json files');
     expect(errorOf(() => loadScenarioDir(join(dir, 'missing'))).message).toContain('cannot be read');
   });
 
   it('accepts comma-separated files and directories', () => {
-    const dir = tempDir();
+    const dir = tempDir('scenarios');
     writeFileSync(join(dir, 'x.json'), JSON.stringify(exampleScenario()));
     expect(loadScenarios(`${EXAMPLE_HEALTHY}, ${dir}`)).toHaveLength(2);
   });

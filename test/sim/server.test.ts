@@ -2,12 +2,12 @@
  * The simulated Azure at the HTTP level: what the SDKs rely on (ARM shapes, LRO headers,
  * paging, errors, faults, latency) and multi-scenario routing.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSimulatedAzure, type SimServer } from '../../src/sim/server.js';
 import { EXAMPLE_IDS, exampleScenario, inSubscription } from '../support/sim.js';
+import { tempDir } from '../support/temp-dir.js';
 
 const API = 'api-version=2025-05-01';
 const OTHER_SUB = '0b1c2d3e-4f50-4a61-8b72-9c8d7e6f5a41';
@@ -69,8 +69,13 @@ describe('simulated Azure over HTTP', () => {
     expect(busy.body.error).toEqual({ code: 'Conflict', message: 'Run command extension execution is in progress. Please wait for completion before invoking a run command.' });
     expect((await call(monitor)).body.status).toBe('InProgress');
     expect((await call(location)).status).toBe(202);
-    await new Promise((r) => setTimeout(r, 1600));
-    expect((await call(monitor)).body.status).toBe('Succeeded');
+    // Polled as a client would, until the operation leaves InProgress (the test's timeout catches a hang).
+    let status = 'InProgress';
+    while (status === 'InProgress') {
+      await new Promise((r) => setTimeout(r, 100));
+      status = (await call(monitor)).body.status as string;
+    }
+    expect(status).toBe('Succeeded');
     const result = await call(location);
     expect(result.status).toBe(200);
     expect(result.body).toEqual({
@@ -88,7 +93,7 @@ describe('simulated Azure over HTTP', () => {
   });
 
   it('injects faults a limited number of times, 429 with Retry-After, and logs every request', async () => {
-    const log = join(mkdtempSync(join(tmpdir(), 'td-sim-')), 'access.jsonl');
+    const log = join(tempDir('sim'), 'access.jsonl');
     const s = exampleScenario();
     s.faults = [{ method: 'GET', path: '/virtualNetworks/', status: 429, retryAfter: 3, times: 2 }];
     sim = await startSimulatedAzure({ scenarios: [s], latencyScale: 0, accessLogPath: log });

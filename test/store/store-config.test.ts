@@ -1,9 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config.js';
 import { createStateStore, DEFAULT_BLOB_CONTAINER, readStoreConfig, storeReady } from '../../src/store/create-store.js';
+import { tempDir } from '../support/temp-dir.js';
 
 const AZURITE_CS =
   'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;';
@@ -74,7 +74,7 @@ describe('readStoreConfig', () => {
 });
 
 describe('createStateStore + storeReady (SQLite)', () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'td-store-config-'));
+  const dir = tempDir('store-config');
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('opens the configured file and reports it ready, then not ready once closed', async () => {

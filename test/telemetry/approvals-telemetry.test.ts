@@ -1,6 +1,5 @@
 /** Approvals by outcome, counted by the audit-log decorator over the real SQLite audit log. */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStateStore, type DurableStore } from '../../src/store/create-store.js';
@@ -8,12 +7,13 @@ import type { AuditEntry } from '../../src/store/append-log.js';
 import { countingAuditLog } from '../../src/telemetry/audit.js';
 import { approvalOutcomeOf, ATTR, METRIC } from '../../src/telemetry/instruments.js';
 import { inMemoryTelemetry } from './support.js';
+import { tempDir } from '../support/temp-dir.js';
 
 let dir: string;
 let store: DurableStore;
 
 beforeAll(() => {
-  dir = mkdtempSync(path.join(tmpdir(), 'td-approvals-telemetry-'));
+  dir = tempDir('approvals-telemetry');
   store = createStateStore({ kind: 'sqlite', path: path.join(dir, 'state.sqlite') });
 });
 

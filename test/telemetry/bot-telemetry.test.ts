@@ -2,8 +2,7 @@
  * The wiring in start-bot: a diagnosis asked over HTTP is traced (its span carries the correlation
  * id every log line of that diagnosis carries), and close() flushes the telemetry.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { SpanKind } from '@opentelemetry/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,8 +13,9 @@ import { DIAGNOSIS_SPAN } from '../../src/telemetry/diagnosis.js';
 import { ATTR, METRIC } from '../../src/telemetry/instruments.js';
 import { messageActivity, postActivity } from '../support/fake-connector.js';
 import { inMemoryTelemetry, total, type TestTelemetry } from './support.js';
+import { tempDir } from '../support/temp-dir.js';
 
-const dir = mkdtempSync(path.join(tmpdir(), 'td-bot-telemetry-'));
+const dir = tempDir('bot-telemetry');
 const ENV = { PORT: '0', SIM_LATENCY_SCALE: '0', STATE_SQLITE_PATH: path.join(dir, 'state.sqlite'), SIM_SCENARIOS: 'scenarios/combo-nsg-ufw.json' };
 let bot: RunningBot;
 let tel: TestTelemetry;

@@ -1,12 +1,12 @@
 /** APPLICATIONINSIGHTS_CONNECTION_STRING: validated at start, wired to the exporters, never logged. */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
 import { appInsightsTelemetry } from '../../src/telemetry/app-insights.js';
 import { createTelemetry } from '../../src/telemetry/sdk.js';
+import { tempDir } from '../support/temp-dir.js';
 
 const IKEY = '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
 const GOOD = `InstrumentationKey=${IKEY};IngestionEndpoint=https://westeurope-5.in.applicationinsights.azure.com/;LiveEndpoint=https://westeurope.livediagnostics.monitor.azure.com/;ApplicationId=11111111-2222-3333-4444-555555555555`;
@@ -52,7 +52,7 @@ describe('APPLICATIONINSIGHTS_CONNECTION_STRING', () => {
   });
 
   describe('with the Azure Monitor exporters', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'td-appinsights-'));
+    const dir = tempDir('appinsights');
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
     it('exports (here: fails to reach a closed local port) without ever logging the connection string', async () => {

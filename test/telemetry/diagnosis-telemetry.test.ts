@@ -2,8 +2,7 @@
  * Traces and metrics of a real diagnosis: the real SDK clients (with the telemetry pipeline policy)
  * against the simulated Azure, whose access log is the independent count of what reached "ARM".
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { SpanKind } from '@opentelemetry/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,6 +18,7 @@ import { traceDiagnosis, DIAGNOSIS_SPAN } from '../../src/telemetry/diagnosis.js
 import { ATTR, METRIC } from '../../src/telemetry/instruments.js';
 import { startSimForTest, type SimForTest } from '../support/sim.js';
 import { inMemoryTelemetry, total, type TestTelemetry } from './support.js';
+import { tempDir } from '../support/temp-dir.js';
 
 interface AccessLine {
   method: string;
@@ -46,7 +46,7 @@ let report: Report;
 let access: AccessLine[];
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'td-telemetry-'));
+  dir = tempDir('telemetry');
   accessLogPath = path.join(dir, 'access.log');
   const scenario = loadScenarioFile(SCENARIO);
   env = await startSimForTest([scenario], { accessLogPath });

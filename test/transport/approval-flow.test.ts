@@ -4,8 +4,6 @@
  * card's Approve runs the fix against the simulated Azure once, and the card is updated in place
  * through the (fake) connector until the re-check verifies it.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
@@ -14,6 +12,7 @@ import { startBot, type RunningBot } from '../../src/start-bot.js';
 import { cardText, executeActions, type Json } from '../support/card-walk.js';
 import { expectValidCard } from '../support/validate-card.js';
 import { cardOf, messageActivity, postActivity, startFakeConnector, type ConnectorCall, type FakeConnector, cardActionActivity } from '../support/fake-connector.js';
+import { tempDir } from '../support/temp-dir.js';
 
 const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 const REQUESTER = { id: '29:1a2b3c-oncall', name: 'On-call Engineer', aadObjectId: '00000000-0000-0000-0000-00000000a001' };
@@ -25,7 +24,7 @@ const RULE_PUT = 'securityRules.createOrUpdate';
 const ENV = {
   PORT: '0',
   SIM_LATENCY_SCALE: '0',
-  STATE_SQLITE_PATH: path.join(mkdtempSync(path.join(tmpdir(), 'td-flow-')), 'state.sqlite'),
+  STATE_SQLITE_PATH: path.join(tempDir('flow'), 'state.sqlite'),
   // The requester is an approver too: the four-eyes rule (REQUIRE_DISTINCT_APPROVER, on by default) must stop them.
   APPROVER_IDS: `${REQUESTER.aadObjectId},${APPROVER.aadObjectId}`,
 };

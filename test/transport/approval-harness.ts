@@ -4,8 +4,6 @@
  * diagnose, click Action.Execute buttons (invoke adaptiveCard/action) and wait for the approval
  * card's in-place updates.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'vitest';
 import { parseConfig } from '../../src/config.js';
@@ -14,6 +12,7 @@ import { startBot, type RunningBot } from '../../src/start-bot.js';
 import { cardText, executeActions, type Json } from '../support/card-walk.js';
 import { cardOf, messageActivity, postActivity, startFakeConnector, type ConnectorCall, type FakeConnector, cardActionActivity } from '../support/fake-connector.js';
 import { expectValidCard } from '../support/validate-card.js';
+import { tempDir } from '../support/temp-dir.js';
 
 export const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 export type Person = { id: string; name: string; aadObjectId: string };
@@ -63,7 +62,7 @@ export async function startApprovalHarness(env: Record<string, string>, conversa
     parseConfig({
       PORT: '0',
       SIM_LATENCY_SCALE: '0',
-      STATE_SQLITE_PATH: path.join(mkdtempSync(path.join(tmpdir(), 'td-approvals-')), 'state.sqlite'),
+      STATE_SQLITE_PATH: path.join(tempDir('approvals'), 'state.sqlite'),
       ...env,
     }),
     silentLogger,

@@ -2,8 +2,6 @@
  * The bot over real HTTP through CloudAdapter: activities POSTed to /api/messages, replies either in
  * the response (deliveryMode expectReplies) or POSTed/PUT to a local fake connector at serviceUrl.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
@@ -12,8 +10,9 @@ import { startBot, type RunningBot } from '../../src/start-bot.js';
 import { cardText } from '../support/card-walk.js';
 import { expectValidCard } from '../support/validate-card.js';
 import { cardOf, messageActivity, postActivity, startFakeConnector, type FakeConnector } from '../support/fake-connector.js';
+import { tempDir } from '../support/temp-dir.js';
 
-const ENV = { PORT: '0', SIM_LATENCY_SCALE: '0', STATE_SQLITE_PATH: path.join(mkdtempSync(path.join(tmpdir(), 'td-bot-')), 'state.sqlite') };
+const ENV = { PORT: '0', SIM_LATENCY_SCALE: '0', STATE_SQLITE_PATH: path.join(tempDir('bot'), 'state.sqlite') };
 let bot: RunningBot;
 let connector: FakeConnector;
 

@@ -5,8 +5,6 @@
  * answers 403 (the bot was removed from the team) the feed says so once, forgets the channel's
  * handle, and stops posting there.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
@@ -17,6 +15,7 @@ import { en, zhCN } from '../../src/app/i18n/index.js';
 import { cardText } from '../support/card-walk.js';
 import { expectValidCard } from '../support/validate-card.js';
 import { cardOf, messageActivity, postActivity, startFakeConnector, type FakeConnector } from '../support/fake-connector.js';
+import { tempDir } from '../support/temp-dir.js';
 
 const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 const CHANNEL = '19:c0ffee00c0ffee00c0ffee00c0ffee00@thread.tacv2';
@@ -26,7 +25,7 @@ const NSG_DENY_ID = '/subscriptions/3f2c1b0a-7d6e-4c5b-9a8f-1e2d3c4b5a69/resourc
 const ENV = {
   PORT: '0',
   SIM_LATENCY_SCALE: '0',
-  STATE_SQLITE_PATH: path.join(mkdtempSync(path.join(tmpdir(), 'td-incident-zh-')), 'state.sqlite'),
+  STATE_SQLITE_PATH: path.join(tempDir('incident-zh'), 'state.sqlite'),
   INCIDENT_CHANNEL_ID: CHANNEL,
   INCIDENT_LOCALE: 'zh-CN',
 };

@@ -3,8 +3,6 @@
  * in a team stores the channel's conversation reference; with INCIDENT_CHANNEL_ID set, diagnoses that
  * find a cause and every approval step are summarised in the channel, one thread per cluster.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
@@ -14,6 +12,7 @@ import { incidentThreadKey } from '../../src/app/incident-feed.js';
 import { cardText, executeActions, type Json } from '../support/card-walk.js';
 import { expectValidCard } from '../support/validate-card.js';
 import { cardOf, messageActivity, postActivity, startFakeConnector, type ConnectorCall, type FakeConnector, cardActionActivity } from '../support/fake-connector.js';
+import { tempDir } from '../support/temp-dir.js';
 
 const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 const CHANNEL = '19:0a1b2c3d4e5f60718293a4b5c6d7e8f9@thread.tacv2';
@@ -26,7 +25,7 @@ const NSG_DENY_ID = '/subscriptions/3f2c1b0a-7d6e-4c5b-9a8f-1e2d3c4b5a69/resourc
 const ENV = {
   PORT: '0',
   SIM_LATENCY_SCALE: '0',
-  STATE_SQLITE_PATH: path.join(mkdtempSync(path.join(tmpdir(), 'td-incident-')), 'state.sqlite'),
+  STATE_SQLITE_PATH: path.join(tempDir('incident'), 'state.sqlite'),
   APPROVER_IDS: APPROVER.aadObjectId,
   INCIDENT_CHANNEL_ID: CHANNEL,
 };

@@ -3,8 +3,6 @@
  * per cluster in the state store, an unknown channel warned about once, and every summary card valid
  * against the Adaptive Card 1.5 schema. (The HTTP path is in incident-channel.test.ts.)
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
@@ -18,6 +16,7 @@ import { incidentAuditCard, incidentDiagnosisCard } from '../../src/app/cards/in
 import { parseConfig, ConfigError } from '../../src/config.js';
 import { cardText } from '../support/card-walk.js';
 import { expectValidCard } from '../support/validate-card.js';
+import { tempDir } from '../support/temp-dir.js';
 
 const CHANNEL = '19:feedfeedfeed@thread.tacv2';
 const CLUSTER_ID = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/AKS-Prod';
@@ -40,7 +39,7 @@ function record(action: AuditRecord['action'], extra: Partial<AuditRecord> = {})
 }
 
 function harness(opts: { channelId?: string; known?: boolean } = {}) {
-  const state = new SqliteStorage({ path: path.join(mkdtempSync(path.join(tmpdir(), 'td-feed-')), 'state.sqlite') });
+  const state = new SqliteStorage({ path: path.join(tempDir('feed'), 'state.sqlite') });
   const posts: Array<{ to: string; threadOf?: string; reply: Reply }> = [];
   let next = 1;
   const outbox: Outbox = {
@@ -182,7 +181,7 @@ describe('INCIDENT_LOCALE', () => {
   });
 
   it('the feed posts its cards in the configured language', async () => {
-    const state = new SqliteStorage({ path: path.join(mkdtempSync(path.join(tmpdir(), 'td-feed-zh-')), 'state.sqlite') });
+    const state = new SqliteStorage({ path: path.join(tempDir('feed-zh'), 'state.sqlite') });
     const posts: Reply[] = [];
     const feed = createIncidentFeed({
       channelId: CHANNEL,
@@ -210,7 +209,7 @@ describe('INCIDENT_LOCALE', () => {
 
 describe('a channel that refuses posts for good', () => {
   it('is logged once, its handle and thread forgotten; other failures are not taken for it', async () => {
-    const state = new SqliteStorage({ path: path.join(mkdtempSync(path.join(tmpdir(), 'td-feed-gone-')), 'state.sqlite') });
+    const state = new SqliteStorage({ path: path.join(tempDir('feed-gone'), 'state.sqlite') });
     const lines: Array<Record<string, any>> = [];
     const forgotten: string[] = [];
     let refuse: unknown;

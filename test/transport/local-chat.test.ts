@@ -3,9 +3,7 @@
  * /api/messages (through CloudAdapter), the connector emulation receives the bot's replies and
  * updates, and the event stream carries them back. Only in local mode without an app id.
  */
-import { mkdtempSync } from 'node:fs';
 import http from 'node:http';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
@@ -13,8 +11,9 @@ import { silentLogger } from '../../src/log.js';
 import { startBot, type RunningBot } from '../../src/start-bot.js';
 import { cardText, executeActions, type Json } from '../support/card-walk.js';
 import { openChatStream, type ChatStream } from '../support/local-chat-client.js';
+import { tempDir } from '../support/temp-dir.js';
 
-const stateFile = (name: string) => path.join(mkdtempSync(path.join(tmpdir(), `td-local-chat-${name}-`)), 'state.sqlite');
+const stateFile = (name: string) => path.join(tempDir(`local-chat-${name}`), 'state.sqlite');
 
 /** A raw request with headers fetch() will not set (Host). */
 function rawRequest(url: string, method: string, headers: Record<string, string>, body = ''): Promise<{ status: number; body: string }> {

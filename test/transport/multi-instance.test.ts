@@ -6,8 +6,7 @@
  * counted in the simulator's access log, the Azure-side truth, not in the bots' own records.
  */
 import { cardText, executeActions, type Json } from '../support/card-walk.js';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approvalKey } from '../../src/engine/approvals/request-repository.js';
@@ -15,6 +14,7 @@ import { createStateStore, type DurableStore } from '../../src/store/create-stor
 import { startAzurite, type AzuriteForTest } from '../support/azurite.js';
 import { cardOf, messageActivity, postActivity, startFakeConnector, type ConnectorCall, type FakeConnector, cardActionActivity } from '../support/fake-connector.js';
 import { rulePutsIn, spawnBot, spawnSimulator, type ChildServer } from '../support/bot-process.js';
+import { tempDir } from '../support/temp-dir.js';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
 // Several bots can only share one Azure once the bot can be pointed at a running simulator
@@ -29,7 +29,7 @@ const APPROVER = { id: '29:4d5e6f-lead', name: 'Team Lead', aadObjectId: '000000
 const CONVERSATION = { id: 'a:multi-instance-conversation', conversationType: 'personal', tenantId: TENANT };
 const FINAL_HEADLINE = /Fix applied and verified|Fix applied, but the check still fails|The fix was not applied|Fix interrupted|Fix rejected|Fix request (cancelled|expired)/;
 
-const workDir = mkdtempSync(path.join(tmpdir(), 'td-multi-'));
+const workDir = tempDir('multi');
 let azurite: AzuriteForTest | undefined;
 let connector: FakeConnector | undefined;
 /** Every child this file started, killed in afterAll whatever happened. */
@@ -119,7 +119,17 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
   }
 }
 
-const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** How many rules of the scenario's NSGs are still 'Updating' (a rule write in flight), read over ARM. */
+async function rulesUpdating(simUrl: string): Promise<number> {
+  const scenario = JSON.parse(readFileSync(SCENARIO, 'utf8')) as { resources: Array<{ id: string; type: string }> };
+  let updating = 0;
+  for (const nsg of scenario.resources.filter((r) => r.type.toLowerCase() === 'microsoft.network/networksecuritygroups')) {
+    const res = await fetch(`${simUrl}${nsg.id}?api-version=2024-05-01`);
+    const body = (await res.json()) as { properties?: { securityRules?: Array<{ properties?: { provisioningState?: string } }> } };
+    updating += (body.properties?.securityRules ?? []).filter((r) => r.properties?.provisioningState === 'Updating').length;
+  }
+  return updating;
+}
 
 beforeAll(async () => {
   if (!supportsExternalSim) return;
@@ -160,8 +170,8 @@ describe.skipIf(!supportsExternalSim)('two bot processes, one store, one simulat
     const finalText = cardText(cardOf(calls.slice(before).find(isFinal)!.activity));
     expect(finalText).toMatch(/Fix applied and verified/);
 
-    // Give any straggler (a second executor, had the claim failed) time to reach Azure.
-    await pause(1_500);
+    // Every click has been answered, and an execution starts only after its claim (a CAS on the
+    // request, audited): one 'executed' below means no second executor exists to reach Azure later.
     const puts = rulePutsIn(accessLog);
     expect(puts, JSON.stringify(puts)).toHaveLength(1);
     expect(puts[0]!.status).toBeGreaterThanOrEqual(200);
@@ -217,8 +227,9 @@ describe.skipIf(!supportsExternalSim)('two bot processes, one store, one simulat
     const replay = await click(botA2, 'approve', { requestId }, APPROVER, approvalActivityId);
     expect(cardText(replay)).not.toMatch(/Fix approved: applying it/);
 
-    // Past the original operation's end (3 × armMs plus polls): still the single PUT of the killed run.
-    await pause(4_000);
+    // Once the killed run's long-running operation has ended (the rules leave 'Updating'), there is
+    // still only its single PUT: nobody resumed or repeated it.
+    await until('the killed run\'s rule write to end', async () => (await rulesUpdating(sim.url)) === 0 ? true : undefined, 60_000, 200);
     expect(rulePutsIn(accessLog)).toHaveLength(1);
     expect((await requestState(store, requestId))?.state).toBe('interrupted');
     const actions = (await store.audit.readAudit({ requestId, limit: 200 })).map((r) => r.action);

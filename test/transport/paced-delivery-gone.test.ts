@@ -4,8 +4,6 @@
  * the fake connector, which answers 403 to the watch's post as Teams does once the bot was removed
  * from the chat. The watch is removed at its first refused post, not after three undelivered ones.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
@@ -17,6 +15,7 @@ import { zhCN } from '../../src/app/i18n/index.js';
 import { cardText } from '../support/card-walk.js';
 import { expectValidCard } from '../support/validate-card.js';
 import { cardOf, messageActivity, postActivity, startFakeConnector, type FakeConnector } from '../support/fake-connector.js';
+import { tempDir } from '../support/temp-dir.js';
 
 const CLUSTER = 'aks-nsg-deny';
 const NSG = '/subscriptions/3f2c1b0a-7d6e-4c5b-9a8f-1e2d3c4b5a69/resourceGroups/MC_rg-nsgdeny_aks-nsg-deny_eastus/providers/Microsoft.Network/networkSecurityGroups/aks-agentpool-57593371-nsg';
@@ -25,7 +24,7 @@ const ENV = {
   PORT: '0',
   SIM_LATENCY_SCALE: '0',
   WATCH_TICK_SECONDS: '1',
-  STATE_SQLITE_PATH: path.join(mkdtempSync(path.join(tmpdir(), 'td-gone-')), 'state.sqlite'),
+  STATE_SQLITE_PATH: path.join(tempDir('gone'), 'state.sqlite'),
 };
 
 let bot: RunningBot;

@@ -4,8 +4,7 @@
  * connector, and exits 0 — or exits when SHUTDOWN_GRACE_SECONDS runs out, whichever comes first.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +15,8 @@ import { createStateStore } from '../../src/store/create-store.js';
 import { approvalKey } from '../../src/engine/approvals/request-repository.js';
 import { cardText, executeActions, type Json } from '../support/card-walk.js';
 import { cardOf, messageActivity, postActivity, startFakeConnector, type ConnectorCall, type FakeConnector, cardActionActivity } from '../support/fake-connector.js';
+import { sharedPath } from '../support/sim.js';
+import { tempDir } from '../support/temp-dir.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const MAIN = path.join(REPO_ROOT, 'src', 'main.ts');
@@ -95,12 +96,22 @@ function finalDiagnosis(conversationId: string) {
   });
 }
 
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
 beforeAll(async () => {
-  workDir = mkdtempSync(path.join(tmpdir(), 'td-shutdown-'));
+  workDir = tempDir('shutdown');
   connector = await startFakeConnector();
   // The healthy demo cluster, with every simulated kubectl call taking 1.5 s: a diagnosis then runs
   // for several seconds, long enough to send SIGTERM while it is in flight.
-  const scenario = JSON.parse(readFileSync('/work/shared/example-healthy.json', 'utf8')) as Record<string, unknown>;
+  const scenario = JSON.parse(readFileSync(sharedPath('example-healthy.json'), 'utf8')) as Record<string, unknown>;
   scenario.latency = { armMs: 50, runCommandMs: 1500, kubectlMs: 1500 };
   slowScenario = path.join(workDir, 'healthy-slow.json');
   writeFileSync(slowScenario, JSON.stringify(scenario));
@@ -122,7 +133,7 @@ describe('SIGTERM', () => {
     bot.child.kill('SIGTERM');
     const exit = await bot.exited(sent);
     expect(exit, bot.output()).toMatchObject({ code: 0, signal: null });
-    expect(exit.afterMs).toBeLessThan(5_000);
+    // "all work finished": it stopped because nothing was left, not because the grace period ran out.
     expect(bot.output()).toContain('Tunnel Doctor stopped (all work finished)');
     expect(await healthz(bot.url)).toBe('refused');
   });
@@ -139,8 +150,7 @@ describe('SIGTERM', () => {
     const sent = Date.now();
     bot.child.kill('SIGTERM');
     // The listener closes at once: no health answer, no new activity taken.
-    await new Promise((r) => setTimeout(r, 300));
-    expect(await healthz(bot.url)).toBe('refused');
+    await until('the listener to close', async () => ((await healthz(bot.url)) === 'refused' ? true : undefined));
     await expect(postActivity(bot.url, messageActivity('help', { serviceUrl: connector.url, conversation: { id: 'conv-too-late' } }))).rejects.toThrow();
     expect(bot.child.exitCode, 'still finishing the diagnosis').toBeNull();
 
@@ -164,8 +174,9 @@ describe('SIGTERM', () => {
     bot.child.kill('SIGTERM');
     const exit = await bot.exited(sent);
     expect(exit, bot.output()).toMatchObject({ code: 0, signal: null });
+    // It waited for the grace period (a lower bound: a slow machine only makes it longer), then
+    // stopped with work left, which it says; the diagnosis (tens of seconds here) never finished.
     expect(exit.afterMs).toBeGreaterThanOrEqual(900);
-    expect(exit.afterMs).toBeLessThan(4_000);
     expect(bot.output()).toMatch(/Tunnel Doctor stopped \([1-9]\d* unfinished, 0 fix execution\(s\) marked interrupted\)/);
     expect(finalDiagnosis(conversation.id)).toBeUndefined();
   });
@@ -226,9 +237,7 @@ describe('RunningBot.shutdown(graceMs)', () => {
       if (Date.now() > deadline) throw new Error(`the request never reached executing (state ${String(await stateOf(requestId))})`);
       await new Promise((r) => setTimeout(r, 25));
     }
-    const started = Date.now();
     const summary = await bot.shutdown(300);
-    expect(Date.now() - started).toBeLessThan(8_000);
     expect(summary).toMatchObject({ drained: false, interrupted: [requestId] });
     expect(summary.unfinished).toBeGreaterThan(0);
     expect(await healthz(bot.url)).toBe('refused');

@@ -4,8 +4,6 @@
  * the lease holder: each due slot costs one diagnosis (counted in the simulator's access log, the
  * Azure-side truth), its change is posted once, and when the holder dies the other takes over.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAzureLayer } from '../../src/azure/clients.js';
@@ -17,6 +15,7 @@ import { startAzurite, type AzuriteForTest } from '../support/azurite.js';
 import { readAccessLog, spawnBot, spawnSimulator, type ChildServer } from '../support/bot-process.js';
 import { cardText } from '../support/card-walk.js';
 import { cardOf, messageActivity, postActivity, startFakeConnector, type FakeConnector } from '../support/fake-connector.js';
+import { tempDir } from '../support/temp-dir.js';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
 const SCENARIO = path.join(REPO_ROOT, 'scenarios/nsg-deny-10250-subnet.json');
@@ -24,7 +23,7 @@ const CLUSTER = 'aks-nsg-deny';
 const NSG = '/subscriptions/3f2c1b0a-7d6e-4c5b-9a8f-1e2d3c4b5a69/resourceGroups/MC_rg-nsgdeny_aks-nsg-deny_eastus/providers/Microsoft.Network/networkSecurityGroups/aks-agentpool-57593371-nsg';
 const CONVERSATION = { id: 'a:watch-scale-out', conversationType: 'personal', tenantId: '72f988bf-86f1-41af-91ab-2d7cd011db47' };
 
-const workDir = mkdtempSync(path.join(tmpdir(), 'td-watch-multi-'));
+const workDir = tempDir('watch-multi');
 let azurite: AzuriteForTest | undefined;
 let connector: FakeConnector | undefined;
 const children: ChildServer[] = [];
@@ -52,7 +51,6 @@ async function until<T>(what: string, probe: () => Promise<T | undefined> | T | 
   }
 }
 
-const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('a watch over two bot processes sharing one store', () => {
   it('runs on the lease holder only, posts a change once, and moves to the other instance when the holder dies', { timeout: 180_000 }, async () => {
@@ -69,6 +67,7 @@ describe('a watch over two bot processes sharing one store', () => {
       STATE_BLOB_CONTAINER: container,
       TD_INSTANCE_ID: id,
       WATCH_TICK_SECONDS: '1',
+      LOG_LEVEL: 'debug', // each tick logs "watch tick": the test waits for ticks, not for time
     });
     const bots = await Promise.all([spawnBot('bot A', env('bot-a')), spawnBot('bot B', env('bot-b'))]);
     children.push(...bots);
@@ -77,6 +76,14 @@ describe('a watch over two bot processes sharing one store', () => {
     const repo = new WatchRepository(store.state);
     /** One diagnosis reads the cluster once (managedClusters.get); lookups list, they do not get. */
     const diagnoses = () => readAccessLog(accessLog).filter((l) => l.route === 'managedClusters.get').length;
+    const ticksOf = (bot: ChildServer) => (bot.output().match(/"msg":"watch tick"/g) ?? []).length;
+    /** Waits until every instance still running has ticked `n` more times. */
+    async function ticksOnLiveBots(n: number): Promise<void> {
+      const live = bots.filter((b) => !killed.has(b));
+      const from = live.map(ticksOf);
+      await until(`${n} more ticks on each live instance`, () => (live.every((b, i) => ticksOf(b) >= from[i]! + n) ? true : undefined));
+    }
+    const killed = new Set<ChildServer>();
     const holder = async () => (await store!.state.read([WATCH_LEASE_KEY]))[WATCH_LEASE_KEY]?.holder as string | undefined;
 
     // Asked on bot B; the reply shows the current state (the first diagnosis, the baseline).
@@ -100,7 +107,8 @@ describe('a watch over two bot processes sharing one store', () => {
         const w = await repo.get(watch!.id);
         return w?.lastRunAt && w.lastRunAt !== before ? w : undefined;
       });
-      await pause(2_500); // two more ticks on both instances: room for a second, wrong run
+      // Two more ticks on every live instance after the run was stored: room for a second, wrong run.
+      await ticksOnLiveBots(2);
       return ran;
     }
 
@@ -124,6 +132,7 @@ describe('a watch over two bot processes sharing one store', () => {
     expect(diagnoses()).toBe(5);
 
     // The holder dies without a word: the other instance takes the lease once it expires (4 ticks).
+    killed.add(byId.get(leader)!);
     await byId.get(leader)!.kill();
     const other = leader === 'bot-a' ? 'bot-b' : 'bot-a';
     await until('the other instance to take the lease', async () => ((await holder()) === other ? true : undefined), 20_000);

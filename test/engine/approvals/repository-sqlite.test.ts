@@ -1,9 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll } from 'vitest';
 import { createStateStore, type DurableStore } from '../../../src/store/create-store.js';
 import { describeApprovalRepository } from './repository-contract.js';
+import { tempDir } from '../../support/temp-dir.js';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -11,7 +11,7 @@ afterAll(() => {
 });
 
 describeApprovalRepository('SQLite', async () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'td-approvals-'));
+  const dir = tempDir('approvals');
   dirs.push(dir);
   const file = path.join(dir, 'state.sqlite');
   const opened: DurableStore[] = [createStateStore({ kind: 'sqlite', path: file })];

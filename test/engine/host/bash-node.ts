@@ -4,9 +4,12 @@
  * PATH. Each stub answers from files the test prepares (`<stub>/<name>/<key>.out|.err|.rc`,
  * key = the arguments with unsafe characters as "_") and logs every call, one line per call,
  * with the arguments %q-quoted, to `<stub>/calls`.
+ *
+ * PATH holds the stubs and a folder of links to this machine's own commands *minus* the stubbed
+ * names: a test that removes `nc` gets a node without nc whether or not this machine has netcat.
  */
-import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NodeScript, ScriptParameter } from '../../../src/engine/node-scripts.js';
@@ -43,6 +46,23 @@ export function stubKey(args: readonly string[]): string {
   return args.join(' ').replace(/[^A-Za-z0-9._-]/g, '_');
 }
 
+/** The commands a test controls: stubbed, and never taken from the machine. */
+const STUBBED = ['nc', 'ufw', 'iptables'] as const;
+type Stubbed = (typeof STUBBED)[number];
+
+/** Links every command in /usr/bin and /bin except the stubbed ones into `dir`. */
+function linkSystemCommands(dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  const excluded = new Set<string>(STUBBED);
+  for (const from of ['/usr/bin', '/bin']) {
+    if (!existsSync(from)) continue;
+    for (const name of readdirSync(from)) {
+      if (excluded.has(name) || existsSync(join(dir, name))) continue;
+      symlinkSync(join(from, name), join(dir, name));
+    }
+  }
+}
+
 export class BashNode {
   readonly dir: string;
   readonly stubs: string;
@@ -51,7 +71,8 @@ export class BashNode {
     this.dir = mkdtempSync(join(tmpdir(), 'td-bash-node-'));
     this.stubs = join(this.dir, 'stubs');
     mkdirSync(join(this.stubs, 'bin'), { recursive: true });
-    for (const name of ['nc', 'ufw', 'iptables']) {
+    linkSystemCommands(join(this.dir, 'system-bin'));
+    for (const name of STUBBED) {
       mkdirSync(join(this.stubs, name), { recursive: true });
       const path = join(this.stubs, 'bin', name);
       writeFileSync(path, STUB);
@@ -61,7 +82,7 @@ export class BashNode {
   }
 
   /** Prepares what `<name> <args…>` prints and returns. */
-  answer(name: 'nc' | 'ufw' | 'iptables', args: readonly string[], reply: { stdout?: string; stderr?: string; exitCode?: number }): void {
+  answer(name: Stubbed, args: readonly string[], reply: { stdout?: string; stderr?: string; exitCode?: number }): void {
     const base = join(this.stubs, name, stubKey(args));
     if (reply.stdout !== undefined) writeFileSync(`${base}.out`, reply.stdout);
     if (reply.stderr !== undefined) writeFileSync(`${base}.err`, reply.stderr);
@@ -69,7 +90,7 @@ export class BashNode {
   }
 
   /** Takes a command away from PATH (as on a node without it). */
-  remove(name: 'nc' | 'ufw' | 'iptables'): void {
+  remove(name: Stubbed): void {
     rmSync(join(this.stubs, 'bin', name));
   }
 
@@ -96,7 +117,7 @@ export class BashNode {
    * handler's os.Setenv); `mode: 'prelude'` prepends `export NAME=value …` and `set -- …` lines
    * (the action run-command's way, Azure/azure-cli#10400) — only safe for validated values.
    */
-  run(script: NodeScript, params: readonly ScriptParameter[] = [], opts: { mode?: 'env' | 'prelude'; ncDelay?: number } = {}): { stdout: string; stderr: string; exitCode: number; ms: number } {
+  async run(script: NodeScript, params: readonly ScriptParameter[] = [], opts: { mode?: 'env' | 'prelude'; ncDelay?: number } = {}): Promise<{ stdout: string; stderr: string; exitCode: number; ms: number }> {
     const mode = opts.mode ?? 'env';
     const path = join(this.dir, `script-${script.id}.sh`);
     const prelude = mode === 'prelude' && params.length > 0
@@ -105,7 +126,7 @@ export class BashNode {
     writeFileSync(path, `${[...prelude, ...script.lines].join('\n')}\n`);
     chmodSync(path, 0o500);
     const env: Record<string, string> = {
-      PATH: `${join(this.stubs, 'bin')}:/usr/bin:/bin`,
+      PATH: `${join(this.stubs, 'bin')}:${join(this.dir, 'system-bin')}`,
       LANG: 'C',
       TD_STUB_DIR: this.stubs,
       TD_NC_DELAY: String(opts.ncDelay ?? 0),
@@ -114,11 +135,33 @@ export class BashNode {
     };
     if (mode === 'env') for (const p of params) env[p.name] = p.value;
     const started = Date.now();
-    const r = spawnSync('/bin/bash', ['-c', path], { cwd: this.dir, env, encoding: 'utf8', timeout: 120_000, stdio: ['ignore', 'pipe', 'pipe'] });
-    return { stdout: r.stdout, stderr: r.stderr, exitCode: r.status ?? -1, ms: Date.now() - started };
+    // Asynchronous on purpose: a long synchronous spawn blocks the test worker's event loop, and on a
+    // loaded machine vitest's worker RPC then times out ("Timeout calling onTaskUpdate").
+    const r = await runBash(path, { cwd: this.dir, env });
+    return { ...r, ms: Date.now() - started };
   }
 
   dispose(): void {
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** `/bin/bash -c <path>` with no stdin, collecting both streams; killed after two minutes. */
+function runBash(path: string, opts: { cwd: string; env: Record<string, string> }): Promise<{ stdout: string; stderr: string; exitCode: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('/bin/bash', ['-c', path], { ...opts, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (c: Buffer) => out.push(c));
+    child.stderr.on('data', (c: Buffer) => err.push(c));
+    const killer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+    child.once('error', (e) => {
+      clearTimeout(killer);
+      reject(e);
+    });
+    child.once('close', (code) => {
+      clearTimeout(killer);
+      resolve({ stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), exitCode: code ?? -1 });
+    });
+  });
 }

@@ -31,7 +31,7 @@ describe('node scripts under real bash', () => {
     }
   });
 
-  it('probe-kubelet prints the failures and a summary, with parameters from the environment or the platform prelude', () => {
+  it('probe-kubelet prints the failures and a summary, with parameters from the environment or the platform prelude', async () => {
     node.answer('nc', ['10.224.0.4', '10250', 'tcp'], { stderr: 'Connection to 10.224.0.4 10250 port [tcp/*] succeeded!\n' });
     node.answer('nc', ['10.224.0.5', '10250', 'tcp'], { stderr: timeoutMsg('10.224.0.5'), exitCode: 1 });
     node.answer('nc', ['10.224.0.6', '10250', 'tcp'], { stderr: 'nc: connect to 10.224.0.6 port 10250 (tcp) failed: Connection refused\n', exitCode: 1 });
@@ -42,7 +42,7 @@ describe('node scripts under real bash', () => {
       'TD-SUMMARY open=1 timeout=1 refused=1 error=1', 'TD-END', '',
     ].join('\n');
     for (const mode of ['env', 'prelude'] as const) {
-      const r = node.run(PROBE_KUBELET_SCRIPT, params, { mode });
+      const r = await node.run(PROBE_KUBELET_SCRIPT, params, { mode });
       expect(r.stderr, mode).toBe('');
       expect(r.exitCode).toBe(0);
       expect(r.stdout, mode).toBe(expected);
@@ -56,22 +56,22 @@ describe('node scripts under real bash', () => {
     ]);
   });
 
-  it('probe-kubelet probes in parallel', () => {
+  it('probe-kubelet probes in parallel', async () => {
     const targets = Array.from({ length: 48 }, (_, i) => `10.224.1.${i + 1}`);
     for (const ip of targets) node.answer('nc', [ip, '10250', 'tcp'], { stderr: timeoutMsg(ip), exitCode: 1 });
-    const r = node.run(PROBE_KUBELET_SCRIPT, probeKubeletParameters(targets), { ncDelay: 0.5 });
+    const r = await node.run(PROBE_KUBELET_SCRIPT, probeKubeletParameters(targets), { ncDelay: 0.5 });
     expect(r.stdout).toContain('TD-SUMMARY open=0 timeout=48 refused=0 error=0');
     // Parallelism is asserted by overlap, not by wall time (speed belongs in the benchmark).
     expect(node.maxConcurrentNc()).toBeGreaterThanOrEqual(16);
   });
 
-  it('probe-kubelet keeps 1000 failing targets under 4096 bytes, complete', () => {
+  it('probe-kubelet keeps 1000 failing targets under 4096 bytes, complete', async () => {
     const targets = Array.from({ length: 1000 }, (_, i) => `10.224.${Math.floor(i / 250)}.${(i % 250) + 1}`);
     targets.forEach((ip, i) => {
       if (i % 2 === 0) node.answer('nc', [ip, '10250', 'tcp'], { stderr: timeoutMsg(ip), exitCode: 1 });
       else node.answer('nc', [ip, '10250', 'tcp'], { stderr: `Connection to ${ip} 10250 port [tcp/*] succeeded!\n` });
     });
-    const r = node.run(PROBE_KUBELET_SCRIPT, probeKubeletParameters(targets));
+    const r = await node.run(PROBE_KUBELET_SCRIPT, probeKubeletParameters(targets));
     expect(Buffer.byteLength(r.stdout)).toBeLessThan(4096);
     const parsed = parseProbeKubelet(r.stdout, targets);
     expect(parsed).toMatchObject({ complete: true, summary: { open: 500, timeout: 500, refused: 0, error: 0 } });
@@ -79,16 +79,16 @@ describe('node scripts under real bash', () => {
     targets.forEach((ip, i) => expect(parsed.byTarget?.[ip]).toBe(i % 2 === 0 ? 'timeout' : 'open'));
   }, 120_000);
 
-  it('says so when nc is missing', () => {
+  it('says so when nc is missing', async () => {
     node.remove('nc');
-    const r = node.run(PROBE_KUBELET_SCRIPT, probeKubeletParameters(['10.224.0.4']));
+    const r = await node.run(PROBE_KUBELET_SCRIPT, probeKubeletParameters(['10.224.0.4']));
     expect(r).toMatchObject({ stdout: 'TD-BEGIN probe-kubelet\nTD-ERROR nc is not installed\nTD-END\n', exitCode: 3 });
   });
 
-  it('host-firewall prints both sections, iptables first and ufw last; without ufw it says "not installed"', () => {
+  it('host-firewall prints both sections, iptables first and ufw last; without ufw it says "not installed"', async () => {
     node.remove('ufw');
     node.answer('iptables', ['--list', '--line-numbers'], { stdout: 'Chain INPUT (policy DROP)\nnum  target     prot opt source               destination         \n' });
-    const r = node.run(HOST_FIREWALL_SCRIPT);
+    const r = await node.run(HOST_FIREWALL_SCRIPT);
     expect(r.stdout).toBe([
       'TD-BEGIN host-firewall', '### iptables --list --line-numbers',
       'Chain INPUT (policy DROP)', 'num  target     prot opt source               destination         ',
@@ -97,7 +97,7 @@ describe('node scripts under real bash', () => {
     expect(parseHostFirewall(r.stdout)).toMatchObject({ complete: true, ufw: { installed: false } });
   });
 
-  it('probe-egress names the result of each kind of nc answer', () => {
+  it('probe-egress names the result of each kind of nc answer', async () => {
     const host = 'aks-prod-eastus-dns-12345678.hcp.eastus.azmk8s.io';
     const cases: Array<[string, string, { stderr?: string; exitCode?: number }, string]> = [
       ['443', 'tcp', { stderr: `Connection to ${host} 443 port [tcp/https] succeeded!\n` }, 'open'],
@@ -108,7 +108,7 @@ describe('node scripts under real bash', () => {
     ];
     for (const [port, proto, reply, result] of cases) {
       node.answer('nc', [host, port, proto], reply);
-      const r = node.run(PROBE_EGRESS_SCRIPT, validateScriptParameters('probe-egress', { HOST: host, PORT: port, PROTO: proto }));
+      const r = await node.run(PROBE_EGRESS_SCRIPT, validateScriptParameters('probe-egress', { HOST: host, PORT: port, PROTO: proto }));
       expect(parseProbeEgress(r.stdout), `${port}/${proto}`).toMatchObject({ complete: true, result });
     }
     expect(node.calls()).toContain(`nc -v -z -u -w 3 ${host} 1194`);
@@ -128,11 +128,11 @@ describe('hostile parameter values stay inert', () => {
     ['probe-kubelet', 'PORT', { TARGETS: '10.224.0.4' }],
   ];
 
-  it.each(cases)('%s %s', (id, name, others) => {
+  it.each(cases)('%s %s', async (id, name, others) => {
     for (const value of hostile) {
       const params: ScriptParameter[] = [...Object.entries(others).map(([n, v]) => ({ name: n, value: v })), { name, value }];
       expect(() => validateScriptParameters(id, params), value).toThrow();
-      const r = node.run(NODE_SCRIPTS[id], params);
+      const r = await node.run(NODE_SCRIPTS[id], params);
       expect(r.stdout, value).toContain(`TD-ERROR invalid parameter ${name}`);
       expect(r.exitCode).toBe(2);
       expect(existsSync(join(node.dir, 'pwned')), value).toBe(false);
@@ -140,9 +140,9 @@ describe('hostile parameter values stay inert', () => {
     }
   });
 
-  it('probe-kubelet turns hostile TARGETS into invalid-target lines, never into nc arguments', () => {
+  it('probe-kubelet turns hostile TARGETS into invalid-target lines, never into nc arguments', async () => {
     node.answer('nc', ['10.224.0.4', '10250', 'tcp'], { stderr: 'Connection to 10.224.0.4 10250 port [tcp/*] succeeded!\n' });
-    const r = node.run(PROBE_KUBELET_SCRIPT, [{ name: 'PORT', value: '10250' }, { name: 'TARGETS', value: '10.224.0.4,$(touch pwned),`touch pwned`,-e/bin/sh' }]);
+    const r = await node.run(PROBE_KUBELET_SCRIPT, [{ name: 'PORT', value: '10250' }, { name: 'TARGETS', value: '10.224.0.4,$(touch pwned),`touch pwned`,-e/bin/sh' }]);
     expect(r.stdout).toBe([
       'TD-BEGIN probe-kubelet', 'error ??touch invalid-target', 'error pwned? invalid-target', 'error ?touch invalid-target', 'error pwned? invalid-target',
       'error -e/bin/sh invalid-target', 'TD-SUMMARY open=1 timeout=0 refused=0 error=5', 'TD-END', '',
@@ -171,7 +171,7 @@ describe('the scripts check their inputs exactly as validateScriptParameters doe
     ['probe-egress', 'PROTO', { HOST: 'example.com', PORT: '443' }, ['tcp', 'udp', 'TCP', 'icmp', '']],
   ];
 
-  it.each(samples)('%s %s', (id, name, others, values) => {
+  it.each(samples)('%s %s', async (id, name, others, values) => {
     node.answer('nc', ['example.com', '443', 'tcp'], { stderr: 'Connection to example.com 443 port [tcp/https] succeeded!\n' });
     for (const value of values) {
       const env = { ...others, [name]: value };
@@ -179,23 +179,23 @@ describe('the scripts check their inputs exactly as validateScriptParameters doe
       let validatorAccepts = true;
       try { validateScriptParameters(id, env); } catch { validatorAccepts = false; }
       expect(validatorAccepts, `validator vs script check for ${JSON.stringify(value)}`).toBe(!tsRejects);
-      const r = node.run(NODE_SCRIPTS[id], Object.entries(env).map(([n, v]) => ({ name: n, value: v })));
+      const r = await node.run(NODE_SCRIPTS[id], Object.entries(env).map(([n, v]) => ({ name: n, value: v })));
       const bashRejects = r.stdout.includes(`TD-ERROR invalid parameter ${name}`);
       expect(bashRejects, `bash on ${JSON.stringify(value)}`).toBe(tsRejects);
     }
   });
 
-  it('iptables fix scripts pass the validated values to iptables as whole arguments', () => {
+  it('iptables fix scripts pass the validated values to iptables as whole arguments', async () => {
     node.answer('iptables', ['--insert', 'INPUT', '1', '-p', 'tcp', '--dport', '10250', '-s', '10.224.0.0/16', '-j', 'ACCEPT'], { stdout: '' });
     node.answer('iptables', ['--list', 'INPUT', '--line-numbers'], { stdout: 'Chain INPUT (policy DROP)\n' });
-    const r = node.run(IPTABLES_INSERT_ACCEPT_SCRIPT, [{ name: 'CHAIN', value: 'INPUT' }, { name: 'SOURCE_CIDR', value: '10.224.0.0/16' }]);
+    const r = await node.run(IPTABLES_INSERT_ACCEPT_SCRIPT, [{ name: 'CHAIN', value: 'INPUT' }, { name: 'SOURCE_CIDR', value: '10.224.0.0/16' }]);
     expect(r.exitCode).toBe(0);
     expect(node.calls()).toEqual([
       'iptables --insert INPUT 1 -p tcp --dport 10250 -s 10.224.0.0/16 -j ACCEPT',
       'iptables --list INPUT --line-numbers',
     ]);
     node.answer('iptables', ['--delete', 'INPUT', '7'], { stderr: 'iptables: Index of deletion too big.\n', exitCode: 1 });
-    const d = node.run(IPTABLES_DELETE_RULE_SCRIPT, [{ name: 'CHAIN', value: 'INPUT' }, { name: 'RULE_NUMBER', value: '7' }]);
+    const d = await node.run(IPTABLES_DELETE_RULE_SCRIPT, [{ name: 'CHAIN', value: 'INPUT' }, { name: 'RULE_NUMBER', value: '7' }]);
     expect(d.exitCode).toBe(1);
     expect(d.stdout).toContain('iptables: Index of deletion too big.\nTD-RESULT exit=1\n');
   });

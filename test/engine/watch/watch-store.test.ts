@@ -2,16 +2,15 @@
  * The watch lease and the watch list on both durable stores: SQLite (two connections to one file)
  * and Blob Storage (two clients on one Azurite container), as two bot instances would share them.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStateStore, type DurableStore } from '../../../src/store/create-store.js';
 import { claimLease, releaseLease, WATCH_LEASE_KEY } from '../../../src/engine/watch/lease.js';
 import { WatchRepository, watchIdOf, type Watch } from '../../../src/engine/watch/repository.js';
 import { startAzurite, type AzuriteForTest } from '../../support/azurite.js';
+import { tempDir } from '../../support/temp-dir.js';
 
-const dir = mkdtempSync(path.join(tmpdir(), 'td-watch-store-'));
+const dir = tempDir('watch-store');
 let azurite: AzuriteForTest;
 const opened: DurableStore[] = [];
 let seq = 0;

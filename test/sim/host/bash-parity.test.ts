@@ -49,8 +49,8 @@ function teachFirewall(node: ScenarioNode): void {
   bash.answer('iptables', ['--list', '--line-numbers'], { stdout: renderIptablesList(node.iptables) });
 }
 
-function compare(script: NodeScript, node: ScenarioNode, params: ScriptParameter[], oracle: NetworkOracle): string {
-  const real = bash.run(script, params);
+async function compare(script: NodeScript, node: ScenarioNode, params: ScriptParameter[], oracle: NetworkOracle): Promise<string> {
+  const real = await bash.run(script, params);
   const sim = runNodeScript(node, [...script.lines], params, oracle);
   expect(real.stderr).toBe('');
   expect(sim.stdout).toBe(real.stdout);
@@ -59,25 +59,25 @@ function compare(script: NodeScript, node: ScenarioNode, params: ScriptParameter
 }
 
 describe('simulator and bash print the same', () => {
-  it('probe-kubelet, including invalid tokens and the elided form', () => {
+  it('probe-kubelet, including invalid tokens and the elided form', async () => {
     const targets = Array.from({ length: 300 }, (_, i) => `10.224.${Math.floor(i / 200)}.${(i % 200) + 1}`);
     const table: Record<string, ProbeOutcome> = {};
     targets.forEach((ip, i) => { table[`${ip}:10250/tcp`] = (['open', 'timeout', 'refused', 'open'] as const)[i % 4] as ProbeOutcome; });
     teachNc(table);
     const value = [...targets.slice(0, 150), '10.224.9.300', 'näme;$(x)', ...targets.slice(150)].join(',');
-    const out = compare(PROBE_KUBELET_SCRIPT, makeNode(), [{ name: 'PORT', value: '10250' }, { name: 'TARGETS', value }], tableOracle(table));
+    const out = await compare(PROBE_KUBELET_SCRIPT, makeNode(), [{ name: 'PORT', value: '10250' }, { name: 'TARGETS', value }], tableOracle(table));
     expect(out).toContain('TD-OUTCOMES ');
     expect(out).toContain('error n??me???x? invalid-target');
-    compare(PROBE_KUBELET_SCRIPT, makeNode(), [{ name: 'PORT', value: '70000' }, { name: 'TARGETS', value }], tableOracle(table));
+    await compare(PROBE_KUBELET_SCRIPT, makeNode(), [{ name: 'PORT', value: '70000' }, { name: 'TARGETS', value }], tableOracle(table));
   }, 60_000);
 
-  it('host-firewall, small and reduced', () => {
+  it('host-firewall, small and reduced', async () => {
     const small = makeNode({
       ufw: { enabled: true, defaultIncoming: 'deny', rules: [{ to: '10250/tcp', action: 'DENY', from: 'Anywhere' }, { to: '10250/tcp', action: 'DENY', from: 'Anywhere', v6: true }] },
       iptables: { chains: { INPUT: { policy: 'DROP', rules: [{ target: 'ACCEPT', prot: 'tcp', source: 'anywhere', destination: 'anywhere', match: 'tcp dpt:ssh' }] } } },
     });
     teachFirewall(small);
-    compare(HOST_FIREWALL_SCRIPT, small, [], tableOracle({}));
+    await compare(HOST_FIREWALL_SCRIPT, small, [], tableOracle({}));
 
     const filler: IptablesRule[] = Array.from({ length: 70 }, (_, i) => ({ target: 'KUBE-SEP-X', prot: 'tcp', source: `10.${i}.0.0/16`, destination: 'anywhere', match: `/* default/svc-${i}:http */ tcp dpt:${30000 + i}` }));
     const big = makeNode({
@@ -94,13 +94,13 @@ describe('simulator and bash print the same', () => {
     bash.dispose();
     bash = new BashNode();
     teachFirewall(big);
-    const out = compare(HOST_FIREWALL_SCRIPT, big, [], tableOracle({}));
+    const out = await compare(HOST_FIREWALL_SCRIPT, big, [], tableOracle({}));
     expect(out).toMatch(/TD-NOTE iptables listing reduced .* full listing \d+ bytes/);
     expect(out).toContain('Chain KUBE-MARK (1 references)');
     expect(out).not.toContain('KUBE-SERVICES');
   });
 
-  it('host-firewall, cut to fit: whole chains dropped in jump order, each named', () => {
+  it('host-firewall, cut to fit: whole chains dropped in jump order, each named', async () => {
     const rows = (tag: string): IptablesRule[] => Array.from({ length: 14 }, (_, i) => ({ target: 'ACCEPT', prot: 'tcp', source: `10.${i}.0.0/16`, destination: 'anywhere', match: `tcp dpt:${20000 + i} /* ${tag} ${i} */` }));
     const jump = (target: string): IptablesRule => ({ target, prot: 'all', source: 'anywhere', destination: 'anywhere' });
     const node = makeNode({
@@ -115,7 +115,7 @@ describe('simulator and bash print the same', () => {
     bash.dispose();
     bash = new BashNode();
     teachFirewall(node);
-    const out = compare(HOST_FIREWALL_SCRIPT, node, [], tableOracle({}));
+    const out = await compare(HOST_FIREWALL_SCRIPT, node, [], tableOracle({}));
     expect(out).toContain('TD-NOTE iptables listing cut to fit\nChain INPUT (policy ACCEPT)');
     expect(out).toContain('\nTD-NOTE dropped-chain CHAIN-B\n### ufw status verbose\n');
     expect(Buffer.byteLength(out)).toBeLessThan(4096);
@@ -126,10 +126,10 @@ describe('simulator and bash print the same', () => {
     bash.dispose();
     bash = new BashNode();
     teachFirewall(crowded);
-    expect(compare(HOST_FIREWALL_SCRIPT, crowded, [], tableOracle({}))).toContain('TD-NOTE dropped-chain INPUT\n### ufw status verbose\n');
+    expect(await compare(HOST_FIREWALL_SCRIPT, crowded, [], tableOracle({}))).toContain('TD-NOTE dropped-chain INPUT\n### ufw status verbose\n');
   });
 
-  it('probe-egress over tcp and udp', () => {
+  it('probe-egress over tcp and udp', async () => {
     const host = 'aks-prod-eastus-dns-12345678.hcp.eastus.azmk8s.io';
     const table: Record<string, ProbeOutcome> = {
       [`${host}:443/tcp`]: 'open', [`${host}:9000/tcp`]: 'timeout', [`${host}:8443/tcp`]: 'refused',
@@ -137,27 +137,27 @@ describe('simulator and bash print the same', () => {
     };
     teachNc(table);
     for (const [port, proto] of [['443', 'tcp'], ['9000', 'tcp'], ['8443', 'tcp'], ['1194', 'udp'], ['1195', 'udp']]) {
-      compare(PROBE_EGRESS_SCRIPT, makeNode(), [{ name: 'HOST', value: host }, { name: 'PORT', value: port as string }, { name: 'PROTO', value: proto as string }], tableOracle(table));
+      await compare(PROBE_EGRESS_SCRIPT, makeNode(), [{ name: 'HOST', value: host }, { name: 'PORT', value: port as string }, { name: 'PROTO', value: proto as string }], tableOracle(table));
     }
-    compare(PROBE_EGRESS_SCRIPT, makeNode(), [{ name: 'HOST', value: host }, { name: 'PORT', value: '443' }, { name: 'PROTO', value: 'sctp' }], tableOracle(table));
+    await compare(PROBE_EGRESS_SCRIPT, makeNode(), [{ name: 'HOST', value: host }, { name: 'PORT', value: '443' }, { name: 'PROTO', value: 'sctp' }], tableOracle(table));
   });
 
-  it('ufw fixes', () => {
+  it('ufw fixes', async () => {
     const start = makeNode({ ufw: { enabled: true, defaultIncoming: 'deny', rules: [{ to: '10250/tcp', action: 'DENY', from: 'Anywhere' }] } });
     const probe = clone(start);
     bash.answer('ufw', ['allow', '10250/tcp'], { stdout: ufwAllow(probe, '10250/tcp').output });
     bash.answer('ufw', ['status', 'verbose'], { stdout: renderUfwStatusVerbose(probe.ufw) });
     const sim = clone(start);
-    compare(UFW_ALLOW_KUBELET_SCRIPT, sim, [], tableOracle({}));
+    await compare(UFW_ALLOW_KUBELET_SCRIPT, sim, [], tableOracle({}));
     expect(sim.ufw).toEqual(probe.ufw);
 
     const probe2 = clone(start);
     bash.answer('ufw', ['disable'], { stdout: ufwDisable(probe2).output });
     bash.answer('ufw', ['status', 'verbose'], { stdout: renderUfwStatusVerbose(probe2.ufw) });
-    compare(UFW_DISABLE_SCRIPT, clone(start), [], tableOracle({}));
+    await compare(UFW_DISABLE_SCRIPT, clone(start), [], tableOracle({}));
   });
 
-  it('iptables fixes, including the failures', () => {
+  it('iptables fixes, including the failures', async () => {
     const start = makeNode({ iptables: { chains: { INPUT: { policy: 'ACCEPT', rules: [
       { target: 'ACCEPT', prot: 'tcp', source: 'anywhere', destination: 'anywhere', match: 'tcp dpt:ssh' },
       { target: 'DROP', prot: 'tcp', source: 'anywhere', destination: 'anywhere', match: 'tcp dpt:10250' },
@@ -170,12 +170,12 @@ describe('simulator and bash print the same', () => {
       const listing = renderIptablesChain(probe.iptables, chain);
       bash.answer('iptables', ['--list', chain, '--line-numbers'], listing === undefined
         ? { stdout: 'iptables: No chain/target/match by that name.\n', exitCode: 1 } : { stdout: listing });
-      compare(IPTABLES_DELETE_RULE_SCRIPT, clone(start), [{ name: 'CHAIN', value: chain }, { name: 'RULE_NUMBER', value: num }], tableOracle({}));
+      await compare(IPTABLES_DELETE_RULE_SCRIPT, clone(start), [{ name: 'CHAIN', value: chain }, { name: 'RULE_NUMBER', value: num }], tableOracle({}));
     }
     const probe = clone(start);
     iptablesInsertAccept(probe, 'INPUT', '10.224.0.0/16');
     bash.answer('iptables', ['--insert', 'INPUT', '1', '-p', 'tcp', '--dport', '10250', '-s', '10.224.0.0/16', '-j', 'ACCEPT'], { stdout: '' });
     bash.answer('iptables', ['--list', 'INPUT', '--line-numbers'], { stdout: renderIptablesChain(probe.iptables, 'INPUT') as string });
-    compare(IPTABLES_INSERT_ACCEPT_SCRIPT, clone(start), [{ name: 'CHAIN', value: 'INPUT' }, { name: 'SOURCE_CIDR', value: '10.224.0.0/16' }], tableOracle({}));
+    await compare(IPTABLES_INSERT_ACCEPT_SCRIPT, clone(start), [{ name: 'CHAIN', value: 'INPUT' }, { name: 'SOURCE_CIDR', value: '10.224.0.0/16' }], tableOracle({}));
   });
 });
