@@ -163,7 +163,7 @@ const later = (w: World, minutes: number) => {
 };
 
 describe('watch a cluster, post only when a verdict changes', () => {
-  it('baseline at once, silence while nothing changes, one post for the fix, silence again, and it survives a restart', { timeout: 60_000 }, async () => {
+  it('baseline at once, silence while nothing changes, one post for the fix, silence again, and it survives a restart', async () => {
     const file = path.join(dir, 'restart.sqlite');
     const w = world(file);
     const replies = await w.say(`watch cluster ${CLUSTER} every 15m`);
@@ -280,7 +280,7 @@ describe('watch a cluster, post only when a verdict changes', () => {
 });
 
 describe('watches that cannot go on', () => {
-  it('pauses a watch whose cluster vanished, says so once, and stops running it', { timeout: 30_000 }, async () => {
+  it('pauses a watch whose cluster vanished, says so once, and stops running it', async () => {
     const w = world();
     await w.say(`watch ${CLUSTER}`);
     // The same subscription, now without aks-nsg-deny (the cluster was deleted).
@@ -366,7 +366,7 @@ describe('watch command refusals', () => {
 });
 
 describe('watches post in the language of whoever asked', () => {
-  it('a watch asked in zh-CN posts its change card in Chinese; asked again in English, it posts in English', { timeout: 30_000 }, async () => {
+  it('a watch asked in zh-CN posts its change card in Chinese; asked again in English, it posts in English', async () => {
     const w = world();
     const replies = await w.say(`watch cluster ${CLUSTER}`, undefined, 'zh-CN');
     expect(cardText(replies[0]!.card)).toContain(zhCN.watch.startedHeading(CLUSTER, '15m'));
@@ -415,7 +415,7 @@ describe('watches post in the language of whoever asked', () => {
     expect(cardText(w.outbox.posts[0]!.card)).not.toMatch(CJK);
   });
 
-  it('the paused notice is in the watcher\'s language, and `watches` shows the reason in the reader\'s', { timeout: 30_000 }, async () => {
+  it('the paused notice is in the watcher\'s language, and `watches` shows the reason in the reader\'s', async () => {
     const w = world();
     await w.say(`watch ${CLUSTER}`, undefined, 'zh-CN');
     const other = await startSimForTest([EXAMPLE_HEALTHY]);

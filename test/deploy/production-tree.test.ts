@@ -188,7 +188,7 @@ describe('the production tree', () => {
     }
   });
 
-  it('runs the Dockerfile CMD with Node alone: /healthz, a diagnosis over Bot Framework, SIGTERM → exit 0', { timeout: 90_000 }, async () => {
+  it('runs the Dockerfile CMD with Node alone: /healthz, a diagnosis over Bot Framework, SIGTERM → exit 0', async () => {
     const cmd = JSON.parse(instruction(runtime, 'CMD').at(-1)!) as string[];
     expect(cmd[0]).toBe('node');
     const env: NodeJS.ProcessEnv = {

@@ -16,7 +16,8 @@ export const AZURITE_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2U
 
 const AZURITE_BLOB = fileURLToPath(new URL('../../node_modules/.bin/azurite-blob', import.meta.url));
 const READY_LINE = /successfully listens on (http:\/\/\S+)/;
-const START_TIMEOUT_MS = 30_000;
+// Generous: only a hang should fail here. A tsx process on a loaded 2-core machine can take 30 s to listen.
+const START_TIMEOUT_MS = 120_000;
 // Preloaded into the Azurite process: exit when the test process's end of the stdin pipe closes,
 // so a test worker killed by a signal leaves no Azurite behind.
 const EXIT_WITH_PARENT = 'data:text/javascript,process.stdin.on("end",()=>process.exit(0));process.stdin.on("error",()=>process.exit(0));process.stdin.resume();';

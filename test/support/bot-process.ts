@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BOT_ENTRY = fileURLToPath(new URL('./bot-entry.ts', import.meta.url));
 const SIM_ENTRY = fileURLToPath(new URL('../../src/sim/main.ts', import.meta.url));
-const START_TIMEOUT_MS = 30_000;
+// Generous: only a hang should fail here. A tsx process on a loaded 2-core machine can take 30 s to listen.
+const START_TIMEOUT_MS = 120_000;
 // Preloaded into the simulator (whose entry we do not own): exit when the test process's end of the
 // stdin pipe closes, so a test worker killed by a signal leaves no simulator behind.
 const EXIT_WITH_PARENT = 'data:text/javascript,process.stdin.on("end",()=>process.exit(0));process.stdin.on("error",()=>process.exit(0));process.stdin.resume();';

@@ -86,7 +86,7 @@ export async function startFakeConnector(opts: FakeConnectorOptions = {}): Promi
     url: `http://127.0.0.1:${port}`,
     calls,
     faulted,
-    async waitFor(predicate, timeoutMs = 30_000) {
+    async waitFor(predicate, timeoutMs = 120_000) {
       const deadline = Date.now() + timeoutMs;
       while (!predicate(calls)) {
         if (Date.now() > deadline) throw new Error(`connector: condition not met in ${timeoutMs} ms; calls: ${JSON.stringify(calls.map((c) => [c.method, c.activityId]))}`);

@@ -51,7 +51,7 @@ export async function openChatStream(botUrl: string, conversationId: string): Pr
   })();
   return {
     items: () => [...items.values()],
-    waitFor(pick, timeoutMs = 30_000) {
+    waitFor(pick, timeoutMs = 120_000) {
       return new Promise((resolve, reject) => {
         const check = () => {
           const found = pick([...items.values()]);

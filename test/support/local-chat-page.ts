@@ -19,7 +19,7 @@ interface PageGlobal {
 
 export type IdentityKey = 'requester' | 'approver' | 'second-approver' | 'outsider';
 
-const TIMEOUT_MS = 30_000;
+const TIMEOUT_MS = 120_000;
 
 /** Opens the page and waits for the bot's greeting (its help card). */
 export async function openChatPage(page: Page, botUrl: string): Promise<void> {

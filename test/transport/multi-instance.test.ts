@@ -109,7 +109,7 @@ async function diagnoseAndRequestFix(bot: ChildServer, clickOn: ChildServer = bo
   return { approvalActivityId: post.activityId!, requestId };
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000, everyMs = 25): Promise<T> {
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 120_000, everyMs = 25): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();
@@ -145,7 +145,7 @@ afterAll(async () => {
 });
 
 describe.skipIf(!supportsExternalSim)('two bot processes, one store, one simulated Azure', () => {
-  it('a fix requested on B from a diagnosis made on A: 50 concurrent approvals spread over both instances write the NSG rule exactly once', { timeout: 120_000 }, async () => {
+  it('a fix requested on B from a diagnosis made on A: 50 concurrent approvals spread over both instances write the NSG rule exactly once', async () => {
     const accessLog = path.join(workDir, 'access-concurrent.jsonl');
     const sim = await started(spawnSimulator({ SIM_SCENARIOS: SCENARIO, SIM_LATENCY_SCALE: '0', SIM_ACCESS_LOG: accessLog }));
     const container = uniqueContainer();
@@ -186,7 +186,7 @@ describe.skipIf(!supportsExternalSim)('two bot processes, one store, one simulat
     expect(actions.filter((a) => a === 'verified')).toHaveLength(1);
   });
 
-  it('a bot SIGKILLed while the rule write is in flight restarts with the request interrupted, and never writes it again', { timeout: 120_000 }, async () => {
+  it('a bot SIGKILLed while the rule write is in flight restarts with the request interrupted, and never writes it again', async () => {
     // Every ARM request waits latency.armMs and the rule PUT's long-running operation lasts 3 × armMs
     // (src/sim/server.ts, src/sim/routes/network.ts), so a larger armMs keeps the write in flight
     // for seconds; run commands and kubectl stay fast so the diagnosis before it does not crawl.

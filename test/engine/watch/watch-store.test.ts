@@ -17,7 +17,7 @@ let seq = 0;
 
 beforeAll(async () => {
   azurite = await startAzurite();
-}, 60_000);
+});
 afterAll(async () => {
   await Promise.allSettled(opened.map((s) => s.close()));
   await azurite?.close();

@@ -69,7 +69,7 @@ describe('simulator and bash print the same', () => {
     expect(out).toContain('TD-OUTCOMES ');
     expect(out).toContain('error n??me???x? invalid-target');
     await compare(PROBE_KUBELET_SCRIPT, makeNode(), [{ name: 'PORT', value: '70000' }, { name: 'TARGETS', value }], tableOracle(table));
-  }, 60_000);
+  });
 
   it('host-firewall, small and reduced', async () => {
     const small = makeNode({
