@@ -144,7 +144,7 @@ describe('SIGTERM', () => {
     const res = await postActivity(bot.url, messageActivity(`diagnose cluster ${CLUSTER}`, { serviceUrl: connector.url, conversation }));
     expect(res.status).toBe(200);
     // The progress card is out: the diagnosis is running.
-    await connector.waitFor((calls) => calls.some((c) => c.conversationId === conversation.id && c.method === 'POST'), 20_000);
+    await connector.waitFor((calls) => calls.some((c) => c.conversationId === conversation.id && c.method === 'POST'));
     expect(finalDiagnosis(conversation.id)).toBeUndefined();
 
     const sent = Date.now();
@@ -169,7 +169,7 @@ describe('SIGTERM', () => {
     const bot = await startMain('short-grace', { SIM_SCENARIOS: slowScenario, SIM_LATENCY_SCALE: '4', SHUTDOWN_GRACE_SECONDS: '1' });
     const conversation = { id: 'conv-shutdown-short', conversationType: 'personal' };
     await postActivity(bot.url, messageActivity(`diagnose cluster ${CLUSTER}`, { serviceUrl: connector.url, conversation }));
-    await connector.waitFor((calls) => calls.some((c) => c.conversationId === conversation.id && c.method === 'POST'), 20_000);
+    await connector.waitFor((calls) => calls.some((c) => c.conversationId === conversation.id && c.method === 'POST'));
     const sent = Date.now();
     bot.child.kill('SIGTERM');
     const exit = await bot.exited(sent);
