@@ -56,6 +56,12 @@ export interface Config {
    */
   demoIdentities: boolean;
   /**
+   * Channels whose identity fields (Entra object id, tenant) are believed (TRUSTED_IDENTITY_CHANNELS,
+   * default msteams: Teams fills them in and the Bot Framework token vouches for the activity). Local
+   * mode adds `local`, the local chat page's channel, whose people are the demo identities.
+   */
+  trustedChannels: string[];
+  /**
    * This instance's id (TD_INSTANCE_ID, else the host name): owner of the fix executions it claims,
    * holder of the watch lease, telemetry's service.instance.id. Stable across restarts of the same
    * host (not random), so the start-up sweep recognises what its dead predecessor left executing.
@@ -241,6 +247,22 @@ function readInstanceId(env: NodeJS.ProcessEnv): string {
   return (raw || hostname() || 'tunnel-doctor').slice(0, 100);
 }
 
+const CHANNEL_ID = /^[a-z0-9][a-z0-9._-]{0,49}$/;
+
+/**
+ * TRUSTED_IDENTITY_CHANNELS: comma-separated Bot Framework channel ids (default msteams). Naming
+ * another channel (webchat, directline …) says that channel's client cannot choose the Entra object
+ * id it sends, e.g. because it signs users in itself; otherwise its users may only diagnose.
+ */
+function readTrustedChannels(env: NodeJS.ProcessEnv, authOff: boolean): string[] {
+  const raw = env.TRUSTED_IDENTITY_CHANNELS?.trim();
+  const channels = raw ? raw.split(',').map((c) => c.trim().toLowerCase()).filter(Boolean) : ['msteams'];
+  const bad = channels.find((c) => !CHANNEL_ID.test(c));
+  if (bad !== undefined) throw new ConfigError('TRUSTED_IDENTITY_CHANNELS', 'comma-separated Bot Framework channel ids, e.g. TRUSTED_IDENTITY_CHANNELS=msteams', bad);
+  // Local mode: the local chat page's demo people (authentication is off and the bot is loopback-only there).
+  return authOff && !channels.includes('local') ? [...channels, 'local'] : channels;
+}
+
 export function parseConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config {
   const subscriptionIds = readGuidList(env, 'AZURE_SUBSCRIPTION_IDS');
   const rawMode = env.AZURE_MODE?.trim();
@@ -251,6 +273,13 @@ export function parseConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config
   const azureMode: AzureMode = rawMode === 'azure' || rawMode === 'simulated' ? rawMode : subscriptionIds.length > 0 ? 'azure' : 'simulated';
   const local = readBool(env, 'TD_LOCAL') ?? azureMode === 'simulated';
   const bot = readBotIdentity(env, local);
+  if (!bot.appId && azureMode !== 'simulated') {
+    // Authentication off against real Azure: anyone who can reach the port could change clusters.
+    throw new ConfigError(
+      'MicrosoftAppId',
+      'the Azure Bot\'s app (client) id: with AZURE_MODE=azure authentication must be on; an empty app id (local mode) runs only against the simulated Azure (AZURE_MODE=simulated)',
+    );
+  }
   const rawLevel = env.LOG_LEVEL?.trim() || 'info';
   if (!['debug', 'info', 'warn', 'error'].includes(rawLevel)) {
     throw new ConfigError('LOG_LEVEL', 'debug, info, warn or error', rawLevel);
@@ -268,6 +297,7 @@ export function parseConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config
   // Only where authentication is off anyway (local, no app id): never a way to approve in Teams.
   const demoIdentities = local && !bot.appId && (readBool(env, 'TD_DEMO_IDENTITIES') ?? true);
   const approvals = readApprovalPolicy(env);
+  const trustedChannels = readTrustedChannels(env, !bot.appId);
   if (demoIdentities && approvals.approverIds.length === 0) approvals.approverIds = [...DEMO_APPROVER_IDS];
   return {
     port: readPort(env, 'PORT', 3978, true),
@@ -286,6 +316,7 @@ export function parseConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config
     store: readStoreConfig(env, cwd),
     approvals,
     demoIdentities,
+    trustedChannels,
     instanceId: readInstanceId(env),
     logLevel: rawLevel as Config['logLevel'],
     ...readIncidentChannel(env),

@@ -214,7 +214,7 @@ export async function startBot(config: Config, log: Logger, opts: StartOptions =
     log,
     incidents,
   });
-  const bot = createBotFramework({ bot: config.bot, app, log, conversations });
+  const bot = createBotFramework({ bot: config.bot, app, log, conversations, trustedChannels: config.trustedChannels });
   outbox.attach(bot.outbox);
   /** Replies after their turn and the incident posts they cause (and the replies those cause). */
   const drainAll = async () => {
