@@ -119,6 +119,8 @@ function approvalRefusal(code: RefusalCode, english: string): string {
       return '这个请求正由另一个机器人实例执行。';
     case 'busy':
       return '很多人同时修改了这个请求，你的点击未能生效。未执行任何操作；请刷新卡片后重试。';
+    case 'not-recorded':
+      return '机器人无法写入这一步的审计记录，因此没有执行这一步：请求保持原样。未执行任何操作；请稍后重试。';
     default:
       return english;
   }

@@ -77,6 +77,38 @@ export function describeApprovalRepository(name: string, makeStore: () => Promis
       expect((await repo.load(request.id))?.state).toBe('pending');
     });
 
+    it('records an approver with no channel user id and an 1100-character name, normalised, with its audit record', async () => {
+      const request = await submitted();
+      const nameless = { ...ALEX, id: '', name: `  ${'N'.repeat(1100)}  `, aadObjectId: (ALEX.aadObjectId as string).toUpperCase() };
+      const outcome = await repo.act(request.id, { verb: 'approve', by: nameless, now: clock }, policy());
+      expect(outcome.ok && outcome.request.state).toBe('approved');
+      const approved = (await sut.audit.readAudit({ requestId: request.id, limit: 10 })).filter((r) => r.action === 'approved');
+      expect(approved).toHaveLength(1);
+      expect(approved[0]!.actor).toEqual({ id: `aad:${ALEX.aadObjectId}`, aadObjectId: ALEX.aadObjectId, name: 'N'.repeat(256) });
+    });
+
+    it('leaves the request as it was, with a refusal, when its audit record cannot be written', async () => {
+      const request = await submitted();
+      let failing = true;
+      const flaky: AuditLog = {
+        appendAudit: (entry) => (failing ? Promise.reject(new Error('audit store down')) : sut.audit.appendAudit(entry)),
+        readAudit: (q) => sut.audit.readAudit(q),
+      };
+      const flakyRepo = new ApprovalRequestRepository({ state: sut.state, audit: flaky, now: () => clock });
+      const refused = await flakyRepo.act(request.id, { verb: 'approve', by: ALEX, now: clock }, policy());
+      expect(!refused.ok && refused.refusal.code).toBe('not-recorded');
+      expect(!refused.ok && refused.request?.state).toBe('pending');
+      expect(await repo.load(request.id)).toEqual(request);
+      expect((await sut.audit.readAudit({ requestId: request.id, limit: 10 })).map((r) => r.action)).toEqual(['requested']);
+      // Nor can a request be made without its 'requested' record.
+      const lost = await flakyRepo.submit(draft(NSG_FIX.id, DANA, T0), { by: DANA, now: T0 }, policy());
+      expect(!lost.ok && lost.refusal.code).toBe('not-recorded');
+      failing = false;
+      const retried = await flakyRepo.act(request.id, { verb: 'approve', by: ALEX, now: clock }, policy());
+      expect(retried.ok && retried.effects).toContain('execute');
+      expect((await sut.audit.readAudit({ requestId: request.id, limit: 10 })).map((r) => r.action)).toEqual(['approved', 'requested']);
+    });
+
     it('turns 50 concurrent approve clicks by one approver into exactly one execute', async () => {
       const request = await submitted();
       const outcomes = await Promise.all(
