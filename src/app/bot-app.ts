@@ -77,6 +77,16 @@ function commandFromValue(value: unknown): Command | undefined {
   return undefined;
 }
 
+/**
+ * Text a user typed, echoed in a reply's (markdown) text: inside a code span, so a link, an @mention
+ * or formatting shows as the literal characters and never renders as a link in Teams. Backticks and
+ * line breaks, which could close the span, become spaces.
+ */
+export function asCodeSpan(text: string): string {
+  const plain = text.slice(0, 80).replace(/[`\r\n\u0000-\u001f\u007f]/g, ' ').trim();
+  return `\`${plain || ' '}\``;
+}
+
 export function createBotApp(deps: AppDeps): BotApp {
   async function diagnose(target: ClusterTarget, event: MessageEvent, replies: ReplyChannel): Promise<void> {
     const log = deps.log.child({ correlationId: event.correlationId });
@@ -172,7 +182,7 @@ export function createBotApp(deps: AppDeps): BotApp {
           return;
         }
         case 'unrecognised':
-          await replies.send({ text: m.app.unrecognised(command.text.slice(0, 80)), card: helpCard(deps.demoClusters, locale) });
+          await replies.send({ text: m.app.unrecognised(asCodeSpan(command.text)), card: helpCard(deps.demoClusters, locale) });
           return;
         case 'refused':
           deps.log.info('command refused', { correlationId: event.correlationId, reason: command.reason });
