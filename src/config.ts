@@ -85,6 +85,12 @@ export interface Config {
   telemetry: TelemetryConfig;
   /** Watches (`watch cluster X`): how often the scheduler looks for due watches and renews its lease. */
   watch: { tickSeconds: number };
+  /**
+   * EXECUTION_LEASE_SECONDS (default 90): a running fix renews its lease every third of this; one
+   * silent for longer is marked interrupted by whichever instance sweeps next (its owner is gone,
+   * whatever its replica name), so no execution stays "Applying the fix…" forever.
+   */
+  executionLeaseSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -193,6 +199,15 @@ function readWatchTick(env: NodeJS.ProcessEnv): number {
   if (!raw) return 30;
   if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > 300) {
     throw new ConfigError('WATCH_TICK_SECONDS', 'whole seconds from 1 to 300, e.g. WATCH_TICK_SECONDS=30', raw);
+  }
+  return Number(raw);
+}
+
+function readExecutionLease(env: NodeJS.ProcessEnv): number {
+  const raw = env.EXECUTION_LEASE_SECONDS?.trim();
+  if (!raw) return 90;
+  if (!/^\d+$/.test(raw) || Number(raw) < 3 || Number(raw) > 3600) {
+    throw new ConfigError('EXECUTION_LEASE_SECONDS', 'whole seconds from 3 to 3600, e.g. EXECUTION_LEASE_SECONDS=90 (longer than a pause the bot may take, shorter than people will wait)', raw);
   }
   return Number(raw);
 }
@@ -324,5 +339,6 @@ export function parseConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config
     shutdownGraceSeconds: readShutdownGrace(env),
     telemetry: readTelemetryConfig(env),
     watch: { tickSeconds: readWatchTick(env) },
+    executionLeaseSeconds: readExecutionLease(env),
   };
 }

@@ -173,6 +173,7 @@ export async function startBot(config: Config, log: Logger, opts: StartOptions =
     instanceId: config.instanceId,
     runner: azureFixRunner(layer),
     log,
+    executionLeaseMs: config.executionLeaseSeconds * 1000,
   });
   // Before any click is served. A store that does not answer yet must not stop the start (the
   // readiness check reports it); the sweep then runs at the next start.

@@ -27,9 +27,9 @@ import { toAuditRecord, type AuditEntry, type AuditLog } from '../../store/appen
 import { ETagConflictError, IF_ABSENT, type StateItem, type StateStore } from '../../store/state-store.js';
 import { auditEntriesFor } from './audit-entries.js';
 import { abandonUnclaimed, actorOf, decideAction, expireOverdue, EXPIRY_ACTOR, UNCLAIMED_ACTOR, type ApprovalAction, type ApprovalEffect, type Decision, type Refusal } from './decide.js';
-import { finishExecution, interruptExecution, recordVerification, startExecution, systemActor } from './execution.js';
+import { finishExecution, interruptExecution, recordVerification, renewExecution, startExecution, systemActor } from './execution.js';
 import type { ApprovalPolicy } from './policy.js';
-import { APPROVAL_STATES, canonicalJson, isPastExpiry, isRequestId, isUnclaimedTooLong, type ApprovalActor, type ApprovalRequest, type ExecutionResult, type StepOutcome } from './request.js';
+import { APPROVAL_STATES, canonicalJson, DEFAULT_EXECUTION_LEASE_MS, isOwnerGone, isPastExpiry, isRequestId, isUnclaimedTooLong, type ApprovalActor, type ApprovalRequest, type ExecutionResult, type StepOutcome } from './request.js';
 
 export const APPROVAL_KEY_PREFIX = 'approval/';
 export const EXECUTING_INDEX_KEY = 'approval-index/executing';
@@ -51,6 +51,8 @@ export interface ApprovalRepositoryOptions {
   /** Compare-and-swap attempts per transition before answering 'busy'. */
   maxAttempts?: number;
   now?: () => Date;
+  /** How long an execution may go without its owner's heartbeat (default DEFAULT_EXECUTION_LEASE_MS). */
+  executionLeaseMs?: number;
 }
 
 interface Loaded {
@@ -121,8 +123,10 @@ export class ApprovalRequestRepository {
   private readonly audit: AuditLog;
   private readonly maxAttempts: number;
   private readonly now: () => Date;
+  readonly executionLeaseMs: number;
 
   constructor(options: ApprovalRepositoryOptions) {
+    this.executionLeaseMs = options.executionLeaseMs ?? DEFAULT_EXECUTION_LEASE_MS;
     this.state = options.state;
     this.audit = options.audit;
     this.maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
@@ -280,7 +284,35 @@ export class ApprovalRequestRepository {
         if ((await this.resolveUnclaimedAt(id, now)).recorded) result.interrupted.push(id);
       }
     }
+    result.interrupted.push(...(await this.interruptOrphanedExecutions(now)));
     return result;
+  }
+
+  /**
+   * Executions whose owner stopped renewing them for longer than the lease: the replica that ran
+   * them is gone, whatever its name was and whether or not it ever starts again. Each becomes
+   * 'interrupted' with its audit record (never re-run). Returns the ids so marked.
+   */
+  async interruptOrphanedExecutions(now: Date = this.now(), by = 'lease sweep'): Promise<string[]> {
+    const interrupted: string[] = [];
+    for (const id of Object.keys((await this.readIndex(EXECUTING_INDEX_KEY)).requests)) {
+      const request = await this.load(id);
+      if (!request || !isOwnerGone(request, now, this.executionLeaseMs)) continue;
+      const outcome = await this.transition(
+        id,
+        (latest) => (latest && isOwnerGone(latest, now, this.executionLeaseMs) ? interruptExecution(latest, now, by) : { ok: false, refusal: { code: 'not-executing', message: 'renewed or finished meanwhile' } }),
+        systemActor(by),
+      );
+      if (!outcome.ok) continue;
+      interrupted.push(id);
+      await this.dropFromIndex(EXECUTING_INDEX_KEY, id);
+    }
+    return interrupted;
+  }
+
+  /** The owner's heartbeat on its running execution; refused once it is no longer executing or not its own. */
+  renewExecution(id: string, owner: string): Promise<TransitionOutcome> {
+    return this.transition(id, (latest) => renewExecution(latest, owner, this.now()), systemActor(owner));
   }
 
   /** approved → executing for exactly one caller; run the fix only when this returns ok. */
@@ -325,10 +357,20 @@ export class ApprovalRequestRepository {
         await this.dropFromIndex(EXECUTING_INDEX_KEY, id);
         continue;
       }
-      if (request?.state === 'executing' && owner !== undefined && request.execution?.owner !== owner) continue;
+      // Another instance's execution is left to it while it still renews its lease; once it has
+      // stopped (killed, and perhaps restarted under another replica name) it is interrupted here.
+      if (request?.state === 'executing' && owner !== undefined && request.execution?.owner !== owner && !isOwnerGone(request, this.now(), this.executionLeaseMs)) continue;
       if (request?.state === 'executing') {
         const by = owner ?? 'start-up';
-        const outcome = await this.transition(id, (latest) => interruptExecution(latest, this.now(), by), systemActor(by));
+        const mine = (latest: ApprovalRequest | undefined) => owner === undefined || latest?.execution?.owner === owner;
+        const outcome = await this.transition(
+          id,
+          (latest) =>
+            mine(latest) || (latest && isOwnerGone(latest, this.now(), this.executionLeaseMs))
+              ? interruptExecution(latest, this.now(), by)
+              : { ok: false, refusal: { code: 'not-executing', message: 'renewed by its live owner meanwhile' } },
+          systemActor(by),
+        );
         if (outcome.ok) interrupted.push(id);
         else if (outcome.request?.state === 'executing') continue;
       }

@@ -281,7 +281,7 @@ describe('execution transitions', () => {
     expect(refusedCode(startExecution(pending(), 'a', T0))).toBe('not-approved');
     const running = ok(startExecution(approved(), 'a', minutesAfter(T0, 2))).next;
     expect(running.state).toBe('executing');
-    expect(running.execution).toEqual({ startedAt: minutesAfter(T0, 2).toISOString(), owner: 'a' });
+    expect(running.execution).toEqual({ startedAt: minutesAfter(T0, 2).toISOString(), owner: 'a', heartbeatAt: minutesAfter(T0, 2).toISOString() });
     expect(refusedCode(startExecution(running, 'b', T0))).toBe('already-decided');
     expect(refusedCode(finishExecution(running, 'b', { result: 'succeeded', detail: 'x' }, T0))).toBe('not-owner');
     const failed = ok(finishExecution(running, 'a', { result: 'failed', detail: 'ARM said 409' }, minutesAfter(T0, 3)));

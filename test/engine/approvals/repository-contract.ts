@@ -190,6 +190,8 @@ export function describeApprovalRepository(name: string, makeStore: () => Promis
       expect((await repo.executingIndex()).sort()).toEqual([request.id, other.id].sort());
 
       clock = minutesAfter(T0, 10);
+      // instance-b is alive: it renews its execution's lease.
+      expect((await repo.renewExecution(other.id, 'instance-b')).ok).toBe(true);
       const restarted = new ApprovalRequestRepository({ state: sut.state, audit: sut.audit, now: () => clock });
       expect(await restarted.markInterruptedOnStartup('instance-a')).toEqual([request.id]);
       const stored = await restarted.load(request.id);
@@ -205,6 +207,33 @@ export function describeApprovalRepository(name: string, makeStore: () => Promis
       // Without an owner (one instance), every executing request is its dead predecessor's.
       expect(await restarted.markInterruptedOnStartup()).toEqual([other.id]);
       expect(await restarted.executingIndex()).toEqual([]);
+    });
+
+    it('interrupts an execution whose owner stopped renewing its lease, from an instance of any name, with its audit record', async () => {
+      const leased = (now: () => Date) => new ApprovalRequestRepository({ state: sut.state, audit: sut.audit, now, executionLeaseMs: 60_000 });
+      const request = await approvedRequest();
+      const replicaA = leased(() => clock);
+      expect((await replicaA.claimExecution(request.id, 'replica-a1b2c')).ok).toBe(true);
+      // A live owner renews: a sweep 50 s after the renewal leaves it alone.
+      clock = new Date(clock.getTime() + 50_000);
+      expect((await replicaA.renewExecution(request.id, 'replica-a1b2c')).ok).toBe(true);
+      clock = new Date(clock.getTime() + 50_000);
+      const replicaB = leased(() => clock);
+      expect(await replicaB.markInterruptedOnStartup('replica-z9y8x')).toEqual([]);
+      expect(await replicaB.interruptOrphanedExecutions()).toEqual([]);
+      expect((await replicaB.load(request.id))?.state).toBe('executing');
+      // replica-a1b2c was killed; its successor has another name. Past the lease, any sweep finishes it.
+      clock = new Date(clock.getTime() + 11_000);
+      expect((await replicaB.sweepOpenRequests(clock)).interrupted).toEqual([request.id]);
+      const stored = await replicaB.load(request.id);
+      expect(stored?.state).toBe('interrupted');
+      expect(stored?.execution?.detail).toMatch(/replica-a1b2c stopped/);
+      expect(await replicaB.executingIndex()).toEqual([]);
+      const [last] = await sut.audit.readAudit({ requestId: request.id, limit: 1 });
+      expect(last).toMatchObject({ action: 'failed', result: 'partial', actor: { id: 'system' } });
+      // The old owner, should it come back, can neither renew nor record a result.
+      expect((await replicaA.renewExecution(request.id, 'replica-a1b2c')).ok).toBe(false);
+      expect((await replicaA.finishExecution(request.id, 'replica-a1b2c', { result: 'succeeded', detail: 'late' })).ok).toBe(false);
     });
 
     it('gives up an approval whose process died before claiming it, at start-up or on the next look, and never runs it', async () => {
