@@ -53,7 +53,8 @@ async function main(): Promise<void> {
       (summary) => {
         if (summary.interrupted.length > 0 || !summary.drained) log.warn('stopped with unfinished work', { ...summary });
         else log.info('stopped cleanly', { ...summary });
-        process.stdout.write(`Tunnel Doctor stopped (${summary.drained ? 'all work finished' : `${summary.unfinished} unfinished, ${summary.interrupted.length} fix execution(s) marked interrupted`}).\n`);
+        const dropped = summary.droppedDiagnoses > 0 ? `; ${summary.droppedDiagnoses} queued diagnosis(es) dropped, never started` : '';
+        process.stdout.write(`Tunnel Doctor stopped (${summary.drained ? 'all work finished' : `${summary.unfinished} unfinished, ${summary.interrupted.length} fix execution(s) marked interrupted`}${dropped}).\n`);
         process.exit(0);
       },
       (err: unknown) => {

@@ -56,6 +56,8 @@ export interface ShutdownSummary {
   unfinished: number;
   /** Fix requests of this instance marked interrupted. */
   interrupted: string[];
+  /** Chat diagnoses that were still waiting for a slot and never started (their cards say so). */
+  droppedDiagnoses: number;
 }
 
 /** Resolves true when `work` settles within `ms`, false when the time runs out first. */
@@ -278,7 +280,12 @@ export async function startBot(config: Config, log: Logger, opts: StartOptions =
     async shutdown(graceMs) {
       // http.close() stops accepting connections now; requests already in (an expectReplies
       // diagnosis, an invoke) are answered, and replies sent after their turn are awaited by drain().
-      const drained = await settlesWithin(Promise.all([stopServing(), drainAll()]), graceMs);
+      // Diagnoses still waiting for a slot would outlast any grace period: they are dropped now, and
+      // their progress cards say so (those posts are part of the drain).
+      const closing = stopServing();
+      const droppedDiagnoses = app.stopDiagnoses();
+      if (droppedDiagnoses > 0) log.warn('queued diagnoses dropped: the bot is stopping', { droppedDiagnoses });
+      const drained = await settlesWithin(Promise.all([closing, drainAll()]), graceMs);
       const unfinished = bot.pending();
       let interrupted: string[] = [];
       try {
@@ -289,7 +296,7 @@ export async function startBot(config: Config, log: Logger, opts: StartOptions =
         log.warn('could not mark unfinished fix executions interrupted; the next start will', { err });
       }
       await settlesWithin(releaseResources(), 5_000);
-      return { drained, unfinished, interrupted };
+      return { drained, unfinished, interrupted, droppedDiagnoses };
     },
   };
 }

@@ -26,6 +26,7 @@ import { localeOf, messagesFor, userMessageIn } from './i18n/index.js';
 import type { AuditLog } from '../store/append-log.js';
 import type { IncidentFeed } from './incident-feed.js';
 import type { WatchCommands } from './watch-commands.js';
+import { createDiagnosisQueue, DiagnosisDropped, type DiagnosisQueueOptions } from './diagnosis-queue.js';
 
 export interface DemoCluster {
   cluster: string;
@@ -56,6 +57,8 @@ export interface AppDeps {
   watches?: WatchCommands;
   /** The incident channel (incident-feed.ts): told of every finished diagnosis; posts in the background. */
   incidents?: Pick<IncidentFeed, 'diagnosed'>;
+  /** Bounds on chat diagnoses (diagnosis-queue.ts); defaults DEFAULT_DIAGNOSIS_QUEUE. */
+  diagnosisQueue?: Partial<DiagnosisQueueOptions>;
 }
 
 export interface BotApp {
@@ -65,6 +68,11 @@ export interface BotApp {
    * invoke within seconds); slow work is in `followUp`, which the transport runs after the turn.
    */
   handleCardAction(event: CardActionEvent): Promise<CardActionAnswer>;
+  /**
+   * Shutdown: no new diagnosis starts; those still waiting for a slot are dropped (their progress
+   * card says so). Returns how many were dropped.
+   */
+  stopDiagnoses(): number;
 }
 
 /** Action.Submit data from our own cards ("choose this cluster"): untrusted, so it is re-parsed as text. */
@@ -88,7 +96,9 @@ export function asCodeSpan(text: string): string {
 }
 
 export function createBotApp(deps: AppDeps): BotApp {
-  async function diagnose(target: ClusterTarget, event: MessageEvent, replies: ReplyChannel): Promise<void> {
+  const queue = createDiagnosisQueue(deps.diagnosisQueue);
+
+  async function diagnose(target: ClusterTarget, event: MessageEvent, replies: ReplyChannel, started: Promise<void>): Promise<void> {
     const log = deps.log.child({ correlationId: event.correlationId });
     const shownName = target.name;
     const locale = localeOf(event.locale);
@@ -99,6 +109,14 @@ export function createBotApp(deps: AppDeps): BotApp {
       if (progressId) await replies.update(progressId, { card });
       else await replies.send({ card });
     };
+    try {
+      await started;
+    } catch (err) {
+      if (!(err instanceof DiagnosisDropped)) throw err;
+      log.info('diagnosis dropped: the bot is stopping', { cluster: shownName });
+      await show(errorCard({ title: m.app.droppedTitle(shownName), message: m.app.dropped, correlationId: event.correlationId }, locale));
+      return;
+    }
     let resolution: ClusterResolution;
     try {
       resolution = await resolveCluster(deps.directory, target);
@@ -144,6 +162,7 @@ export function createBotApp(deps: AppDeps): BotApp {
   }
 
   return {
+    stopDiagnoses: () => queue.close(),
     async handleCardAction(event) {
       const log = deps.log.child({ correlationId: event.correlationId });
       const handler = deps.fixes?.verbs.handlerFor(event.verb);
@@ -188,9 +207,20 @@ export function createBotApp(deps: AppDeps): BotApp {
           deps.log.info('command refused', { correlationId: event.correlationId, reason: command.reason });
           await replies.send({ card: refusalCard(m.refusal.command(command.refusal, { reason: command.reason, hint: command.hint }), locale) });
           return;
-        case 'diagnose':
-          await diagnose(command.target, event, replies);
+        case 'diagnose': {
+          const admission = queue.admit(event.conversationId);
+          if (!admission.ok) {
+            deps.log.info('diagnosis refused: busy', { correlationId: event.correlationId, scope: admission.scope, retryAfterSeconds: admission.retryAfterSeconds, told: admission.tell });
+            if (admission.tell) await replies.send({ text: m.app.busy(admission.retryAfterSeconds) });
+            return;
+          }
+          try {
+            await diagnose(command.target, event, replies, admission.ticket.started);
+          } finally {
+            admission.ticket.done();
+          }
           return;
+        }
         case 'watch':
         case 'unwatch':
         case 'watches': {

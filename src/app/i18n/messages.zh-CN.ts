@@ -351,6 +351,9 @@ export const zhCN: Messages = {
 
   app: {
     unrecognised: (text) => `我没有理解"${text}"。以下是我能做的：`,
+    busy: (seconds) => `我正忙于其他诊断，因此没有开始这一次（以及此后发送的其他诊断）。未检查任何内容。请在大约 ${seconds} 秒后重试；help 和 audit 仍会立即回答。`,
+    droppedTitle: (cluster) => `${cluster} 未被诊断`,
+    dropped: '机器人在这次诊断开始之前重新启动了，因此未检查任何内容。请再次发送命令。',
   },
 
   audit: {
