@@ -324,6 +324,11 @@ export function decideAction(request: ApprovalRequest | undefined, action: Appro
   if (!request) {
     return refuse('unknown-request', 'This request is unknown to the bot (it may belong to another bot or have been removed). Nothing was done. Run the diagnosis again.');
   }
+  // Who is clicking comes first: without an Entra object id (another channel, or none sent) there is
+  // nobody to check the tenant, the role or the four-eyes rule against. Looking (refresh) is allowed.
+  if (action.verb !== 'refresh' && !action.by.aadObjectId) {
+    return refuse('no-identity', 'Your Teams client did not send your Entra identity, so the bot cannot check who you are; nothing was done. Use Teams signed in with your work account.');
+  }
   const tenant = tenantRefusal(action.by, request, policy);
   if (tenant) return tenant;
   if (action.verb === 'refresh') return { ok: true, next: request, effects: [] };
