@@ -150,7 +150,7 @@ function readBotIdentity(env: NodeJS.ProcessEnv, local: boolean): BotIdentity {
     if (!local) {
       throw new ConfigError(
         'MicrosoftAppId',
-        'the Azure Bot\'s app (client) id; an empty id turns authentication off and is only allowed in local mode (AZURE_MODE=simulated or TD_LOCAL=true)',
+        'the Azure Bot\'s app (client) id; an empty id turns authentication off and is only allowed in local mode against the simulated Azure (AZURE_MODE=simulated)',
       );
     }
     return { appId: '', appPassword: '', appType, tenantId: env.MicrosoftAppTenantId?.trim() ?? '' };
