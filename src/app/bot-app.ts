@@ -211,7 +211,8 @@ export function createBotApp(deps: AppDeps): BotApp {
           const admission = queue.admit(event.conversationId);
           if (!admission.ok) {
             deps.log.info('diagnosis refused: busy', { correlationId: event.correlationId, scope: admission.scope, retryAfterSeconds: admission.retryAfterSeconds, told: admission.tell });
-            if (admission.tell) await replies.send({ text: m.app.busy(admission.retryAfterSeconds) });
+            // Said once per conversation into the chat (paced posts); always in an HTTP response.
+            if (admission.tell || replies.inResponse) await replies.send({ text: m.app.busy(admission.retryAfterSeconds) });
             return;
           }
           try {

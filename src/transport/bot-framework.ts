@@ -175,6 +175,7 @@ function errorInvokeResponse(message: string): Partial<Activity> {
 function bufferedReplies(): ReplyChannel & { flush(ctx: TurnContext): Promise<void> } {
   const buffer = new Map<string, Reply>();
   return {
+    inResponse: true,
     async send(reply) {
       const id = `buffered-${buffer.size + 1}`;
       buffer.set(id, reply);

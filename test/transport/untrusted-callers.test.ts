@@ -7,6 +7,7 @@
  */
 import http from 'node:http';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_IDENTITIES } from '../../src/app/demo-identities.js';
 import { cardText, executeActions, type Json } from '../support/card-walk.js';
@@ -15,7 +16,9 @@ import { readAccessLog, rulePutsIn } from '../support/bot-process.js';
 import { tempDir } from '../support/temp-dir.js';
 import { APPROVER, REQUESTER, startApprovalHarness, TENANT, type ApprovalHarness, type Person } from './approval-harness.js';
 
-const accessLog = path.join(tempDir('untrusted-callers'), 'access.jsonl');
+const dir = tempDir('untrusted-callers');
+const accessLog = path.join(dir, 'access.jsonl');
+const statePath = path.join(dir, 'state.sqlite');
 const DEMO_APPROVER = DEMO_IDENTITIES.find((d) => d.key === 'approver')!;
 const CONVERSATION = { id: 'a:untrusted-callers', conversationType: 'personal', tenantId: TENANT };
 
@@ -23,7 +26,7 @@ let h: ApprovalHarness;
 let port: number;
 
 beforeAll(async () => {
-  h = await startApprovalHarness({ APPROVER_IDS: `${APPROVER.aadObjectId},${DEMO_APPROVER.aadObjectId}`, SIM_ACCESS_LOG: accessLog }, CONVERSATION.id);
+  h = await startApprovalHarness({ APPROVER_IDS: `${APPROVER.aadObjectId},${DEMO_APPROVER.aadObjectId}`, SIM_ACCESS_LOG: accessLog, STATE_SQLITE_PATH: statePath }, CONVERSATION.id);
   port = Number(new URL(h.bot.url).port);
 });
 
@@ -206,6 +209,28 @@ describe('identity comes from Teams, or not at all', () => {
 
 
 describe('audit and state move together', () => {
+  it('an approval whose audit record cannot be written is not taken: refused, request still pending, nothing run', async () => {
+    const { activityId, requestId } = await h.requestFix(await h.diagnose('aks-nsg-deny'), 'nsg-10250:');
+    // The audit log's storage fails (a full disk, a lost lock) — from outside, in the bot's own file.
+    const db = new Database(statePath);
+    try {
+      db.exec(`CREATE TRIGGER td_test_audit_down BEFORE INSERT ON audit BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END;`);
+      const refused = await clickAs('approve', { requestId }, APPROVER, activityId);
+      expect(cardText(refused)).toMatch(/could not write the audit record[^]*Nothing was done/);
+      expect(cardText(refused)).toMatch(/Fix waiting for approval/);
+    } finally {
+      db.exec('DROP TRIGGER IF EXISTS td_test_audit_down');
+      db.close();
+    }
+    const key = `approval/${requestId}`;
+    expect((await h.bot.store.state.read([key]))[key]).toMatchObject({ state: 'pending', approvals: [] });
+    await h.bot.drain();
+    expect(rulePutsIn(accessLog)).toHaveLength(0);
+    expect((await auditOf(requestId)).map((r) => r.action)).toEqual(['requested']);
+    await h.click('cancel', { requestId }, REQUESTER, activityId);
+    expect((await auditOf(requestId)).map((r) => r.action)).toEqual(['requested', 'cancelled']);
+  });
+
   it('an approver with no channel user id and an 1100-character name: approved, executed once, every step audited', async () => {
     const { activityId, requestId } = await h.requestFix(await h.diagnose('aks-nsg-deny'), 'nsg-10250:');
     const odd: Sender = { name: `  ${'A'.repeat(1100)}  `, aadObjectId: APPROVER.aadObjectId.toUpperCase() };
