@@ -278,6 +278,21 @@ function readTrustedChannels(env: NodeJS.ProcessEnv, authOff: boolean): string[]
   return authOff && !channels.includes('local') ? [...channels, 'local'] : channels;
 }
 
+/**
+ * Before the bot serves HTTP (main.ts, startBot): authentication off is for the simulated Azure
+ * only. With AZURE_MODE=azure and no app id (TD_LOCAL=true), anyone who reaches the port — or a web
+ * page in the operator's browser — could request and approve changes to real clusters. The CLI,
+ * which serves nothing, may still diagnose real Azure that way.
+ */
+export function assertSafeToServe(config: Pick<Config, 'bot' | 'azureMode'>): void {
+  if (!config.bot.appId && config.azureMode !== 'simulated') {
+    throw new ConfigError(
+      'MicrosoftAppId',
+      'the Azure Bot\'s app (client) id: a bot serving AZURE_MODE=azure must have authentication on; an empty app id (local mode) serves only the simulated Azure (AZURE_MODE=simulated)',
+    );
+  }
+}
+
 export function parseConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config {
   const subscriptionIds = readGuidList(env, 'AZURE_SUBSCRIPTION_IDS');
   const rawMode = env.AZURE_MODE?.trim();
@@ -288,13 +303,6 @@ export function parseConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config
   const azureMode: AzureMode = rawMode === 'azure' || rawMode === 'simulated' ? rawMode : subscriptionIds.length > 0 ? 'azure' : 'simulated';
   const local = readBool(env, 'TD_LOCAL') ?? azureMode === 'simulated';
   const bot = readBotIdentity(env, local);
-  if (!bot.appId && azureMode !== 'simulated') {
-    // Authentication off against real Azure: anyone who can reach the port could change clusters.
-    throw new ConfigError(
-      'MicrosoftAppId',
-      'the Azure Bot\'s app (client) id: with AZURE_MODE=azure authentication must be on; an empty app id (local mode) runs only against the simulated Azure (AZURE_MODE=simulated)',
-    );
-  }
   const rawLevel = env.LOG_LEVEL?.trim() || 'info';
   if (!['debug', 'info', 'warn', 'error'].includes(rawLevel)) {
     throw new ConfigError('LOG_LEVEL', 'debug, info, warn or error', rawLevel);
@@ -310,9 +318,9 @@ export function parseConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config
     throw new ConfigError('BIND_HOST', '127.0.0.1 while MicrosoftAppId is empty (authentication is off)', bindHost);
   }
   // Only where authentication is off anyway (local, no app id): never a way to approve in Teams.
-  const demoIdentities = local && !bot.appId && (readBool(env, 'TD_DEMO_IDENTITIES') ?? true);
+  const demoIdentities = local && !bot.appId && azureMode === 'simulated' && (readBool(env, 'TD_DEMO_IDENTITIES') ?? true);
   const approvals = readApprovalPolicy(env);
-  const trustedChannels = readTrustedChannels(env, !bot.appId);
+  const trustedChannels = readTrustedChannels(env, !bot.appId && azureMode === 'simulated');
   if (demoIdentities && approvals.approverIds.length === 0) approvals.approverIds = [...DEMO_APPROVER_IDS];
   return {
     port: readPort(env, 'PORT', 3978, true),

@@ -1,6 +1,6 @@
 /** `npm start`: configuration from the environment (and .env), then the bot. */
 import { existsSync } from 'node:fs';
-import { ConfigError, parseConfig } from './config.js';
+import { assertSafeToServe, ConfigError, parseConfig } from './config.js';
 import { createLogger } from './log.js';
 import { startBot } from './start-bot.js';
 
@@ -9,6 +9,7 @@ async function main(): Promise<void> {
   let config;
   try {
     config = parseConfig(process.env);
+    assertSafeToServe(config);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`tunnel-doctor: configuration error: ${err.message}\n`);

@@ -3,7 +3,7 @@
  * mode). main.ts and the tests both start the bot through here.
  */
 import { statSync } from 'node:fs';
-import type { Config } from './config.js';
+import { assertSafeToServe, type Config } from './config.js';
 import type { Logger } from './log.js';
 import { createAzureLayer, type AzureLayer } from './azure/clients.js';
 import { listSubscriptions } from './azure/clusters.js';
@@ -116,6 +116,7 @@ export interface StartOptions {
 }
 
 export async function startBot(config: Config, log: Logger, opts: StartOptions = {}): Promise<RunningBot> {
+  assertSafeToServe(config);
   const connectionString = config.telemetry.connectionString;
   // The Azure Monitor exporters load only when used: the package is large.
   const telemetry =

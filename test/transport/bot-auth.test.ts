@@ -7,7 +7,7 @@
 import { createHmac, generateKeyPairSync, sign } from 'node:crypto';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config.js';
+import { assertSafeToServe, parseConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/log.js';
 import { startBot, type RunningBot } from '../../src/start-bot.js';
 import { messageActivity } from '../support/fake-connector.js';
@@ -93,13 +93,20 @@ describe('authentication on: refused tokens', () => {
 });
 
 describe('authentication off is for the simulated Azure only', () => {
-  it.each([
-    ['TD_LOCAL=true AZURE_MODE=azure', { TD_LOCAL: 'true', AZURE_MODE: 'azure' }],
-    ['AZURE_MODE=azure', { AZURE_MODE: 'azure' }],
-  ])('%s without an app id does not start, and says which setting to fix', async (_what, env) => {
-    expect(() => parseConfig(env)).toThrow(/MicrosoftAppId[^]*only[^]*simulated/);
+  it('TD_LOCAL=true AZURE_MODE=azure without an app id does not start, and says which setting to fix', async () => {
+    const env = { TD_LOCAL: 'true', AZURE_MODE: 'azure' };
+    // The CLI may still read this configuration to diagnose real Azure: it serves nothing.
+    const config = parseConfig(env);
+    expect(config.demoIdentities).toBe(false);
+    expect(config.trustedChannels).toEqual(['msteams']);
+    expect(() => assertSafeToServe(config)).toThrow(/MicrosoftAppId[^]*authentication on[^]*simulated/);
+    await expect(startBot({ ...config, port: 0, store: { kind: 'sqlite', path: path.join(dir, 'never-in-process.sqlite') } }, silentLogger)).rejects.toThrow(/MicrosoftAppId/);
     const starting = spawnBot('bot against real Azure with auth off', { ...env, MicrosoftAppId: '', STATE_SQLITE_PATH: path.join(dir, 'never.sqlite') });
     await expect(starting).rejects.toThrow(/exited before listening[^]*MicrosoftAppId/);
+  });
+
+  it('AZURE_MODE=azure alone without an app id is refused while reading the configuration', () => {
+    expect(() => parseConfig({ AZURE_MODE: 'azure' })).toThrow(/MicrosoftAppId[^]*only[^]*simulated/);
   });
 
   it('keeps demo identities and the local chat to the simulated Azure without an app id', () => {
