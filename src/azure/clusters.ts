@@ -133,9 +133,10 @@ const COMMAND_INVOKE_ATTEMPTS = 5;
 
 /**
  * A 409 that passes: another command or operation holds the cluster for a moment ("Conflict", or
- * OperationNotAllowed "…there's an in progress … operation…", the AKS error list
- * https://learn.microsoft.com/troubleshoot/azure/azure-kubernetes/create-upgrade-delete/operationnotallowed-error).
- * A stopped cluster (OperationNotAllowed "…is stopped…") stays stopped: not retried.
+ * AKS's OperationNotAllowed "…because there's an in progress … operation…", the message the
+ * simulated Azure answers during a cluster update, src/sim/routes/managed-clusters.ts). Retried
+ * like run-command's 409 (compute.ts). A stopped cluster (OperationNotAllowed "…is stopped…")
+ * stays stopped: not retried, the user is told to start it.
  */
 function isBusyConflict(error: AzureError): boolean {
   if (error.statusCode !== 409) return false;
