@@ -117,5 +117,7 @@ describe('authentication off is for the simulated Azure only', () => {
     expect(teams.demoIdentities).toBe(false);
     expect(teams.trustedChannels).toEqual(['msteams']);
     expect(() => parseConfig({ TRUSTED_IDENTITY_CHANNELS: 'msteams,<script>' })).toThrow(/TRUSTED_IDENTITY_CHANNELS/);
+    // Another channel is trusted only when named on purpose.
+    expect(parseConfig({ AZURE_MODE: 'simulated', MicrosoftAppId: APP_ID, MicrosoftAppPassword: 'x', MicrosoftAppTenantId: TENANT, TRUSTED_IDENTITY_CHANNELS: 'msteams, WebChat' }).trustedChannels).toEqual(['msteams', 'webchat']);
   });
 });
