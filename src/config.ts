@@ -56,6 +56,12 @@ export interface Config {
    */
   demoIdentities: boolean;
   /**
+   * Channels whose identity fields (Entra object id, tenant) are believed (TRUSTED_IDENTITY_CHANNELS,
+   * default msteams: Teams fills them in and the Bot Framework token vouches for the activity). Local
+   * mode adds `local`, the local chat page's channel, whose people are the demo identities.
+   */
+  trustedChannels: string[];
+  /**
    * This instance's id (TD_INSTANCE_ID, else the host name): owner of the fix executions it claims,
    * holder of the watch lease, telemetry's service.instance.id. Stable across restarts of the same
    * host (not random), so the start-up sweep recognises what its dead predecessor left executing.
@@ -79,6 +85,12 @@ export interface Config {
   telemetry: TelemetryConfig;
   /** Watches (`watch cluster X`): how often the scheduler looks for due watches and renews its lease. */
   watch: { tickSeconds: number };
+  /**
+   * EXECUTION_LEASE_SECONDS (default 90): a running fix renews its lease every third of this; one
+   * silent for longer is marked interrupted by whichever instance sweeps next (its owner is gone,
+   * whatever its replica name), so no execution stays "Applying the fix…" forever.
+   */
+  executionLeaseSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -138,7 +150,7 @@ function readBotIdentity(env: NodeJS.ProcessEnv, local: boolean): BotIdentity {
     if (!local) {
       throw new ConfigError(
         'MicrosoftAppId',
-        'the Azure Bot\'s app (client) id; an empty id turns authentication off and is only allowed in local mode (AZURE_MODE=simulated or TD_LOCAL=true)',
+        'the Azure Bot\'s app (client) id; an empty id turns authentication off and is only allowed in local mode against the simulated Azure (AZURE_MODE=simulated)',
       );
     }
     return { appId: '', appPassword: '', appType, tenantId: env.MicrosoftAppTenantId?.trim() ?? '' };
@@ -187,6 +199,15 @@ function readWatchTick(env: NodeJS.ProcessEnv): number {
   if (!raw) return 30;
   if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > 300) {
     throw new ConfigError('WATCH_TICK_SECONDS', 'whole seconds from 1 to 300, e.g. WATCH_TICK_SECONDS=30', raw);
+  }
+  return Number(raw);
+}
+
+function readExecutionLease(env: NodeJS.ProcessEnv): number {
+  const raw = env.EXECUTION_LEASE_SECONDS?.trim();
+  if (!raw) return 90;
+  if (!/^\d+$/.test(raw) || Number(raw) < 3 || Number(raw) > 3600) {
+    throw new ConfigError('EXECUTION_LEASE_SECONDS', 'whole seconds from 3 to 3600, e.g. EXECUTION_LEASE_SECONDS=90 (longer than a pause the bot may take, shorter than people will wait)', raw);
   }
   return Number(raw);
 }
@@ -241,6 +262,37 @@ function readInstanceId(env: NodeJS.ProcessEnv): string {
   return (raw || hostname() || 'tunnel-doctor').slice(0, 100);
 }
 
+const CHANNEL_ID = /^[a-z0-9][a-z0-9._-]{0,49}$/;
+
+/**
+ * TRUSTED_IDENTITY_CHANNELS: comma-separated Bot Framework channel ids (default msteams). Naming
+ * another channel (webchat, directline …) says that channel's client cannot choose the Entra object
+ * id it sends, e.g. because it signs users in itself; otherwise its users may only diagnose.
+ */
+function readTrustedChannels(env: NodeJS.ProcessEnv, authOff: boolean): string[] {
+  const raw = env.TRUSTED_IDENTITY_CHANNELS?.trim();
+  const channels = raw ? raw.split(',').map((c) => c.trim().toLowerCase()).filter(Boolean) : ['msteams'];
+  const bad = channels.find((c) => !CHANNEL_ID.test(c));
+  if (bad !== undefined) throw new ConfigError('TRUSTED_IDENTITY_CHANNELS', 'comma-separated Bot Framework channel ids, e.g. TRUSTED_IDENTITY_CHANNELS=msteams', bad);
+  // Local mode: the local chat page's demo people (authentication is off and the bot is loopback-only there).
+  return authOff && !channels.includes('local') ? [...channels, 'local'] : channels;
+}
+
+/**
+ * Before the bot serves HTTP (main.ts, startBot): authentication off is for the simulated Azure
+ * only. With AZURE_MODE=azure and no app id (TD_LOCAL=true), anyone who reaches the port — or a web
+ * page in the operator's browser — could request and approve changes to real clusters. The CLI,
+ * which serves nothing, may still diagnose real Azure that way.
+ */
+export function assertSafeToServe(config: Pick<Config, 'bot' | 'azureMode'>): void {
+  if (!config.bot.appId && config.azureMode !== 'simulated') {
+    throw new ConfigError(
+      'MicrosoftAppId',
+      'the Azure Bot\'s app (client) id: a bot serving AZURE_MODE=azure must have authentication on; an empty app id (local mode) serves only the simulated Azure (AZURE_MODE=simulated)',
+    );
+  }
+}
+
 export function parseConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config {
   const subscriptionIds = readGuidList(env, 'AZURE_SUBSCRIPTION_IDS');
   const rawMode = env.AZURE_MODE?.trim();
@@ -266,8 +318,9 @@ export function parseConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config
     throw new ConfigError('BIND_HOST', '127.0.0.1 while MicrosoftAppId is empty (authentication is off)', bindHost);
   }
   // Only where authentication is off anyway (local, no app id): never a way to approve in Teams.
-  const demoIdentities = local && !bot.appId && (readBool(env, 'TD_DEMO_IDENTITIES') ?? true);
+  const demoIdentities = local && !bot.appId && azureMode === 'simulated' && (readBool(env, 'TD_DEMO_IDENTITIES') ?? true);
   const approvals = readApprovalPolicy(env);
+  const trustedChannels = readTrustedChannels(env, !bot.appId && azureMode === 'simulated');
   if (demoIdentities && approvals.approverIds.length === 0) approvals.approverIds = [...DEMO_APPROVER_IDS];
   return {
     port: readPort(env, 'PORT', 3978, true),
@@ -286,6 +339,7 @@ export function parseConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config
     store: readStoreConfig(env, cwd),
     approvals,
     demoIdentities,
+    trustedChannels,
     instanceId: readInstanceId(env),
     logLevel: rawLevel as Config['logLevel'],
     ...readIncidentChannel(env),
@@ -293,5 +347,6 @@ export function parseConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config
     shutdownGraceSeconds: readShutdownGrace(env),
     telemetry: readTelemetryConfig(env),
     watch: { tickSeconds: readWatchTick(env) },
+    executionLeaseSeconds: readExecutionLease(env),
   };
 }

@@ -1,6 +1,6 @@
 /** `npm start`: configuration from the environment (and .env), then the bot. */
 import { existsSync } from 'node:fs';
-import { ConfigError, parseConfig } from './config.js';
+import { assertSafeToServe, ConfigError, parseConfig } from './config.js';
 import { createLogger } from './log.js';
 import { startBot } from './start-bot.js';
 
@@ -9,6 +9,7 @@ async function main(): Promise<void> {
   let config;
   try {
     config = parseConfig(process.env);
+    assertSafeToServe(config);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`tunnel-doctor: configuration error: ${err.message}\n`);
@@ -53,7 +54,8 @@ async function main(): Promise<void> {
       (summary) => {
         if (summary.interrupted.length > 0 || !summary.drained) log.warn('stopped with unfinished work', { ...summary });
         else log.info('stopped cleanly', { ...summary });
-        process.stdout.write(`Tunnel Doctor stopped (${summary.drained ? 'all work finished' : `${summary.unfinished} unfinished, ${summary.interrupted.length} fix execution(s) marked interrupted`}).\n`);
+        const dropped = summary.droppedDiagnoses > 0 ? `; ${summary.droppedDiagnoses} queued diagnosis(es) dropped, never started` : '';
+        process.stdout.write(`Tunnel Doctor stopped (${summary.drained ? 'all work finished' : `${summary.unfinished} unfinished, ${summary.interrupted.length} fix execution(s) marked interrupted`}${dropped}).\n`);
         process.exit(0);
       },
       (err: unknown) => {

@@ -3,7 +3,7 @@
  * mode). main.ts and the tests both start the bot through here.
  */
 import { statSync } from 'node:fs';
-import type { Config } from './config.js';
+import { assertSafeToServe, type Config } from './config.js';
 import type { Logger } from './log.js';
 import { createAzureLayer, type AzureLayer } from './azure/clients.js';
 import { listSubscriptions } from './azure/clusters.js';
@@ -56,6 +56,8 @@ export interface ShutdownSummary {
   unfinished: number;
   /** Fix requests of this instance marked interrupted. */
   interrupted: string[];
+  /** Chat diagnoses that were still waiting for a slot and never started (their cards say so). */
+  droppedDiagnoses: number;
 }
 
 /** Resolves true when `work` settles within `ms`, false when the time runs out first. */
@@ -114,6 +116,7 @@ export interface StartOptions {
 }
 
 export async function startBot(config: Config, log: Logger, opts: StartOptions = {}): Promise<RunningBot> {
+  assertSafeToServe(config);
   const connectionString = config.telemetry.connectionString;
   // The Azure Monitor exporters load only when used: the package is large.
   const telemetry =
@@ -173,6 +176,7 @@ export async function startBot(config: Config, log: Logger, opts: StartOptions =
     instanceId: config.instanceId,
     runner: azureFixRunner(layer),
     log,
+    executionLeaseMs: config.executionLeaseSeconds * 1000,
   });
   // Before any click is served. A store that does not answer yet must not stop the start (the
   // readiness check reports it); the sweep then runs at the next start.
@@ -214,7 +218,7 @@ export async function startBot(config: Config, log: Logger, opts: StartOptions =
     log,
     incidents,
   });
-  const bot = createBotFramework({ bot: config.bot, app, log, conversations });
+  const bot = createBotFramework({ bot: config.bot, app, log, conversations, trustedChannels: config.trustedChannels });
   outbox.attach(bot.outbox);
   /** Replies after their turn and the incident posts they cause (and the replies those cause). */
   const drainAll = async () => {
@@ -277,7 +281,12 @@ export async function startBot(config: Config, log: Logger, opts: StartOptions =
     async shutdown(graceMs) {
       // http.close() stops accepting connections now; requests already in (an expectReplies
       // diagnosis, an invoke) are answered, and replies sent after their turn are awaited by drain().
-      const drained = await settlesWithin(Promise.all([stopServing(), drainAll()]), graceMs);
+      // Diagnoses still waiting for a slot would outlast any grace period: they are dropped now, and
+      // their progress cards say so (those posts are part of the drain).
+      const closing = stopServing();
+      const droppedDiagnoses = app.stopDiagnoses();
+      if (droppedDiagnoses > 0) log.warn('queued diagnoses dropped: the bot is stopping', { droppedDiagnoses });
+      const drained = await settlesWithin(Promise.all([closing, drainAll()]), graceMs);
       const unfinished = bot.pending();
       let interrupted: string[] = [];
       try {
@@ -288,7 +297,7 @@ export async function startBot(config: Config, log: Logger, opts: StartOptions =
         log.warn('could not mark unfinished fix executions interrupted; the next start will', { err });
       }
       await settlesWithin(releaseResources(), 5_000);
-      return { drained, unfinished, interrupted };
+      return { drained, unfinished, interrupted, droppedDiagnoses };
     },
   };
 }

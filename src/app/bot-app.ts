@@ -26,6 +26,7 @@ import { localeOf, messagesFor, userMessageIn } from './i18n/index.js';
 import type { AuditLog } from '../store/append-log.js';
 import type { IncidentFeed } from './incident-feed.js';
 import type { WatchCommands } from './watch-commands.js';
+import { createDiagnosisQueue, DiagnosisDropped, type DiagnosisQueueOptions } from './diagnosis-queue.js';
 
 export interface DemoCluster {
   cluster: string;
@@ -56,6 +57,8 @@ export interface AppDeps {
   watches?: WatchCommands;
   /** The incident channel (incident-feed.ts): told of every finished diagnosis; posts in the background. */
   incidents?: Pick<IncidentFeed, 'diagnosed'>;
+  /** Bounds on chat diagnoses (diagnosis-queue.ts); defaults DEFAULT_DIAGNOSIS_QUEUE. */
+  diagnosisQueue?: Partial<DiagnosisQueueOptions>;
 }
 
 export interface BotApp {
@@ -65,6 +68,11 @@ export interface BotApp {
    * invoke within seconds); slow work is in `followUp`, which the transport runs after the turn.
    */
   handleCardAction(event: CardActionEvent): Promise<CardActionAnswer>;
+  /**
+   * Shutdown: no new diagnosis starts; those still waiting for a slot are dropped (their progress
+   * card says so). Returns how many were dropped.
+   */
+  stopDiagnoses(): number;
 }
 
 /** Action.Submit data from our own cards ("choose this cluster"): untrusted, so it is re-parsed as text. */
@@ -77,8 +85,20 @@ function commandFromValue(value: unknown): Command | undefined {
   return undefined;
 }
 
+/**
+ * Text a user typed, echoed in a reply's (markdown) text: inside a code span, so a link, an @mention
+ * or formatting shows as the literal characters and never renders as a link in Teams. Backticks and
+ * line breaks, which could close the span, become spaces.
+ */
+export function asCodeSpan(text: string): string {
+  const plain = text.slice(0, 80).replace(/[`\r\n\u0000-\u001f\u007f]/g, ' ').trim();
+  return `\`${plain || ' '}\``;
+}
+
 export function createBotApp(deps: AppDeps): BotApp {
-  async function diagnose(target: ClusterTarget, event: MessageEvent, replies: ReplyChannel): Promise<void> {
+  const queue = createDiagnosisQueue(deps.diagnosisQueue);
+
+  async function diagnose(target: ClusterTarget, event: MessageEvent, replies: ReplyChannel, started: Promise<void>): Promise<void> {
     const log = deps.log.child({ correlationId: event.correlationId });
     const shownName = target.name;
     const locale = localeOf(event.locale);
@@ -89,6 +109,14 @@ export function createBotApp(deps: AppDeps): BotApp {
       if (progressId) await replies.update(progressId, { card });
       else await replies.send({ card });
     };
+    try {
+      await started;
+    } catch (err) {
+      if (!(err instanceof DiagnosisDropped)) throw err;
+      log.info('diagnosis dropped: the bot is stopping', { cluster: shownName });
+      await show(errorCard({ title: m.app.droppedTitle(shownName), message: m.app.dropped, correlationId: event.correlationId }, locale));
+      return;
+    }
     let resolution: ClusterResolution;
     try {
       resolution = await resolveCluster(deps.directory, target);
@@ -134,6 +162,7 @@ export function createBotApp(deps: AppDeps): BotApp {
   }
 
   return {
+    stopDiagnoses: () => queue.close(),
     async handleCardAction(event) {
       const log = deps.log.child({ correlationId: event.correlationId });
       const handler = deps.fixes?.verbs.handlerFor(event.verb);
@@ -172,15 +201,27 @@ export function createBotApp(deps: AppDeps): BotApp {
           return;
         }
         case 'unrecognised':
-          await replies.send({ text: m.app.unrecognised(command.text.slice(0, 80)), card: helpCard(deps.demoClusters, locale) });
+          await replies.send({ text: m.app.unrecognised(asCodeSpan(command.text)), card: helpCard(deps.demoClusters, locale) });
           return;
         case 'refused':
           deps.log.info('command refused', { correlationId: event.correlationId, reason: command.reason });
           await replies.send({ card: refusalCard(m.refusal.command(command.refusal, { reason: command.reason, hint: command.hint }), locale) });
           return;
-        case 'diagnose':
-          await diagnose(command.target, event, replies);
+        case 'diagnose': {
+          const admission = queue.admit(event.conversationId);
+          if (!admission.ok) {
+            deps.log.info('diagnosis refused: busy', { correlationId: event.correlationId, scope: admission.scope, retryAfterSeconds: admission.retryAfterSeconds, told: admission.tell });
+            // Said once per conversation into the chat (paced posts); always in an HTTP response.
+            if (admission.tell || replies.inResponse) await replies.send({ text: m.app.busy(admission.retryAfterSeconds) });
+            return;
+          }
+          try {
+            await diagnose(command.target, event, replies, admission.ticket.started);
+          } finally {
+            admission.ticket.done();
+          }
           return;
+        }
         case 'watch':
         case 'unwatch':
         case 'watches': {

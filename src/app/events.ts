@@ -83,6 +83,8 @@ export interface Reply {
 export interface ReplyChannel {
   send(reply: Reply): Promise<string | undefined>;
   update(activityId: string, reply: Reply): Promise<void>;
+  /** Replies go back in the HTTP response (expectReplies, the CLI): nothing is paced, every answer is seen. */
+  inResponse?: boolean;
 }
 
 /**

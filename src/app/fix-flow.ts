@@ -48,6 +48,8 @@ export interface FixFlowDeps {
   runner: FixRunner;
   log: Logger;
   now?: () => Date;
+  /** How long an execution may go without this process's heartbeat before another instance interrupts it. */
+  executionLeaseMs?: number;
 }
 
 export interface FixFlow {
@@ -117,7 +119,7 @@ export function verificationDetail(v: FixVerification): string {
 export function createFixFlow(deps: FixFlowDeps): FixFlow {
   const { policy, runner, log, instanceId } = deps;
   const now = deps.now ?? (() => new Date());
-  const repo = new ApprovalRequestRepository({ state: deps.state, audit: deps.audit, now });
+  const repo = new ApprovalRequestRepository({ state: deps.state, audit: deps.audit, now, ...(deps.executionLeaseMs ? { executionLeaseMs: deps.executionLeaseMs } : {}) });
   const shelf = reportShelf(deps.state);
 
   function cardOf(request: ApprovalRequest, viewer?: Caller, notice?: string, locale: Locale = 'en'): object {
@@ -227,8 +229,29 @@ export function createFixFlow(deps: FixFlowDeps): FixFlow {
       llog.info('execution not claimed', { code: claim.refusal.code });
       return;
     }
-    await showToAll(replies, activityId, claim.request, locale);
-    const request = claim.request;
+    // The lease: while this process runs the fix it says so three times per lease, so an instance
+    // that finds the execution silent knows its owner is gone (request.ts isOwnerGone).
+    const heartbeat = setInterval(() => {
+      repo.renewExecution(requestId, instanceId).catch((err: unknown) => llog.warn('execution heartbeat failed', { err }));
+    }, Math.max(250, Math.floor(repo.executionLeaseMs / 3)));
+    heartbeat.unref?.();
+    try {
+      await executeClaimed(claim.request, requestId, activityId, replies, llog, locale);
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
+
+  /** The claimed execution: run, record, re-check, record. */
+  async function executeClaimed(
+    request: ApprovalRequest,
+    requestId: string,
+    activityId: string | undefined,
+    replies: ReplyChannel,
+    llog: Logger,
+    locale: Locale,
+  ): Promise<void> {
+    await showToAll(replies, activityId, request, locale);
     const source = await sourceOf(requestId);
     let execution: FixExecution;
     if (!source || source.cluster.id.toLowerCase() !== request.clusterId.toLowerCase()) {

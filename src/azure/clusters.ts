@@ -128,12 +128,38 @@ export function assertSafeKubectl(command: string): void {
   }
 }
 
+/** Attempts when AKS answers command invoke with a busy 409 (as run-command's, compute.ts). */
+const COMMAND_INVOKE_ATTEMPTS = 5;
+
+/**
+ * A 409 that passes: another command or operation holds the cluster for a moment ("Conflict", or
+ * AKS's OperationNotAllowed "…because there's an in progress … operation…", the message the
+ * simulated Azure answers during a cluster update, src/sim/routes/managed-clusters.ts). Retried
+ * like run-command's 409 (compute.ts). A stopped cluster (OperationNotAllowed "…is stopped…")
+ * stays stopped: not retried, the user is told to start it.
+ */
+function isBusyConflict(error: AzureError): boolean {
+  if (error.statusCode !== 409) return false;
+  return error.code === 'Conflict' || (error.code === 'OperationNotAllowed' && /in progress/i.test(error.message));
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
 export async function runKubectl(layer: AzureLayer, clusterId: string, command: string): Promise<{ exitCode: number; logs: string }> {
   assertSafeKubectl(command);
   const p = expectArmType(clusterId, CLUSTER_TYPE);
-  try {
-    const poller = layer.containerService(p.subscriptionId).managedClusters.runCommand(p.resourceGroup, p.name, { command, context: '', clusterToken: '' }, lroOptions(layer));
-    const result = await poller.pollUntilDone();
+  const what = `run "${command}" on AKS cluster ${p.name}`;
+  for (let attempt = 1; ; attempt++) {
+    let result;
+    try {
+      const poller = layer.containerService(p.subscriptionId).managedClusters.runCommand(p.resourceGroup, p.name, { command, context: '', clusterToken: '' }, lroOptions(layer));
+      result = await poller.pollUntilDone();
+    } catch (e) {
+      const error = toAzureError(e, what, RBAC.runCommand);
+      if (!isBusyConflict(error) || attempt >= COMMAND_INVOKE_ATTEMPTS) throw error;
+      await sleep(layer.retryBaseMs * 2 ** (attempt - 1));
+      continue;
+    }
     if (result.provisioningState && result.provisioningState !== 'Succeeded') {
       throw new AzureError({
         code: 'CommandFailed',
@@ -142,8 +168,6 @@ export async function runKubectl(layer: AzureLayer, clusterId: string, command: 
       });
     }
     return { exitCode: result.exitCode ?? 0, logs: result.logs ?? '' };
-  } catch (e) {
-    throw toAzureError(e, `run "${command}" on AKS cluster ${p.name}`, RBAC.runCommand);
   }
 }
 

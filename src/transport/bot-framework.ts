@@ -13,6 +13,7 @@ import {
   TurnContext,
   type Activity,
   type ConversationReference,
+  type InvokeResponse,
 } from 'botbuilder';
 import type { BotIdentity } from '../config.js';
 import type { Logger } from '../log.js';
@@ -23,6 +24,12 @@ import type { ConversationStore } from './conversation-store.js';
 
 export interface BotFrameworkOptions {
   bot: BotIdentity;
+  /**
+   * Channels whose identity fields (from.aadObjectId, the tenant) the bot believes, as config
+   * TRUSTED_IDENTITY_CHANNELS reads them (default msteams; local mode adds the local chat page).
+   * On any other channel the caller has no Entra identity: it may diagnose, never request or approve.
+   */
+  trustedChannels?: readonly string[];
   app: BotApp;
   log: Logger;
   /** Where handles of conversations the bot is installed in are kept (incident channel, watches). */
@@ -50,13 +57,40 @@ function toActivity(reply: Reply): Partial<Activity> {
   };
 }
 
-function callerOf(activity: Activity): MessageEvent['caller'] {
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Longest display name kept (Entra allows 256); the audit log refuses fields over 1024 characters. */
+const MAX_NAME_CHARS = 256;
+const MAX_USER_ID_CHARS = 256;
+
+/** A GUID, lower-case (ids are compared case-insensitively), or undefined for anything else. */
+function guidOf(value: unknown): string | undefined {
+  return typeof value === 'string' && GUID.test(value.trim()) ? value.trim().toLowerCase() : undefined;
+}
+
+function plainOf(value: unknown, max: number): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  // Control characters have no place in a name or id shown on a card or written to the audit log.
+  const clean = value.replace(/[\u0000-\u001f\u007f]/g, ' ').trim().slice(0, max);
+  return clean === '' ? undefined : clean;
+}
+
+/**
+ * Who is speaking. The Entra object id and tenant are believed only on a trusted channel (Teams,
+ * where Teams fills them in and the Bot Framework token vouches for the activity): on any other
+ * channel a client chooses them, so they are dropped and the caller can diagnose but never request
+ * or approve (decide.ts refuses 'no-identity'). Normalised once here: trimmed, names capped, GUIDs
+ * lower-cased.
+ */
+function callerOf(activity: Activity, trustedChannels: readonly string[]): MessageEvent['caller'] {
+  const trusted = trustedChannels.includes((activity.channelId ?? '').toLowerCase());
   const channelData = (activity.channelData ?? {}) as { tenant?: { id?: string } };
-  const tenantId = activity.conversation?.tenantId ?? channelData.tenant?.id;
+  const aadObjectId = trusted ? guidOf(activity.from?.aadObjectId) : undefined;
+  const tenantId = trusted ? guidOf(activity.conversation?.tenantId ?? channelData.tenant?.id) : undefined;
+  const name = plainOf(activity.from?.name, MAX_NAME_CHARS);
   return {
-    id: activity.from?.id ?? '',
-    ...(activity.from?.aadObjectId ? { aadObjectId: activity.from.aadObjectId } : {}),
-    ...(activity.from?.name ? { name: activity.from.name } : {}),
+    id: plainOf(activity.from?.id, MAX_USER_ID_CHARS) ?? '',
+    ...(aadObjectId ? { aadObjectId } : {}),
+    ...(name ? { name } : {}),
     ...(tenantId ? { tenantId } : {}),
   };
 }
@@ -84,12 +118,12 @@ function channelHandleOf(handle: ConversationHandle): ConversationHandle {
   return { ...handle, id, ref: { ...shared, conversation: { ...ref.conversation, id } } };
 }
 
-function toMessageEvent(activity: Activity): MessageEvent {
+function toMessageEvent(activity: Activity, trustedChannels: readonly string[]): MessageEvent {
   return {
     kind: 'message',
     text: typeof activity.text === 'string' ? activity.text : '',
     value: activity.value,
-    caller: callerOf(activity),
+    caller: callerOf(activity, trustedChannels),
     conversationId: activity.conversation?.id ?? '',
     conversation: handleOf(activity),
     ...(activity.locale ? { locale: activity.locale } : {}),
@@ -104,13 +138,13 @@ const CARD_ACTION_INVOKE = 'adaptiveCard/action';
  * `value.action` of an adaptiveCard/action invoke: `{ type: 'Action.Execute', verb, data }`
  * (https://learn.microsoft.com/microsoftteams/platform/task-modules-and-cards/cards/universal-actions-for-adaptive-cards/work-with-universal-actions-for-adaptive-cards).
  */
-function toCardActionEvent(activity: Activity): CardActionEvent {
+function toCardActionEvent(activity: Activity, trustedChannels: readonly string[]): CardActionEvent {
   const action = ((activity.value ?? {}) as { action?: { verb?: unknown; data?: unknown } }).action ?? {};
   return {
     kind: 'card-action',
     verb: typeof action.verb === 'string' ? action.verb.slice(0, 64) : '',
     data: action.data,
-    caller: callerOf(activity),
+    caller: callerOf(activity, trustedChannels),
     conversationId: activity.conversation?.id ?? '',
     ...(activity.replyToId ? { replyToId: activity.replyToId } : {}),
     conversation: handleOf(activity),
@@ -141,6 +175,7 @@ function errorInvokeResponse(message: string): Partial<Activity> {
 function bufferedReplies(): ReplyChannel & { flush(ctx: TurnContext): Promise<void> } {
   const buffer = new Map<string, Reply>();
   return {
+    inResponse: true,
     async send(reply) {
       const id = `buffered-${buffer.size + 1}`;
       buffer.set(id, reply);
@@ -155,6 +190,54 @@ function bufferedReplies(): ReplyChannel & { flush(ctx: TurnContext): Promise<vo
   };
 }
 
+/** What a successful authentication of a request yields (botframework-connector, through botbuilder). */
+type AuthenticateRequestResult = Awaited<ReturnType<ConfigurationBotFrameworkAuthentication['authenticateRequest']>>;
+
+/** CloudAdapter with the turn started from an authentication we did ourselves (see process()). */
+class TurnAdapter extends CloudAdapter {
+  run(authenticated: AuthenticateRequestResult, activity: Activity, logic: (ctx: TurnContext) => Promise<void>): Promise<InvokeResponse | undefined> {
+    return this.processActivity(authenticated, activity, logic);
+  }
+}
+
+interface IncomingRequest {
+  body?: unknown;
+  headers?: Record<string, string | string[] | undefined>;
+}
+
+interface OutgoingResponse {
+  send(status: number, body?: object): void;
+}
+
+type Checked = { ok: true; value: Activity } | { ok: false; status: number; error: string };
+
+/** The connector on this machine: the local chat's emulation, or a test's stand-in. */
+const LOOPBACK_SERVICE_URL = /^http:\/\/(?:127\.0\.0\.1|localhost|\[::1\])(?::\d{1,5})?(?:\/|$)/i;
+
+/**
+ * The body as an activity, or what was wrong with it (400). Timestamps become Dates as botbuilder's
+ * own CloudAdapter.process does (activityValidator.js). With authentication off, a serviceUrl off
+ * this machine is refused: the bot would post its cards (request ids, approver names) wherever an
+ * unauthenticated caller asked.
+ */
+function checkedActivity(body: unknown, localOnly: boolean): Checked {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return { ok: false, status: 400, error: 'The body must be a Bot Framework activity (a JSON object).' };
+  const raw = body as Record<string, unknown>;
+  if (typeof raw.type !== 'string' || raw.type === '') return { ok: false, status: 400, error: 'The activity has no "type".' };
+  if (localOnly && raw.serviceUrl !== undefined && (typeof raw.serviceUrl !== 'string' || !LOOPBACK_SERVICE_URL.test(raw.serviceUrl))) {
+    return { ok: false, status: 400, error: 'Authentication is off (local mode): the bot replies only to a connector on this machine (serviceUrl http://127.0.0.1:<port>).' };
+  }
+  for (const field of ['timestamp', 'localTimestamp', 'expiration'] as const) {
+    const value = raw[field];
+    if (typeof value === 'string') {
+      const rawField = `raw${field[0]!.toUpperCase()}${field.slice(1)}`;
+      raw[rawField] = value;
+      raw[field] = new Date(value);
+    }
+  }
+  return { ok: true, value: raw as unknown as Activity };
+}
+
 export function createBotFramework(opts: BotFrameworkOptions): BotFramework {
   const { bot, app, log, conversations } = opts;
   const auth = new ConfigurationBotFrameworkAuthentication({
@@ -164,7 +247,10 @@ export function createBotFramework(opts: BotFrameworkOptions): BotFramework {
     MicrosoftAppType: bot.appId ? (bot.appType === 'UserAssignedMSI' ? 'UserAssignedMsi' : 'SingleTenant') : '',
     MicrosoftAppTenantId: bot.tenantId,
   });
-  const adapter = new CloudAdapter(auth);
+  const adapter = new TurnAdapter(auth);
+  const trustedChannels = (opts.trustedChannels ?? ['msteams']).map((c) => c.toLowerCase());
+  // Authentication off (local mode): replies may only go to a connector on this machine.
+  const localOnly = !bot.appId;
   const running = new Set<Promise<void>>();
   // One pacing layer for every post and update made outside a turn (Teams' per-conversation limits).
   const delivery = createPacedDelivery({ log, ...opts.pacing });
@@ -294,7 +380,7 @@ export function createBotFramework(opts: BotFrameworkOptions): BotFramework {
    * turn, updating the same card activity (replyToId) through the connector.
    */
   async function onCardAction(ctx: TurnContext, afterTurn: Array<() => void>): Promise<void> {
-    const event = toCardActionEvent(ctx.activity);
+    const event = toCardActionEvent(ctx.activity, trustedChannels);
     let answer;
     try {
       answer = await app.handleCardAction(event);
@@ -321,12 +407,12 @@ export function createBotFramework(opts: BotFrameworkOptions): BotFramework {
     if (activity.type === ActivityTypes.ConversationUpdate) {
       const botId = activity.recipient?.id;
       if (activity.membersAdded?.some((m) => m.id === botId)) {
-        await app.handleMessage({ ...toMessageEvent(activity), text: 'help' }, proactiveOrInTurn(ctx));
+        await app.handleMessage({ ...toMessageEvent(activity, trustedChannels), text: 'help' }, proactiveOrInTurn(ctx));
       }
       return;
     }
     if (activity.type !== ActivityTypes.Message) return;
-    const event = toMessageEvent(activity);
+    const event = toMessageEvent(activity, trustedChannels);
     if (activity.deliveryMode === DeliveryModes.ExpectReplies) {
       const replies = bufferedReplies();
       await app.handleMessage(event, replies);
@@ -351,11 +437,34 @@ export function createBotFramework(opts: BotFrameworkOptions): BotFramework {
 
   return {
     async process(req, res) {
+      const http = req as IncomingRequest;
+      const answer = res as OutgoingResponse;
+      const activity = checkedActivity(http.body, localOnly);
+      if (!activity.ok) {
+        answer.send(activity.status, { error: activity.error });
+        return;
+      }
+      // Authenticated before anything runs: every refused token is a 401 with our words, never the
+      // library's (its messages name keys and endorsements). Errors after this are the bot's own: 500.
+      const header = http.headers?.authorization;
+      let authenticated: AuthenticateRequestResult;
+      try {
+        authenticated = await auth.authenticateRequest(activity.value, typeof header === 'string' ? header : '');
+      } catch (err) {
+        log.warn('activity refused: its Bot Framework token is missing or not valid', { reason: err instanceof Error ? err.name : 'unknown', channelId: activity.value.channelId });
+        answer.send(401, { error: 'Unauthorized: a valid Bot Framework token is required.' });
+        return;
+      }
       // Follow-ups of card actions start once the invoke response has been written, so a quick
       // follow-up update can never be overtaken by the (older) card in the invoke response.
       const afterTurn: Array<() => void> = [];
       try {
-        await adapter.process(req as never, res as never, (ctx) => onTurn(ctx, afterTurn));
+        const invoke = await adapter.run(authenticated, activity.value, (ctx) => onTurn(ctx, afterTurn));
+        if (invoke?.body !== undefined) answer.send(invoke.status ?? 200, invoke.body as object);
+        else answer.send(invoke?.status ?? 200);
+      } catch (err) {
+        log.error('activity failed', { err, activityType: activity.value.type });
+        answer.send(500, { error: 'The bot could not handle this activity; see its log.' });
       } finally {
         for (const start of afterTurn) start();
       }

@@ -6,6 +6,7 @@ import restify from 'restify';
 import type { Logger } from '../log.js';
 import type { BotFramework } from './bot-framework.js';
 import { mountLocalChat, type LocalChatOptions } from './local-chat/index.js';
+import { loopbackOnly } from './local-chat/request-guard.js';
 
 export interface ReadinessProbe {
   name: string;
@@ -46,8 +47,28 @@ async function probe(p: ReadinessProbe): Promise<{ name: string; ok: boolean; er
   }
 }
 
+/**
+ * A browser posts `application/x-www-form-urlencoded`, `multipart/form-data` and `text/plain`
+ * cross-site without a CORS preflight (https://fetch.spec.whatwg.org/#cors-safelisted-request-header);
+ * the Bot Framework channels always send JSON. So /api/messages takes JSON only (415 otherwise),
+ * checked before any body is parsed.
+ */
+function jsonActivitiesOnly(req: restify.Request, res: restify.Response, next: restify.Next): void {
+  if (req.method !== 'POST' || req.getPath() !== '/api/messages') return next();
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/json') {
+    res.send(415, { error: 'POST /api/messages takes a Bot Framework activity as application/json only.' });
+    return next(false);
+  }
+  return next();
+}
+
 export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServer> {
   const server = restify.createServer({ name: 'tunnel-doctor', handleUncaughtExceptions: false });
+  // Authentication off (local mode): every route, /api/messages included, answers only requests
+  // addressed to a loopback name and from no other site's page (DNS rebinding, cross-site posts).
+  if (opts.localChat) server.pre(loopbackOnly);
+  server.pre(jsonActivitiesOnly);
   // Activities are small; a 1 MB cap keeps a hostile client from making us buffer more.
   server.use(restify.plugins.bodyParser({ maxBodySize: 1024 * 1024, mapParams: false }));
 

@@ -162,3 +162,28 @@ describe('kubectl through AKS command invoke', () => {
     expect(t.sim.requestCount()).toBe(before);
   });
 });
+
+describe('AKS command invoke when the cluster is busy', () => {
+  const RUN_COMMAND = '/managedClusters/aks-prod-eastus/runCommand$';
+
+  it('retries a 409 Conflict like run-command does, and answers once the cluster is free', async () => {
+    const log = accessLog();
+    const busy = exampleScenario();
+    busy.faults = [{ method: 'POST', path: RUN_COMMAND, status: 409, code: 'Conflict', times: 2 }];
+    t = await startSimForTest([busy], { accessLogPath: log });
+    const listed = await runKubectl(t.layer, EXAMPLE_IDS.cluster, 'kubectl get pods -n kube-system -o json');
+    expect(JSON.parse(listed.logs).items.length).toBeGreaterThan(0);
+    const posts = readLog(log).filter((l) => l.method === 'POST' && /\/runCommand$/.test(l.path.split('?')[0]!));
+    expect(posts.map((l) => l.status)).toEqual([409, 409, 202]);
+  });
+
+  it('does not retry a stopped cluster: the 409 says what to do', async () => {
+    const log = accessLog();
+    const stopped = exampleScenario();
+    const cluster = stopped.resources.find((r) => r.type.toLowerCase() === 'microsoft.containerservice/managedclusters')!;
+    cluster.properties = { ...cluster.properties, powerState: { code: 'Stopped' } };
+    t = await startSimForTest([stopped], { accessLogPath: log });
+    await expect(runKubectl(t.layer, EXAMPLE_IDS.cluster, 'kubectl get pods -n kube-system -o json')).rejects.toMatchObject({ statusCode: 409, code: 'OperationNotAllowed' });
+    expect(readLog(log).filter((l) => l.method === 'POST').length).toBe(1);
+  });
+});

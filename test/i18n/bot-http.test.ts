@@ -133,7 +133,7 @@ describe('locale over HTTP', () => {
 
   it('zh-CN: an unknown text gets the Chinese "did not understand" and the help card', async () => {
     const replies = await ask('bonjour', 'zh-CN');
-    expect(replies[0]?.text).toBe(zhCN.app.unrecognised('bonjour'));
+    expect(replies[0]?.text).toBe(zhCN.app.unrecognised('`bonjour`'));
     expect(cardText(cardOf(replies[0]!))).toContain(zhCN.help.commandsHeading);
   });
 });

@@ -25,6 +25,7 @@ export const REFUSAL_CODES: RefusalCode[] = [
   'not-executing',
   'not-owner',
   'busy',
+  'not-recorded',
 ];
 
 export const COMMAND_REFUSALS: CommandRefusal[] = [
@@ -90,6 +91,8 @@ const SAMPLES: Record<string, (f: any) => string[]> = {
   'error.knownSubscriptions': (f) => [f(['A', 'B']), f([])],
   'error.diagnosisFailed': (f) => [f('aks-x')],
   'app.unrecognised': (f) => [f('hello')],
+  'app.busy': (f) => [f(45)],
+  'app.droppedTitle': (f) => [f('aks-x')],
   'audit.heading': (f) => [f(undefined), f('aks-x')],
   'audit.fallback': (f) => [f('H', 3)],
   'approval.state': (f) => APPROVAL_STATES.map((s) => f(s)),

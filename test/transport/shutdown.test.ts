@@ -255,7 +255,7 @@ describe('RunningBot.shutdown(graceMs)', () => {
   it('with nothing running: drains at once and interrupts nothing', async () => {
     const bot = await startBot(parseConfig({ PORT: '0', SIM_LATENCY_SCALE: '0', STATE_SQLITE_PATH: path.join(workDir, 'idle-shutdown.sqlite') }), silentLogger);
     const summary = await bot.shutdown(10_000);
-    expect(summary).toEqual({ drained: true, unfinished: 0, interrupted: [] });
+    expect(summary).toEqual({ drained: true, unfinished: 0, interrupted: [], droppedDiagnoses: 0 });
     await bot.close(); // a second stop is harmless
   });
 });

@@ -217,6 +217,10 @@ export const en: Messages = {
 
   app: {
     unrecognised: (text) => `I did not understand "${text}". Here is what I can do:`,
+    busy: (seconds) =>
+      `I am busy with other diagnoses, so I did not start this one (or any other sent since). Nothing was checked. Try again in about ${seconds} s; help and audit still answer at once.`,
+    droppedTitle: (cluster) => `${cluster} was not diagnosed`,
+    dropped: 'The bot restarted before this diagnosis could start, so nothing was checked. Send the command again.',
   },
 
   audit: {

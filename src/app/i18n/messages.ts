@@ -167,6 +167,11 @@ export interface Messages {
 
   app: {
     unrecognised(text: string): string;
+    /** Too many diagnoses waiting (diagnosis-queue.ts): what to do, and when. */
+    busy(retryAfterSeconds: number): string;
+    /** A queued diagnosis the bot dropped on shutdown. */
+    droppedTitle(cluster: string): string;
+    dropped: string;
   };
 
   audit: {

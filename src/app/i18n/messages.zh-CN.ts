@@ -119,6 +119,8 @@ function approvalRefusal(code: RefusalCode, english: string): string {
       return '这个请求正由另一个机器人实例执行。';
     case 'busy':
       return '很多人同时修改了这个请求，你的点击未能生效。未执行任何操作；请刷新卡片后重试。';
+    case 'not-recorded':
+      return '机器人无法写入这一步的审计记录，因此没有执行这一步：请求保持原样。未执行任何操作；请稍后重试。';
     default:
       return english;
   }
@@ -349,6 +351,9 @@ export const zhCN: Messages = {
 
   app: {
     unrecognised: (text) => `我没有理解"${text}"。以下是我能做的：`,
+    busy: (seconds) => `我正忙于其他诊断，因此没有开始这一次（以及此后发送的其他诊断）。未检查任何内容。请在大约 ${seconds} 秒后重试；help 和 audit 仍会立即回答。`,
+    droppedTitle: (cluster) => `${cluster} 未被诊断`,
+    dropped: '机器人在这次诊断开始之前重新启动了，因此未检查任何内容。请再次发送命令。',
   },
 
   audit: {

@@ -51,7 +51,8 @@ export type RefusalCode =
   | 'not-executing'
   | 'not-owner'
   | 'not-claimed'
-  | 'busy';
+  | 'busy'
+  | 'not-recorded';
 
 export interface Refusal {
   code: RefusalCode;
@@ -73,17 +74,31 @@ export function refuse(code: RefusalCode, message: string): Decision {
   return { ok: false, refusal: { code, message } };
 }
 
+/** Longest display name kept on a request and in the audit log (Entra allows 256). */
+export const MAX_ACTOR_NAME_CHARS = 256;
+const MAX_ACTOR_ID_CHARS = 256;
+
+/**
+ * The clicker as the request and the audit log record them, normalised before anything is written:
+ * trimmed, the name capped, the object id lower-case; a caller whose channel sent no user id is
+ * named by its object id, so an audit record never has an empty actor.
+ */
 export function actorOf(user: ActingUser): ApprovalActor {
-  const actor: ApprovalActor = { id: user.id };
-  if (user.aadObjectId) actor.aadObjectId = user.aadObjectId;
-  if (user.name) actor.name = user.name;
+  const aadObjectId = user.aadObjectId?.trim().toLowerCase() || undefined;
+  const channelId = (typeof user.id === 'string' ? user.id.trim() : '').slice(0, MAX_ACTOR_ID_CHARS);
+  const actor: ApprovalActor = { id: channelId || (aadObjectId ? `aad:${aadObjectId}` : 'unknown') };
+  if (aadObjectId) actor.aadObjectId = aadObjectId;
+  const name = typeof user.name === 'string' ? user.name.trim().slice(0, MAX_ACTOR_NAME_CHARS) : '';
+  if (name) actor.name = name;
   return actor;
 }
 
-/** The same person: by Entra object id when both have one, else by channel user id. */
-export function isSameUser(a: Pick<ApprovalActor, 'id' | 'aadObjectId'>, b: Pick<ApprovalActor, 'id' | 'aadObjectId'>): boolean {
-  if (a.aadObjectId && b.aadObjectId) return sameId(a.aadObjectId, b.aadObjectId);
-  return a.id === b.id;
+/**
+ * The same person: by Entra object id only, compared case-insensitively. A channel user id is not
+ * an identity (a client can send any), so without object ids on both sides nobody is "the same".
+ */
+export function isSameUser(a: Pick<ApprovalActor, 'aadObjectId'>, b: Pick<ApprovalActor, 'aadObjectId'>): boolean {
+  return sameId(a.aadObjectId, b.aadObjectId);
 }
 
 export function withState(request: ApprovalRequest, state: ApprovalState, at: Date, by?: ApprovalActor): ApprovalRequest {
@@ -194,13 +209,15 @@ function decideRequest(draft: ApprovalRequest | undefined, action: ApprovalActio
   if (!draft) return refuse('unknown-request', 'This fix is not in the stored report any more. Run the diagnosis again.');
   if (draft.history.length > 0) return refuse('already-requested', 'This fix has already been requested; use the request card that is already in the chat.');
   const requester: Requester = draft.requester;
+  // Only a person the channel vouches for may start a change (Teams' Entra object id): never a
+  // channel user id, whatever REQUESTER_IDS says.
+  if (!action.by.aadObjectId || !requester.aadObjectId) {
+    return refuse('no-identity', 'Your Teams client did not send your Entra identity, so the bot cannot check who you are and will not request a fix for you. Use Teams signed in with your work account; you can still run diagnoses.');
+  }
   if (!isSameUser(requester, action.by)) return refuse('not-requester', 'A request must be made by the person clicking.');
   const tenant = tenantRefusal(action.by, draft, policy);
   if (tenant) return tenant;
   if (policy.requesterIds.length > 0) {
-    if (!action.by.aadObjectId) {
-      return refuse('no-identity', 'Your Teams client did not send your Entra identity, so the bot cannot check who you are. Use Teams signed in with your work account.');
-    }
     if (!isListed(policy.requesterIds, action.by.aadObjectId)) {
       return refuse('not-requester', `You are not allowed to request fixes. An administrator can add your Entra object id (${action.by.aadObjectId}) to REQUESTER_IDS.`);
     }
@@ -216,7 +233,9 @@ function decideRequest(draft: ApprovalRequest | undefined, action: ApprovalActio
   const integrity = integrityRefusal(draft, action.planHash);
   if (integrity) return integrity;
   if (isPastExpiry(draft, action.now)) return refuse('expired', 'This request expired before it was made (its time limit is in the past). Request the fix again.');
-  return { ok: true, next: withState(draft, 'pending', action.now, actorOf(action.by)), effects: ['audit:requested'] };
+  // The requester as recorded: normalised like every actor (a 1100-character name is cut, not refused).
+  const recorded: Requester = { ...actorOf(requester), ...(requester.tenantId ? { tenantId: requester.tenantId.toLowerCase() } : {}) };
+  return { ok: true, next: withState({ ...draft, requester: recorded }, 'pending', action.now, actorOf(action.by)), effects: ['audit:requested'] };
 }
 
 function approverRefusal(request: ApprovalRequest, by: ActingUser, policy: ApprovalPolicy): Decision | undefined {
@@ -238,7 +257,7 @@ function decideApprove(request: ApprovalRequest, action: ApprovalAction, policy:
   }
   const pending = pendingRefusal(request, action.now);
   if (pending) return pending;
-  const aadObjectId = action.by.aadObjectId as string;
+  const aadObjectId = actorOf(action.by).aadObjectId as string;
   if (request.approvals.some((a) => sameId(a.by.aadObjectId, aadObjectId))) {
     const left = request.requiredApprovals - request.approvals.length;
     return refuse('already-approved-by-you', `You have already approved this request; it needs ${left} more approval(s) from other approvers.`);
@@ -258,6 +277,9 @@ function decideReject(request: ApprovalRequest, action: ApprovalAction, policy: 
 }
 
 function decideCancel(request: ApprovalRequest, action: ApprovalAction): Decision {
+  if (!action.by.aadObjectId) {
+    return refuse('no-identity', 'Your Teams client did not send your Entra identity, so the bot cannot check that you made this request. Use Teams signed in with your work account.');
+  }
   if (!isSameUser(request.requester, action.by)) {
     return refuse('not-requester', 'Only the person who requested this fix can cancel it. An approver can reject it instead.');
   }
@@ -301,6 +323,11 @@ export function decideAction(request: ApprovalRequest | undefined, action: Appro
   if (action.verb === 'request') return decideRequest(request, action, policy);
   if (!request) {
     return refuse('unknown-request', 'This request is unknown to the bot (it may belong to another bot or have been removed). Nothing was done. Run the diagnosis again.');
+  }
+  // Who is clicking comes first: without an Entra object id (another channel, or none sent) there is
+  // nobody to check the tenant, the role or the four-eyes rule against. Looking (refresh) is allowed.
+  if (action.verb !== 'refresh' && !action.by.aadObjectId) {
+    return refuse('no-identity', 'Your Teams client did not send your Entra identity, so the bot cannot check who you are; nothing was done. Use Teams signed in with your work account.');
   }
   const tenant = tenantRefusal(action.by, request, policy);
   if (tenant) return tenant;

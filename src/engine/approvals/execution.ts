@@ -22,7 +22,15 @@ export function startExecution(request: ApprovalRequest | undefined, owner: stri
     );
   }
   const next = withState(request, 'executing', now, systemActor(owner));
-  return { ok: true, next: { ...next, execution: { startedAt: now.toISOString(), owner } }, effects: [] };
+  return { ok: true, next: { ...next, execution: { startedAt: now.toISOString(), owner, heartbeatAt: now.toISOString() } }, effects: [] };
+}
+
+/** executing → executing with a new heartbeat, by its owner only: the lease that says the owner is alive. */
+export function renewExecution(request: ApprovalRequest | undefined, owner: string, now: Date): Decision {
+  if (!request) return refuse('unknown-request', 'This request is unknown to the bot.');
+  if (request.state !== 'executing' || !request.execution) return refuse('not-executing', `This request is ${request.state}, not executing.`);
+  if (request.execution.owner !== owner) return refuse('not-owner', `This request is being executed by ${request.execution.owner}, not ${owner}.`);
+  return { ok: true, next: { ...request, execution: { ...request.execution, heartbeatAt: now.toISOString() } }, effects: [] };
 }
 
 /** executing → succeeded | failed, only by the instance that claimed it. */
@@ -74,7 +82,7 @@ export function interruptExecution(request: ApprovalRequest | undefined, now: Da
         ...request.execution,
         finishedAt: now.toISOString(),
         result: 'interrupted',
-        detail: `The bot instance ${request.execution.owner} stopped while applying the fix; whether it was applied is unknown. It was not run again.`,
+        detail: `The bot instance ${request.execution.owner} stopped while applying the fix (its last sign of life was at ${request.execution.heartbeatAt ?? request.execution.startedAt}); whether it was applied is unknown. It was not run again.`,
       },
     },
     effects: ['audit:failed'],

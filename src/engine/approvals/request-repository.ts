@@ -6,8 +6,11 @@
  * instances sharing the store produce one transition to 'approved', hence one 'execute' effect,
  * and one claimExecution winner.
  *
- * Every stored transition appends its audit records (append-log.ts) after the write that made it
- * true; a refused click changes nothing and records nothing (except a found expiry).
+ * Audit and state move together: a transition's audit records are built and checked
+ * (toAuditRecord) before anything is written, then the state is swapped in, then the records are
+ * appended; if the append fails, the swap is undone (while nobody has moved the request on) and the
+ * click is refused ('not-recorded'), so no state exists without its record and no record without
+ * its state. A refused click changes nothing and records nothing (except a found expiry).
  *
  * Requests being executed are also listed in `approval-index/executing`, so a restarted instance
  * can find the ones its dead predecessor left 'executing' and mark them 'interrupted' (the store
@@ -20,13 +23,13 @@
  * lease holder's tick) can record expiries and unclaimed approvals nobody clicks on: otherwise the
  * audit log, and the incident feed that follows it, would only hear of them on the next click.
  */
-import type { AuditLog } from '../../store/append-log.js';
+import { toAuditRecord, type AuditEntry, type AuditLog } from '../../store/append-log.js';
 import { ETagConflictError, IF_ABSENT, type StateItem, type StateStore } from '../../store/state-store.js';
 import { auditEntriesFor } from './audit-entries.js';
 import { abandonUnclaimed, actorOf, decideAction, expireOverdue, EXPIRY_ACTOR, UNCLAIMED_ACTOR, type ApprovalAction, type ApprovalEffect, type Decision, type Refusal } from './decide.js';
-import { finishExecution, interruptExecution, recordVerification, startExecution, systemActor } from './execution.js';
+import { finishExecution, interruptExecution, recordVerification, renewExecution, startExecution, systemActor } from './execution.js';
 import type { ApprovalPolicy } from './policy.js';
-import { APPROVAL_STATES, isPastExpiry, isRequestId, isUnclaimedTooLong, type ApprovalActor, type ApprovalRequest, type ExecutionResult, type StepOutcome } from './request.js';
+import { APPROVAL_STATES, canonicalJson, DEFAULT_EXECUTION_LEASE_MS, isOwnerGone, isPastExpiry, isRequestId, isUnclaimedTooLong, type ApprovalActor, type ApprovalRequest, type ExecutionResult, type StepOutcome } from './request.js';
 
 export const APPROVAL_KEY_PREFIX = 'approval/';
 export const EXECUTING_INDEX_KEY = 'approval-index/executing';
@@ -48,6 +51,8 @@ export interface ApprovalRepositoryOptions {
   /** Compare-and-swap attempts per transition before answering 'busy'. */
   maxAttempts?: number;
   now?: () => Date;
+  /** How long an execution may go without its owner's heartbeat (default DEFAULT_EXECUTION_LEASE_MS). */
+  executionLeaseMs?: number;
 }
 
 interface Loaded {
@@ -96,6 +101,18 @@ function toRequest(id: string, item: StateItem | undefined): ApprovalRequest | u
   return wellFormed ? request : undefined;
 }
 
+const NOT_RECORDED: Refusal = {
+  code: 'not-recorded',
+  message: 'The bot could not write the audit record of this step, so the step was not taken: the request is as it was. Nothing was done; try again in a minute.',
+};
+
+/** Thrown inside the repository when a transition's audit records cannot be written; never leaves it. */
+class AuditNotWritten extends Error {
+  constructor(cause: unknown) {
+    super('audit records not written', { cause });
+  }
+}
+
 function pause(attempt: number): Promise<void> {
   // Random back-off, so racing writers do not collide again in lockstep.
   return new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(5 * attempt, 50)));
@@ -106,8 +123,10 @@ export class ApprovalRequestRepository {
   private readonly audit: AuditLog;
   private readonly maxAttempts: number;
   private readonly now: () => Date;
+  readonly executionLeaseMs: number;
 
   constructor(options: ApprovalRepositoryOptions) {
+    this.executionLeaseMs = options.executionLeaseMs ?? DEFAULT_EXECUTION_LEASE_MS;
     this.state = options.state;
     this.audit = options.audit;
     this.maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
@@ -123,15 +142,24 @@ export class ApprovalRequestRepository {
   async submit(draft: ApprovalRequest, action: Omit<ApprovalAction, 'verb'>, policy: ApprovalPolicy): Promise<TransitionOutcome> {
     const decision = decideAction(draft, { ...action, verb: 'request' }, policy);
     if (!decision.ok) return { ok: false, refusal: decision.refusal };
+    const entries = this.checkedEntries(decision.effects, decision.next, actorOf(action.by));
+    if (!entries) return { ok: false, refusal: NOT_RECORDED };
     try {
       await this.create(decision.next);
     } catch (err) {
       if (!(err instanceof ETagConflictError)) throw err;
       return { ok: false, refusal: { code: 'already-requested', message: 'This request already exists; use the card already in the chat.' } };
     }
+    try {
+      await this.appendEntries(entries);
+    } catch (err) {
+      if (!(err instanceof AuditNotWritten)) throw err;
+      // Not requested after all: the request goes, as if the click had never happened.
+      await this.state.delete([approvalKey(decision.next.id)]);
+      return { ok: false, refusal: NOT_RECORDED };
+    }
     // After the create, so the sweep never finds (and drops) an id whose request is not written yet.
     await this.addToIndex(OPEN_INDEX_KEY, decision.next.id);
-    await this.appendAudit(decision.effects, decision.next, actorOf(action.by));
     return { ok: true, request: decision.next, effects: decision.effects };
   }
 
@@ -163,6 +191,11 @@ export class ApprovalRequestRepository {
       if (!next || next === request) {
         return decision.ok ? { ok: true, request: decision.next, effects: decision.effects } : refusedWith(decision.refusal, request);
       }
+      const effects = decision.effects ?? [];
+      // Checked before the write: a record the log would refuse (an empty actor, a name too long)
+      // must stop the transition, not leave it stored without its record.
+      const entries = this.checkedEntries(effects, next, typeof actor === 'function' ? actor(next) : actor);
+      if (!entries) return refusedWith(NOT_RECORDED, request);
       try {
         await this.state.write({ [approvalKey(id)]: { ...next, eTag: eTag ?? IF_ABSENT } });
       } catch (err) {
@@ -170,8 +203,12 @@ export class ApprovalRequestRepository {
         await pause(attempt);
         continue;
       }
-      const effects = decision.effects ?? [];
-      await this.appendAudit(effects, next, typeof actor === 'function' ? actor(next) : actor);
+      try {
+        await this.appendEntries(entries);
+      } catch (err) {
+        if (!(err instanceof AuditNotWritten)) throw err;
+        return refusedWith(NOT_RECORDED, await this.undo(id, next, request));
+      }
       // Only the writer that made the request leave pending/approved drops it: one index write per request.
       if (isOpen(request) && !isOpen(next)) await this.dropFromIndex(OPEN_INDEX_KEY, id);
       return decision.ok ? { ok: true, request: next, effects } : refusedWith(decision.refusal, next);
@@ -247,7 +284,35 @@ export class ApprovalRequestRepository {
         if ((await this.resolveUnclaimedAt(id, now)).recorded) result.interrupted.push(id);
       }
     }
+    result.interrupted.push(...(await this.interruptOrphanedExecutions(now)));
     return result;
+  }
+
+  /**
+   * Executions whose owner stopped renewing them for longer than the lease: the replica that ran
+   * them is gone, whatever its name was and whether or not it ever starts again. Each becomes
+   * 'interrupted' with its audit record (never re-run). Returns the ids so marked.
+   */
+  async interruptOrphanedExecutions(now: Date = this.now(), by = 'lease sweep'): Promise<string[]> {
+    const interrupted: string[] = [];
+    for (const id of Object.keys((await this.readIndex(EXECUTING_INDEX_KEY)).requests)) {
+      const request = await this.load(id);
+      if (!request || !isOwnerGone(request, now, this.executionLeaseMs)) continue;
+      const outcome = await this.transition(
+        id,
+        (latest) => (latest && isOwnerGone(latest, now, this.executionLeaseMs) ? interruptExecution(latest, now, by) : { ok: false, refusal: { code: 'not-executing', message: 'renewed or finished meanwhile' } }),
+        systemActor(by),
+      );
+      if (!outcome.ok) continue;
+      interrupted.push(id);
+      await this.dropFromIndex(EXECUTING_INDEX_KEY, id);
+    }
+    return interrupted;
+  }
+
+  /** The owner's heartbeat on its running execution; refused once it is no longer executing or not its own. */
+  renewExecution(id: string, owner: string): Promise<TransitionOutcome> {
+    return this.transition(id, (latest) => renewExecution(latest, owner, this.now()), systemActor(owner));
   }
 
   /** approved → executing for exactly one caller; run the fix only when this returns ok. */
@@ -292,10 +357,20 @@ export class ApprovalRequestRepository {
         await this.dropFromIndex(EXECUTING_INDEX_KEY, id);
         continue;
       }
-      if (request?.state === 'executing' && owner !== undefined && request.execution?.owner !== owner) continue;
+      // Another instance's execution is left to it while it still renews its lease; once it has
+      // stopped (killed, and perhaps restarted under another replica name) it is interrupted here.
+      if (request?.state === 'executing' && owner !== undefined && request.execution?.owner !== owner && !isOwnerGone(request, this.now(), this.executionLeaseMs)) continue;
       if (request?.state === 'executing') {
         const by = owner ?? 'start-up';
-        const outcome = await this.transition(id, (latest) => interruptExecution(latest, this.now(), by), systemActor(by));
+        const mine = (latest: ApprovalRequest | undefined) => owner === undefined || latest?.execution?.owner === owner;
+        const outcome = await this.transition(
+          id,
+          (latest) =>
+            mine(latest) || (latest && isOwnerGone(latest, this.now(), this.executionLeaseMs))
+              ? interruptExecution(latest, this.now(), by)
+              : { ok: false, refusal: { code: 'not-executing', message: 'renewed by its live owner meanwhile' } },
+          systemActor(by),
+        );
         if (outcome.ok) interrupted.push(id);
         else if (outcome.request?.state === 'executing') continue;
       }
@@ -350,9 +425,45 @@ export class ApprovalRequestRepository {
     }
   }
 
-  private async appendAudit(effects: readonly ApprovalEffect[], request: ApprovalRequest, actor: ApprovalActor): Promise<void> {
+  /** The audit entries of a transition, each checked as the log will check it; undefined if one would be refused. */
+  private checkedEntries(effects: readonly ApprovalEffect[], request: ApprovalRequest, actor: ApprovalActor): AuditEntry[] | undefined {
+    const entries = auditEntriesFor(effects, request, actor);
+    try {
+      for (const entry of entries) toAuditRecord(entry, this.now);
+    } catch {
+      return undefined;
+    }
+    return entries;
+  }
+
+  private async appendEntries(entries: readonly AuditEntry[]): Promise<void> {
     // In order, one at a time: the log's order is the order of appends (append-log.ts).
-    for (const entry of auditEntriesFor(effects, request, actor)) await this.audit.appendAudit(entry);
+    try {
+      for (const entry of entries) await this.audit.appendAudit(entry);
+    } catch (err) {
+      throw new AuditNotWritten(err);
+    }
+  }
+
+  /**
+   * Puts `previous` back after its transition to `written` could not be audited, if the stored
+   * request is still exactly `written` (compare-and-swap: a request someone moved on meanwhile is
+   * left alone). Returns the request as stored afterwards.
+   */
+  private async undo(id: string, written: ApprovalRequest, previous: ApprovalRequest | undefined): Promise<ApprovalRequest | undefined> {
+    for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
+      const { request, eTag } = await this.loadWithETag(id);
+      if (!request || !eTag || canonicalJson(request) !== canonicalJson(written)) return request;
+      try {
+        if (previous) await this.state.write({ [approvalKey(id)]: { ...previous, eTag } });
+        else await this.state.delete([approvalKey(id)]);
+        return previous;
+      } catch (err) {
+        if (!(err instanceof ETagConflictError)) throw err;
+        await pause(attempt);
+      }
+    }
+    return this.load(id);
   }
 }
 

@@ -60,6 +60,12 @@ export interface Execution {
   startedAt: string;
   /** Instance id of the bot process that claimed it (claimExecution). */
   owner: string;
+  /**
+   * The owner's last sign of life (renewExecution, every third of the lease while it runs). An
+   * execution silent for longer than the lease has lost its owner, however that replica was named:
+   * whichever instance sweeps next marks it interrupted (isOwnerGone). Absent: startedAt counts.
+   */
+  heartbeatAt?: string;
   finishedAt?: string;
   result?: ExecutionResult | 'interrupted';
   detail?: string;
@@ -205,4 +211,14 @@ export function isUnclaimedTooLong(request: Pick<ApprovalRequest, 'state' | 'his
   if (request.state !== 'approved') return false;
   const at = approvedAt(request);
   return at === undefined || now.getTime() - at.getTime() >= CLAIM_GRACE_MS;
+}
+
+/** How long an execution may go without a heartbeat before its owner counts as gone (EXECUTION_LEASE_SECONDS). */
+export const DEFAULT_EXECUTION_LEASE_MS = 90_000;
+
+/** Executing, and its owner has not renewed it within `leaseMs`: the process that ran it is gone. */
+export function isOwnerGone(request: Pick<ApprovalRequest, 'state' | 'execution'>, now: Date, leaseMs: number): boolean {
+  if (request.state !== 'executing' || !request.execution) return false;
+  const last = Date.parse(request.execution.heartbeatAt ?? request.execution.startedAt);
+  return !Number.isFinite(last) || now.getTime() - last >= leaseMs;
 }

@@ -1,8 +1,9 @@
 /**
  * The local chat runs with authentication off, so listening on loopback is not enough: a web page
  * in the same browser could reach 127.0.0.1 through DNS rebinding (a hostile name resolving to
- * 127.0.0.1) or post to it cross-site. Every local chat route therefore answers only requests
- * addressed to a loopback name, and refuses a browser Origin other than its own.
+ * 127.0.0.1) or post to it cross-site. Every route of a bot with authentication off (the local chat's
+ * and /api/messages, /healthz, /readyz: http-server.ts runs this before routing) therefore answers
+ * only requests addressed to a loopback name, and refuses a browser Origin other than its own.
  */
 import type { Next, Request, Response } from 'restify';
 

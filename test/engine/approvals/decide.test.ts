@@ -13,7 +13,7 @@ import {
   planHashOf,
   type ApprovalRequest,
 } from '../../../src/engine/approvals/request.js';
-import { ALEX, DANA, draft, EVE, minutesAfter, NSG_FIX, OTHER_TENANT, policy, report, SAM, T0, UFW_FIX } from './fixtures.js';
+import { ALEX, DANA, draft, EVE, minutesAfter, NSG_FIX, OTHER_TENANT, policy, report, SAM, T0, TENANT, UFW_FIX } from './fixtures.js';
 
 function ok(decision: Decision): Extract<Decision, { ok: true }> {
   if (!decision.ok) throw new Error(`expected ok, got ${decision.refusal.code}: ${decision.refusal.message}`);
@@ -214,6 +214,37 @@ describe('decideAction: approve', () => {
   });
 });
 
+describe('decideAction: identity is the Entra object id, never the channel user id', () => {
+  const bobChannelOnly = { id: '29:bob', name: 'Bob', tenantId: TENANT };
+
+  it('refuses a request from a caller with a channel user id only, even with REQUESTER_IDS empty', () => {
+    expect(refusedCode(decideAction(draft(NSG_FIX.id, bobChannelOnly), act('request', bobChannelOnly, T0), policy({ requesterIds: [] })))).toBe('no-identity');
+  });
+
+  it('never judges self-approval or cancellation by the channel user id', () => {
+    const request = pending();
+    // Same channel id as the requester, another object id: a different person (a client chose the id).
+    const sameChannelId = { ...ALEX, id: DANA.id };
+    expect(ok(decideAction(request, act('approve', sameChannelId), policy())).next.state).toBe('approved');
+    expect(refusedCode(decideAction(request, act('cancel', { id: DANA.id, tenantId: TENANT }), policy()))).toBe('no-identity');
+    expect(refusedCode(decideAction(request, act('cancel', sameChannelId), policy()))).toBe('not-requester');
+  });
+
+  it('compares object ids case-insensitively: the requester in upper case is still the requester', () => {
+    const request = pending();
+    const upperDana = { ...DANA, id: '29:dana-on-phone', aadObjectId: (DANA.aadObjectId as string).toUpperCase() };
+    expect(refusedCode(decideAction(request, act('approve', upperDana), policy()))).toBe('self-approval');
+    expect(ok(decideAction(request, act('cancel', upperDana), policy())).next.state).toBe('cancelled');
+  });
+
+  it('records the requester normalised: object id lower-case, name trimmed and capped', () => {
+    const shouting = { ...DANA, aadObjectId: (DANA.aadObjectId as string).toUpperCase(), name: ` ${'x'.repeat(2000)} ` };
+    const next = ok(decideAction(draft(NSG_FIX.id, shouting), act('request', shouting, T0), policy())).next;
+    expect(next.requester.aadObjectId).toBe(DANA.aadObjectId);
+    expect(next.requester.name).toHaveLength(256);
+  });
+});
+
 describe('decideAction: reject, cancel, refresh', () => {
   it('lets an approver reject a pending request; a non-approver cannot', () => {
     const decision = ok(decideAction(pending(), act('reject', SAM), policy()));
@@ -250,7 +281,7 @@ describe('execution transitions', () => {
     expect(refusedCode(startExecution(pending(), 'a', T0))).toBe('not-approved');
     const running = ok(startExecution(approved(), 'a', minutesAfter(T0, 2))).next;
     expect(running.state).toBe('executing');
-    expect(running.execution).toEqual({ startedAt: minutesAfter(T0, 2).toISOString(), owner: 'a' });
+    expect(running.execution).toEqual({ startedAt: minutesAfter(T0, 2).toISOString(), owner: 'a', heartbeatAt: minutesAfter(T0, 2).toISOString() });
     expect(refusedCode(startExecution(running, 'b', T0))).toBe('already-decided');
     expect(refusedCode(finishExecution(running, 'b', { result: 'succeeded', detail: 'x' }, T0))).toBe('not-owner');
     const failed = ok(finishExecution(running, 'a', { result: 'failed', detail: 'ARM said 409' }, minutesAfter(T0, 3)));

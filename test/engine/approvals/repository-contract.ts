@@ -77,6 +77,38 @@ export function describeApprovalRepository(name: string, makeStore: () => Promis
       expect((await repo.load(request.id))?.state).toBe('pending');
     });
 
+    it('records an approver with no channel user id and an 1100-character name, normalised, with its audit record', async () => {
+      const request = await submitted();
+      const nameless = { ...ALEX, id: '', name: `  ${'N'.repeat(1100)}  `, aadObjectId: (ALEX.aadObjectId as string).toUpperCase() };
+      const outcome = await repo.act(request.id, { verb: 'approve', by: nameless, now: clock }, policy());
+      expect(outcome.ok && outcome.request.state).toBe('approved');
+      const approved = (await sut.audit.readAudit({ requestId: request.id, limit: 10 })).filter((r) => r.action === 'approved');
+      expect(approved).toHaveLength(1);
+      expect(approved[0]!.actor).toEqual({ id: `aad:${ALEX.aadObjectId}`, aadObjectId: ALEX.aadObjectId, name: 'N'.repeat(256) });
+    });
+
+    it('leaves the request as it was, with a refusal, when its audit record cannot be written', async () => {
+      const request = await submitted();
+      let failing = true;
+      const flaky: AuditLog = {
+        appendAudit: (entry) => (failing ? Promise.reject(new Error('audit store down')) : sut.audit.appendAudit(entry)),
+        readAudit: (q) => sut.audit.readAudit(q),
+      };
+      const flakyRepo = new ApprovalRequestRepository({ state: sut.state, audit: flaky, now: () => clock });
+      const refused = await flakyRepo.act(request.id, { verb: 'approve', by: ALEX, now: clock }, policy());
+      expect(!refused.ok && refused.refusal.code).toBe('not-recorded');
+      expect(!refused.ok && refused.request?.state).toBe('pending');
+      expect(await repo.load(request.id)).toEqual(request);
+      expect((await sut.audit.readAudit({ requestId: request.id, limit: 10 })).map((r) => r.action)).toEqual(['requested']);
+      // Nor can a request be made without its 'requested' record.
+      const lost = await flakyRepo.submit(draft(NSG_FIX.id, DANA, T0), { by: DANA, now: T0 }, policy());
+      expect(!lost.ok && lost.refusal.code).toBe('not-recorded');
+      failing = false;
+      const retried = await flakyRepo.act(request.id, { verb: 'approve', by: ALEX, now: clock }, policy());
+      expect(retried.ok && retried.effects).toContain('execute');
+      expect((await sut.audit.readAudit({ requestId: request.id, limit: 10 })).map((r) => r.action)).toEqual(['approved', 'requested']);
+    });
+
     it('turns 50 concurrent approve clicks by one approver into exactly one execute', async () => {
       const request = await submitted();
       const outcomes = await Promise.all(
@@ -158,6 +190,8 @@ export function describeApprovalRepository(name: string, makeStore: () => Promis
       expect((await repo.executingIndex()).sort()).toEqual([request.id, other.id].sort());
 
       clock = minutesAfter(T0, 10);
+      // instance-b is alive: it renews its execution's lease.
+      expect((await repo.renewExecution(other.id, 'instance-b')).ok).toBe(true);
       const restarted = new ApprovalRequestRepository({ state: sut.state, audit: sut.audit, now: () => clock });
       expect(await restarted.markInterruptedOnStartup('instance-a')).toEqual([request.id]);
       const stored = await restarted.load(request.id);
@@ -173,6 +207,33 @@ export function describeApprovalRepository(name: string, makeStore: () => Promis
       // Without an owner (one instance), every executing request is its dead predecessor's.
       expect(await restarted.markInterruptedOnStartup()).toEqual([other.id]);
       expect(await restarted.executingIndex()).toEqual([]);
+    });
+
+    it('interrupts an execution whose owner stopped renewing its lease, from an instance of any name, with its audit record', async () => {
+      const leased = (now: () => Date) => new ApprovalRequestRepository({ state: sut.state, audit: sut.audit, now, executionLeaseMs: 60_000 });
+      const request = await approvedRequest();
+      const replicaA = leased(() => clock);
+      expect((await replicaA.claimExecution(request.id, 'replica-a1b2c')).ok).toBe(true);
+      // A live owner renews: a sweep 50 s after the renewal leaves it alone.
+      clock = new Date(clock.getTime() + 50_000);
+      expect((await replicaA.renewExecution(request.id, 'replica-a1b2c')).ok).toBe(true);
+      clock = new Date(clock.getTime() + 50_000);
+      const replicaB = leased(() => clock);
+      expect(await replicaB.markInterruptedOnStartup('replica-z9y8x')).toEqual([]);
+      expect(await replicaB.interruptOrphanedExecutions()).toEqual([]);
+      expect((await replicaB.load(request.id))?.state).toBe('executing');
+      // replica-a1b2c was killed; its successor has another name. Past the lease, any sweep finishes it.
+      clock = new Date(clock.getTime() + 11_000);
+      expect((await replicaB.sweepOpenRequests(clock)).interrupted).toEqual([request.id]);
+      const stored = await replicaB.load(request.id);
+      expect(stored?.state).toBe('interrupted');
+      expect(stored?.execution?.detail).toMatch(/replica-a1b2c stopped/);
+      expect(await replicaB.executingIndex()).toEqual([]);
+      const [last] = await sut.audit.readAudit({ requestId: request.id, limit: 1 });
+      expect(last).toMatchObject({ action: 'failed', result: 'partial', actor: { id: 'system' } });
+      // The old owner, should it come back, can neither renew nor record a result.
+      expect((await replicaA.renewExecution(request.id, 'replica-a1b2c')).ok).toBe(false);
+      expect((await replicaA.finishExecution(request.id, 'replica-a1b2c', { result: 'succeeded', detail: 'late' })).ok).toBe(false);
     });
 
     it('gives up an approval whose process died before claiming it, at start-up or on the next look, and never runs it', async () => {
