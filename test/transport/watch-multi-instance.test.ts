@@ -135,7 +135,7 @@ describe('a watch over two bot processes sharing one store', () => {
     killed.add(byId.get(leader)!);
     await byId.get(leader)!.kill();
     const other = leader === 'bot-a' ? 'bot-b' : 'bot-a';
-    await until('the other instance to take the lease', async () => ((await holder()) === other ? true : undefined), 20_000);
+    await until('the other instance to take the lease', async () => ((await holder()) === other ? true : undefined));
     const ran = await dueNowAndRun();
     expect(ran.lastRunBy).toBe(other);
     expect(diagnoses()).toBe(6);
