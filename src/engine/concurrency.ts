@@ -28,3 +28,22 @@ export function keyedQueue(): <R>(key: string, task: () => Promise<R>) => Promis
     return run;
   };
 }
+
+/** At most `limit` tasks at once across every caller, for work that starts at different times. */
+export function limiter(limit: number): <R>(task: () => Promise<R>) => Promise<R> {
+  let active = 0;
+  const waiting: Array<() => void> = [];
+  const release = () => {
+    active -= 1;
+    waiting.shift()?.();
+  };
+  return async (task) => {
+    if (active >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+    active += 1;
+    try {
+      return await task();
+    } finally {
+      release();
+    }
+  };
+}
