@@ -1,6 +1,7 @@
 /**
  * One diagnosis in a fresh process, for the benchmark: `diagnose-once.ts <sim url> <cluster id>`.
- * Prints one JSON line: wall time, peak RSS of this process (the bot's side only), verdicts.
+ * Prints one JSON line: wall time, peak RSS of this process (the bot's side only), verdicts, and
+ * the report's own per-phase timing.
  */
 import { createAzureLayer } from '../src/azure/clients.js';
 import { parseArmId } from '../src/azure/arm-id.js';
@@ -25,5 +26,6 @@ process.stdout.write(
     wall_ms: Math.round(wallMs),
     peak_rss_mb: Math.round((process.resourceUsage().maxRSS / 1024) * 10) / 10,
     verdicts: Object.fromEntries(report.checks.map((c) => [c.id, `${c.status}${c.nodes.length ? ` (${c.nodes.length} nodes)` : ''}`])),
+    timing: report.timing,
   }) + '\n',
 );
