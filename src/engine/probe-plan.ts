@@ -170,12 +170,14 @@ export const SPECULATIVE_SOURCES = 2;
  * The nodes most likely to host tunnel agents: running Linux nodes of System-mode pools, first by
  * name. AKS labels system-pool nodes kubernetes.azure.com/mode=system and prefers scheduling system
  * pods there ("Manage system node pools in AKS", https://learn.microsoft.com/azure/aks/use-system-pools).
+ * A system pool of one node (allowed outside production) leaves the other agent to the scheduler:
+ * the first other running Linux node by name stands in, a plain guess — a wrong one costs one
+ * run-command, never a verdict.
  */
 export function speculativeSources(nodes: NodeView[], systemPools: ReadonlySet<string>): NodeView[] {
-  return nodes
-    .filter((n) => n.pool !== undefined && systemPools.has(n.pool.toLowerCase()) && isRunning(n) && n.osType === 'Linux' && n.privateIp)
-    .sort((a, b) => a.computerName.localeCompare(b.computerName))
-    .slice(0, SPECULATIVE_SOURCES);
+  const candidates = nodes.filter((n) => isRunning(n) && n.osType === 'Linux' && n.privateIp).sort((a, b) => a.computerName.localeCompare(b.computerName));
+  const inSystemPool = (n: NodeView) => n.pool !== undefined && systemPools.has(n.pool.toLowerCase());
+  return [...candidates.filter(inSystemPool), ...candidates.filter((n) => !inSystemPool(n))].slice(0, SPECULATIVE_SOURCES);
 }
 
 /** Kubelet probes started before the tunnel-agent pods are known; only evidence once the pods confirm the source. */

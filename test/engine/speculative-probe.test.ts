@@ -34,13 +34,15 @@ function agentsOffTheGuess(): Scenario {
 }
 
 describe('speculative kubelet probe', () => {
-  it('picks running Linux nodes of system pools, first by name, at most two', () => {
+  it('picks running Linux nodes of system pools, first by name, at most two; other nodes only to make up two', () => {
     const view = (name: string, pool: string, extra: Partial<NodeView> = {}): NodeView => ({
       computerName: name, vmssId: `/vmss/${pool}`, instanceId: name.slice(-1), pool, osType: 'Linux', powerState: 'running', privateIp: `10.0.0.${name.slice(-1)}`, asgIds: [], isTunnelAgent: false, ...extra,
     });
     const nodes = [view('sys3', 'system'), view('usr1', 'user'), view('sys1', 'system', { powerState: 'deallocated' }), view('sys2', 'system'), view('sys0', 'system', { osType: 'Windows' }), view('sys4', 'system')];
     expect(speculativeSources(nodes, new Set(['system'])).map((n) => n.computerName)).toEqual(['sys2', 'sys3']);
-    expect(speculativeSources(nodes, new Set())).toEqual([]);
+    expect(speculativeSources(nodes.filter((n) => n.computerName !== 'sys2'), new Set(['system'])).map((n) => n.computerName)).toEqual(['sys3', 'sys4']);
+    expect(speculativeSources(nodes.slice(0, 3), new Set(['system'])).map((n) => n.computerName)).toEqual(['sys3', 'usr1']);
+    expect(speculativeSources([view('win', 'system', { osType: 'Windows' })], new Set(['system']))).toEqual([]);
   });
 
   it('when the pods confirm the guessed nodes, their runs are the probe: no run-command is repeated', async () => {
