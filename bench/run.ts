@@ -8,7 +8,8 @@
  *   pods, probe, reads, symptom — they overlap), speculative_probe, run_commands (agent_nodes and
  *   faulty_nodes beside it), command_invokes, arm_requests, peak_rss_mb, verdicts.
  * Lookups: the same cluster found by name among BENCH_SUBSCRIPTIONS subscriptions (the others
- * empty): lookup_subscriptions, via, wall_ms, arm_requests.
+ * empty), with Resource Graph allowed and refused: lookup_subscriptions, resource_graph, via,
+ * wall_ms, arm_requests.
  *
  * The simulated Azure and the bot run in separate processes, so peak RSS is the bot's alone;
  * requests are counted from the simulator's access log. Both run the compiled build, as a deployed
@@ -120,9 +121,13 @@ for (const nodes of SIZES) {
 }
 
 for (const count of SUBSCRIPTIONS) {
-  const scenario = makeBenchScenario({ nodes: 3, pools: 1, runCommandMs: L, armMs: 30 });
-  for (let i = 1; i < count; i++) scenario.subscriptions.push({ subscriptionId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, displayName: `team-${i}` });
-  const name = clusterOf(scenario).name;
-  const { result, requests } = await withSim(dir, `lookup-${count}`, scenario, (url) => runOnce<{ wall_ms: number; kind: string; via: string }>('find-once.js', [url, name]));
-  process.stdout.write(JSON.stringify({ lookup_subscriptions: count, found: result.kind === 'found', via: result.via, wall_ms: result.wall_ms, arm_requests: requests.length }) + '\n');
+  // As the bot finds it, and with Resource Graph refused (403), to show what the fallback costs.
+  for (const graph of ['allowed', 'refused'] as const) {
+    const scenario = makeBenchScenario({ nodes: 3, pools: 1, runCommandMs: L, armMs: 30 });
+    for (let i = 1; i < count; i++) scenario.subscriptions.push({ subscriptionId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, displayName: `team-${i}` });
+    if (graph === 'refused') scenario.faults = [{ method: 'POST', path: '/providers/Microsoft.ResourceGraph/resources$', status: 403 }];
+    const name = clusterOf(scenario).name;
+    const { result, requests } = await withSim(dir, `lookup-${count}-${graph}`, scenario, (url) => runOnce<{ wall_ms: number; kind: string; via: string }>('find-once.js', [url, name]));
+    process.stdout.write(JSON.stringify({ lookup_subscriptions: count, resource_graph: graph, found: result.kind === 'found', via: result.via, wall_ms: result.wall_ms, arm_requests: requests.length }) + '\n');
+  }
 }
