@@ -77,4 +77,14 @@ describe('speculative kubelet probe', () => {
     expect(report.timing?.speculativeProbe).toMatchObject({ outcome: 'partial', probedAfterPods: [NODE(2)] });
     expect(statusOf(report, 'iptables-10250')).toMatchObject({ status: 'fail', nodes: [NODE(1)] });
   });
+
+  it('when the pods cannot be read, the guessed run from the stand-in node counts (it would be probed anyway)', async () => {
+    const s = exampleScenario();
+    s.faults = [{ method: 'POST', path: '/managedClusters/[^/]+/runCommand$', status: 403 }];
+    t = await startSimForTest([s]);
+    const report = await diagnoseCluster(t.layer, clusterOf(s), { checks: ALL_CHECKS });
+    // No agents known: one running Linux node stands in, the first by name, which was guessed too.
+    expect(report.timing?.speculativeProbe).toEqual({ sources: [NODE(0), NODE(1)], outcome: 'partial', probedAfterPods: [] });
+    expect(statusOf(report, 'iptables-10250')?.status).toBe('pass');
+  });
 });
