@@ -33,17 +33,16 @@ export function keyedQueue(): <R>(key: string, task: () => Promise<R>) => Promis
 export function limiter(limit: number): <R>(task: () => Promise<R>) => Promise<R> {
   let active = 0;
   const waiting: Array<() => void> = [];
-  const release = () => {
-    active -= 1;
-    waiting.shift()?.();
-  };
   return async (task) => {
+    // A finished task hands its slot straight to the next waiter, so a newcomer cannot slip in between.
     if (active >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
-    active += 1;
+    else active += 1;
     try {
       return await task();
     } finally {
-      release();
+      const next = waiting.shift();
+      if (next) next();
+      else active -= 1;
     }
   };
 }
