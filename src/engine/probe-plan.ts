@@ -161,8 +161,9 @@ function unansweredIps(runs: ProbeRun[]): string[] {
 }
 
 /**
- * How many nodes are probed before the pods are known. Two, because AKS needs at least two nodes
- * in a system pool and the tunnel agents run at least two replicas (konnectivity's ladder starts at 2).
+ * How many nodes are probed before the pods are known. Two: konnectivity's ladder starts at two
+ * replicas (docs/checks.md), and a production system pool has at least two nodes
+ * (https://learn.microsoft.com/azure/aks/use-system-pools).
  */
 export const SPECULATIVE_SOURCES = 2;
 
@@ -226,7 +227,7 @@ export async function runProbePlan(layer: AzureLayer, nodes: NodeView[], opts: P
   const targets = probeTargets(nodes);
   const targetIps = targets.map((n) => n.privateIp as string);
   const sources = probeSources(nodes);
-  if (opts.speculative) clock?.speculative(speculationOutcome(opts.speculative, sources));
+  if (opts.speculative && opts.speculative.sources.length > 0) clock?.speculative(speculationOutcome(opts.speculative, sources));
 
   // 2a (started from 1). Host firewalls, only where some source could not reach the kubelet.
   const unreachable = new Set<string>();
