@@ -4,8 +4,8 @@
  * Diagnoses: simulated clusters of BENCH_SIZES nodes (4 pools — fewer for tiny clusters —, one
  * faulty node) whose VMSS run-commands take L ms, with AKS command invoke at L ("kubectl":"L", as on
  * Azure where both take tens of seconds) and faster (0.4 L), per BENCH_KUBECTL. One JSON line each:
- *   nodes, kubectl, wall_ms, wall_over_L, phases_over_L (each phase's [start, end] in L: inventory,
- *   pods, probe, reads, symptom — they overlap), speculative_probe, run_commands (agent_nodes and
+ *   nodes, kubectl, wall_ms, wall_over_L (finding the cluster by name included), phases_over_L (each
+ *   phase's [start, end] in L: find, inventory, pods, probe, reads, symptom — they overlap), speculative_probe, run_commands (agent_nodes and
  *   faulty_nodes beside it), command_invokes, arm_requests, peak_rss_mb, verdicts.
  * Lookups: the same cluster found by name among BENCH_SUBSCRIPTIONS subscriptions (the others
  * empty), with Resource Graph allowed and refused: lookup_subscriptions, resource_graph, via,
@@ -65,6 +65,7 @@ function runOnce<T>(script: string, args: string[]): Promise<T> {
 
 interface DiagnosisLine {
   wall_ms: number;
+  find_ms: number;
   peak_rss_mb: number;
   verdicts: Record<string, string>;
   timing?: { phases: Record<string, { startMs: number; endMs: number }>; speculativeProbe?: { outcome: string; probedAfterPods: string[] } };
@@ -96,9 +97,13 @@ for (const nodes of SIZES) {
   for (const kubectl of KUBECTL) {
     const scenario = makeBenchScenario({ nodes, pools: Math.min(4, nodes), runCommandMs: L, armMs: 30, kubectlMs: kubectl === 'L' ? L : Math.round(L * 0.4) });
     const agentNodes = new Set((scenario.pods ?? []).filter((p) => p.labels?.app === 'konnectivity-agent').map((p) => p.node)).size;
-    const { result, requests } = await withSim(dir, `bench-${nodes}-${kubectl}`, scenario, (url) => runOnce<DiagnosisLine>('diagnose-once.js', [url, clusterOf(scenario).id]));
+    const { result, requests } = await withSim(dir, `bench-${nodes}-${kubectl}`, scenario, (url) => runOnce<DiagnosisLine>('diagnose-once.js', [url, clusterOf(scenario).name]));
     const posts = (re: RegExp) => requests.filter((r) => r.method === 'POST' && re.test(r.path)).length;
-    const phases = Object.fromEntries(Object.entries(result.timing?.phases ?? {}).map(([k, v]) => [k, [inL(v.startMs), inL(v.endMs)]]));
+    // The report's phases count from the start of the diagnosis, which begins once the cluster is found.
+    const phases = {
+      find: [0, inL(result.find_ms)],
+      ...Object.fromEntries(Object.entries(result.timing?.phases ?? {}).map(([k, v]) => [k, [inL(result.find_ms + v.startMs), inL(result.find_ms + v.endMs)]])),
+    };
     process.stdout.write(
       JSON.stringify({
         nodes,
