@@ -125,6 +125,8 @@ export function createBotApp(deps: AppDeps): BotApp {
       await show(errorCard({ title: m.error.lookupFailed(shownName), message: userMessageIn(m, err), correlationId: event.correlationId }, locale));
       return;
     }
+    // Say how the cluster was found: one Resource Graph query, or a list per subscription (and why).
+    log.info('cluster lookup', { kind: resolution.kind, ...resolution.lookup });
     switch (resolution.kind) {
       case 'not-found':
         await show(clusterNotFoundCard(resolution, locale));

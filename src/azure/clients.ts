@@ -11,6 +11,7 @@ import { ContainerServiceClient } from '@azure/arm-containerservice';
 import { ComputeManagementClient } from '@azure/arm-compute';
 import { MonitorClient } from '@azure/arm-monitor';
 import { NetworkManagementClient } from '@azure/arm-network';
+import { ResourceGraphClient } from '@azure/arm-resourcegraph';
 import { SubscriptionClient } from '@azure/arm-resources-subscriptions';
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import { DefaultAzureCredential } from '@azure/identity';
@@ -42,6 +43,8 @@ export interface AzureLayer {
   network(subscriptionId: string): NetworkManagementClient;
   monitor(subscriptionId: string): MonitorClient;
   subscriptions(): SubscriptionClient;
+  /** Azure Resource Graph, tenant-wide (one query spans every subscription the identity can read); created on first use. */
+  readonly resourceGraph: ResourceGraphClient;
 }
 
 /** A credential for the simulator: it accepts any request, so the token is a placeholder. */
@@ -92,6 +95,7 @@ export function createAzureLayer(target: AzureTarget): AzureLayer {
     return client;
   }
   let subscriptionClient: SubscriptionClient | undefined;
+  let resourceGraphClient: ResourceGraphClient | undefined;
 
   return {
     target: { ...target },
@@ -102,5 +106,10 @@ export function createAzureLayer(target: AzureTarget): AzureLayer {
     network: (sub) => cached(caches.network, sub, () => prepare(new NetworkManagementClient(credentialOf(), sub, classic))),
     monitor: (sub) => cached(caches.monitor, sub, () => prepare(new MonitorClient(credentialOf(), sub, classic))),
     subscriptions: () => (subscriptionClient ??= prepare(new SubscriptionClient(credentialOf(), classic))),
+    // A getter, so calls read `layer.resourceGraph.resources(…)` like the other operation groups
+    // (test/deploy/role-coverage.test.ts scans for that shape).
+    get resourceGraph() {
+      return (resourceGraphClient ??= prepare(new ResourceGraphClient(credentialOf(), common)));
+    },
   };
 }

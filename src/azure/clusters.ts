@@ -55,6 +55,15 @@ export async function listSubscriptions(layer: AzureLayer, configured?: readonly
   }
 }
 
+/** One subscription's display name (GET /subscriptions/{id}), for answers; undefined when unreadable. */
+export async function getSubscriptionName(layer: AzureLayer, subscriptionId: string): Promise<string | undefined> {
+  try {
+    return (await layer.subscriptions().subscriptions.get(subscriptionId)).displayName;
+  } catch {
+    return undefined;
+  }
+}
+
 export async function listSubscriptionIds(layer: AzureLayer, configured?: readonly string[]): Promise<string[]> {
   return (await listSubscriptions(layer, configured)).map((s) => s.subscriptionId);
 }

@@ -18,7 +18,7 @@ export type RoleName = 'diagnose' | 'remediate';
 
 export interface OperationPermission {
   /** The SDK client the operation group belongs to (package name). */
-  client: '@azure/arm-containerservice' | '@azure/arm-compute' | '@azure/arm-network' | '@azure/arm-monitor' | '@azure/arm-resources-subscriptions';
+  client: '@azure/arm-containerservice' | '@azure/arm-compute' | '@azure/arm-network' | '@azure/arm-monitor' | '@azure/arm-resources-subscriptions' | '@azure/arm-resourcegraph';
   /** The first request the operation sends, as ARM's REST reference writes it. */
   request: string;
   /** The action ARM checks for that request (the module's RBAC constant, named on a 403). */
@@ -55,6 +55,24 @@ export const SDK_OPERATIONS = {
     followUps: [],
     role: 'diagnose',
     why: 'listSubscriptions: where to search for a named cluster when AZURE_SUBSCRIPTION_IDS is empty.',
+  },
+  'subscriptions.get': {
+    client: '@azure/arm-resources-subscriptions',
+    request: `GET ${SUB}`,
+    action: 'Microsoft.Resources/subscriptions/read',
+    followUps: [],
+    role: 'diagnose',
+    why: 'getSubscriptionName: the display name of the subscription a Resource Graph query found the cluster in.',
+  },
+  // ResourceGraphClient.resources is a method of the client itself; the layer exposes the client as
+  // `layer.resourceGraph`, so the call reads `resourceGraph.resources(`.
+  'resourceGraph.resources': {
+    client: '@azure/arm-resourcegraph',
+    request: 'POST /providers/Microsoft.ResourceGraph/resources',
+    action: 'Microsoft.ResourceGraph/resources/read',
+    followUps: [],
+    role: 'diagnose',
+    why: 'findClustersByName: one query finds a named cluster across every subscription (instead of one list per subscription).',
   },
   'managedClusters.list': {
     client: '@azure/arm-containerservice',
@@ -243,6 +261,10 @@ export function armActionOf(method: string, path: string): string | undefined {
   if (segments.length === 0 || segments.some((s) => s === '')) return undefined;
   const lower = segments.map((s) => s.toLowerCase());
   if (lower[0] === 'tenants' && segments.length === 1) return verbOf === 'read' ? 'Microsoft.Resources/tenants/read' : undefined;
+  // A Resource Graph query is a POST but a read: "Microsoft.ResourceGraph/resources/read — Submits a
+  // query on resources within specified subscriptions, management groups or tenant scope"
+  // (https://learn.microsoft.com/azure/role-based-access-control/permissions/management-and-governance).
+  if (lower.join('/') === 'providers/microsoft.resourcegraph/resources' && method.toUpperCase() === 'POST') return 'Microsoft.ResourceGraph/resources/read';
   if (lower[0] !== 'subscriptions') return undefined;
   const providersAt = lower.lastIndexOf('providers');
   if (providersAt < 0) {

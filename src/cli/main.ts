@@ -109,6 +109,8 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: Io): Pr
     }
 
     const resolution = await resolveCluster(azureClusterDirectory(layer, subscriptionIds), command.target);
+    // Say how the cluster was found: one Resource Graph query, or a list per subscription (and why).
+    log.info('cluster lookup', { kind: resolution.kind, ...resolution.lookup });
     switch (resolution.kind) {
       case 'not-found':
         io.err(

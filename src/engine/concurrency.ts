@@ -28,3 +28,21 @@ export function keyedQueue(): <R>(key: string, task: () => Promise<R>) => Promis
     return run;
   };
 }
+
+/** At most `limit` tasks at once across every caller, for work that starts at different times. */
+export function limiter(limit: number): <R>(task: () => Promise<R>) => Promise<R> {
+  let active = 0;
+  const waiting: Array<() => void> = [];
+  return async (task) => {
+    // A finished task hands its slot straight to the next waiter, so a newcomer cannot slip in between.
+    if (active >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+    else active += 1;
+    try {
+      return await task();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else active -= 1;
+    }
+  };
+}

@@ -14,7 +14,9 @@ import { parsePodList, tunnelAgentPods, type PodSummary } from './kube-pods.js';
 import { REPORT_FORMAT, type CheckId, type CheckResult, type ClusterFacts, type Report } from './report.js';
 import { userMessageOf } from '../user-message.js';
 import type { SymptomResult } from './symptom-check.js';
-import { gatherNodes, markTunnelAgents } from './gather.js';
+import { gatherNetwork, gatherNodes, markTunnelAgents } from './gather.js';
+import { startSpeculativeProbe, type SpeculativeProbe } from './probe-plan.js';
+import { phaseClock, type PhaseClock } from './phase-timing.js';
 import { POD_LIST_COMMAND as POD_LIST } from './checks/tunnel-agent-health.js';
 
 export interface DiagnosisContext {
@@ -30,15 +32,23 @@ export interface DiagnosisContext {
   pods: { ok: true; pods: PodSummary[] } | { ok: false; reason: string };
   /** Memoises any further read for the length of this diagnosis. */
   once<T>(key: string, read: () => Promise<T>): Promise<T>;
+  /** Kubelet probes started before the pods were known (only when some check probes). */
+  speculativeProbe?: Promise<SpeculativeProbe | undefined>;
+  /** Where the time goes, for the report's timing. */
+  clock?: PhaseClock;
 }
 
 /** The memo key of the `kubectl logs` symptom check, started by the probe plan. */
 export const SYMPTOMS_KEY = 'symptoms';
 /** The memo key of the node inventory (NodeView[]), started before the pods are known. */
 export const NODES_KEY = 'nodes';
+/** The memo key of the network view (NetworkView), started with the inventory. */
+export const NETWORK_KEY = 'network';
 
 export interface Check {
   id: CheckId;
+  /** Reads the probe plan (run-commands on nodes): the diagnosis then starts probing early. */
+  probes?: boolean;
   run(ctx: DiagnosisContext): Promise<Omit<CheckResult, 'id' | 'durationMs'>>;
 }
 
@@ -90,13 +100,26 @@ export async function diagnoseCluster(layer: AzureLayer, ref: ClusterRef, opts: 
   const total = checks.length;
   opts.onProgress?.({ done: 0, total });
 
-  const cluster = (await getCluster(layer, ref.id)) as ManagedClusterLike;
+  // Everything that does not wait for something else starts now. The pod list (AKS command invoke,
+  // as slow as a run-command) needs only the cluster id; the ARM inventory (scale sets, instances,
+  // NICs, then subnets, NSGs, route tables) needs the cluster and runs beside it; and once the nodes
+  // are known, the kubelet probe starts from the likely agent nodes (probe-plan.ts).
+  const clock = phaseClock();
+  const podsP = clock.span('pods', readPods(layer, ref.id));
+  const cluster = (await clock.span('inventory', getCluster(layer, ref.id))) as ManagedClusterLike;
   const nodeRg = cluster.nodeResourceGroup;
-  const scaleSetsP = nodeRg ? (listScaleSets(layer, parseArmId(ref.id).subscriptionId, nodeRg) as Promise<ScaleSetLike[]>) : Promise.resolve([]);
-  const podsP = readPods(layer, ref.id);
-  // The node inventory (instances + NICs, paged) does not need the pods: read it while kubectl runs.
-  const inventoryP = scaleSetsP.then((sets) => gatherNodes(layer, poolFacts(cluster, sets), []));
-  inventoryP.catch(() => {}); // observed by the checks that need it; this only marks it handled
+  const scaleSetsP = clock.span('inventory', nodeRg ? (listScaleSets(layer, parseArmId(ref.id).subscriptionId, nodeRg) as Promise<ScaleSetLike[]>) : Promise.resolve([]));
+  const poolsP = scaleSetsP.then((sets) => poolFacts(cluster, sets));
+  const inventoryP = clock.span('inventory', poolsP.then((pools) => gatherNodes(layer, pools, [])));
+  // Subnets, NSGs and route tables need the NICs, not the agents.
+  const networkP = clock.span('inventory', inventoryP.then((nodes) => gatherNetwork(layer, nodes, nodeRg)));
+  const speculativeP = checks.some((c) => c.probes)
+    ? Promise.all([inventoryP, poolsP]).then(([nodes, pools]) =>
+        startSpeculativeProbe(layer, nodes, new Set(pools.filter((p) => p.mode?.toLowerCase() === 'system').map((p) => p.name.toLowerCase())), clock),
+      )
+    : undefined;
+  // Observed by the checks that need them; this only marks them handled.
+  for (const p of [inventoryP, networkP, speculativeP]) p?.catch(() => {});
   const [scaleSets, pods] = await Promise.all([scaleSetsP, podsP]);
   const tunnel = pods.ok ? tunnelAgentPods(pods.pods) : { kind: 'unknown' as const, pods: [] };
   const facts = clusterFacts(ref, cluster, poolFacts(cluster, scaleSets), {
@@ -104,7 +127,10 @@ export async function diagnoseCluster(layer: AzureLayer, ref: ClusterRef, opts: 
     pods: tunnel.pods.map((p) => `${p.namespace}/${p.name}`),
   });
 
-  const memo = new Map<string, Promise<unknown>>([[NODES_KEY, inventoryP.then((nodes) => markTunnelAgents(nodes, tunnel.pods))]]);
+  const memo = new Map<string, Promise<unknown>>([
+    [NODES_KEY, inventoryP.then((nodes) => markTunnelAgents(nodes, tunnel.pods))],
+    [NETWORK_KEY, networkP],
+  ]);
   const ctx: DiagnosisContext = {
     ref,
     layer,
@@ -122,6 +148,8 @@ export async function diagnoseCluster(layer: AzureLayer, ref: ClusterRef, opts: 
       }
       return p;
     },
+    ...(speculativeP ? { speculativeProbe: speculativeP } : {}),
+    clock,
   };
 
   let done = 0;
@@ -155,6 +183,7 @@ export async function diagnoseCluster(layer: AzureLayer, ref: ClusterRef, opts: 
     checks: results,
     affectedNodes: affected,
     ...(warnings.length ? { warnings } : {}),
+    timing: clock.snapshot(),
     ...(symptoms.length ? { symptoms: symptoms.map((s) => ({ node: s.node, pod: s.pod, ...(s.confirmed !== undefined ? { confirmed: s.confirmed } : {}), detail: s.detail })) } : {}),
   };
 }

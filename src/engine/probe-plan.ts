@@ -6,6 +6,10 @@
  *      inside one script (the API server reaches kubelets through those nodes);
  *   2. then, at the same time: `host-firewall` (ufw + iptables) only on the nodes some agent could
  *      not reach, and one `probe-egress` from an agent to the API server on the tunnel's port.
+ * The two overlap: a node's firewall read starts as soon as one agent reports it unreachable. And
+ * phase 1 starts before the agents are known, from the likely agent nodes (startSpeculativeProbe):
+ * reading the pods (AKS command invoke) takes as long as a run-command, so when the pods confirm
+ * the guess the probe is already done; a run from a node without an agent is never evidence.
  * At most RUN_COMMAND_CONCURRENCY run-commands are in flight, and never two on one VM: Azure runs one
  * run-command per VM at a time and answers 409 Conflict to a second (the Azure layer retries those).
  */
@@ -25,7 +29,8 @@ import {
   type ScriptParameter,
 } from './node-scripts.js';
 import { parseHostFirewall, parseProbeEgress, parseProbeKubelet, type EgressProbeOutcome } from './host/script-output.js';
-import { keyedQueue, mapLimit } from './concurrency.js';
+import { keyedQueue, limiter } from './concurrency.js';
+import type { PhaseClock, SpeculativeProbeTiming } from './phase-timing.js';
 import type { NodeView } from './checks/views.js';
 
 export const RUN_COMMAND_CONCURRENCY = 16;
@@ -93,67 +98,184 @@ export function probeSources(nodes: NodeView[]): NodeView[] {
 export interface ProbePlanOptions {
   /** API server FQDN and the tunnel's egress port; no egress probe when absent. */
   egress?: { host: string; port: number; protocol: 'tcp' | 'udp' };
-  /** Called between the two phases with the nodes some source could not reach, so slow work that
-   * needs only them (the `kubectl logs` symptom check) can run alongside phase 2. */
+  /** Called once every source has probed, with the nodes some source could not reach, so slow work
+   * that needs only them (the `kubectl logs` symptom check) can run alongside phase 2. */
   onProbed?: (unreachable: NodeView[]) => void;
+  /** Called each time a source's probe adds nodes it could not reach, before every source is done:
+   * lets that slow work start early. The list grows; onProbed has the final one. */
+  onUnreachable?: (unreachableSoFar: NodeView[]) => void;
+  /** Probes started before the pods were known (startSpeculativeProbe); their run-commands share its session. */
+  speculative?: SpeculativeProbe;
+  clock?: PhaseClock;
 }
 
-export async function runProbePlan(layer: AzureLayer, nodes: NodeView[], opts: ProbePlanOptions = {}): Promise<ProbePlanResult> {
-  const perVm = keyedQueue();
-  let runCommands = 0;
-  const run = (node: NodeView, script: NodeScript, params: ScriptParameter[]) =>
-    perVm(`${node.vmssId}/${node.instanceId}`, async () => {
-      runCommands += 1;
-      return runShellScript(layer, node.vmssId, node.instanceId, script.lines, params);
-    });
+/** The run-commands of one diagnosis: one at a time per VM, at most RUN_COMMAND_CONCURRENCY at once, counted. */
+export interface RunCommandSession {
+  run(node: NodeView, script: NodeScript, params: ScriptParameter[]): Promise<{ stdout: string }>;
+  count(): number;
+}
 
-  const targets = nodes.filter((n) => isRunning(n) && n.privateIp);
+export function runCommandSession(layer: AzureLayer): RunCommandSession {
+  const perVm = keyedQueue();
+  const slot = limiter(RUN_COMMAND_CONCURRENCY);
+  let runCommands = 0;
+  return {
+    run: (node, script, params) =>
+      perVm(`${node.vmssId}/${node.instanceId}`, () =>
+        slot(async () => {
+          runCommands += 1;
+          return runShellScript(layer, node.vmssId, node.instanceId, script.lines, params);
+        }),
+      ),
+    count: () => runCommands,
+  };
+}
+
+/** The nodes probed: every running node with an IP (the same list before and after the pods are known). */
+const probeTargets = (nodes: NodeView[]) => nodes.filter((n) => isRunning(n) && n.privateIp);
+
+/** One source's kubelet probes: one run (batches only past MAX_PROBE_TARGETS nodes). */
+async function probeFrom(session: RunCommandSession, source: NodeView, targetIps: string[]): Promise<ProbeRun[]> {
+  const runs: ProbeRun[] = [];
+  for (let i = 0; i < targetIps.length; i += MAX_PROBE_TARGETS) {
+    const batch = targetIps.slice(i, i + MAX_PROBE_TARGETS);
+    try {
+      const out = await session.run(source, PROBE_KUBELET_SCRIPT, probeKubeletParameters(batch));
+      runs.push({ agent: source.computerName, sourceIp: source.privateIp as string, result: parseProbeKubelet(out.stdout, batch) });
+    } catch (err) {
+      runs.push({ agent: source.computerName, sourceIp: source.privateIp as string, result: { failed: readFailureOf(err, source.computerName) } });
+    }
+  }
+  return runs;
+}
+
+/** Target IPs a source's runs say did not answer on 10250 (failed runs say nothing). */
+function unansweredIps(runs: ProbeRun[]): string[] {
+  const ips: string[] = [];
+  for (const p of runs) {
+    if ('failed' in p.result) continue;
+    for (const [ip, outcome] of Object.entries(p.result.byTarget ?? {})) if (outcome !== 'open') ips.push(ip);
+    for (const f of p.result.failures) ips.push(f.ip);
+  }
+  return ips;
+}
+
+/**
+ * How many nodes are probed before the pods are known. Two: konnectivity's ladder starts at two
+ * replicas (docs/checks.md), and a production system pool has at least two nodes
+ * (https://learn.microsoft.com/azure/aks/use-system-pools).
+ */
+export const SPECULATIVE_SOURCES = 2;
+
+/**
+ * The nodes most likely to host tunnel agents: running Linux nodes of System-mode pools, first by
+ * name. AKS labels system-pool nodes kubernetes.azure.com/mode=system and prefers scheduling system
+ * pods there ("Manage system node pools in AKS", https://learn.microsoft.com/azure/aks/use-system-pools).
+ * A system pool of one node (allowed outside production) leaves the other agent to the scheduler:
+ * the first other running Linux node by name stands in, a plain guess — a wrong one costs one
+ * run-command, never a verdict.
+ */
+export function speculativeSources(nodes: NodeView[], systemPools: ReadonlySet<string>): NodeView[] {
+  const candidates = nodes.filter((n) => isRunning(n) && n.osType === 'Linux' && n.privateIp).sort((a, b) => a.computerName.localeCompare(b.computerName));
+  const inSystemPool = (n: NodeView) => n.pool !== undefined && systemPools.has(n.pool.toLowerCase());
+  return [...candidates.filter(inSystemPool), ...candidates.filter((n) => !inSystemPool(n))].slice(0, SPECULATIVE_SOURCES);
+}
+
+/** Kubelet probes started before the tunnel-agent pods are known; only evidence once the pods confirm the source. */
+export interface SpeculativeProbe {
+  session: RunCommandSession;
+  sources: NodeView[];
+  /** By source computer name (lower case). */
+  runs: Map<string, Promise<ProbeRun[]>>;
+}
+
+/**
+ * Starts the kubelet probe from the likely agent nodes while the pods are read. Nothing here is
+ * evidence yet: runProbePlan uses a run only when the pod list shows its node hosts an agent (or
+ * is the stand-in it would pick anyway), and drops the others.
+ */
+export function startSpeculativeProbe(layer: AzureLayer, nodes: NodeView[], systemPools: ReadonlySet<string>, clock?: PhaseClock): SpeculativeProbe {
+  const session = runCommandSession(layer);
+  const sources = speculativeSources(nodes, systemPools);
+  const targetIps = probeTargets(nodes).map((n) => n.privateIp as string);
+  const runs = new Map<string, Promise<ProbeRun[]>>();
+  for (const source of sources) {
+    runs.set(source.computerName.toLowerCase(), clock ? clock.span('probe', probeFrom(session, source, targetIps)) : probeFrom(session, source, targetIps));
+  }
+  return { session, sources, runs };
+}
+
+function speculationOutcome(speculative: SpeculativeProbe, sources: NodeView[]): SpeculativeProbeTiming {
+  const used = new Set(sources.map((s) => s.computerName.toLowerCase()));
+  const hits = speculative.sources.filter((s) => used.has(s.computerName.toLowerCase())).length;
+  return {
+    sources: speculative.sources.map((s) => s.computerName),
+    outcome: hits === 0 ? 'miss' : hits === speculative.sources.length ? 'hit' : 'partial',
+    probedAfterPods: sources.filter((s) => !speculative.runs.has(s.computerName.toLowerCase())).map((s) => s.computerName),
+  };
+}
+
+/**
+ * The plan, pipelined: every source probes (reusing a speculative run when the pods confirm its
+ * node), and the host-firewall read of a node starts as soon as one source reports it unreachable,
+ * while the other sources still probe. Results are assembled in the sources' order, so they are
+ * the same as probing first and reading after.
+ */
+export async function runProbePlan(layer: AzureLayer, nodes: NodeView[], opts: ProbePlanOptions = {}): Promise<ProbePlanResult> {
+  const session = opts.speculative?.session ?? runCommandSession(layer);
+  const clock = opts.clock;
+  const targets = probeTargets(nodes);
   const targetIps = targets.map((n) => n.privateIp as string);
   const sources = probeSources(nodes);
+  if (opts.speculative && opts.speculative.sources.length > 0) clock?.speculative(speculationOutcome(opts.speculative, sources));
 
-  // 1. Kubelet probes, one run per source (batches only past MAX_PROBE_TARGETS nodes).
-  const batches: string[][] = [];
-  for (let i = 0; i < targetIps.length; i += MAX_PROBE_TARGETS) batches.push(targetIps.slice(i, i + MAX_PROBE_TARGETS));
-  const probes = (
-    await mapLimit(sources, RUN_COMMAND_CONCURRENCY, async (source): Promise<ProbeRun[]> => {
-      const runs: ProbeRun[] = [];
-      for (const batch of batches) {
-        try {
-          const out = await run(source, PROBE_KUBELET_SCRIPT, probeKubeletParameters(batch));
-          runs.push({ agent: source.computerName, sourceIp: source.privateIp as string, result: parseProbeKubelet(out.stdout, batch) });
-        } catch (err) {
-          runs.push({ agent: source.computerName, sourceIp: source.privateIp as string, result: { failed: readFailureOf(err, source.computerName) } });
-        }
-      }
-      return runs;
-    })
-  ).flat();
-
-  // 2a. Host firewalls, only where some source could not reach the kubelet.
+  // 2a (started from 1). Host firewalls, only where some source could not reach the kubelet.
   const unreachable = new Set<string>();
-  for (const p of probes) {
-    if ('failed' in p.result) continue;
-    for (const [ip, outcome] of Object.entries(p.result.byTarget ?? {})) if (outcome !== 'open') unreachable.add(ip);
-    for (const f of p.result.failures) unreachable.add(f.ip);
-  }
-  opts.onProbed?.(targets.filter((n) => unreachable.has(n.privateIp as string)));
-  const toInspect = targets.filter((n) => unreachable.has(n.privateIp as string) && n.osType === 'Linux');
-  const firewallsP = mapLimit(toInspect, RUN_COMMAND_CONCURRENCY, async (node): Promise<FirewallRun> => {
-    try {
-      const out = await run(node, HOST_FIREWALL_SCRIPT, validateScriptParameters('host-firewall', []));
-      return { node: node.computerName, nodeIp: node.privateIp as string, result: parseHostFirewall(out.stdout) };
-    } catch (err) {
-      return { node: node.computerName, nodeIp: node.privateIp as string, result: { failed: readFailureOf(err, node.computerName) } };
+  const firewallReads = new Map<string, Promise<FirewallRun>>();
+  const readFirewall = (node: NodeView): Promise<FirewallRun> => {
+    const started = (async (): Promise<FirewallRun> => {
+      try {
+        const out = await session.run(node, HOST_FIREWALL_SCRIPT, validateScriptParameters('host-firewall', []));
+        return { node: node.computerName, nodeIp: node.privateIp as string, result: parseHostFirewall(out.stdout) };
+      } catch (err) {
+        return { node: node.computerName, nodeIp: node.privateIp as string, result: { failed: readFailureOf(err, node.computerName) } };
+      }
+    })();
+    return clock ? clock.span('reads', started) : started;
+  };
+  const noteUnreachable = (runs: ProbeRun[]) => {
+    const fresh = unansweredIps(runs).filter((ip) => !unreachable.has(ip));
+    if (fresh.length === 0) return;
+    for (const ip of fresh) unreachable.add(ip);
+    for (const node of targets) {
+      if (node.osType === 'Linux' && unreachable.has(node.privateIp as string) && !firewallReads.has(node.computerName)) firewallReads.set(node.computerName, readFirewall(node));
     }
+    opts.onUnreachable?.(targets.filter((n) => unreachable.has(n.privateIp as string)));
+  };
+
+  // 1. Kubelet probes, one run per source; a confirmed speculative run counts as that source's.
+  const bySource = sources.map((source) => {
+    const early = opts.speculative?.runs.get(source.computerName.toLowerCase());
+    const runs = early ?? (clock ? clock.span('probe', probeFrom(session, source, targetIps)) : probeFrom(session, source, targetIps));
+    return runs.then((r) => (noteUnreachable(r), r));
   });
 
-  // 2b. One egress probe, from an agent that answered (its VM is free sooner), in parallel with 2a.
+  // 2b. One egress probe, from the first source (in order) its own and earlier probes found reachable
+  // (an agent being read for its firewall is busy longer), started as soon as that is known.
   const egressP = (async (): Promise<EgressRun | undefined> => {
     if (!opts.egress) return undefined;
-    const from = sources.find((s) => !unreachable.has(s.privateIp as string)) ?? sources[0];
+    let from: NodeView | undefined;
+    for (const [i, source] of sources.entries()) {
+      await bySource[i];
+      if (!unreachable.has(source.privateIp as string)) {
+        from = source;
+        break;
+      }
+    }
+    from ??= sources[0];
     if (!from) return { node: '', outcome: 'not-run', detail: 'no running Linux node to probe from' };
     try {
-      const out = await run(from, PROBE_EGRESS_SCRIPT, probeEgressParameters(opts.egress.host, opts.egress.port, opts.egress.protocol));
+      const out = await session.run(from, PROBE_EGRESS_SCRIPT, probeEgressParameters(opts.egress.host, opts.egress.port, opts.egress.protocol));
       const parsed = parseProbeEgress(out.stdout);
       return parsed.result
         ? { node: from.computerName, outcome: parsed.result, detail: parsed.raw }
@@ -163,6 +285,13 @@ export async function runProbePlan(layer: AzureLayer, nodes: NodeView[], opts: P
     }
   })();
 
-  const [firewalls, egress] = await Promise.all([firewallsP, egressP]);
-  return { sources, probes, firewalls, ...(egress ? { egress } : {}), runCommands };
+  const probes = (await Promise.all(bySource)).flat();
+  // A speculative run from a node that turned out not to host an agent is not evidence; it is
+  // still awaited so no run-command outlives the diagnosis.
+  await Promise.all(opts.speculative?.runs.values() ?? []);
+  opts.onProbed?.(targets.filter((n) => unreachable.has(n.privateIp as string)));
+  // In target order, as when the reads started only after every probe.
+  const toInspect = targets.filter((n) => unreachable.has(n.privateIp as string) && n.osType === 'Linux');
+  const [firewalls, egress] = await Promise.all([Promise.all(toInspect.map((n) => firewallReads.get(n.computerName) ?? readFirewall(n))), egressP]);
+  return { sources, probes, firewalls, ...(egress ? { egress } : {}), runCommands: session.count() };
 }

@@ -3,6 +3,7 @@
  * The CLI prints it with --json and every card is built from it, never from raw Azure objects.
  * Extend with optional fields only; the fields below are a contract.
  */
+import type { DiagnosisTiming } from './phase-timing.js';
 
 export const REPORT_FORMAT = 'tunnel-doctor-report/v1' as const;
 
@@ -120,6 +121,8 @@ export interface Report {
   warnings?: string[];
   /** Extension: `kubectl logs` of a pod on some affected nodes, to tie the verdict to the symptom. */
   symptoms?: Array<{ node: string; pod: string; confirmed?: boolean; detail: string }>;
+  /** Extension: wall time per phase (ms since the diagnosis began; phases overlap) and how the speculative probe fared. */
+  timing?: DiagnosisTiming;
 }
 
 /** Exit status of `tunnel-doctor diagnose` (scenario-format.md section 2). */

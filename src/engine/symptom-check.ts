@@ -24,27 +24,38 @@ const SYMPTOM = /dial tcp [\d.]+:10250: (i\/o timeout|connect: connection refuse
 /** At most this many nodes are checked: each costs one AKS command invoke. */
 export const MAX_SYMPTOM_NODES = 2;
 
-export async function checkLogsSymptom(layer: AzureLayer, clusterId: string, affectedNodes: string[], pods: PodSummary[]): Promise<SymptomResult[]> {
-  const picks: Array<{ node: string; pod: PodSummary }> = [];
+export interface SymptomPick {
+  node: string;
+  pod: PodSummary;
+}
+
+/** The first MAX_SYMPTOM_NODES affected nodes (in the given order) with a running pod whose name is safe to send. */
+export function pickSymptomNodes(affectedNodes: string[], pods: PodSummary[]): SymptomPick[] {
+  const picks: SymptomPick[] = [];
   for (const node of affectedNodes) {
     const pod = pods.find((p) => p.node?.toLowerCase() === node.toLowerCase() && p.phase === 'Running' && POD_NAME.test(p.name) && POD_NAME.test(p.namespace));
     if (pod) picks.push({ node, pod });
     if (picks.length >= MAX_SYMPTOM_NODES) break;
   }
-  return Promise.all(
-    picks.map(async ({ node, pod }): Promise<SymptomResult> => {
-      const name = `${pod.namespace}/${pod.name}`;
-      try {
-        const r = await runKubectl(layer, clusterId, `kubectl logs ${pod.name} -n ${pod.namespace} --tail=1`);
-        const text = r.logs.trim();
-        if (r.exitCode !== 0 && SYMPTOM.test(text)) {
-          return { node, pod: name, confirmed: true, detail: `kubectl logs ${name} fails as reported: ${text.split('\n')[0]?.slice(0, 300)}` };
-        }
-        if (r.exitCode === 0) return { node, pod: name, confirmed: false, detail: `kubectl logs ${name} succeeded, so the API server reaches this node's kubelet right now.` };
-        return { node, pod: name, confirmed: undefined, detail: `kubectl logs ${name} failed differently: ${text.slice(0, 300)}` };
-      } catch (err) {
-        return { node, pod: name, confirmed: undefined, detail: `kubectl logs ${name} could not be run: ${userMessageOf(err)}` };
-      }
-    }),
-  );
+  return picks;
+}
+
+/** `kubectl logs` of the picked pod: one AKS command invoke. */
+export async function checkNodeSymptom(layer: AzureLayer, clusterId: string, { node, pod }: SymptomPick): Promise<SymptomResult> {
+  const name = `${pod.namespace}/${pod.name}`;
+  try {
+    const r = await runKubectl(layer, clusterId, `kubectl logs ${pod.name} -n ${pod.namespace} --tail=1`);
+    const text = r.logs.trim();
+    if (r.exitCode !== 0 && SYMPTOM.test(text)) {
+      return { node, pod: name, confirmed: true, detail: `kubectl logs ${name} fails as reported: ${text.split('\n')[0]?.slice(0, 300)}` };
+    }
+    if (r.exitCode === 0) return { node, pod: name, confirmed: false, detail: `kubectl logs ${name} succeeded, so the API server reaches this node's kubelet right now.` };
+    return { node, pod: name, confirmed: undefined, detail: `kubectl logs ${name} failed differently: ${text.slice(0, 300)}` };
+  } catch (err) {
+    return { node, pod: name, confirmed: undefined, detail: `kubectl logs ${name} could not be run: ${userMessageOf(err)}` };
+  }
+}
+
+export async function checkLogsSymptom(layer: AzureLayer, clusterId: string, affectedNodes: string[], pods: PodSummary[]): Promise<SymptomResult[]> {
+  return Promise.all(pickSymptomNodes(affectedNodes, pods).map((pick) => checkNodeSymptom(layer, clusterId, pick)));
 }

@@ -100,8 +100,15 @@ export class OperationBoard {
   }
 
   /**
-   * Seconds to tell the client to wait: whole seconds (the header's unit), at least 1 while the
-   * operation runs — a 0 would make the SDK poll again at once, in a tight loop, until it is due.
+   * Seconds to tell the client to wait. Azure's Retry-After is whole seconds: RFC 9110 §10.2.3
+   * (delay-seconds) and the Azure REST API guidelines ("lro-status-monitor-retry-after": a
+   * non-negative integer number of seconds, microsoft/api-guidelines azure/Guidelines.md). Real
+   * resource providers send their own fixed hint — Compute's is "pretty generous", longer than many
+   * operations need (Azure/azure-sdk-for-net#21196) — so a client honouring it is late by up to that
+   * hint. The simulator sends the best an integer header can say: the time left, in whole seconds,
+   * which points at the end of the operation or less than a second after it (never before, which
+   * would cost an extra poll). The benchmark's figures are therefore a lower bound on Azure's.
+   * At least 1 while the operation runs: core-lro ignores 0 and falls back to its own 2 s interval.
    */
   retryAfterSeconds(op: SimOperation, now = Date.now()): number {
     return Math.min(MAX_RETRY_AFTER_S, Math.max(1, Math.ceil((op.dueAt - now) / 1000)));

@@ -16,6 +16,7 @@ import { managedClusterRoutes } from './routes/managed-clusters.js';
 import { metricRoutes } from './routes/metrics.js';
 import { networkRoutes } from './routes/network.js';
 import { operationRoutes } from './routes/operations.js';
+import { resourceGraphRoutes } from './routes/resource-graph.js';
 import { subscriptionRoutes } from './routes/subscriptions.js';
 import { SimWorld, type Route, type RouteContext } from './world.js';
 
@@ -46,6 +47,7 @@ const ROUTES: Route[] = [
   ...computeRoutes,
   ...networkRoutes,
   ...metricRoutes,
+  ...resourceGraphRoutes,
   ...genericRoutes,
 ];
 
@@ -125,7 +127,9 @@ export async function startSimulatedAzure(opts: SimOptions): Promise<SimServer> 
       const apiVersion = url.searchParams.get('api-version');
       if (!apiVersion) throw new ArmHttpError(400, 'MissingApiVersionParameter', "The api-version query parameter (?api-version=) is required for all requests.");
       const match = matchRoute(method, path);
-      const estates = world.related(path);
+      // Tenant-level requests (/providers/…, e.g. a Resource Graph query) concern every estate, so
+      // any scenario's faults can refuse them.
+      const estates = path.toLowerCase().startsWith('/providers/') ? world.estates : world.related(path);
       const armMs = Math.max(0, ...(estates.length > 0 ? estates.slice(0, 1) : world.estates).map((e) => e.latency.armMs));
       await sleep(world.scaled(armMs));
       world.board.settle();

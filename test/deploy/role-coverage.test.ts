@@ -16,6 +16,7 @@ import { ContainerServiceClient } from '@azure/arm-containerservice';
 import { ComputeManagementClient } from '@azure/arm-compute';
 import { MonitorClient } from '@azure/arm-monitor';
 import { NetworkManagementClient } from '@azure/arm-network';
+import { ResourceGraphClient } from '@azure/arm-resourcegraph';
 import { SubscriptionClient } from '@azure/arm-resources-subscriptions';
 import type { TokenCredential } from '@azure/core-auth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,6 +25,7 @@ import { RBAC as COMPUTE_RBAC, runShellScript } from '../../src/azure/compute.js
 import { isAzureError } from '../../src/azure/errors.js';
 import { RBAC as METRICS_RBAC } from '../../src/azure/metrics.js';
 import { RBAC as NETWORK_RBAC } from '../../src/azure/network.js';
+import { RBAC as RESOURCE_GRAPH_RBAC } from '../../src/azure/resource-graph.js';
 import {
   actionsNeededBy,
   armActionOf,
@@ -86,6 +88,8 @@ function operationGroups(): Map<string, Record<string, unknown>> {
       if (methods.some((m) => m !== 'constructor' && typeof holder[m] === 'function')) groups.set(name, holder);
     }
   }
+  // ResourceGraphClient's query is a method of the client itself, called as layer.resourceGraph.resources(.
+  groups.set('resourceGraph', new ResourceGraphClient(dummyCredential) as unknown as Record<string, unknown>);
   return groups;
 }
 
@@ -171,7 +175,7 @@ describe('(a) every SDK operation the Azure layer calls has its RBAC action in t
   });
 
   it("each module's RBAC constant (named on a 403) is the action of a table entry, and back", () => {
-    const moduleActions = [CLUSTERS_RBAC, COMPUTE_RBAC, NETWORK_RBAC, METRICS_RBAC].flatMap((r) => Object.values(r) as string[]).map(lower);
+    const moduleActions = [CLUSTERS_RBAC, COMPUTE_RBAC, NETWORK_RBAC, METRICS_RBAC, RESOURCE_GRAPH_RBAC].flatMap((r) => Object.values(r) as string[]).map(lower);
     const tableActions = Object.values(TABLE).map((p) => lower(p.action));
     expect(moduleActions.filter((a) => !tableActions.includes(a))).toEqual([]);
     expect(tableActions.filter((a) => !moduleActions.includes(a))).toEqual([]);

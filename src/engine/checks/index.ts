@@ -5,8 +5,9 @@
  */
 import { runKubectl } from '../../azure/clusters.js';
 import { userMessageOf } from '../../user-message.js';
-import { NODES_KEY, SYMPTOMS_KEY, type Check, type DiagnosisContext } from '../diagnose.js';
-import { checkLogsSymptom } from '../symptom-check.js';
+import { NETWORK_KEY, NODES_KEY, SYMPTOMS_KEY, type Check, type DiagnosisContext } from '../diagnose.js';
+import { checkNodeSymptom, pickSymptomNodes, type SymptomPick } from '../symptom-check.js';
+import type { Phase } from '../phase-timing.js';
 import { gatherNetwork, gatherNodes } from '../gather.js';
 import { gatherSnatInput } from '../gather-snat.js';
 import { tunnelEgressPort } from '../kube-pods.js';
@@ -29,7 +30,7 @@ export const nodesOf = (ctx: DiagnosisContext): Promise<NodeView[]> =>
   ctx.once(NODES_KEY, () => gatherNodes(ctx.layer, ctx.facts.nodePools ?? [], ctx.agentPods));
 
 export const networkOf = (ctx: DiagnosisContext): Promise<NetworkView> =>
-  ctx.once('network', async () => gatherNetwork(ctx.layer, await nodesOf(ctx), ctx.facts.nodeResourceGroup));
+  ctx.once(NETWORK_KEY, async () => gatherNetwork(ctx.layer, await nodesOf(ctx), ctx.facts.nodeResourceGroup));
 
 export const tunnelOf = (ctx: DiagnosisContext): TunnelView => ({
   kind: ctx.facts.tunnel,
@@ -40,17 +41,30 @@ export const probePlanOf = (ctx: DiagnosisContext): Promise<ProbePlanResult> =>
   ctx.once('probe-plan', async () => {
     const port = tunnelEgressPort(ctx.facts.tunnel);
     const host = ctx.facts.fqdn;
-    return runProbePlan(ctx.layer, await nodesOf(ctx), {
+    const nodes = await nodesOf(ctx);
+    // Started by diagnose.ts before the pods were known (only when some check probes).
+    const speculative = await ctx.speculativeProbe;
+    // The kubectl-logs symptom check needs only the unreachable nodes: each picked node's check
+    // starts as soon as a probe reports it, and the final pick (from every probe) is what counts.
+    const symptomOf = (pick: SymptomPick) => ctx.once(`symptom:${pick.node.toLowerCase()}`, () => timed(ctx, 'symptom', checkNodeSymptom(ctx.layer, ctx.ref.id, pick)));
+    const pickFrom = (unreachable: NodeView[]) => (ctx.pods.ok ? pickSymptomNodes(unreachable.map((n) => n.computerName), ctx.pods.pods) : []);
+    return runProbePlan(ctx.layer, nodes, {
       ...(port && host ? { egress: { host, ...port } } : {}),
-      // The kubectl-logs symptom check needs only the unreachable nodes: it runs beside phase 2.
+      ...(speculative ? { speculative } : {}),
+      ...(ctx.clock ? { clock: ctx.clock } : {}),
+      onUnreachable: (soFar) => {
+        for (const pick of pickFrom(soFar)) void symptomOf(pick);
+      },
       onProbed: (unreachable) => {
-        if (ctx.pods.ok && unreachable.length > 0) {
-          const pods = ctx.pods.pods;
-          void ctx.once(SYMPTOMS_KEY, () => checkLogsSymptom(ctx.layer, ctx.ref.id, unreachable.map((n) => n.computerName), pods));
-        }
+        const picks = pickFrom(unreachable);
+        if (picks.length > 0) void ctx.once(SYMPTOMS_KEY, () => Promise.all(picks.map(symptomOf)));
       },
     });
   });
+
+function timed<T>(ctx: DiagnosisContext, phase: Phase, work: Promise<T>): Promise<T> {
+  return ctx.clock ? ctx.clock.span(phase, work) : work;
+}
 
 const nsg10250: Check = {
   id: 'nsg-10250',
@@ -59,6 +73,7 @@ const nsg10250: Check = {
 
 const ufw10250: Check = {
   id: 'ufw-10250',
+  probes: true,
   run: async (ctx) => {
     const [nodes, network, plan] = await Promise.all([nodesOf(ctx), networkOf(ctx), probePlanOf(ctx)]);
     return decideUfw10250({ nodes, network, probes: plan.probes, firewalls: plan.firewalls });
@@ -67,6 +82,7 @@ const ufw10250: Check = {
 
 const iptables10250: Check = {
   id: 'iptables-10250',
+  probes: true,
   run: async (ctx) => {
     const [nodes, network, plan] = await Promise.all([nodesOf(ctx), networkOf(ctx), probePlanOf(ctx)]);
     return decideIptables10250({ nodes, network, probes: plan.probes, firewalls: plan.firewalls });
@@ -99,6 +115,7 @@ export function egressProbesFor(egress: EgressRun | undefined, nodes: NodeView[]
 
 const egressTunnelPorts: Check = {
   id: 'egress-tunnel-ports',
+  probes: true,
   run: async (ctx) => {
     const [nodes, network, plan] = await Promise.all([nodesOf(ctx), networkOf(ctx), probePlanOf(ctx)]);
     return decideEgressTunnelPorts({ tunnel: tunnelOf(ctx), nodes, network, probes: egressProbesFor(plan.egress, nodes) });
