@@ -18,7 +18,7 @@
  * ("1,50,300"; empty = no lookups).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -93,6 +93,8 @@ const inL = (ms: number) => Math.round((ms / L) * 100) / 100;
 const clusterOf = (s: Scenario) => s.resources.find((r) => r.type.toLowerCase() === 'microsoft.containerservice/managedclusters')!;
 
 const dir = mkdtempSync(path.join(tmpdir(), 'td-bench-'));
+// The scenario files and access logs are scratch: gone when the benchmark ends, however it ends.
+process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 for (const nodes of SIZES) {
   for (const kubectl of KUBECTL) {
     const scenario = makeBenchScenario({ nodes, pools: Math.min(4, nodes), runCommandMs: L, armMs: 30, kubectlMs: kubectl === 'L' ? L : Math.round(L * 0.4) });
