@@ -42,7 +42,19 @@ export interface AzureLayer {
   network(subscriptionId: string): NetworkManagementClient;
   monitor(subscriptionId: string): MonitorClient;
   subscriptions(): SubscriptionClient;
+  /**
+   * A token for the AKS server application (AKS_SERVER_APP_SCOPE), from the same credential as the
+   * ARM clients: AKS command invoke on a Microsoft Entra ID cluster needs it as `clusterToken`.
+   */
+  clusterToken(): Promise<string>;
 }
+
+/**
+ * The "Azure Kubernetes Service AAD Server" application, the same for every AKS cluster. The Azure CLI
+ * and Azure PowerShell (Invoke-AzAksRunCommand, AksServiceId) ask for a token to it for command invoke
+ * on Entra ID clusters (https://azure.github.io/kubelogin/concepts/aks.html).
+ */
+export const AKS_SERVER_APP_SCOPE = '6dae42f8-4368-4678-94ff-3960e28e3630/.default';
 
 /** A credential for the simulator: it accepts any request, so the token is a placeholder. */
 const simulatedCredential: TokenCredential = {
@@ -102,5 +114,10 @@ export function createAzureLayer(target: AzureTarget): AzureLayer {
     network: (sub) => cached(caches.network, sub, () => prepare(new NetworkManagementClient(credentialOf(), sub, classic))),
     monitor: (sub) => cached(caches.monitor, sub, () => prepare(new MonitorClient(credentialOf(), sub, classic))),
     subscriptions: () => (subscriptionClient ??= prepare(new SubscriptionClient(credentialOf(), classic))),
+    clusterToken: async () => {
+      const token = await credentialOf().getToken(AKS_SERVER_APP_SCOPE);
+      if (!token?.token) throw new Error(`the credential returned no token for ${AKS_SERVER_APP_SCOPE}`);
+      return token.token;
+    },
   };
 }

@@ -95,7 +95,9 @@ export async function listClusters(layer: AzureLayer, subscriptionIds: readonly 
 export async function getCluster(layer: AzureLayer, id: string): Promise<ManagedCluster> {
   const p = expectArmType(id, CLUSTER_TYPE);
   try {
-    return await layer.containerService(p.subscriptionId).managedClusters.get(p.resourceGroup, p.name);
+    const cluster = await layer.containerService(p.subscriptionId).managedClusters.get(p.resourceGroup, p.name);
+    rememberEntraId(layer, id, cluster.aadProfile !== undefined && cluster.aadProfile !== null);
+    return cluster;
   } catch (e) {
     throw toAzureError(e, `read AKS cluster ${p.name}`, RBAC.readCluster);
   }
@@ -128,12 +130,56 @@ export function assertSafeKubectl(command: string): void {
   }
 }
 
+/**
+ * Which clusters use Microsoft Entra ID (aadProfile set), as last read through this layer. AKS
+ * refuses command invoke on such a cluster without a clusterToken: 400 MissingAADClusterToken, "This
+ * cluster have Azure Active Directory enabled, .clusterToken is required". The Azure CLI reads the
+ * cluster and sends a token for the AKS server app when aadProfile is set; here the diagnosis has
+ * already read it (getCluster), and a cluster not read yet (a fix after a restart) learns it from
+ * that error once. disableLocalAccounts changes nothing here: command invoke runs as the caller.
+ */
+const entraIdClusters = new WeakMap<AzureLayer, Map<string, boolean>>();
+
+function rememberEntraId(layer: AzureLayer, clusterId: string, entraId: boolean): void {
+  let known = entraIdClusters.get(layer);
+  if (!known) entraIdClusters.set(layer, (known = new Map()));
+  known.set(clusterId.toLowerCase(), entraId);
+}
+
+function usesEntraId(layer: AzureLayer, clusterId: string): boolean {
+  return entraIdClusters.get(layer)?.get(clusterId.toLowerCase()) === true;
+}
+
+async function clusterTokenFor(layer: AzureLayer, clusterName: string): Promise<string> {
+  try {
+    return await layer.clusterToken();
+  } catch (e) {
+    throw new AzureError({
+      code: 'ClusterTokenUnavailable',
+      message: `no token for the AKS server application: ${(e as Error)?.message ?? String(e)}`,
+      userMessage: `${clusterName} uses Microsoft Entra ID, so AKS command invoke needs a token for the AKS server application (6dae42f8-4368-4678-94ff-3960e28e3630), and the bot's identity could not get one. Check that the identity can sign in to its tenant.`,
+      cause: e,
+    });
+  }
+}
+
+const MISSING_CLUSTER_TOKEN = 'MissingAADClusterToken';
+
 export async function runKubectl(layer: AzureLayer, clusterId: string, command: string): Promise<{ exitCode: number; logs: string }> {
   assertSafeKubectl(command);
   const p = expectArmType(clusterId, CLUSTER_TYPE);
+  const invoke = async (entraId: boolean) => {
+    const clusterToken = entraId ? await clusterTokenFor(layer, p.name) : '';
+    const poller = layer.containerService(p.subscriptionId).managedClusters.runCommand(p.resourceGroup, p.name, { command, context: '', clusterToken }, lroOptions(layer));
+    return poller.pollUntilDone();
+  };
   try {
-    const poller = layer.containerService(p.subscriptionId).managedClusters.runCommand(p.resourceGroup, p.name, { command, context: '', clusterToken: '' }, lroOptions(layer));
-    const result = await poller.pollUntilDone();
+    const entraId = usesEntraId(layer, clusterId);
+    const result = await invoke(entraId).catch((e: unknown) => {
+      if (entraId || toAzureError(e, 'run a command').code !== MISSING_CLUSTER_TOKEN) throw e;
+      rememberEntraId(layer, clusterId, true);
+      return invoke(true);
+    });
     if (result.provisioningState && result.provisioningState !== 'Succeeded') {
       throw new AzureError({
         code: 'CommandFailed',

@@ -17,7 +17,9 @@ export interface ManagedClusterLike {
   privateFqdn?: string;
   agentPoolProfiles?: Array<{ name: string; count?: number; vmSize?: string; osType?: string; mode?: string; vnetSubnetID?: string }>;
   networkProfile?: { outboundType?: string };
-  apiServerAccessProfile?: { enablePrivateCluster?: boolean };
+  apiServerAccessProfile?: { enablePrivateCluster?: boolean; disableRunCommand?: boolean; enableVnetIntegration?: boolean };
+  /** Set on Microsoft Entra ID clusters (command invoke then needs a clusterToken, see azure/clusters.ts). */
+  aadProfile?: object;
 }
 
 export interface ScaleSetLike {

@@ -10,12 +10,12 @@ import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
 import { clusterFacts, poolFacts, type ManagedClusterLike, type ScaleSetLike } from './cluster-facts.js';
 import type { ClusterRef } from './find-cluster.js';
-import { parsePodList, tunnelAgentPods, type PodSummary } from './kube-pods.js';
+import { tunnelAgentPods, type PodSummary } from './kube-pods.js';
 import { REPORT_FORMAT, type CheckId, type CheckResult, type ClusterFacts, type Report } from './report.js';
 import { userMessageOf } from '../user-message.js';
 import type { SymptomResult } from './symptom-check.js';
 import { gatherNodes, markTunnelAgents } from './gather.js';
-import { POD_LIST_COMMAND as POD_LIST } from './checks/tunnel-agent-health.js';
+import { commandInvokeDisabled, readTunnelPods } from './tunnel-pod-list.js';
 
 export interface DiagnosisContext {
   ref: ClusterRef;
@@ -26,8 +26,8 @@ export interface DiagnosisContext {
   facts: ClusterFacts;
   /** The running tunnel agent pods (empty when none or unreadable). */
   agentPods: PodSummary[];
-  /** kube-system pods, or the reason they could not be read. */
-  pods: { ok: true; pods: PodSummary[] } | { ok: false; reason: string };
+  /** The tunnel's kube-system pods (tunnel-pod-list.ts), or why they could not be read and what would resolve it. */
+  pods: { ok: true; pods: PodSummary[] } | { ok: false; reason: string; resolve?: string };
   /** Memoises any further read for the length of this diagnosis. */
   once<T>(key: string, read: () => Promise<T>): Promise<T>;
 }
@@ -50,11 +50,12 @@ export interface DiagnoseOptions {
 }
 
 
-async function readPods(layer: AzureLayer, clusterId: string): Promise<DiagnosisContext['pods']> {
+async function readPods(layer: AzureLayer, clusterId: string, cluster: ManagedClusterLike): Promise<DiagnosisContext['pods']> {
+  // Read from the cluster, not learnt from a refused command: say plainly that it is off.
+  const disabled = commandInvokeDisabled(cluster);
+  if (disabled) return { ok: false, ...disabled };
   try {
-    const result = await runKubectl(layer, clusterId, POD_LIST);
-    if (result.exitCode !== 0) return { ok: false, reason: `kubectl exited ${result.exitCode}: ${result.logs.slice(0, 300)}` };
-    return { ok: true, pods: parsePodList(result.logs) };
+    return await readTunnelPods((command) => runKubectl(layer, clusterId, command));
   } catch (err) {
     return { ok: false, reason: userMessageOf(err) };
   }
@@ -93,7 +94,7 @@ export async function diagnoseCluster(layer: AzureLayer, ref: ClusterRef, opts: 
   const cluster = (await getCluster(layer, ref.id)) as ManagedClusterLike;
   const nodeRg = cluster.nodeResourceGroup;
   const scaleSetsP = nodeRg ? (listScaleSets(layer, parseArmId(ref.id).subscriptionId, nodeRg) as Promise<ScaleSetLike[]>) : Promise.resolve([]);
-  const podsP = readPods(layer, ref.id);
+  const podsP = readPods(layer, ref.id, cluster);
   // The node inventory (instances + NICs, paged) does not need the pods: read it while kubectl runs.
   const inventoryP = scaleSetsP.then((sets) => gatherNodes(layer, poolFacts(cluster, sets), []));
   inventoryP.catch(() => {}); // observed by the checks that need it; this only marks it handled

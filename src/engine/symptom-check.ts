@@ -7,7 +7,7 @@
 import type { AzureLayer } from '../azure/clients.js';
 import { runKubectl } from '../azure/clusters.js';
 import { userMessageOf } from '../user-message.js';
-import type { PodSummary } from './kube-pods.js';
+import { parsePodList, type PodSummary } from './kube-pods.js';
 
 export interface SymptomResult {
   node: string;
@@ -24,12 +24,33 @@ const SYMPTOM = /dial tcp [\d.]+:10250: (i\/o timeout|connect: connection refuse
 /** At most this many nodes are checked: each costs one AKS command invoke. */
 export const MAX_SYMPTOM_NODES = 2;
 
+const loggable = (node: string) => (p: PodSummary) => p.node?.toLowerCase() === node.toLowerCase() && p.phase === 'Running' && POD_NAME.test(p.name) && POD_NAME.test(p.namespace);
+
+/**
+ * A running kube-system pod on the node (every node runs DaemonSet pods there). The diagnosis lists
+ * only the tunnel's pods (tunnel-pod-list.ts), so for other nodes one narrow listing by node name:
+ * the field selector keeps the output far below command invoke's 512 kB.
+ */
+async function podOnNode(layer: AzureLayer, clusterId: string, node: string): Promise<PodSummary | undefined> {
+  if (!POD_NAME.test(node.toLowerCase())) return undefined;
+  try {
+    const r = await runKubectl(layer, clusterId, `kubectl get pods -n kube-system --field-selector spec.nodeName=${node.toLowerCase()},status.phase=Running -o json`);
+    return r.exitCode === 0 ? parsePodList(r.logs).find(loggable(node)) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export async function checkLogsSymptom(layer: AzureLayer, clusterId: string, affectedNodes: string[], pods: PodSummary[]): Promise<SymptomResult[]> {
   const picks: Array<{ node: string; pod: PodSummary }> = [];
   for (const node of affectedNodes) {
-    const pod = pods.find((p) => p.node?.toLowerCase() === node.toLowerCase() && p.phase === 'Running' && POD_NAME.test(p.name) && POD_NAME.test(p.namespace));
+    const pod = pods.find(loggable(node));
     if (pod) picks.push({ node, pod });
     if (picks.length >= MAX_SYMPTOM_NODES) break;
+  }
+  const unlisted = affectedNodes.filter((n) => !picks.some((p) => p.node === n)).slice(0, MAX_SYMPTOM_NODES - picks.length);
+  for (const [i, pod] of (await Promise.all(unlisted.map((n) => podOnNode(layer, clusterId, n)))).entries()) {
+    if (pod) picks.push({ node: unlisted[i] as string, pod });
   }
   return Promise.all(
     picks.map(async ({ node, pod }): Promise<SymptomResult> => {

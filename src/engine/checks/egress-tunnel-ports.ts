@@ -101,14 +101,16 @@ export function decideEgressTunnelPorts(input: EgressTunnelPortsInput): CheckOut
   }
   const egress = tunnelEgressPort(tunnel.kind);
   if (tunnel.kind === 'unknown' || !egress) {
-    const why = 'the kube-system pods could not be listed, so the tunnel kind (and its egress port) is unknown';
+    const why = tunnel.unknownReason
+      ? `${tunnel.unknownReason.why}; the tunnel kind (and its egress port) is unknown`
+      : 'the kube-system pods could not be listed, so the tunnel kind (and its egress port) is unknown';
     return {
       status: 'unknown',
       summary: `Cannot check the tunnel's egress port: ${why}`,
       nodes: [],
       evidence: [],
       fixes: [],
-      unknownReason: { why, resolve: POD_READ_RESOLVE },
+      unknownReason: { why, resolve: tunnel.unknownReason?.resolve ?? POD_READ_RESOLVE },
     };
   }
   const kind = tunnel.kind as Exclude<TunnelKind, 'none' | 'unknown'>;

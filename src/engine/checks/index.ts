@@ -34,6 +34,7 @@ export const networkOf = (ctx: DiagnosisContext): Promise<NetworkView> =>
 export const tunnelOf = (ctx: DiagnosisContext): TunnelView => ({
   kind: ctx.facts.tunnel,
   ...(ctx.facts.fqdn ? { apiServerFqdn: ctx.facts.fqdn } : {}),
+  ...(!ctx.pods.ok && ctx.pods.resolve ? { unknownReason: { why: ctx.pods.reason, resolve: ctx.pods.resolve } } : {}),
 });
 
 export const probePlanOf = (ctx: DiagnosisContext): Promise<ProbePlanResult> =>
@@ -131,7 +132,7 @@ const tunnelAgentHealth: Check = {
     const events = eventsResult ? eventsFromCommand(eventsResult) : { events: [] };
     return decideTunnelAgentHealth({
       tunnel: tunnelOf(ctx),
-      pods: ctx.pods.ok ? ctx.pods.pods : { unreadable: { why: ctx.pods.reason, resolve: KUBECTL_ACCESS_RESOLVE } },
+      pods: ctx.pods.ok ? ctx.pods.pods : { unreadable: { why: ctx.pods.reason, resolve: ctx.pods.resolve ?? KUBECTL_ACCESS_RESOLVE } },
       nodeCount: ctx.facts.nodeCount,
       ladder: ladderFromCommand(ladderResult ?? { exitCode: 1, logs: 'Error from server (NotFound): not a konnectivity cluster' }),
       events: events.events,

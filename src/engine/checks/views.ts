@@ -62,6 +62,8 @@ export interface TunnelView {
   kind: TunnelKind;
   /** API server FQDN (public or private). */
   apiServerFqdn?: string;
+  /** Why the tunnel kind is unknown, when something more precise than "pods unreadable" is known. */
+  unknownReason?: { why: string; resolve: string };
 }
 
 export const key = (armId: string) => armId.toLowerCase();

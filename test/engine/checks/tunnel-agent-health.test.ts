@@ -13,7 +13,6 @@ import {
   KUBECTL_ACCESS_RESOLVE,
   LADDER_COMMAND,
   ladderFromCommand,
-  POD_LIST_COMMAND,
   type TunnelAgentHealthInput,
 } from '../../../src/engine/checks/tunnel-agent-health.js';
 import {
@@ -505,7 +504,6 @@ describe('decideTunnelAgentHealth', () => {
 
 describe('commands', () => {
   it('are the fixed kubectl command lines', () => {
-    expect(POD_LIST_COMMAND).toBe('kubectl get pods -n kube-system -o json');
     expect(LADDER_COMMAND).toBe('kubectl get configmap konnectivity-agent-autoscaler -n kube-system -o json');
     expect(EVENTS_COMMAND).toBe('kubectl get events -A --field-selector reason=OOMKilling -o json');
   });
