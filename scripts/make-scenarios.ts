@@ -21,6 +21,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   addAsgToPool,
+  addDaemonSetPods,
   addIptablesRule,
   addNsg,
   addRouteTable,
@@ -34,6 +35,7 @@ import {
   enableUfw,
   fail,
   finishScenario,
+  getResource,
   iptablesRule,
   nodeNamed,
   nodeOf,
@@ -1243,6 +1245,55 @@ scenario('unknown-kubectl-forbidden', () => {
         'kubectl through AKS command invoke answers 403, so the tunnel pods cannot be listed: tunnel-agent-health unknown, and with the tunnel kind unknown egress is unknown too. NSGs and host firewalls (checked from every node) are healthy.',
     },
     verdicts({ 'egress-tunnel-ports': unknown(), 'tunnel-agent-health': unknown() }),
+  );
+});
+
+// =============================================================================================
+// Shaped like real enterprise clusters (issue #12): Entra ID, many nodes, many DaemonSets.
+
+/** Microsoft Entra ID with Azure RBAC for Kubernetes, local accounts off: most enterprise clusters. */
+function enableEntraId(est: Estate): void {
+  Object.assign(getResource(est, est.clusterId).properties!, {
+    aadProfile: { managed: true, enableAzureRBAC: true, tenantId: '72f988bf-86f1-41af-91ab-2d7cd011db47' },
+    disableLocalAccounts: true,
+  });
+}
+
+/** The kube-system DaemonSets of a current AKS cluster besides kube-proxy (which buildEstate adds). */
+function addAksDaemonSets(est: Estate): void {
+  addDaemonSetPods(est, 'cloud-node-manager', { component: 'cloud-node-manager', 'kubernetes.azure.com/managedby': 'aks' });
+  addDaemonSetPods(est, 'csi-azuredisk-node', { app: 'csi-azuredisk-node', 'kubernetes.azure.com/managedby': 'aks' });
+  addDaemonSetPods(est, 'csi-azurefile-node', { app: 'csi-azurefile-node', 'kubernetes.azure.com/managedby': 'aks' });
+  addDaemonSetPods(est, 'azure-ip-masq-agent', { 'k8s-app': 'azure-ip-masq-agent', 'kubernetes.azure.com/managedby': 'aks' });
+  addDaemonSetPods(est, 'azure-cns', { 'k8s-app': 'azure-cns', 'kubernetes.azure.com/managedby': 'aks' });
+  addDaemonSetPods(est, 'ama-logs', { component: 'ama-logs-agent', 'kubernetes.azure.com/managedby': 'aks' });
+  addDaemonSetPods(est, 'ama-metrics-node', { 'dsName': 'ama-metrics-node', 'kubernetes.azure.com/managedby': 'aks' });
+}
+
+scenario('real-entra-150-nodes-snat-99pct', () => {
+  const est = buildEstate({
+    short: 'entra150',
+    cluster: 'aks-entra-150',
+    pools: [
+      { name: 'system', count: 5, mode: 'System' },
+      { name: 'apps1', count: 70 },
+      { name: 'apps2', count: 75 },
+    ],
+  });
+  enableEntraId(est);
+  addAksDaemonSets(est);
+  // Far down the list: Azure Monitor returns 10 series unless `top` is set, so a per-backend query
+  // that leaves it at the default never sees this node.
+  const node = nodeOf(est, 'apps2', 61);
+  setSnatUsed(est, node, 254);
+  return finishScenario(
+    est,
+    {
+      title: 'Entra ID cluster, 150 nodes, eight kube-system DaemonSets, one backend at 99 % of its SNAT ports',
+      description:
+        'aadProfile (Entra ID, Azure RBAC) and disableLocalAccounts: command invoke needs a clusterToken. 150 nodes × 8 DaemonSets: the whole kube-system list in JSON is several MB, far past command invoke\'s 512 kB, so the tunnel pods must be listed by label. One backend deep in the list uses 254 of 256 SNAT ports (≥ 80 %, no failed connections): warn.',
+    },
+    verdicts({ 'snat-exhaustion': warn([node]) }),
   );
 });
 

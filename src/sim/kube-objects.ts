@@ -57,7 +57,7 @@ function isReady(pod: ScenarioPod): boolean {
  * bulk of kube-system: one per node each) the tolerations and node affinity the DaemonSet
  * controller adds (Kubernetes docs, "DaemonSet": "Taints and tolerations", "How Daemon Pods are
  * scheduled"). kubectl 1.21+ leaves managedFields out of -o json. A kube-system pod prints as about
- * 5 kB of JSON, which is what makes a full `kubectl get pods -n kube-system -o json` pass AKS command
+ * 12 kB of JSON (kubectl indents by four), which is what makes a full `kubectl get pods -n kube-system -o json` pass AKS command
  * invoke's 512 kB at a few dozen nodes.
  */
 function podBulk(pod: ScenarioPod, container: string, uid: string): { spec: Json; annotations: Json } {
@@ -74,7 +74,6 @@ function podBulk(pod: ScenarioPod, container: string, uid: string): { spec: Json
   const spec: Json = {
     volumes: [
       { name: 'kubeconfig', hostPath: { path: '/var/lib/kubelet/kubeconfig', type: 'FileOrCreate' } },
-      { name: 'certificates', hostPath: { path: '/etc/kubernetes/certs', type: '' } },
       {
         name: token,
         projected: {
@@ -92,16 +91,13 @@ function podBulk(pod: ScenarioPod, container: string, uid: string): { spec: Json
       args: ['--v=2', '--logtostderr=true', `--health-port=${10256 + (uid.charCodeAt(0) % 10)}`, '--metrics-bind-address=0.0.0.0:10249'],
       env: [
         { name: 'NODE_NAME', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'spec.nodeName' } } },
-        { name: 'POD_NAME', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } } },
         { name: 'KUBERNETES_PORT_443_TCP_ADDR', value: 'aks-api.hcp.eastus.azmk8s.io' },
-        { name: 'KUBERNETES_PORT', value: 'tcp://aks-api.hcp.eastus.azmk8s.io:443' },
         { name: 'KUBERNETES_SERVICE_HOST', value: 'aks-api.hcp.eastus.azmk8s.io' },
       ],
       ports: [{ name: 'metrics', containerPort: 10249, protocol: 'TCP' }],
       livenessProbe: { httpGet: { path: '/healthz', port: 10256, scheme: 'HTTP' }, initialDelaySeconds: 10, timeoutSeconds: 1, periodSeconds: 10, successThreshold: 1, failureThreshold: 3 },
       volumeMounts: [
         { name: 'kubeconfig', readOnly: true, mountPath: '/var/lib/kubelet/kubeconfig' },
-        { name: 'certificates', readOnly: true, mountPath: '/etc/kubernetes/certs' },
         { name: token, readOnly: true, mountPath: '/var/run/secrets/kubernetes.io/serviceaccount' },
       ],
       terminationMessagePath: '/dev/termination-log',
