@@ -61,7 +61,7 @@ describe('podsFromCommand', () => {
 });
 
 describe('the simulated kubectl: pod field selectors', () => {
-  const estate = () => new Estate(exampleScenario());
+  const estate = () => new Estate(exampleScenario(), 0);
 
   it('spec.nodeName and status.phase select the pods of one node', () => {
     const e = estate();
