@@ -805,6 +805,19 @@ function crashLoopAgents(est: Estate, restarts: number, finishedAt: string): str
   return est.tunnelPods.map((p) => p.node!);
 }
 
+/** The public API server FQDN, for blocks that drop 443 to it alone. */
+function apiServerFqdn(est: Estate): string {
+  return String(getResource(est, est.clusterId).properties!.fqdn);
+}
+
+/**
+ * Node probes on a cluster whose outbound 443 is blocked altogether: run-command returns results over
+ * it, so none comes back and the host-firewall checks are unknown (issue #12 item 3).
+ */
+function silentNodeProbes(): Partial<Record<CheckIdText, ReturnType<typeof unknown>>> {
+  return { 'ufw-10250': unknown(), 'iptables-10250': unknown() };
+}
+
 // The featured egress demo: the only block is an outbound NSG rule, so the proposed NSG fix (with
 // its "Then: restart the agents" step) clears both checks when approved in the chat.
 scenario('egress-443-blocked-konnectivity', () => {
@@ -828,9 +841,10 @@ scenario('egress-443-blocked-konnectivity', () => {
     {
       title: 'Outbound NSG rule denies TCP 443 to the API server; the konnectivity agents crash-loop',
       description:
-        'aks-agentpool-…-nsg rule Deny-Internet-HTTPS-Outbound (priority 300) denies TCP 443 to Internet, which covers the public API server: both konnectivity agents exit at start and sit in CrashLoopBackOff (14 restarts). Nothing else blocks 443, so the proposed outbound allow, then a restart of the agents, clears both checks.',
+        'aks-agentpool-…-nsg rule Deny-Internet-HTTPS-Outbound (priority 300) denies TCP 443 to Internet, which covers the public API server: both konnectivity agents exit at start and sit in CrashLoopBackOff (14 restarts). Nothing else blocks 443, so the proposed outbound allow, then a restart of the agents, clears both checks. ' +
+        'Run-command returns its results over the same outbound 443, so no node probe reports back: UFW and iptables are unknown, with that reason, until the egress is open.',
     },
-    verdicts({ 'egress-tunnel-ports': fail(agentNodeNames(est)), 'tunnel-agent-health': fail(crashing) }),
+    verdicts({ 'egress-tunnel-ports': fail(agentNodeNames(est)), 'tunnel-agent-health': fail(crashing), ...silentNodeProbes() }),
   );
 });
 
@@ -845,9 +859,10 @@ scenario('egress-443-unseen-block', () => {
     {
       title: 'Egress TCP 443 dropped outside Azure\'s view (no NSG rule or route explains it)',
       description:
-        'Something outside ARM (an on-premises firewall, a proxy) drops TCP 443 from the nodes: the probe to the API server times out and the konnectivity agents crash-loop. No NSG rule or route says so, so no automatic fix is proposed.',
+        'Something outside ARM (an on-premises firewall, a proxy) drops all TCP 443 from the nodes, and the konnectivity agents crash-loop. No NSG rule or route says so, so no automatic fix is proposed. ' +
+        'Run-command returns its results over that same outbound 443, so no probe ever reports: egress, UFW and iptables are unknown, each saying the nodes\' path to AzureCloud:443 is probably blocked.',
     },
-    verdicts({ 'egress-tunnel-ports': fail(agentNodeNames(est)), 'tunnel-agent-health': fail(crashing) }),
+    verdicts({ 'egress-tunnel-ports': unknown(), 'tunnel-agent-health': fail(crashing), ...silentNodeProbes() }),
   );
 });
 
@@ -862,9 +877,10 @@ scenario('egress-443-nsg-outbound-deny', () => {
     {
       title: 'Outbound NSG rule denies TCP 443 to Internet, and a firewall beyond it drops 443 too (konnectivity)',
       description:
-        'aks-agentpool-…-nsg rule Deny-HTTPS-Outbound (priority 200), and a block outside ARM\'s view on TCP 443 as well: the NSG fix is needed but not enough (a re-check still fails). aks-egress-443 is the NSG-only case.',
+        'aks-agentpool-…-nsg rule Deny-HTTPS-Outbound (priority 200), and a block outside ARM\'s view on TCP 443 as well: the NSG fix is needed but not enough (a re-check still fails). aks-egress-443 is the NSG-only case. ' +
+        'No run-command result comes back over the blocked 443: UFW and iptables are unknown.',
     },
-    verdicts({ 'egress-tunnel-ports': fail(agentNodeNames(est)) }),
+    verdicts({ 'egress-tunnel-ports': fail(agentNodeNames(est)), ...silentNodeProbes() }),
   );
 });
 
@@ -917,12 +933,13 @@ function udrEstate(short: string, cluster: string): Estate {
 
 scenario('egress-udr-appliance-blocked', () => {
   const est = udrEstate('udrblock', 'aks-udr-blocked');
-  est.egressBlocked.push({ protocol: 'tcp', port: 443 });
+  // The firewall lacks an application rule for the API server's FQDN; other Azure endpoints pass.
+  est.egressBlocked.push({ protocol: 'tcp', port: 443, destination: apiServerFqdn(est) });
   return finishScenario(
     est,
     {
       title: 'Egress through a firewall appliance (UDR 0.0.0.0/0) that drops TCP 443',
-      description: 'outboundType userDefinedRouting: rt-aks-egress sends 0.0.0.0/0 to 10.100.0.4 (hub firewall), which drops 443 to the API server. SNAT does not apply (no Azure outbound SNAT).',
+      description: 'outboundType userDefinedRouting: rt-aks-egress sends 0.0.0.0/0 to 10.100.0.4 (hub firewall), which has no rule for the API server\'s FQDN and drops 443 to it (other Azure endpoints pass, so run-command results come back). SNAT does not apply (no Azure outbound SNAT).',
     },
     verdicts({ 'egress-tunnel-ports': fail(agentNodeNames(est)), 'snat-exhaustion': notApplicable() }),
   );
@@ -1163,7 +1180,8 @@ scenario('combo-everything', () => {
   enableUfw(nodeNamed(est, ufwNode));
   const iptNode = nodeOf(est, 'system', 1);
   addIptablesRule(nodeNamed(est, iptNode), 'INPUT', iptablesRule('DROP', 'tcp', 'tcp dpt:10250'));
-  est.egressBlocked.push({ protocol: 'tcp', port: 443 });
+  // To the API server only: a block of all 443 would also keep run-command results from coming back.
+  est.egressBlocked.push({ protocol: 'tcp', port: 443, destination: apiServerFqdn(est) });
   const snatNode = nodeOf(est, 'user', 0);
   est.snat.failed = [5, 61, 140];
   setSnatUsed(est, snatNode, 1024);

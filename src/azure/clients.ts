@@ -26,7 +26,29 @@ export interface AzureTarget {
   fast?: boolean;
   /** Traces and counts every ARM request (src/telemetry/arm-policy.ts); absent = not recorded. */
   telemetry?: Telemetry;
+  /** Overall deadlines of long-running operations (defaults: OPERATION_DEADLINES, or FAST_DEADLINES with `fast`). */
+  deadlines?: Partial<OperationDeadlines>;
 }
+
+/**
+ * How long the bot waits for a long-running operation before it gives up on it (an AbortSignal on
+ * every poller). A VM run-command returns its result over the node's outbound 443: a node whose
+ * egress is blocked (the very fault being diagnosed) never reports, while the script itself may run
+ * for up to 90 minutes and cannot be cancelled (Learn, "Run scripts in your Linux VM by using action
+ * Run Commands", Restrictions). Without a deadline one such node would hang the whole diagnosis.
+ */
+export interface OperationDeadlines {
+  /** One VM run-command (the node scripts run in seconds), 409 retries included. */
+  runCommandMs: number;
+  /** One AKS command invoke (kubectl in a pod AKS starts for it). */
+  commandInvokeMs: number;
+  /** Any other operation (a cluster update can take many minutes). */
+  operationMs: number;
+}
+
+export const OPERATION_DEADLINES: OperationDeadlines = { runCommandMs: 5 * 60_000, commandInvokeMs: 5 * 60_000, operationMs: 45 * 60_000 };
+/** Tests against the simulated Azure: operations settle at once, so only a withheld result reaches these. */
+export const FAST_DEADLINES: OperationDeadlines = { runCommandMs: 8_000, commandInvokeMs: 30_000, operationMs: 60_000 };
 
 /** The pipeline policy every ARM client adds for AAD tokens (core-rest-pipeline's name). */
 const BEARER_POLICY = 'bearerTokenAuthenticationPolicy';
@@ -37,6 +59,8 @@ export interface AzureLayer {
   readonly pollIntervalMs: number | undefined;
   /** Base delay between our own retries (409 busy, 429 beyond the SDK's retries). */
   readonly retryBaseMs: number;
+  /** Overall deadlines of long-running operations (see OperationDeadlines). */
+  readonly deadlines: OperationDeadlines;
   containerService(subscriptionId: string): ContainerServiceClient;
   compute(subscriptionId: string): ComputeManagementClient;
   network(subscriptionId: string): NetworkManagementClient;
@@ -109,6 +133,7 @@ export function createAzureLayer(target: AzureTarget): AzureLayer {
     target: { ...target },
     pollIntervalMs: fast ? 5 : undefined,
     retryBaseMs: fast ? 20 : 5000,
+    deadlines: { ...(fast ? FAST_DEADLINES : OPERATION_DEADLINES), ...target.deadlines },
     containerService: (sub) => cached(caches.containerService, sub, () => prepare(new ContainerServiceClient(credentialOf(), sub, common))),
     compute: (sub) => cached(caches.compute, sub, () => prepare(new ComputeManagementClient(credentialOf(), sub, common))),
     network: (sub) => cached(caches.network, sub, () => prepare(new NetworkManagementClient(credentialOf(), sub, classic))),

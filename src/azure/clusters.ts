@@ -168,10 +168,11 @@ const MISSING_CLUSTER_TOKEN = 'MissingAADClusterToken';
 export async function runKubectl(layer: AzureLayer, clusterId: string, command: string): Promise<{ exitCode: number; logs: string }> {
   assertSafeKubectl(command);
   const p = expectArmType(clusterId, CLUSTER_TYPE);
+  const options = lroOptions(layer, layer.deadlines.commandInvokeMs);
   const invoke = async (entraId: boolean) => {
     const clusterToken = entraId ? await clusterTokenFor(layer, p.name) : '';
-    const poller = layer.containerService(p.subscriptionId).managedClusters.runCommand(p.resourceGroup, p.name, { command, context: '', clusterToken }, lroOptions(layer));
-    return poller.pollUntilDone();
+    const poller = layer.containerService(p.subscriptionId).managedClusters.runCommand(p.resourceGroup, p.name, { command, context: '', clusterToken }, options);
+    return poller.pollUntilDone({ abortSignal: options.abortSignal });
   };
   try {
     const entraId = usesEntraId(layer, clusterId);
@@ -189,10 +190,29 @@ export async function runKubectl(layer: AzureLayer, clusterId: string, command: 
     }
     return { exitCode: result.exitCode ?? 0, logs: result.logs ?? '' };
   } catch (e) {
+    if (isDeadlineAbort(e, options.abortSignal)) {
+      const seconds = Math.round(layer.deadlines.commandInvokeMs / 1000);
+      throw new AzureError({
+        code: 'CommandInvokeNoResult',
+        message: `command invoke "${command}" on ${p.name}: no result within ${seconds} s`,
+        userMessage: `"${command}" on ${p.name} returned no result within ${seconds} s (AKS command invoke runs it in a pod in the cluster; the pod may not have started).`,
+        cause: e,
+      });
+    }
     throw toAzureError(e, `run "${command}" on AKS cluster ${p.name}`, RBAC.runCommand);
   }
 }
 
-export function lroOptions(layer: AzureLayer): { updateIntervalInMs?: number } {
-  return layer.pollIntervalMs === undefined ? {} : { updateIntervalInMs: layer.pollIntervalMs };
+/**
+ * Options for one long-running operation: the poll interval, and an overall deadline as an
+ * AbortSignal (the SDK stops polling and throws an AbortError when it fires; see OperationDeadlines).
+ */
+export function lroOptions(layer: AzureLayer, deadlineMs: number = layer.deadlines.operationMs): { updateIntervalInMs?: number; abortSignal: AbortSignal } {
+  const abortSignal = AbortSignal.timeout(deadlineMs);
+  return layer.pollIntervalMs === undefined ? { abortSignal } : { updateIntervalInMs: layer.pollIntervalMs, abortSignal };
+}
+
+/** True when an operation's deadline (lroOptions' AbortSignal) ended it. */
+export function isDeadlineAbort(err: unknown, signal: AbortSignal): boolean {
+  return signal.aborted && (err as { name?: string })?.name === 'AbortError';
 }

@@ -66,6 +66,12 @@ export interface ProbePlanResult {
 /** Why a run-command could not be read, and what would resolve it, for "unknown" verdicts. */
 export function readFailureOf(err: unknown, node: string): ReadFailure {
   if (isAzureError(err)) {
+    if (err.code === 'RunCommandNoResult') {
+      return {
+        why: `${node} never returned the run-command result: run-command reports over the node's outbound TCP 443 to AzureCloud, so ${node}'s path to AzureCloud:443 is probably blocked (an NSG, a route or a firewall)`,
+        resolve: `check ${node}'s outbound TCP 443 to AzureCloud (NSG rules, the subnet's route table, any firewall the route leads to); the run-command still holds ${node} (it cannot be cancelled and may run for up to 90 minutes)`,
+      };
+    }
     if (err.code === 'RunCommandBusy') {
       return { why: `another run-command kept ${node} busy (409 Conflict) after several retries`, resolve: `wait for the other run-command on ${node} to finish, then diagnose again` };
     }
@@ -101,6 +107,14 @@ export interface ProbePlanOptions {
 export async function runProbePlan(layer: AzureLayer, nodes: NodeView[], opts: ProbePlanOptions = {}): Promise<ProbePlanResult> {
   const perVm = keyedQueue();
   let runCommands = 0;
+  // Nodes whose run-command never returned: the command still holds the VM (it cannot be cancelled),
+  // and a node that cannot report once will not report the next time either.
+  const noResult = new Map<string, ReadFailure>();
+  const note = (node: NodeView, err: unknown): ReadFailure => {
+    const failure = readFailureOf(err, node.computerName);
+    if (isAzureError(err) && err.code === 'RunCommandNoResult') noResult.set(node.computerName, failure);
+    return failure;
+  };
   const run = (node: NodeView, script: NodeScript, params: ScriptParameter[]) =>
     perVm(`${node.vmssId}/${node.instanceId}`, async () => {
       runCommands += 1;
@@ -122,7 +136,8 @@ export async function runProbePlan(layer: AzureLayer, nodes: NodeView[], opts: P
           const out = await run(source, PROBE_KUBELET_SCRIPT, probeKubeletParameters(batch));
           runs.push({ agent: source.computerName, sourceIp: source.privateIp as string, result: parseProbeKubelet(out.stdout, batch) });
         } catch (err) {
-          runs.push({ agent: source.computerName, sourceIp: source.privateIp as string, result: { failed: readFailureOf(err, source.computerName) } });
+          runs.push({ agent: source.computerName, sourceIp: source.privateIp as string, result: { failed: note(source, err) } });
+          if (noResult.has(source.computerName)) break;
         }
       }
       return runs;
@@ -139,6 +154,8 @@ export async function runProbePlan(layer: AzureLayer, nodes: NodeView[], opts: P
   opts.onProbed?.(targets.filter((n) => unreachable.has(n.privateIp as string)));
   const toInspect = targets.filter((n) => unreachable.has(n.privateIp as string) && n.osType === 'Linux');
   const firewallsP = mapLimit(toInspect, RUN_COMMAND_CONCURRENCY, async (node): Promise<FirewallRun> => {
+    const silent = noResult.get(node.computerName);
+    if (silent) return { node: node.computerName, nodeIp: node.privateIp as string, result: { failed: silent } };
     try {
       const out = await run(node, HOST_FIREWALL_SCRIPT, validateScriptParameters('host-firewall', []));
       return { node: node.computerName, nodeIp: node.privateIp as string, result: parseHostFirewall(out.stdout) };
@@ -150,8 +167,15 @@ export async function runProbePlan(layer: AzureLayer, nodes: NodeView[], opts: P
   // 2b. One egress probe, from an agent that answered (its VM is free sooner), in parallel with 2a.
   const egressP = (async (): Promise<EgressRun | undefined> => {
     if (!opts.egress) return undefined;
-    const from = sources.find((s) => !unreachable.has(s.privateIp as string)) ?? sources[0];
-    if (!from) return { node: '', outcome: 'not-run', detail: 'no running Linux node to probe from' };
+    const answering = sources.filter((s) => !noResult.has(s.computerName));
+    const from = answering.find((s) => !unreachable.has(s.privateIp as string)) ?? answering[0];
+    if (!from) {
+      const silent = sources[0];
+      if (!silent) return { node: '', outcome: 'not-run', detail: 'no running Linux node to probe from' };
+      // Every source went silent: that itself says where their outbound 443 stands.
+      const failed = noResult.get(silent.computerName)!;
+      return { node: silent.computerName, outcome: 'not-run', detail: failed.why, failed };
+    }
     try {
       const out = await run(from, PROBE_EGRESS_SCRIPT, probeEgressParameters(opts.egress.host, opts.egress.port, opts.egress.protocol));
       const parsed = parseProbeEgress(out.stdout);
@@ -159,7 +183,7 @@ export async function runProbePlan(layer: AzureLayer, nodes: NodeView[], opts: P
         ? { node: from.computerName, outcome: parsed.result, detail: parsed.raw }
         : { node: from.computerName, outcome: 'not-run', detail: 'the probe printed no result', failed: { why: 'the egress probe output was incomplete', resolve: 'diagnose again' } };
     } catch (err) {
-      return { node: from.computerName, outcome: 'not-run', failed: readFailureOf(err, from.computerName) };
+      return { node: from.computerName, outcome: 'not-run', failed: note(from, err) };
     }
   })();
 

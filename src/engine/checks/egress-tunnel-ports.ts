@@ -41,6 +41,8 @@ export interface EgressProbe {
   node: string;
   outcome: EgressProbeOutcome;
   detail?: string;
+  /** For a probe that could not run: what would let it run (e.g. a node that never returns results). */
+  resolve?: string;
 }
 
 export interface EgressTunnelPortsInput {
@@ -424,7 +426,9 @@ export function decideEgressTunnelPorts(input: EgressTunnelPortsInput): CheckOut
       fixes,
       unknownReason: {
         why,
-        resolve: 'Run the probe again once run-command is available on a running tunnel-agent node (no other run-command in progress, node running).',
+        resolve:
+          probesUsed.find((p) => p.resolve)?.resolve ??
+          'Run the probe again once run-command is available on a running tunnel-agent node (no other run-command in progress, node running).',
       },
     };
   }

@@ -85,7 +85,8 @@ export function egressProbesFor(egress: EgressRun | undefined, nodes: NodeView[]
   const outcome = egress.outcome === 'error' ? 'not-run' : egress.outcome;
   const detail = egress.detail ?? egress.failed?.why;
   const probed = nodes.find((n) => n.computerName === egress.node);
-  const probes: EgressProbe[] = [{ node: egress.node, outcome, ...(detail ? { detail } : {}) }];
+  const resolve = egress.failed?.resolve;
+  const probes: EgressProbe[] = [{ node: egress.node, outcome, ...(detail ? { detail } : {}), ...(resolve && outcome === 'not-run' ? { resolve } : {}) }];
   if (!probed || outcome === 'not-run') return probes;
   const samePath = (n: NodeView) =>
     (n.subnetId ?? '').toLowerCase() === (probed.subnetId ?? '').toLowerCase() &&
