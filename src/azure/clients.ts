@@ -50,6 +50,15 @@ export const OPERATION_DEADLINES: OperationDeadlines = { runCommandMs: 5 * 60_00
 /** Tests against the simulated Azure: operations settle at once, so only a withheld result reaches these. */
 export const FAST_DEADLINES: OperationDeadlines = { runCommandMs: 8_000, commandInvokeMs: 30_000, operationMs: 60_000 };
 
+/**
+ * Deadlines for a simulated Azure whose latencies run at `latencyScale` of the scenarios' own
+ * (SIM_LATENCY_SCALE): Azure's deadlines scaled the same way, never below FAST_DEADLINES.
+ */
+export function simulatedDeadlines(latencyScale: number): OperationDeadlines {
+  const scaled = (k: keyof OperationDeadlines) => Math.max(FAST_DEADLINES[k], Math.round(OPERATION_DEADLINES[k] * latencyScale));
+  return { runCommandMs: scaled('runCommandMs'), commandInvokeMs: scaled('commandInvokeMs'), operationMs: scaled('operationMs') };
+}
+
 /** The pipeline policy every ARM client adds for AAD tokens (core-rest-pipeline's name). */
 const BEARER_POLICY = 'bearerTokenAuthenticationPolicy';
 

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, parseConfig } from '../config.js';
-import { createAzureLayer, type AzureLayer } from '../azure/clients.js';
+import { createAzureLayer, simulatedDeadlines, type AzureLayer } from '../azure/clients.js';
 import { ScenarioError } from '../scenario/load.js';
 import { startSimulatedAzure, type SimServer } from '../sim/server.js';
 import { loadScenarios } from '../start-bot.js';
@@ -99,7 +99,7 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: Io): Pr
     if (config.azureMode === 'simulated' && config.simulator.endpoint && !scenarioFiles) {
       // A simulated Azure already running (SIM_ENDPOINT), as the bot uses it: anyone can put a proxy
       // or recorder in between. --scenario still starts a private one, since it names the estate.
-      layer = createAzureLayer({ mode: 'simulated', endpoint: config.simulator.endpoint });
+      layer = createAzureLayer({ mode: 'simulated', endpoint: config.simulator.endpoint, deadlines: simulatedDeadlines(config.simulator.latencyScale) });
     } else if (config.azureMode === 'simulated') {
       const files = config.simulator.scenarios;
       sim = await startSimulatedAzure({
@@ -107,7 +107,7 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: Io): Pr
         latencyScale: config.simulator.latencyScale,
         ...(config.simulator.accessLog ? { accessLogPath: config.simulator.accessLog } : {}),
       });
-      layer = createAzureLayer({ mode: 'simulated', endpoint: sim.url });
+      layer = createAzureLayer({ mode: 'simulated', endpoint: sim.url, deadlines: simulatedDeadlines(config.simulator.latencyScale) });
     } else {
       layer = createAzureLayer({ mode: 'azure' });
       subscriptionIds = config.subscriptionIds;
