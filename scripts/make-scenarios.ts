@@ -36,6 +36,7 @@ import {
   fail,
   finishScenario,
   getResource,
+  addResource,
   iptablesRule,
   nodeNamed,
   nodeOf,
@@ -1312,6 +1313,74 @@ scenario('real-entra-150-nodes-snat-99pct', () => {
         'aadProfile (Entra ID, Azure RBAC) and disableLocalAccounts: command invoke needs a clusterToken. 150 nodes × 8 DaemonSets: the whole kube-system list in JSON is several MB, far past command invoke\'s 512 kB, so the tunnel pods must be listed by label. One backend deep in the list uses 254 of 256 SNAT ports (≥ 80 %, no failed connections): warn.',
     },
     verdicts({ 'snat-exhaustion': warn([node]) }),
+  );
+});
+
+/**
+ * API Server VNet Integration: the API server in a delegated subnet of the node VNet behind the
+ * internal load balancer kube-apiserver (node resource group); AKS runs no konnectivity agents.
+ */
+function enableVnetIntegration(est: Estate): { subnetId: string; internalIp: string } {
+  const vnet = getResource(est, est.vnetId);
+  const subnetId = `${est.vnetId}/subnets/aks-apiserver-subnet`;
+  (vnet.properties!.subnets as Array<Record<string, any>>).push({
+    id: subnetId,
+    name: 'aks-apiserver-subnet',
+    type: 'Microsoft.Network/virtualNetworks/subnets',
+    properties: {
+      provisioningState: 'Succeeded',
+      addressPrefix: '10.225.0.0/28',
+      delegations: [{ name: 'aks-delegation', properties: { serviceName: 'Microsoft.ContainerService/managedClusters' } }],
+    },
+  });
+  const internalIp = '10.225.0.4';
+  addResource(est, {
+    id: resourceId(est.subscriptionId, est.nodeRg, 'Microsoft.Network/loadBalancers', 'kube-apiserver'),
+    name: 'kube-apiserver',
+    type: 'Microsoft.Network/loadBalancers',
+    location: est.location,
+    sku: { name: 'Standard', tier: 'Regional' },
+    properties: {
+      provisioningState: 'Succeeded',
+      frontendIPConfigurations: [{ name: 'kube-apiserver-frontend', properties: { privateIPAddress: internalIp, privateIPAllocationMethod: 'Static', subnet: { id: subnetId } } }],
+    },
+  });
+  Object.assign(getResource(est, est.clusterId).properties!.apiServerAccessProfile, { enableVnetIntegration: true, subnetId });
+  // No tunnel: AKS deploys neither konnectivity-agent nor its autoscaler and ladder.
+  removeTunnelPods(est);
+  est.pods = est.pods.filter((p) => p.labels?.['k8s-app'] !== 'konnectivity-agent-autoscaler');
+  est.configMaps = [];
+  return { subnetId, internalIp };
+}
+
+scenario('real-vnet-integration', () => {
+  const est = buildEstate({ short: 'vnetint', cluster: 'aks-vnet-integration', pools: ONE_POOL });
+  enableVnetIntegration(est);
+  return finishScenario(
+    est,
+    {
+      title: 'API Server VNet Integration: no tunnel, the nodes reach the API server at 10.225.0.4',
+      description:
+        'apiServerAccessProfile.enableVnetIntegration with the API server in aks-apiserver-subnet (10.225.0.0/28) behind the internal load balancer kube-apiserver. No konnectivity agents run: tunnel-agent-health is not applicable, and egress checks TCP 443 to the internal address, which the VirtualNetwork rules allow.',
+    },
+    verdicts({ 'tunnel-agent-health': notApplicable() }),
+  );
+});
+
+scenario('real-vnet-integration-egress-denied', () => {
+  const est = buildEstate({ short: 'vnetintdeny', cluster: 'aks-vnet-int-deny', pools: ONE_POOL });
+  enableVnetIntegration(est);
+  addSecurityRules(est, est.aksNsgId, [
+    { name: 'Deny-ApiServer-Subnet-Outbound', priority: 200, direction: 'Outbound', access: 'Deny', protocol: 'Tcp', source: '*', destination: '10.225.0.0/28', destinationPort: '443' },
+  ]);
+  return finishScenario(
+    est,
+    {
+      title: 'API Server VNet Integration with an outbound NSG rule denying 443 to the API server subnet',
+      description:
+        'The nodes reach the API server at its internal address 10.225.0.4; Deny-ApiServer-Subnet-Outbound (priority 200) denies TCP 443 to 10.225.0.0/28. A public address is not involved, so only a check aimed at the internal address finds it.',
+    },
+    verdicts({ 'tunnel-agent-health': notApplicable(), 'egress-tunnel-ports': fail(allNodeNames(est)) }),
   );
 });
 

@@ -11,6 +11,7 @@ import { gatherNetwork, gatherNodes } from '../gather.js';
 import { gatherSnatInput } from '../gather-snat.js';
 import { tunnelEgressPort } from '../kube-pods.js';
 import { runProbePlan, type EgressRun, type ProbePlanResult } from '../probe-plan.js';
+import { readVnetIntegration, usesVnetIntegration, type VnetIntegration } from '../api-server-address.js';
 import type { NetworkView, NodeView, TunnelView } from './views.js';
 import { decideNsg10250 } from './nsg-10250.js';
 import { decideIptables10250, decideUfw10250 } from './host-firewall.js';
@@ -37,10 +38,22 @@ export const tunnelOf = (ctx: DiagnosisContext): TunnelView => ({
   ...(!ctx.pods.ok && ctx.pods.resolve ? { unknownReason: { why: ctx.pods.reason, resolve: ctx.pods.resolve } } : {}),
 });
 
+/** The internal API server address of a cluster with API Server VNet Integration (read once). */
+export const vnetIntegrationOf = (ctx: DiagnosisContext): Promise<VnetIntegration | undefined> =>
+  ctx.once('vnet-integration', async () => (usesVnetIntegration(ctx.cluster) ? readVnetIntegration(ctx.layer, ctx.cluster, ctx.ref.subscriptionId) : undefined));
+
+/** The tunnel view, with what VNet integration changes (no tunnel; the API server's internal address). */
+const tunnelWithApiServerOf = async (ctx: DiagnosisContext): Promise<TunnelView> => {
+  const vnet = await vnetIntegrationOf(ctx);
+  return { ...tunnelOf(ctx), ...(vnet ? { vnetIntegration: { note: vnet.note, ...(vnet.internalIp ? { internalIp: vnet.internalIp } : {}) } } : {}) };
+};
+
 export const probePlanOf = (ctx: DiagnosisContext): Promise<ProbePlanResult> =>
   ctx.once('probe-plan', async () => {
-    const port = tunnelEgressPort(ctx.facts.tunnel);
-    const host = ctx.facts.fqdn;
+    const vnet = await vnetIntegrationOf(ctx);
+    // With VNet integration the nodes talk to the API server's internal address on 443, no tunnel.
+    const port = vnet ? ({ port: 443, protocol: 'tcp' } as const) : tunnelEgressPort(ctx.facts.tunnel);
+    const host = vnet ? vnet.internalIp : ctx.facts.fqdn;
     return runProbePlan(ctx.layer, await nodesOf(ctx), {
       ...(port && host ? { egress: { host, ...port } } : {}),
       // The kubectl-logs symptom check needs only the unreachable nodes: it runs beside phase 2.
@@ -102,8 +115,14 @@ export function egressProbesFor(egress: EgressRun | undefined, nodes: NodeView[]
 const egressTunnelPorts: Check = {
   id: 'egress-tunnel-ports',
   run: async (ctx) => {
-    const [nodes, network, plan] = await Promise.all([nodesOf(ctx), networkOf(ctx), probePlanOf(ctx)]);
-    return decideEgressTunnelPorts({ tunnel: tunnelOf(ctx), nodes, network, probes: egressProbesFor(plan.egress, nodes) });
+    const [nodes, network, plan, tunnel] = await Promise.all([nodesOf(ctx), networkOf(ctx), probePlanOf(ctx), tunnelWithApiServerOf(ctx)]);
+    return decideEgressTunnelPorts({
+      tunnel,
+      nodes,
+      network,
+      probes: egressProbesFor(plan.egress, nodes),
+      ...(tunnel.vnetIntegration?.internalIp ? { apiServerIp: tunnel.vnetIntegration.internalIp } : {}),
+    });
   },
 };
 
@@ -132,7 +151,7 @@ const tunnelAgentHealth: Check = {
     ]);
     const events = eventsResult ? eventsFromCommand(eventsResult) : { events: [] };
     return decideTunnelAgentHealth({
-      tunnel: tunnelOf(ctx),
+      tunnel: await tunnelWithApiServerOf(ctx),
       pods: ctx.pods.ok ? ctx.pods.pods : { unreadable: { why: ctx.pods.reason, resolve: ctx.pods.resolve ?? KUBECTL_ACCESS_RESOLVE } },
       nodeCount: ctx.facts.nodeCount,
       ladder: ladderFromCommand(ladderResult ?? { exitCode: 1, logs: 'Error from server (NotFound): not a konnectivity cluster' }),

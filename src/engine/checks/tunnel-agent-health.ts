@@ -350,6 +350,15 @@ function ladderEvidence(ladder: Ladder, nodeCount: number, coreCount: number | u
 const sortedUnique = (xs: Array<string | undefined>) => [...new Set(xs.filter((x): x is string => !!x))].sort();
 
 export function decideTunnelAgentHealth(input: TunnelAgentHealthInput): CheckOutcome {
+  if (input.tunnel.vnetIntegration) {
+    return {
+      status: 'not-applicable',
+      summary: 'API Server VNet Integration: the API server sits in the cluster\'s VNet and reaches the nodes directly, so there is no tunnel and no tunnel agent to check',
+      nodes: [],
+      evidence: [{ kind: 'note', detail: `apiServerAccessProfile.enableVnetIntegration is true; ${input.tunnel.vnetIntegration.note}.` }],
+      fixes: [],
+    };
+  }
   if (!Array.isArray(input.pods)) {
     const { why, resolve } = input.pods.unreadable;
     return {
