@@ -112,7 +112,10 @@ function inputFor(s: Scenario, renderPods: (s: Scenario) => string): TunnelAgent
     return { tunnel: { kind: 'unknown' }, pods: { unreadable: { why: denied.why, resolve: KUBECTL_ACCESS_RESOLVE } }, nodeCount: nodeCountOf(s), ladder, ...events };
   }
   const pods = parsePodList(renderPods(s));
-  return { tunnel: { kind: tunnelAgentPods(pods).kind }, pods, nodeCount: nodeCountOf(s), ladder, ...events };
+  // API Server VNet Integration (read from the cluster resource by the check's caller): no tunnel.
+  const cluster = s.resources.find((r) => r.type.toLowerCase() === 'microsoft.containerservice/managedclusters');
+  const vnet = cluster?.properties?.apiServerAccessProfile?.enableVnetIntegration === true ? { vnetIntegration: { note: 'API server in a delegated subnet' } } : {};
+  return { tunnel: { kind: tunnelAgentPods(pods).kind, ...vnet }, pods, nodeCount: nodeCountOf(s), ladder, ...events };
 }
 
 const ownRendering = (s: Scenario) => list((s.pods ?? []).map(kubectlPod));
