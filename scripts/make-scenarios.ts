@@ -1384,6 +1384,31 @@ scenario('real-vnet-integration-egress-denied', () => {
   );
 });
 
+scenario('real-vm-pool-not-scale-set', () => {
+  const est = buildEstate({ short: 'vmpool', cluster: 'aks-vm-pool', pools: ONE_POOL });
+  // A pool of type VirtualMachines (AgentPoolType in the AKS REST API): single VMs, no scale set.
+  (getResource(est, est.clusterId).properties!.agentPoolProfiles as Array<Record<string, unknown>>).push({
+    name: 'vmpool',
+    count: 2,
+    vmSize: 'Standard_D4ds_v5',
+    osType: 'Linux',
+    osSKU: 'Ubuntu',
+    mode: 'User',
+    type: 'VirtualMachines',
+    provisioningState: 'Succeeded',
+    powerState: { code: 'Running' },
+  });
+  return finishScenario(
+    est,
+    {
+      title: 'A node pool of type VirtualMachines beside the scale-set pool',
+      description:
+        'vmpool (2 nodes) is a VirtualMachines pool: it has no scale set, and the bot reads nodes through scale sets. Its nodes are named, not dropped: the checks that speak for every node (NSG, UFW, iptables on 10250) cannot pass and are unknown; the scale-set pool is healthy.',
+    },
+    verdicts({ 'nsg-10250': unknown(), 'ufw-10250': unknown(), 'iptables-10250': unknown() }),
+  );
+});
+
 // =============================================================================================
 
 export function buildCorpus(): CorpusEntry[] {

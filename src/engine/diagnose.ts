@@ -16,6 +16,7 @@ import { userMessageOf } from '../user-message.js';
 import type { SymptomResult } from './symptom-check.js';
 import { gatherNodes, markTunnelAgents } from './gather.js';
 import { commandInvokeDisabled, readTunnelPods } from './tunnel-pod-list.js';
+import { unreadPoolsWarning, withUnreadPools } from './unread-pools.js';
 
 export interface DiagnosisContext {
   ref: ClusterRef;
@@ -134,7 +135,9 @@ export async function diagnoseCluster(layer: AzureLayer, ref: ClusterRef, opts: 
       return r;
     }),
   );
-  const warnings = pods.ok ? [] : [`The kube-system pods could not be read (${pods.reason}), so the tunnel kind is unknown.`];
+  const poolsNotRead = unreadPoolsWarning(facts.nodePools ?? []);
+  for (const [i, r] of results.entries()) results[i] = withUnreadPools(r, facts.nodePools ?? []);
+  const warnings = [...(pods.ok ? [] : [`The kube-system pods could not be read (${pods.reason}), so the tunnel kind is unknown.`]), ...(poolsNotRead ? [poolsNotRead] : [])];
   const affected = [...new Set(results.filter((r) => r.status === 'fail').flatMap((r) => r.nodes))].sort();
   // Tie the verdict to the symptom on the node-reachability causes (not SNAT or agent health, whose
   // nodes are not the ones kubelet traffic fails to reach).
