@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { AGENT_POD_COMMANDS, AUTOSCALER_POD_COMMAND, podsFromCommand, readTunnelPods } from '../../src/engine/tunnel-pod-list.js';
+import { eventsFromCommand } from '../../src/engine/checks/tunnel-agent-health.js';
 import { runKubectlCommand } from '../../src/sim/kubectl.js';
 import { Estate } from '../../src/sim/estate.js';
 import { createNetworkOracle } from '../../src/sim/network-oracle.js';
@@ -57,6 +58,13 @@ describe('podsFromCommand', () => {
 
   it('short output that is not JSON is reported as such, not as cut', () => {
     expect(() => podsFromCommand(AGENT_POD_COMMANDS.konnectivity, { exitCode: 0, logs: '{"items": [' })).toThrow(/did not return a JSON pod list/);
+  });
+});
+
+describe('events cut at 512 kB', () => {
+  it('are noted as cut, and the pods still decide', () => {
+    const cut = JSON.stringify({ items: Array.from({ length: 9000 }, (_, i) => ({ reason: 'OOMKilling', message: `Killed process ${i} (proxy-agent)`, involvedObject: { kind: 'Node', name: `n${i}` } })) }).slice(0, 512 * 1024);
+    expect(eventsFromCommand({ exitCode: 0, logs: cut }).eventsUnreadable).toMatch(/512 kB output limit and were cut/);
   });
 });
 

@@ -9,6 +9,7 @@
  */
 import { ladderJson, ladderStepFor, expectedReplicas, eventTimeOf, formatMemoryQuantity, LADDER_CONFIGMAP, oomKilledProcess, parseEvents, parseLadder, parseMemoryQuantity, type KubeEvent, type Ladder } from '../kube-objects.js';
 import { tunnelAgentPods, type ContainerSummary, type PodSummary } from '../kube-pods.js';
+import { outputWasCut } from '../tunnel-pod-list.js';
 import type { Evidence, FixProposal, TunnelKind } from '../report.js';
 import type { CheckOutcome, TunnelView } from './views.js';
 
@@ -63,6 +64,7 @@ export function eventsFromCommand(result: { exitCode: number; logs: string }): {
   try {
     return { events: parseEvents(result.logs) };
   } catch (err) {
+    if (outputWasCut(result.logs)) return { events: [], eventsUnreadable: "the events reached AKS command invoke's 512 kB output limit and were cut" };
     return { events: [], eventsUnreadable: err instanceof Error ? err.message : String(err) };
   }
 }
