@@ -175,19 +175,19 @@ export async function runShellScript(
       const busy = error.statusCode === 409 && error.code === 'Conflict';
       const throttled = error.statusCode === 429;
       if (!busy && !throttled) throw error;
-      if (attempt >= RUN_COMMAND_ATTEMPTS) {
-        if (throttled) throw error;
-        throw new AzureError({
+      const busyError = () =>
+        new AzureError({
           code: 'RunCommandBusy',
           statusCode: 409,
           message: `${what}: another run-command kept the VM busy after ${attempt} attempts`,
           userMessage: `Instance ${instanceId} of ${p.name} is still busy with another run-command after ${attempt} attempts. Try again in a few minutes.`,
           cause: e,
         });
-      }
+      if (attempt >= RUN_COMMAND_ATTEMPTS) throw throttled ? error : busyError();
       const wait = throttled && error.retryAfterMs !== undefined ? error.retryAfterMs : layer.retryBaseMs * 2 ** (attempt - 1);
       await sleep(wait);
-      if (options.abortSignal.aborted) throw noResultError(layer, what, instanceId, p.name, e);
+      // Out of time while the VM answered 409/429: busy or throttled, not a node that went silent.
+      if (options.abortSignal.aborted) throw throttled ? error : busyError();
     }
   }
 }
