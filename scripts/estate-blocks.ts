@@ -841,6 +841,26 @@ function buildPods(est: Estate): void {
   }
 }
 
+/**
+ * One kube-system DaemonSet: a pod on every running Linux node (`<name>-<5 chars>`, as the
+ * DaemonSet controller names them). A real cluster runs several (kube-proxy, cloud-node-manager,
+ * the CSI node drivers, azure-ip-masq-agent, azure-cns, the monitoring agent …).
+ */
+export function addDaemonSetPods(est: Estate, name: string, labels: Record<string, string>): void {
+  const hash = kubeToken(est.rand, 10);
+  for (const node of linuxRunningNodes(est)) {
+    est.pods.push({
+      namespace: 'kube-system',
+      name: podName(est, name),
+      labels: { ...labels, 'controller-revision-hash': hash, 'pod-template-generation': '1' },
+      node: node.computerName,
+      phase: 'Running',
+      restarts: 0,
+      lastTermination: null,
+    });
+  }
+}
+
 /** kube-system/konnectivity-agent-autoscaler as the API returns it (cluster-proportional-autoscaler "ladder" mode). */
 export function ladderConfigMap(est: Estate, ladder: Array<[number, number]>): Record<string, any> {
   return {

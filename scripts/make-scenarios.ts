@@ -21,6 +21,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   addAsgToPool,
+  addDaemonSetPods,
   addIptablesRule,
   addNsg,
   addRouteTable,
@@ -34,6 +35,8 @@ import {
   enableUfw,
   fail,
   finishScenario,
+  getResource,
+  addResource,
   iptablesRule,
   nodeNamed,
   nodeOf,
@@ -803,6 +806,19 @@ function crashLoopAgents(est: Estate, restarts: number, finishedAt: string): str
   return est.tunnelPods.map((p) => p.node!);
 }
 
+/** The public API server FQDN, for blocks that drop 443 to it alone. */
+function apiServerFqdn(est: Estate): string {
+  return String(getResource(est, est.clusterId).properties!.fqdn);
+}
+
+/**
+ * Node probes on a cluster whose outbound 443 is blocked altogether: run-command returns results over
+ * it, so none comes back and the host-firewall checks are unknown (issue #12 item 3).
+ */
+function silentNodeProbes(): Partial<Record<CheckIdText, ReturnType<typeof unknown>>> {
+  return { 'ufw-10250': unknown(), 'iptables-10250': unknown() };
+}
+
 // The featured egress demo: the only block is an outbound NSG rule, so the proposed NSG fix (with
 // its "Then: restart the agents" step) clears both checks when approved in the chat.
 scenario('egress-443-blocked-konnectivity', () => {
@@ -826,9 +842,10 @@ scenario('egress-443-blocked-konnectivity', () => {
     {
       title: 'Outbound NSG rule denies TCP 443 to the API server; the konnectivity agents crash-loop',
       description:
-        'aks-agentpool-…-nsg rule Deny-Internet-HTTPS-Outbound (priority 300) denies TCP 443 to Internet, which covers the public API server: both konnectivity agents exit at start and sit in CrashLoopBackOff (14 restarts). Nothing else blocks 443, so the proposed outbound allow, then a restart of the agents, clears both checks.',
+        'aks-agentpool-…-nsg rule Deny-Internet-HTTPS-Outbound (priority 300) denies TCP 443 to Internet, which covers the public API server: both konnectivity agents exit at start and sit in CrashLoopBackOff (14 restarts). Nothing else blocks 443, so the proposed outbound allow, then a restart of the agents, clears both checks. ' +
+        'Run-command returns its results over the same outbound 443, so no node probe reports back: UFW and iptables are unknown, with that reason, until the egress is open.',
     },
-    verdicts({ 'egress-tunnel-ports': fail(agentNodeNames(est)), 'tunnel-agent-health': fail(crashing) }),
+    verdicts({ 'egress-tunnel-ports': fail(agentNodeNames(est)), 'tunnel-agent-health': fail(crashing), ...silentNodeProbes() }),
   );
 });
 
@@ -843,9 +860,10 @@ scenario('egress-443-unseen-block', () => {
     {
       title: 'Egress TCP 443 dropped outside Azure\'s view (no NSG rule or route explains it)',
       description:
-        'Something outside ARM (an on-premises firewall, a proxy) drops TCP 443 from the nodes: the probe to the API server times out and the konnectivity agents crash-loop. No NSG rule or route says so, so no automatic fix is proposed.',
+        'Something outside ARM (an on-premises firewall, a proxy) drops all TCP 443 from the nodes, and the konnectivity agents crash-loop. No NSG rule or route says so, so no automatic fix is proposed. ' +
+        'Run-command returns its results over that same outbound 443, so no probe ever reports: egress, UFW and iptables are unknown, each saying the nodes\' path to AzureCloud:443 is probably blocked.',
     },
-    verdicts({ 'egress-tunnel-ports': fail(agentNodeNames(est)), 'tunnel-agent-health': fail(crashing) }),
+    verdicts({ 'egress-tunnel-ports': unknown(), 'tunnel-agent-health': fail(crashing), ...silentNodeProbes() }),
   );
 });
 
@@ -860,9 +878,10 @@ scenario('egress-443-nsg-outbound-deny', () => {
     {
       title: 'Outbound NSG rule denies TCP 443 to Internet, and a firewall beyond it drops 443 too (konnectivity)',
       description:
-        'aks-agentpool-…-nsg rule Deny-HTTPS-Outbound (priority 200), and a block outside ARM\'s view on TCP 443 as well: the NSG fix is needed but not enough (a re-check still fails). aks-egress-443 is the NSG-only case.',
+        'aks-agentpool-…-nsg rule Deny-HTTPS-Outbound (priority 200), and a block outside ARM\'s view on TCP 443 as well: the NSG fix is needed but not enough (a re-check still fails). aks-egress-443 is the NSG-only case. ' +
+        'No run-command result comes back over the blocked 443: UFW and iptables are unknown.',
     },
-    verdicts({ 'egress-tunnel-ports': fail(agentNodeNames(est)) }),
+    verdicts({ 'egress-tunnel-ports': fail(agentNodeNames(est)), ...silentNodeProbes() }),
   );
 });
 
@@ -915,12 +934,13 @@ function udrEstate(short: string, cluster: string): Estate {
 
 scenario('egress-udr-appliance-blocked', () => {
   const est = udrEstate('udrblock', 'aks-udr-blocked');
-  est.egressBlocked.push({ protocol: 'tcp', port: 443 });
+  // The firewall lacks an application rule for the API server's FQDN; other Azure endpoints pass.
+  est.egressBlocked.push({ protocol: 'tcp', port: 443, destination: apiServerFqdn(est) });
   return finishScenario(
     est,
     {
       title: 'Egress through a firewall appliance (UDR 0.0.0.0/0) that drops TCP 443',
-      description: 'outboundType userDefinedRouting: rt-aks-egress sends 0.0.0.0/0 to 10.100.0.4 (hub firewall), which drops 443 to the API server. SNAT does not apply (no Azure outbound SNAT).',
+      description: 'outboundType userDefinedRouting: rt-aks-egress sends 0.0.0.0/0 to 10.100.0.4 (hub firewall), which has no rule for the API server\'s FQDN and drops 443 to it (other Azure endpoints pass, so run-command results come back). SNAT does not apply (no Azure outbound SNAT).',
     },
     verdicts({ 'egress-tunnel-ports': fail(agentNodeNames(est)), 'snat-exhaustion': notApplicable() }),
   );
@@ -1161,7 +1181,8 @@ scenario('combo-everything', () => {
   enableUfw(nodeNamed(est, ufwNode));
   const iptNode = nodeOf(est, 'system', 1);
   addIptablesRule(nodeNamed(est, iptNode), 'INPUT', iptablesRule('DROP', 'tcp', 'tcp dpt:10250'));
-  est.egressBlocked.push({ protocol: 'tcp', port: 443 });
+  // To the API server only: a block of all 443 would also keep run-command results from coming back.
+  est.egressBlocked.push({ protocol: 'tcp', port: 443, destination: apiServerFqdn(est) });
   const snatNode = nodeOf(est, 'user', 0);
   est.snat.failed = [5, 61, 140];
   setSnatUsed(est, snatNode, 1024);
@@ -1243,6 +1264,148 @@ scenario('unknown-kubectl-forbidden', () => {
         'kubectl through AKS command invoke answers 403, so the tunnel pods cannot be listed: tunnel-agent-health unknown, and with the tunnel kind unknown egress is unknown too. NSGs and host firewalls (checked from every node) are healthy.',
     },
     verdicts({ 'egress-tunnel-ports': unknown(), 'tunnel-agent-health': unknown() }),
+  );
+});
+
+// =============================================================================================
+// Shaped like real enterprise clusters (issue #12): Entra ID, many nodes, many DaemonSets.
+
+/** Microsoft Entra ID with Azure RBAC for Kubernetes, local accounts off: most enterprise clusters. */
+function enableEntraId(est: Estate): void {
+  Object.assign(getResource(est, est.clusterId).properties!, {
+    aadProfile: { managed: true, enableAzureRBAC: true, tenantId: '72f988bf-86f1-41af-91ab-2d7cd011db47' },
+    disableLocalAccounts: true,
+  });
+}
+
+/** The kube-system DaemonSets of a current AKS cluster besides kube-proxy (which buildEstate adds). */
+function addAksDaemonSets(est: Estate): void {
+  addDaemonSetPods(est, 'cloud-node-manager', { component: 'cloud-node-manager', 'kubernetes.azure.com/managedby': 'aks' });
+  addDaemonSetPods(est, 'csi-azuredisk-node', { app: 'csi-azuredisk-node', 'kubernetes.azure.com/managedby': 'aks' });
+  addDaemonSetPods(est, 'csi-azurefile-node', { app: 'csi-azurefile-node', 'kubernetes.azure.com/managedby': 'aks' });
+  addDaemonSetPods(est, 'azure-ip-masq-agent', { 'k8s-app': 'azure-ip-masq-agent', 'kubernetes.azure.com/managedby': 'aks' });
+  addDaemonSetPods(est, 'azure-cns', { 'k8s-app': 'azure-cns', 'kubernetes.azure.com/managedby': 'aks' });
+  addDaemonSetPods(est, 'ama-logs', { component: 'ama-logs-agent', 'kubernetes.azure.com/managedby': 'aks' });
+  addDaemonSetPods(est, 'ama-metrics-node', { 'dsName': 'ama-metrics-node', 'kubernetes.azure.com/managedby': 'aks' });
+}
+
+scenario('real-entra-150-nodes-snat-99pct', () => {
+  const est = buildEstate({
+    short: 'entra150',
+    cluster: 'aks-entra-150',
+    pools: [
+      { name: 'system', count: 5, mode: 'System' },
+      { name: 'apps1', count: 70 },
+      { name: 'apps2', count: 75 },
+    ],
+  });
+  enableEntraId(est);
+  addAksDaemonSets(est);
+  // Far down the list: Azure Monitor returns 10 series unless `top` is set, so a per-backend query
+  // that leaves it at the default never sees this node.
+  const node = nodeOf(est, 'apps2', 61);
+  setSnatUsed(est, node, 254);
+  return finishScenario(
+    est,
+    {
+      title: 'Entra ID cluster, 150 nodes, eight kube-system DaemonSets, one backend at 99 % of its SNAT ports',
+      description:
+        'aadProfile (Entra ID, Azure RBAC) and disableLocalAccounts: command invoke needs a clusterToken. 150 nodes × 8 DaemonSets: the whole kube-system list in JSON is several MB, far past command invoke\'s 512 kB, so the tunnel pods must be listed by label. One backend deep in the list uses 254 of 256 SNAT ports (≥ 80 %, no failed connections): warn.',
+    },
+    verdicts({ 'snat-exhaustion': warn([node]) }),
+  );
+});
+
+/**
+ * API Server VNet Integration: the API server in a delegated subnet of the node VNet behind the
+ * internal load balancer kube-apiserver (node resource group); AKS runs no konnectivity agents.
+ */
+function enableVnetIntegration(est: Estate): { subnetId: string; internalIp: string } {
+  const vnet = getResource(est, est.vnetId);
+  const subnetId = `${est.vnetId}/subnets/aks-apiserver-subnet`;
+  (vnet.properties!.subnets as Array<Record<string, any>>).push({
+    id: subnetId,
+    name: 'aks-apiserver-subnet',
+    type: 'Microsoft.Network/virtualNetworks/subnets',
+    properties: {
+      provisioningState: 'Succeeded',
+      addressPrefix: '10.225.0.0/28',
+      delegations: [{ name: 'aks-delegation', properties: { serviceName: 'Microsoft.ContainerService/managedClusters' } }],
+    },
+  });
+  const internalIp = '10.225.0.4';
+  addResource(est, {
+    id: resourceId(est.subscriptionId, est.nodeRg, 'Microsoft.Network/loadBalancers', 'kube-apiserver'),
+    name: 'kube-apiserver',
+    type: 'Microsoft.Network/loadBalancers',
+    location: est.location,
+    sku: { name: 'Standard', tier: 'Regional' },
+    properties: {
+      provisioningState: 'Succeeded',
+      frontendIPConfigurations: [{ name: 'kube-apiserver-frontend', properties: { privateIPAddress: internalIp, privateIPAllocationMethod: 'Static', subnet: { id: subnetId } } }],
+    },
+  });
+  Object.assign(getResource(est, est.clusterId).properties!.apiServerAccessProfile, { enableVnetIntegration: true, subnetId });
+  // No tunnel: AKS deploys neither konnectivity-agent nor its autoscaler and ladder.
+  removeTunnelPods(est);
+  est.pods = est.pods.filter((p) => p.labels?.['k8s-app'] !== 'konnectivity-agent-autoscaler');
+  est.configMaps = [];
+  return { subnetId, internalIp };
+}
+
+scenario('real-vnet-integration', () => {
+  const est = buildEstate({ short: 'vnetint', cluster: 'aks-vnet-integration', pools: ONE_POOL });
+  enableVnetIntegration(est);
+  return finishScenario(
+    est,
+    {
+      title: 'API Server VNet Integration: no tunnel, the nodes reach the API server at 10.225.0.4',
+      description:
+        'apiServerAccessProfile.enableVnetIntegration with the API server in aks-apiserver-subnet (10.225.0.0/28) behind the internal load balancer kube-apiserver. No konnectivity agents run: tunnel-agent-health is not applicable, and egress checks TCP 443 to the internal address, which the VirtualNetwork rules allow.',
+    },
+    verdicts({ 'tunnel-agent-health': notApplicable() }),
+  );
+});
+
+scenario('real-vnet-integration-egress-denied', () => {
+  const est = buildEstate({ short: 'vnetintdeny', cluster: 'aks-vnet-int-deny', pools: ONE_POOL });
+  enableVnetIntegration(est);
+  addSecurityRules(est, est.aksNsgId, [
+    { name: 'Deny-ApiServer-Subnet-Outbound', priority: 200, direction: 'Outbound', access: 'Deny', protocol: 'Tcp', source: '*', destination: '10.225.0.0/28', destinationPort: '443' },
+  ]);
+  return finishScenario(
+    est,
+    {
+      title: 'API Server VNet Integration with an outbound NSG rule denying 443 to the API server subnet',
+      description:
+        'The nodes reach the API server at its internal address 10.225.0.4; Deny-ApiServer-Subnet-Outbound (priority 200) denies TCP 443 to 10.225.0.0/28. A public address is not involved, so only a check aimed at the internal address finds it.',
+    },
+    verdicts({ 'tunnel-agent-health': notApplicable(), 'egress-tunnel-ports': fail(allNodeNames(est)) }),
+  );
+});
+
+scenario('real-vm-pool-not-scale-set', () => {
+  const est = buildEstate({ short: 'vmpool', cluster: 'aks-vm-pool', pools: ONE_POOL });
+  // A pool of type VirtualMachines (AgentPoolType in the AKS REST API): single VMs, no scale set.
+  (getResource(est, est.clusterId).properties!.agentPoolProfiles as Array<Record<string, unknown>>).push({
+    name: 'vmpool',
+    count: 2,
+    vmSize: 'Standard_D4ds_v5',
+    osType: 'Linux',
+    osSKU: 'Ubuntu',
+    mode: 'User',
+    type: 'VirtualMachines',
+    provisioningState: 'Succeeded',
+    powerState: { code: 'Running' },
+  });
+  return finishScenario(
+    est,
+    {
+      title: 'A node pool of type VirtualMachines beside the scale-set pool',
+      description:
+        'vmpool (2 nodes) is a VirtualMachines pool: it has no scale set, and the bot reads nodes through scale sets. Its nodes are named, not dropped: the checks that speak for every node (NSG, UFW, iptables on 10250) cannot pass and are unknown; the scale-set pool is healthy.',
+    },
+    verdicts({ 'nsg-10250': unknown(), 'ufw-10250': unknown(), 'iptables-10250': unknown() }),
   );
 });
 

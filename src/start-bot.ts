@@ -5,7 +5,7 @@
 import { statSync } from 'node:fs';
 import { assertSafeToServe, type Config } from './config.js';
 import type { Logger } from './log.js';
-import { createAzureLayer, type AzureLayer } from './azure/clients.js';
+import { createAzureLayer, simulatedDeadlines, type AzureLayer } from './azure/clients.js';
 import { listSubscriptions } from './azure/clusters.js';
 import { loadScenarioDir, loadScenarioFile } from './scenario/load.js';
 import type { Scenario } from './scenario/types.js';
@@ -129,7 +129,7 @@ export async function startBot(config: Config, log: Logger, opts: StartOptions =
   let layer: AzureLayer;
   if (config.azureMode === 'simulated' && config.simulator.endpoint) {
     // Several bot instances sharing one simulated Azure (and one state store): scale-out tests.
-    layer = createAzureLayer({ mode: 'simulated', endpoint: config.simulator.endpoint, ...traced });
+    layer = createAzureLayer({ mode: 'simulated', endpoint: config.simulator.endpoint, deadlines: simulatedDeadlines(config.simulator.latencyScale), ...traced });
     demoClusters = demoClustersOf(loadScenarios(config.simulator.scenarios));
     log.info('using a running simulated Azure', { url: config.simulator.endpoint });
   } else if (config.azureMode === 'simulated') {
@@ -141,7 +141,7 @@ export async function startBot(config: Config, log: Logger, opts: StartOptions =
       ...(config.simulator.accessLog ? { accessLogPath: config.simulator.accessLog } : {}),
     });
     demoClusters = demoClustersOf(scenarios);
-    layer = createAzureLayer({ mode: 'simulated', endpoint: sim.url, ...traced });
+    layer = createAzureLayer({ mode: 'simulated', endpoint: sim.url, deadlines: simulatedDeadlines(config.simulator.latencyScale), ...traced });
     log.info('simulated Azure started', { url: sim.url, clusters: demoClusters.length });
   } else {
     layer = createAzureLayer({ mode: 'azure', ...traced });

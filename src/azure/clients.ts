@@ -27,6 +27,37 @@ export interface AzureTarget {
   fast?: boolean;
   /** Traces and counts every ARM request (src/telemetry/arm-policy.ts); absent = not recorded. */
   telemetry?: Telemetry;
+  /** Overall deadlines of long-running operations (defaults: OPERATION_DEADLINES, or FAST_DEADLINES with `fast`). */
+  deadlines?: Partial<OperationDeadlines>;
+}
+
+/**
+ * How long the bot waits for a long-running operation before it gives up on it (an AbortSignal on
+ * every poller). A VM run-command returns its result over the node's outbound 443: a node whose
+ * egress is blocked (the very fault being diagnosed) never reports, while the script itself may run
+ * for up to 90 minutes and cannot be cancelled (Learn, "Run scripts in your Linux VM by using action
+ * Run Commands", Restrictions). Without a deadline one such node would hang the whole diagnosis.
+ */
+export interface OperationDeadlines {
+  /** One VM run-command (the node scripts run in seconds), 409 retries included. */
+  runCommandMs: number;
+  /** One AKS command invoke (kubectl in a pod AKS starts for it). */
+  commandInvokeMs: number;
+  /** Any other operation (a cluster update can take many minutes). */
+  operationMs: number;
+}
+
+export const OPERATION_DEADLINES: OperationDeadlines = { runCommandMs: 5 * 60_000, commandInvokeMs: 5 * 60_000, operationMs: 45 * 60_000 };
+/** Tests against the simulated Azure: operations settle at once, so only a withheld result reaches these. */
+export const FAST_DEADLINES: OperationDeadlines = { runCommandMs: 8_000, commandInvokeMs: 30_000, operationMs: 60_000 };
+
+/**
+ * Deadlines for a simulated Azure whose latencies run at `latencyScale` of the scenarios' own
+ * (SIM_LATENCY_SCALE): Azure's deadlines scaled the same way, never below FAST_DEADLINES.
+ */
+export function simulatedDeadlines(latencyScale: number): OperationDeadlines {
+  const scaled = (k: keyof OperationDeadlines) => Math.max(FAST_DEADLINES[k], Math.round(OPERATION_DEADLINES[k] * latencyScale));
+  return { runCommandMs: scaled('runCommandMs'), commandInvokeMs: scaled('commandInvokeMs'), operationMs: scaled('operationMs') };
 }
 
 /** The pipeline policy every ARM client adds for AAD tokens (core-rest-pipeline's name). */
@@ -38,6 +69,8 @@ export interface AzureLayer {
   readonly pollIntervalMs: number | undefined;
   /** Base delay between our own retries (409 busy, 429 beyond the SDK's retries). */
   readonly retryBaseMs: number;
+  /** Overall deadlines of long-running operations (see OperationDeadlines). */
+  readonly deadlines: OperationDeadlines;
   containerService(subscriptionId: string): ContainerServiceClient;
   compute(subscriptionId: string): ComputeManagementClient;
   network(subscriptionId: string): NetworkManagementClient;
@@ -45,7 +78,19 @@ export interface AzureLayer {
   subscriptions(): SubscriptionClient;
   /** Azure Resource Graph, tenant-wide (one query spans every subscription the identity can read); created on first use. */
   readonly resourceGraph: ResourceGraphClient;
+  /**
+   * A token for the AKS server application (AKS_SERVER_APP_SCOPE), from the same credential as the
+   * ARM clients: AKS command invoke on a Microsoft Entra ID cluster needs it as `clusterToken`.
+   */
+  clusterToken(): Promise<string>;
 }
+
+/**
+ * The "Azure Kubernetes Service AAD Server" application, the same for every AKS cluster. The Azure CLI
+ * and Azure PowerShell (Invoke-AzAksRunCommand, AksServiceId) ask for a token to it for command invoke
+ * on Entra ID clusters (https://azure.github.io/kubelogin/concepts/aks.html).
+ */
+export const AKS_SERVER_APP_SCOPE = '6dae42f8-4368-4678-94ff-3960e28e3630/.default';
 
 /** A credential for the simulator: it accepts any request, so the token is a placeholder. */
 const simulatedCredential: TokenCredential = {
@@ -101,6 +146,7 @@ export function createAzureLayer(target: AzureTarget): AzureLayer {
     target: { ...target },
     pollIntervalMs: fast ? 5 : undefined,
     retryBaseMs: fast ? 20 : 5000,
+    deadlines: { ...(fast ? FAST_DEADLINES : OPERATION_DEADLINES), ...target.deadlines },
     containerService: (sub) => cached(caches.containerService, sub, () => prepare(new ContainerServiceClient(credentialOf(), sub, common))),
     compute: (sub) => cached(caches.compute, sub, () => prepare(new ComputeManagementClient(credentialOf(), sub, common))),
     network: (sub) => cached(caches.network, sub, () => prepare(new NetworkManagementClient(credentialOf(), sub, classic))),
@@ -110,6 +156,11 @@ export function createAzureLayer(target: AzureTarget): AzureLayer {
     // (test/deploy/role-coverage.test.ts scans for that shape).
     get resourceGraph() {
       return (resourceGraphClient ??= prepare(new ResourceGraphClient(credentialOf(), common)));
+    },
+    clusterToken: async () => {
+      const token = await credentialOf().getToken(AKS_SERVER_APP_SCOPE);
+      if (!token?.token) throw new Error(`the credential returned no token for ${AKS_SERVER_APP_SCOPE}`);
+      return token.token;
     },
   };
 }

@@ -104,7 +104,9 @@ export async function listClusters(layer: AzureLayer, subscriptionIds: readonly 
 export async function getCluster(layer: AzureLayer, id: string): Promise<ManagedCluster> {
   const p = expectArmType(id, CLUSTER_TYPE);
   try {
-    return await layer.containerService(p.subscriptionId).managedClusters.get(p.resourceGroup, p.name);
+    const cluster = await layer.containerService(p.subscriptionId).managedClusters.get(p.resourceGroup, p.name);
+    rememberEntraId(layer, id, cluster.aadProfile !== undefined && cluster.aadProfile !== null);
+    return cluster;
   } catch (e) {
     throw toAzureError(e, `read AKS cluster ${p.name}`, RBAC.readCluster);
   }
@@ -154,16 +156,71 @@ function isBusyConflict(error: AzureError): boolean {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Which clusters use Microsoft Entra ID (aadProfile set), as last read through this layer. AKS
+ * refuses command invoke on such a cluster without a clusterToken: 400 MissingAADClusterToken, "This
+ * cluster have Azure Active Directory enabled, .clusterToken is required". The Azure CLI reads the
+ * cluster and sends a token for the AKS server app when aadProfile is set; here the diagnosis has
+ * already read it (getCluster), and a cluster not read yet (a fix after a restart) learns it from
+ * that error once. disableLocalAccounts changes nothing here: command invoke runs as the caller.
+ */
+const entraIdClusters = new WeakMap<AzureLayer, Map<string, boolean>>();
+
+function rememberEntraId(layer: AzureLayer, clusterId: string, entraId: boolean): void {
+  let known = entraIdClusters.get(layer);
+  if (!known) entraIdClusters.set(layer, (known = new Map()));
+  known.set(clusterId.toLowerCase(), entraId);
+}
+
+function usesEntraId(layer: AzureLayer, clusterId: string): boolean {
+  return entraIdClusters.get(layer)?.get(clusterId.toLowerCase()) === true;
+}
+
+async function clusterTokenFor(layer: AzureLayer, clusterName: string): Promise<string> {
+  try {
+    return await layer.clusterToken();
+  } catch (e) {
+    throw new AzureError({
+      code: 'ClusterTokenUnavailable',
+      message: `no token for the AKS server application: ${(e as Error)?.message ?? String(e)}`,
+      userMessage: `${clusterName} uses Microsoft Entra ID, so AKS command invoke needs a token for the AKS server application (6dae42f8-4368-4678-94ff-3960e28e3630), and the bot's identity could not get one. Check that the identity can sign in to its tenant.`,
+      cause: e,
+    });
+  }
+}
+
+const MISSING_CLUSTER_TOKEN = 'MissingAADClusterToken';
+
 export async function runKubectl(layer: AzureLayer, clusterId: string, command: string): Promise<{ exitCode: number; logs: string }> {
   assertSafeKubectl(command);
   const p = expectArmType(clusterId, CLUSTER_TYPE);
   const what = `run "${command}" on AKS cluster ${p.name}`;
+  // One overall deadline for every attempt: command invoke runs in a pod that may never start.
+  const options = lroOptions(layer, layer.deadlines.commandInvokeMs);
+  const invoke = async (entraId: boolean) => {
+    const clusterToken = entraId ? await clusterTokenFor(layer, p.name) : '';
+    const poller = layer.containerService(p.subscriptionId).managedClusters.runCommand(p.resourceGroup, p.name, { command, context: '', clusterToken }, options);
+    return poller.pollUntilDone({ abortSignal: options.abortSignal });
+  };
   for (let attempt = 1; ; attempt++) {
     let result;
     try {
-      const poller = layer.containerService(p.subscriptionId).managedClusters.runCommand(p.resourceGroup, p.name, { command, context: '', clusterToken: '' }, lroOptions(layer));
-      result = await poller.pollUntilDone();
+      const entraId = usesEntraId(layer, clusterId);
+      result = await invoke(entraId).catch((e: unknown) => {
+        if (entraId || toAzureError(e, 'run a command').code !== MISSING_CLUSTER_TOKEN) throw e;
+        rememberEntraId(layer, clusterId, true);
+        return invoke(true);
+      });
     } catch (e) {
+      if (isDeadlineAbort(e, options.abortSignal)) {
+        const seconds = Math.round(layer.deadlines.commandInvokeMs / 1000);
+        throw new AzureError({
+          code: 'CommandInvokeNoResult',
+          message: `command invoke "${command}" on ${p.name}: no result within ${seconds} s`,
+          userMessage: `"${command}" on ${p.name} returned no result within ${seconds} s (AKS command invoke runs it in a pod in the cluster; the pod may not have started).`,
+          cause: e,
+        });
+      }
       const error = toAzureError(e, what, RBAC.runCommand);
       if (!isBusyConflict(error) || attempt >= COMMAND_INVOKE_ATTEMPTS) throw error;
       await sleep(layer.retryBaseMs * 2 ** (attempt - 1));
@@ -180,6 +237,16 @@ export async function runKubectl(layer: AzureLayer, clusterId: string, command: 
   }
 }
 
-export function lroOptions(layer: AzureLayer): { updateIntervalInMs?: number } {
-  return layer.pollIntervalMs === undefined ? {} : { updateIntervalInMs: layer.pollIntervalMs };
+/**
+ * Options for one long-running operation: the poll interval, and an overall deadline as an
+ * AbortSignal (the SDK stops polling and throws an AbortError when it fires; see OperationDeadlines).
+ */
+export function lroOptions(layer: AzureLayer, deadlineMs: number = layer.deadlines.operationMs): { updateIntervalInMs?: number; abortSignal: AbortSignal } {
+  const abortSignal = AbortSignal.timeout(deadlineMs);
+  return layer.pollIntervalMs === undefined ? { abortSignal } : { updateIntervalInMs: layer.pollIntervalMs, abortSignal };
+}
+
+/** True when an operation's deadline (lroOptions' AbortSignal) ended it. */
+export function isDeadlineAbort(err: unknown, signal: AbortSignal): boolean {
+  return signal.aborted && (err as { name?: string })?.name === 'AbortError';
 }

@@ -8,7 +8,7 @@
 import type { RunCommandResult, VirtualMachineScaleSet, VirtualMachineScaleSetVM } from '@azure/arm-compute';
 import { expectArmType } from './arm-id.js';
 import type { AzureLayer } from './clients.js';
-import { lroOptions } from './clusters.js';
+import { isDeadlineAbort, lroOptions } from './clusters.js';
 import { AzureError, isAzureError, toAzureError } from './errors.js';
 
 export interface ScaleSetInstance {
@@ -128,6 +128,22 @@ function validateParameters(parameters: ReadonlyArray<{ name: string; value: str
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
+ * A run-command that did not return within the deadline. Run-command needs the VM's outbound
+ * connectivity to return results (Learn, "Run scripts in your Linux VM by using action Run
+ * Commands", Restrictions: "Outbound connectivity from the VM is required to return the results of
+ * the script"), so the likely cause is a node whose egress to AzureCloud on 443 is blocked.
+ */
+function noResultError(layer: AzureLayer, what: string, instanceId: string, vmss: string, cause: unknown): AzureError {
+  const seconds = Math.round(layer.deadlines.runCommandMs / 1000);
+  return new AzureError({
+    code: 'RunCommandNoResult',
+    message: `${what}: no result within ${seconds} s`,
+    userMessage: `Instance ${instanceId} of ${vmss} returned no run-command result within ${seconds} s. Run-command returns results over the node's outbound HTTPS (TCP 443 to AzureCloud), so that path is probably blocked.`,
+    cause,
+  });
+}
+
+/**
  * Runs a constant script on one scale-set instance and returns its output.
  * Retries while the VM is busy with another run-command (409 Conflict → code 'RunCommandBusy'
  * after the last attempt) and when throttled beyond the SDK's own retries (429, honouring Retry-After).
@@ -147,27 +163,31 @@ export async function runShellScript(
   validateParameters(parameters);
   const what = `run a script on instance ${instanceId} of ${p.name}`;
   const input = { commandId: opts.windows ? 'RunPowerShellScript' : 'RunShellScript', script: [...script], parameters: parameters.map((x) => ({ name: x.name, value: x.value })) };
+  // One deadline for the whole call, 409 retries included.
+  const options = lroOptions(layer, layer.deadlines.runCommandMs);
   for (let attempt = 1; ; attempt++) {
     try {
-      const poller = layer.compute(p.subscriptionId).virtualMachineScaleSetVMs.runCommand(p.resourceGroup, p.name, instanceId, input, lroOptions(layer));
-      return runCommandOutputOf(await poller.pollUntilDone());
+      const poller = layer.compute(p.subscriptionId).virtualMachineScaleSetVMs.runCommand(p.resourceGroup, p.name, instanceId, input, options);
+      return runCommandOutputOf(await poller.pollUntilDone({ abortSignal: options.abortSignal }));
     } catch (e) {
+      if (isDeadlineAbort(e, options.abortSignal)) throw noResultError(layer, what, instanceId, p.name, e);
       const error = isAzureError(e) ? e : toAzureError(e, what, RBAC.runCommand);
       const busy = error.statusCode === 409 && error.code === 'Conflict';
       const throttled = error.statusCode === 429;
       if (!busy && !throttled) throw error;
-      if (attempt >= RUN_COMMAND_ATTEMPTS) {
-        if (throttled) throw error;
-        throw new AzureError({
+      const busyError = () =>
+        new AzureError({
           code: 'RunCommandBusy',
           statusCode: 409,
           message: `${what}: another run-command kept the VM busy after ${attempt} attempts`,
           userMessage: `Instance ${instanceId} of ${p.name} is still busy with another run-command after ${attempt} attempts. Try again in a few minutes.`,
           cause: e,
         });
-      }
+      if (attempt >= RUN_COMMAND_ATTEMPTS) throw throttled ? error : busyError();
       const wait = throttled && error.retryAfterMs !== undefined ? error.retryAfterMs : layer.retryBaseMs * 2 ** (attempt - 1);
       await sleep(wait);
+      // Out of time while the VM answered 409/429: busy or throttled, not a node that went silent.
+      if (options.abortSignal.aborted) throw throttled ? error : busyError();
     }
   }
 }

@@ -103,6 +103,15 @@ function refusedActionOf(err: RestErrorLike, rbacAction: string | undefined): st
  */
 export function toAzureError(err: unknown, what: string, rbacAction?: string): AzureError {
   if (isAzureError(err)) return err;
+  if ((err as { name?: string })?.name === 'AbortError') {
+    // An operation's overall deadline fired (lroOptions in clusters.ts): Azure may still finish it.
+    return new AzureError({
+      code: 'OperationDeadline',
+      message: `${what}: gave up waiting for the operation`,
+      userMessage: `Azure did not finish the operation to ${what} in time; it may still complete. Check the resource before trying again.`,
+      cause: err,
+    });
+  }
   if (!isRestErrorLike(err)) {
     const message = err instanceof Error ? err.message : String(err);
     return new AzureError({

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, parseConfig } from '../config.js';
-import { createAzureLayer, type AzureLayer } from '../azure/clients.js';
+import { createAzureLayer, simulatedDeadlines, type AzureLayer } from '../azure/clients.js';
 import { ScenarioError } from '../scenario/load.js';
 import { startSimulatedAzure, type SimServer } from '../sim/server.js';
 import { loadScenarios } from '../start-bot.js';
@@ -35,7 +35,8 @@ Options:
   --limit <n>               audit: at most n records, newest first (default 50)
   --verbose                 log progress to stderr
 
-Without --scenario the environment decides (AZURE_MODE, AZURE_SUBSCRIPTION_IDS, SIM_SCENARIOS), as for the bot.
+Without --scenario the environment decides (AZURE_MODE, AZURE_SUBSCRIPTION_IDS, SIM_SCENARIOS, SIM_ENDPOINT), as for the bot:
+AZURE_MODE=simulated SIM_ENDPOINT=http://127.0.0.1:4010 talks to a simulated Azure already running there.
 Exit status: 0 every check passes, 1 a cause was found, 2 bad input, 3 the diagnosis could not complete.
 `;
 
@@ -95,14 +96,18 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: Io): Pr
     const scenarioFiles = values.scenario?.map((f) => path.resolve(f));
     for (const f of scenarioFiles ?? []) if (!existsSync(f)) throw new ScenarioError(`Scenario file ${f} does not exist. Check the path.`);
     const config = parseConfig(scenarioFiles ? { ...env, AZURE_MODE: 'simulated', SIM_SCENARIOS: scenarioFiles.join(',') } : env);
-    if (config.azureMode === 'simulated') {
+    if (config.azureMode === 'simulated' && config.simulator.endpoint && !scenarioFiles) {
+      // A simulated Azure already running (SIM_ENDPOINT), as the bot uses it: anyone can put a proxy
+      // or recorder in between. --scenario still starts a private one, since it names the estate.
+      layer = createAzureLayer({ mode: 'simulated', endpoint: config.simulator.endpoint, deadlines: simulatedDeadlines(config.simulator.latencyScale) });
+    } else if (config.azureMode === 'simulated') {
       const files = config.simulator.scenarios;
       sim = await startSimulatedAzure({
         scenarios: loadScenarios(files),
         latencyScale: config.simulator.latencyScale,
         ...(config.simulator.accessLog ? { accessLogPath: config.simulator.accessLog } : {}),
       });
-      layer = createAzureLayer({ mode: 'simulated', endpoint: sim.url });
+      layer = createAzureLayer({ mode: 'simulated', endpoint: sim.url, deadlines: simulatedDeadlines(config.simulator.latencyScale) });
     } else {
       layer = createAzureLayer({ mode: 'azure' });
       subscriptionIds = config.subscriptionIds;

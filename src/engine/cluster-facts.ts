@@ -15,9 +15,11 @@ export interface ManagedClusterLike {
   nodeResourceGroup?: string;
   fqdn?: string;
   privateFqdn?: string;
-  agentPoolProfiles?: Array<{ name: string; count?: number; vmSize?: string; osType?: string; mode?: string; vnetSubnetID?: string }>;
+  agentPoolProfiles?: Array<{ name: string; count?: number; vmSize?: string; osType?: string; mode?: string; vnetSubnetID?: string; type?: string }>;
   networkProfile?: { outboundType?: string };
-  apiServerAccessProfile?: { enablePrivateCluster?: boolean };
+  apiServerAccessProfile?: { enablePrivateCluster?: boolean; disableRunCommand?: boolean; enableVnetIntegration?: boolean };
+  /** Set on Microsoft Entra ID clusters (command invoke then needs a clusterToken, see azure/clusters.ts). */
+  aadProfile?: object;
 }
 
 export interface ScaleSetLike {
@@ -34,8 +36,12 @@ export interface ScaleSetLike {
 
 export function poolFacts(cluster: ManagedClusterLike, scaleSets: ScaleSetLike[]): NodePoolFacts[] {
   return (cluster.agentPoolProfiles ?? []).map((p) => {
+    // Only scale-set pools have a scale set (type VirtualMachineScaleSets, ARM's default when absent).
+    const scaleSetPool = p.type === undefined || p.type === 'VirtualMachineScaleSets';
     // AKS tags each pool's scale set with its pool name; the name prefix is the fallback for old clusters.
-    const vmss = scaleSets.find((s) => s.tags?.['aks-managed-poolName'] === p.name) ?? scaleSets.find((s) => s.name?.startsWith(`aks-${p.name}-`));
+    const vmss = !scaleSetPool
+      ? undefined
+      : scaleSets.find((s) => s.tags?.['aks-managed-poolName'] === p.name) ?? scaleSets.find((s) => s.name?.startsWith(`aks-${p.name}-`));
     const subnetId =
       p.vnetSubnetID ?? vmss?.virtualMachineProfile?.networkProfile?.networkInterfaceConfigurations?.[0]?.ipConfigurations?.[0]?.subnet?.id;
     return {
@@ -46,6 +52,7 @@ export function poolFacts(cluster: ManagedClusterLike, scaleSets: ScaleSetLike[]
       ...(p.vmSize ? { vmSize: p.vmSize } : {}),
       ...(vmss?.id ? { vmss: vmss.id } : {}),
       ...(subnetId ? { subnetId } : {}),
+      ...(scaleSetPool ? {} : { type: p.type }),
     };
   });
 }

@@ -10,14 +10,15 @@ import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
 import { clusterFacts, poolFacts, type ManagedClusterLike, type ScaleSetLike } from './cluster-facts.js';
 import type { ClusterRef } from './find-cluster.js';
-import { parsePodList, tunnelAgentPods, type PodSummary } from './kube-pods.js';
+import { tunnelAgentPods, type PodSummary } from './kube-pods.js';
 import { REPORT_FORMAT, type CheckId, type CheckResult, type ClusterFacts, type Report } from './report.js';
 import { userMessageOf } from '../user-message.js';
 import type { SymptomResult } from './symptom-check.js';
 import { gatherNetwork, gatherNodes, markTunnelAgents } from './gather.js';
 import { startSpeculativeProbe, type SpeculativeProbe } from './probe-plan.js';
 import { phaseClock, type PhaseClock } from './phase-timing.js';
-import { POD_LIST_COMMAND as POD_LIST } from './checks/tunnel-agent-health.js';
+import { commandInvokeDisabled, readTunnelPods } from './tunnel-pod-list.js';
+import { unreadPoolsWarning, withUnreadPools } from './unread-pools.js';
 
 export interface DiagnosisContext {
   ref: ClusterRef;
@@ -28,8 +29,8 @@ export interface DiagnosisContext {
   facts: ClusterFacts;
   /** The running tunnel agent pods (empty when none or unreadable). */
   agentPods: PodSummary[];
-  /** kube-system pods, or the reason they could not be read. */
-  pods: { ok: true; pods: PodSummary[] } | { ok: false; reason: string };
+  /** The tunnel's kube-system pods (tunnel-pod-list.ts), or why they could not be read and what would resolve it. */
+  pods: { ok: true; pods: PodSummary[] } | { ok: false; reason: string; resolve?: string };
   /** Memoises any further read for the length of this diagnosis. */
   once<T>(key: string, read: () => Promise<T>): Promise<T>;
   /** Kubelet probes started before the pods were known (only when some check probes). */
@@ -60,11 +61,15 @@ export interface DiagnoseOptions {
 }
 
 
-async function readPods(layer: AzureLayer, clusterId: string): Promise<DiagnosisContext['pods']> {
+/**
+ * The tunnel's pods. Waits for the cluster read (one ARM GET, a blink beside command invoke's tens
+ * of seconds) so that a cluster with command invoke turned off is told so plainly and sent nothing.
+ */
+async function readPods(layer: AzureLayer, clusterId: string, clusterP: Promise<ManagedClusterLike>): Promise<DiagnosisContext['pods']> {
+  const disabled = commandInvokeDisabled(await clusterP.catch(() => ({}) as ManagedClusterLike));
+  if (disabled) return { ok: false, ...disabled };
   try {
-    const result = await runKubectl(layer, clusterId, POD_LIST);
-    if (result.exitCode !== 0) return { ok: false, reason: `kubectl exited ${result.exitCode}: ${result.logs.slice(0, 300)}` };
-    return { ok: true, pods: parsePodList(result.logs) };
+    return await readTunnelPods((command) => runKubectl(layer, clusterId, command));
   } catch (err) {
     return { ok: false, reason: userMessageOf(err) };
   }
@@ -105,8 +110,9 @@ export async function diagnoseCluster(layer: AzureLayer, ref: ClusterRef, opts: 
   // NICs, then subnets, NSGs, route tables) needs the cluster and runs beside it; and once the nodes
   // are known, the kubelet probe starts from the likely agent nodes (probe-plan.ts).
   const clock = phaseClock();
-  const podsP = clock.span('pods', readPods(layer, ref.id));
-  const cluster = (await clock.span('inventory', getCluster(layer, ref.id))) as ManagedClusterLike;
+  const clusterP = clock.span('inventory', getCluster(layer, ref.id)) as Promise<ManagedClusterLike>;
+  const podsP = clock.span('pods', readPods(layer, ref.id, clusterP));
+  const cluster = await clusterP;
   const nodeRg = cluster.nodeResourceGroup;
   const scaleSetsP = clock.span('inventory', nodeRg ? (listScaleSets(layer, parseArmId(ref.id).subscriptionId, nodeRg) as Promise<ScaleSetLike[]>) : Promise.resolve([]));
   const poolsP = scaleSetsP.then((sets) => poolFacts(cluster, sets));
@@ -161,7 +167,9 @@ export async function diagnoseCluster(layer: AzureLayer, ref: ClusterRef, opts: 
       return r;
     }),
   );
-  const warnings = pods.ok ? [] : [`The kube-system pods could not be read (${pods.reason}), so the tunnel kind is unknown.`];
+  const poolsNotRead = unreadPoolsWarning(facts.nodePools ?? []);
+  for (const [i, r] of results.entries()) results[i] = withUnreadPools(r, facts.nodePools ?? []);
+  const warnings = [...(pods.ok ? [] : [`The kube-system pods could not be read (${pods.reason}), so the tunnel kind is unknown.`]), ...(poolsNotRead ? [poolsNotRead] : [])];
   const affected = [...new Set(results.filter((r) => r.status === 'fail').flatMap((r) => r.nodes))].sort();
   // Tie the verdict to the symptom on the node-reachability causes (not SNAT or agent health, whose
   // nodes are not the ones kubelet traffic fails to reach).

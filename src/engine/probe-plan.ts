@@ -71,6 +71,12 @@ export interface ProbePlanResult {
 /** Why a run-command could not be read, and what would resolve it, for "unknown" verdicts. */
 export function readFailureOf(err: unknown, node: string): ReadFailure {
   if (isAzureError(err)) {
+    if (err.code === 'RunCommandNoResult') {
+      return {
+        why: `${node} never returned the run-command result: run-command reports over the node's outbound TCP 443 to AzureCloud, so ${node}'s path to AzureCloud:443 is probably blocked (an NSG, a route or a firewall)`,
+        resolve: `check ${node}'s outbound TCP 443 to AzureCloud (NSG rules, the subnet's route table, any firewall the route leads to); the run-command still holds ${node} (it cannot be cancelled and may run for up to 90 minutes)`,
+      };
+    }
     if (err.code === 'RunCommandBusy') {
       return { why: `another run-command kept ${node} busy (409 Conflict) after several retries`, resolve: `wait for the other run-command on ${node} to finish, then diagnose again` };
     }
@@ -113,21 +119,36 @@ export interface ProbePlanOptions {
 export interface RunCommandSession {
   run(node: NodeView, script: NodeScript, params: ScriptParameter[]): Promise<{ stdout: string }>;
   count(): number;
+  /**
+   * Why a node's run-command never returned (RunCommandNoResult), when it did not: the command still
+   * holds the VM (it cannot be cancelled), and a node that cannot report once will not report the
+   * next time either, so the session asks it nothing more and answers with the same failure.
+   */
+  silent(node: NodeView): ReadFailure | undefined;
 }
 
 export function runCommandSession(layer: AzureLayer): RunCommandSession {
   const perVm = keyedQueue();
   const slot = limiter(RUN_COMMAND_CONCURRENCY);
   let runCommands = 0;
+  const noResult = new Map<string, { err: unknown; failure: ReadFailure }>();
   return {
     run: (node, script, params) =>
-      perVm(`${node.vmssId}/${node.instanceId}`, () =>
-        slot(async () => {
-          runCommands += 1;
-          return runShellScript(layer, node.vmssId, node.instanceId, script.lines, params);
-        }),
-      ),
+      perVm(`${node.vmssId}/${node.instanceId}`, async () => {
+        const silent = noResult.get(node.computerName);
+        if (silent) throw silent.err;
+        try {
+          return await slot(async () => {
+            runCommands += 1;
+            return runShellScript(layer, node.vmssId, node.instanceId, script.lines, params);
+          });
+        } catch (err) {
+          if (isAzureError(err) && err.code === 'RunCommandNoResult') noResult.set(node.computerName, { err, failure: readFailureOf(err, node.computerName) });
+          throw err;
+        }
+      }),
     count: () => runCommands,
+    silent: (node) => noResult.get(node.computerName)?.failure,
   };
 }
 
@@ -144,6 +165,7 @@ async function probeFrom(session: RunCommandSession, source: NodeView, targetIps
       runs.push({ agent: source.computerName, sourceIp: source.privateIp as string, result: parseProbeKubelet(out.stdout, batch) });
     } catch (err) {
       runs.push({ agent: source.computerName, sourceIp: source.privateIp as string, result: { failed: readFailureOf(err, source.computerName) } });
+      if (session.silent(source)) break;
     }
   }
   return runs;
@@ -267,13 +289,19 @@ export async function runProbePlan(layer: AzureLayer, nodes: NodeView[], opts: P
     let from: NodeView | undefined;
     for (const [i, source] of sources.entries()) {
       await bySource[i];
-      if (!unreachable.has(source.privateIp as string)) {
+      if (!session.silent(source) && !unreachable.has(source.privateIp as string)) {
         from = source;
         break;
       }
     }
-    from ??= sources[0];
-    if (!from) return { node: '', outcome: 'not-run', detail: 'no running Linux node to probe from' };
+    from ??= sources.find((s) => !session.silent(s));
+    if (!from) {
+      const silent = sources[0];
+      if (!silent) return { node: '', outcome: 'not-run', detail: 'no running Linux node to probe from' };
+      // Every source went silent: that itself says where their outbound 443 stands.
+      const failed = session.silent(silent)!;
+      return { node: silent.computerName, outcome: 'not-run', detail: failed.why, failed };
+    }
     try {
       const out = await session.run(from, PROBE_EGRESS_SCRIPT, probeEgressParameters(opts.egress.host, opts.egress.port, opts.egress.protocol));
       const parsed = parseProbeEgress(out.stdout);

@@ -89,6 +89,8 @@ export interface NodePoolFacts {
   /** ARM id of the pool's scale set, when found in the node resource group. */
   vmss?: string;
   subnetId?: string;
+  /** agentPoolProfiles[].type when it is not VirtualMachineScaleSets (VirtualMachines, AvailabilitySet). */
+  type?: string;
 }
 
 export interface ClusterFacts {

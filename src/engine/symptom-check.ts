@@ -7,7 +7,7 @@
 import type { AzureLayer } from '../azure/clients.js';
 import { runKubectl } from '../azure/clusters.js';
 import { userMessageOf } from '../user-message.js';
-import type { PodSummary } from './kube-pods.js';
+import { parsePodList, type PodSummary } from './kube-pods.js';
 
 export interface SymptomResult {
   node: string;
@@ -26,22 +26,46 @@ export const MAX_SYMPTOM_NODES = 2;
 
 export interface SymptomPick {
   node: string;
-  pod: PodSummary;
+  /** A running pod on the node from the diagnosis's pod list; absent: looked up on the node first. */
+  pod?: PodSummary;
 }
 
-/** The first MAX_SYMPTOM_NODES affected nodes (in the given order) with a running pod whose name is safe to send. */
+const loggable = (node: string) => (p: PodSummary) => p.node?.toLowerCase() === node.toLowerCase() && p.phase === 'Running' && POD_NAME.test(p.name) && POD_NAME.test(p.namespace);
+
+/**
+ * The first MAX_SYMPTOM_NODES affected nodes, those with a listed running pod first (no extra
+ * lookup). The diagnosis lists only the tunnel's pods (tunnel-pod-list.ts), so most nodes have none
+ * listed: checkNodeSymptom then finds one of their kube-system pods first.
+ */
 export function pickSymptomNodes(affectedNodes: string[], pods: PodSummary[]): SymptomPick[] {
-  const picks: SymptomPick[] = [];
+  const listed: SymptomPick[] = [];
+  const unlisted: SymptomPick[] = [];
   for (const node of affectedNodes) {
-    const pod = pods.find((p) => p.node?.toLowerCase() === node.toLowerCase() && p.phase === 'Running' && POD_NAME.test(p.name) && POD_NAME.test(p.namespace));
-    if (pod) picks.push({ node, pod });
-    if (picks.length >= MAX_SYMPTOM_NODES) break;
+    const pod = pods.find(loggable(node));
+    if (pod) listed.push({ node, pod });
+    else if (POD_NAME.test(node.toLowerCase())) unlisted.push({ node });
   }
-  return picks;
+  return [...listed, ...unlisted].slice(0, MAX_SYMPTOM_NODES);
 }
 
-/** `kubectl logs` of the picked pod: one AKS command invoke. */
-export async function checkNodeSymptom(layer: AzureLayer, clusterId: string, { node, pod }: SymptomPick): Promise<SymptomResult> {
+/**
+ * A running kube-system pod on the node (every node runs DaemonSet pods there): one narrow listing
+ * by node name, whose field selector keeps the output far below command invoke's 512 kB.
+ */
+async function podOnNode(layer: AzureLayer, clusterId: string, node: string): Promise<PodSummary | undefined> {
+  try {
+    const r = await runKubectl(layer, clusterId, `kubectl get pods -n kube-system --field-selector spec.nodeName=${node.toLowerCase()},status.phase=Running -o json`);
+    return r.exitCode === 0 ? parsePodList(r.logs).find(loggable(node)) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `kubectl logs` of the picked pod (found on the node first when none was listed): one or two AKS command invokes. */
+export async function checkNodeSymptom(layer: AzureLayer, clusterId: string, pick: SymptomPick): Promise<SymptomResult> {
+  const { node } = pick;
+  const pod = pick.pod ?? (await podOnNode(layer, clusterId, node));
+  if (!pod) return { node, pod: '', confirmed: undefined, detail: `no running kube-system pod was found on ${node} to try kubectl logs with.` };
   const name = `${pod.namespace}/${pod.name}`;
   try {
     const r = await runKubectl(layer, clusterId, `kubectl logs ${pod.name} -n ${pod.namespace} --tail=1`);

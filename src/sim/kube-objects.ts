@@ -51,6 +51,81 @@ function isReady(pod: ScenarioPod): boolean {
   return pod.phase === 'Running' && !pod.waitingReason;
 }
 
+/**
+ * The parts of a pod the API server returns that the bot never reads, at their real size: the
+ * projected service-account volume every pod gets, mounts, probes, env, and for DaemonSet pods (the
+ * bulk of kube-system: one per node each) the tolerations and node affinity the DaemonSet
+ * controller adds (Kubernetes docs, "DaemonSet": "Taints and tolerations", "How Daemon Pods are
+ * scheduled"). kubectl 1.21+ leaves managedFields out of -o json. A kube-system pod prints as about
+ * 12 kB of JSON (kubectl indents by four), which is what makes a full `kubectl get pods -n kube-system -o json` pass AKS command
+ * invoke's 512 kB at a few dozen nodes.
+ */
+function podBulk(pod: ScenarioPod, container: string, uid: string): { spec: Json; annotations: Json } {
+  const daemon = !/-[a-z0-9]{8,10}-[a-z0-9]{5}$/.test(pod.name);
+  const token = `kube-api-access-${uid.slice(0, 5)}`;
+  const tolerations: Json[] = [
+    { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', ...(daemon ? {} : { tolerationSeconds: 300 }) },
+    { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', ...(daemon ? {} : { tolerationSeconds: 300 }) },
+    ...(daemon
+      ? ['disk-pressure', 'memory-pressure', 'pid-pressure', 'unschedulable', 'network-unavailable'].map((t) => ({ key: `node.kubernetes.io/${t}`, operator: 'Exists', effect: 'NoSchedule' }))
+      : []),
+    { key: 'CriticalAddonsOnly', operator: 'Exists' },
+  ];
+  const spec: Json = {
+    volumes: [
+      { name: 'kubeconfig', hostPath: { path: '/var/lib/kubelet/kubeconfig', type: 'FileOrCreate' } },
+      {
+        name: token,
+        projected: {
+          sources: [
+            { serviceAccountToken: { expirationSeconds: 3607, path: 'token' } },
+            { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+            { downwardAPI: { items: [{ path: 'namespace', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } }] } },
+          ],
+          defaultMode: 420,
+        },
+      },
+    ],
+    containerExtras: {
+      command: [`/usr/local/bin/${container}`],
+      args: ['--v=2', '--logtostderr=true', `--health-port=${10256 + (uid.charCodeAt(0) % 10)}`, '--metrics-bind-address=0.0.0.0:10249'],
+      env: [
+        { name: 'NODE_NAME', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'spec.nodeName' } } },
+        { name: 'KUBERNETES_PORT_443_TCP_ADDR', value: 'aks-api.hcp.eastus.azmk8s.io' },
+        { name: 'KUBERNETES_SERVICE_HOST', value: 'aks-api.hcp.eastus.azmk8s.io' },
+      ],
+      ports: [{ name: 'metrics', containerPort: 10249, protocol: 'TCP' }],
+      livenessProbe: { httpGet: { path: '/healthz', port: 10256, scheme: 'HTTP' }, initialDelaySeconds: 10, timeoutSeconds: 1, periodSeconds: 10, successThreshold: 1, failureThreshold: 3 },
+      volumeMounts: [
+        { name: 'kubeconfig', readOnly: true, mountPath: '/var/lib/kubelet/kubeconfig' },
+        { name: token, readOnly: true, mountPath: '/var/run/secrets/kubernetes.io/serviceaccount' },
+      ],
+      terminationMessagePath: '/dev/termination-log',
+      terminationMessagePolicy: 'File',
+      securityContext: { privileged: daemon, capabilities: { drop: ['ALL'] }, readOnlyRootFilesystem: true },
+    },
+    dnsPolicy: daemon ? 'ClusterFirstWithHostNet' : 'ClusterFirst',
+    hostNetwork: daemon,
+    enableServiceLinks: true,
+    preemptionPolicy: 'PreemptLowerPriority',
+    priority: 2000001000,
+    schedulerName: 'default-scheduler',
+    securityContext: {},
+    terminationGracePeriodSeconds: 30,
+    tolerations,
+    ...(daemon && pod.node
+      ? { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: [pod.node] }] }] } } } }
+      : {}),
+    nodeSelector: { 'kubernetes.io/os': 'linux' },
+  };
+  const annotations: Json = {
+    'kubernetes.azure.com/managedby': 'aks',
+    'cluster-autoscaler.kubernetes.io/daemonset-pod': daemon ? 'true' : undefined,
+    'kubectl.kubernetes.io/restartedAt': undefined,
+  };
+  return { spec, annotations };
+}
+
 export function podJson(pod: ScenarioPod, nodes: readonly ScenarioNode[], index: number): Json {
   const node = nodes.find((n) => n.computerName === pod.node);
   const container = containerNameOf(pod);
@@ -94,13 +169,17 @@ export function podJson(pod: ScenarioPod, nodes: readonly ScenarioNode[], index:
     status.podIP = ip;
     status.podIPs = [{ ip }];
   }
+  const uid = uidOf(`pod/${pod.namespace}/${pod.name}`);
+  const { spec: bulk, annotations } = podBulk(pod, container, uid);
+  const { containerExtras, ...specBulk } = bulk;
   return {
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: {
       name: pod.name,
       namespace: pod.namespace,
-      uid: uidOf(`pod/${pod.namespace}/${pod.name}`),
+      uid,
+      annotations,
       resourceVersion: String(1000 + index),
       creationTimestamp: started,
       labels: pod.labels ?? {},
@@ -108,11 +187,13 @@ export function podJson(pod: ScenarioPod, nodes: readonly ScenarioNode[], index:
       ...(ownerOf(pod).length ? { generateName: `${pod.name.split('-').slice(0, -1).join('-')}-` } : {}),
     },
     spec: {
-      containers: [{ name: container, image, resources: pod.resources ?? {}, imagePullPolicy: 'IfNotPresent' }],
+      containers: [{ name: container, image, ...containerExtras, resources: pod.resources ?? {}, imagePullPolicy: 'IfNotPresent' }],
       ...(pod.node ? { nodeName: pod.node } : {}),
       restartPolicy: 'Always',
       serviceAccountName: container,
+      serviceAccount: container,
       priorityClassName: pod.namespace === 'kube-system' ? 'system-cluster-critical' : undefined,
+      ...specBulk,
     },
     status,
   };

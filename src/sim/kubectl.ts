@@ -103,6 +103,31 @@ function selectorMatches(selector: string | undefined, labels: Record<string, st
   });
 }
 
+/**
+ * Pod field selectors: the fields the API server accepts for pods (Kubernetes docs, "Field
+ * Selectors": metadata.name, metadata.namespace, spec.nodeName, status.phase among them; the list is
+ * PodToSelectableFields in pkg/registry/core/pod/strategy.go). `=`, `==` and `!=`, comma = and.
+ */
+const POD_FIELDS: Record<string, (p: ScenarioPod) => string> = {
+  'metadata.name': (p) => p.name,
+  'metadata.namespace': (p) => p.namespace,
+  'spec.nodeName': (p) => p.node ?? '',
+  'status.phase': (p) => p.phase,
+};
+
+function podFieldsMatch(selector: string | undefined, pod: ScenarioPod): boolean {
+  if (!selector) return true;
+  return selector.split(',').every((clause) => {
+    const m = /^([\w.]+)\s*(!=|==|=)\s*(.*)$/.exec(clause.trim());
+    if (!m) throw new KubectlUsageError(`error: invalid field selector: '${clause.trim()}'`);
+    const field = POD_FIELDS[m[1] as string];
+    if (!field) {
+      throw new KubectlUsageError(`Error from server (BadRequest): Unable to find "/v1, Resource=pods" that match label selector "", field selector "${selector}": field label not supported: ${m[1]}`);
+    }
+    return m[2] === '!=' ? field(pod) !== m[3] : field(pod) === m[3];
+  });
+}
+
 const RESOURCE_ALIASES: Record<string, string> = {
   pod: 'pods', pods: 'pods', po: 'pods',
   configmap: 'configmaps', configmaps: 'configmaps', cm: 'configmaps',
@@ -146,7 +171,7 @@ function getPods(estate: Estate, args: ParsedArgs, name: string | undefined): Ku
     if (output === 'name') return done(`pod/${pod.name}\n`);
     return done(podTable([pod], nodes, { wide: output === 'wide', allNamespaces: false, indexOf }));
   }
-  const selected = pods.filter((p) => (all || p.namespace === namespace) && selectorMatches(flag(args, 'selector'), p.labels));
+  const selected = pods.filter((p) => (all || p.namespace === namespace) && selectorMatches(flag(args, 'selector'), p.labels) && podFieldsMatch(flag(args, 'field-selector'), p));
   if (output === 'json') return done(`${JSON.stringify(kubeList(selected.map((p) => podJson(p, nodes, indexOf(p)))), null, 4)}\n`);
   if (selected.length === 0) return noResources(namespace, all);
   if (output === 'name') return done(selected.map((p) => `pod/${p.name}\n`).join(''));

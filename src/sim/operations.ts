@@ -35,6 +35,8 @@ export interface SimOperation {
   resultPath?: string;
   /** Reply body of a result GET while still running (AKS commandResults answers 202 with one). */
   runningBody?: unknown;
+  /** While this holds, the operation stays InProgress even when due (a result that cannot be reported). */
+  holdWhile?: () => boolean;
   work: () => OperationOutcome;
 }
 
@@ -47,6 +49,7 @@ export interface StartOperation {
   lockKey?: string;
   resultPath?: string;
   runningBody?: unknown;
+  holdWhile?: () => boolean;
   work: () => OperationOutcome;
 }
 
@@ -72,6 +75,7 @@ export class OperationBoard {
     if (input.lockKey !== undefined) op.lockKey = input.lockKey;
     if (input.resultPath !== undefined) op.resultPath = input.resultPath;
     if (input.runningBody !== undefined) op.runningBody = input.runningBody;
+    if (input.holdWhile !== undefined) op.holdWhile = input.holdWhile;
     this.operations.set(op.id, op);
     return op;
   }
@@ -83,7 +87,7 @@ export class OperationBoard {
   /** Runs the work of every operation whose time has come. */
   settle(now = Date.now()): void {
     for (const op of this.operations.values()) {
-      if (op.status !== 'InProgress' || op.dueAt > now) continue;
+      if (op.status !== 'InProgress' || op.dueAt > now || op.holdWhile?.()) continue;
       try {
         op.outcome = op.work();
       } catch (e) {

@@ -41,6 +41,8 @@ export interface EgressProbe {
   node: string;
   outcome: EgressProbeOutcome;
   detail?: string;
+  /** For a probe that could not run: what would let it run (e.g. a node that never returns results). */
+  resolve?: string;
 }
 
 export interface EgressTunnelPortsInput {
@@ -90,7 +92,8 @@ function hopText(route: SubnetRoute): string {
 
 export function decideEgressTunnelPorts(input: EgressTunnelPortsInput): CheckOutcome {
   const { tunnel, nodes, network, probes } = input;
-  if (tunnel.kind === 'none') {
+  const vnet = tunnel.vnetIntegration;
+  if (tunnel.kind === 'none' && !vnet) {
     return {
       status: 'not-applicable',
       summary: 'No tunnel agent pods (konnectivity-agent, tunnelfront or aks-link) in kube-system, so there is no tunnel egress port to check',
@@ -99,30 +102,39 @@ export function decideEgressTunnelPorts(input: EgressTunnelPortsInput): CheckOut
       fixes: [],
     };
   }
-  const egress = tunnelEgressPort(tunnel.kind);
-  if (tunnel.kind === 'unknown' || !egress) {
-    const why = 'the kube-system pods could not be listed, so the tunnel kind (and its egress port) is unknown';
+  // VNet integration: no tunnel, but the nodes still need TCP 443 to the API server's internal address.
+  const egress = vnet ? ({ port: 443, protocol: 'tcp' } as const) : tunnelEgressPort(tunnel.kind);
+  if (!vnet && (tunnel.kind === 'unknown' || !egress)) {
+    const why = tunnel.unknownReason
+      ? `${tunnel.unknownReason.why}; the tunnel kind (and its egress port) is unknown`
+      : 'the kube-system pods could not be listed, so the tunnel kind (and its egress port) is unknown';
     return {
       status: 'unknown',
       summary: `Cannot check the tunnel's egress port: ${why}`,
       nodes: [],
       evidence: [],
       fixes: [],
-      unknownReason: { why, resolve: POD_READ_RESOLVE },
+      unknownReason: { why, resolve: tunnel.unknownReason?.resolve ?? POD_READ_RESOLVE },
     };
   }
+  if (!egress) throw new Error('unreachable: an egress port is known here');
   const kind = tunnel.kind as Exclude<TunnelKind, 'none' | 'unknown'>;
   const protocol = egress.protocol === 'tcp' ? 'Tcp' : 'Udp';
   const portText = `${egress.protocol.toUpperCase()} ${egress.port}`;
-  const agentName = AGENT_NAME[kind] ?? kind;
+  const agentName = vnet ? 'node-to-API-server' : AGENT_NAME[kind] ?? kind;
   const evidence: Evidence[] = [];
 
   // Sources: the running agent nodes (where the tunnel client runs); every running node otherwise.
   const running = nodes.filter(isRunning);
   const agents = running.filter((n) => n.isTunnelAgent);
-  const sourcesAreAgents = agents.length > 0;
+  const sourcesAreAgents = agents.length > 0 && !vnet;
   const sources = sourcesAreAgents ? agents : running;
-  if (!sourcesAreAgents) {
+  if (vnet) {
+    evidence.push({
+      kind: 'note',
+      detail: `API Server VNet Integration: no tunnel; every running node talks to the API server at its internal address (${vnet.note}), so that path is checked, not a public one.`,
+    });
+  } else if (!sourcesAreAgents) {
     evidence.push({
       kind: 'note',
       detail: `No running node carries a ${agentName} pod, so the egress path of every running node was evaluated (see tunnel-agent-health for the agents).`,
@@ -133,7 +145,19 @@ export function decideEgressTunnelPorts(input: EgressTunnelPortsInput): CheckOut
   const apiIpValid = input.apiServerIp !== undefined && tryParseIpv4(input.apiServerIp) !== undefined;
   const destinationIp = apiIpValid ? (input.apiServerIp as string) : REPRESENTATIVE_API_SERVER_IP;
   const apiIsPrivate = apiIpValid && isNonPublicIpv4(tryParseIpv4(destinationIp) as number);
-  const apiText = tunnel.apiServerFqdn ? `the API server ${tunnel.apiServerFqdn}` : 'the API server';
+  const apiText = vnet ? `the API server's internal address${apiIpValid ? '' : ' (not known)'}` : tunnel.apiServerFqdn ? `the API server ${tunnel.apiServerFqdn}` : 'the API server';
+  if (!apiIpValid && vnet) {
+    // A public stand-in would be the wrong destination: a VNet-integrated API server has none.
+    const why = `the API server's internal address is not known (${vnet.note})`;
+    return {
+      status: 'unknown',
+      summary: `Cannot check TCP 443 from the nodes to the API server (API Server VNet Integration): ${why}`,
+      nodes: [],
+      evidence,
+      fixes: [],
+      unknownReason: { why, resolve: "Grant the bot's identity Microsoft.Network/loadBalancers/read on the node resource group (the Reader role has it), then diagnose again." },
+    };
+  }
   if (!apiIpValid) {
     evidence.push({
       kind: 'note',
@@ -422,7 +446,9 @@ export function decideEgressTunnelPorts(input: EgressTunnelPortsInput): CheckOut
       fixes,
       unknownReason: {
         why,
-        resolve: 'Run the probe again once run-command is available on a running tunnel-agent node (no other run-command in progress, node running).',
+        resolve:
+          probesUsed.find((p) => p.resolve)?.resolve ??
+          'Run the probe again once run-command is available on a running tunnel-agent node (no other run-command in progress, node running).',
       },
     };
   }

@@ -12,6 +12,7 @@ import { gatherNetwork, gatherNodes } from '../gather.js';
 import { gatherSnatInput } from '../gather-snat.js';
 import { tunnelEgressPort } from '../kube-pods.js';
 import { runProbePlan, type EgressRun, type ProbePlanResult } from '../probe-plan.js';
+import { readVnetIntegration, usesVnetIntegration, type VnetIntegration } from '../api-server-address.js';
 import type { NetworkView, NodeView, TunnelView } from './views.js';
 import { decideNsg10250 } from './nsg-10250.js';
 import { decideIptables10250, decideUfw10250 } from './host-firewall.js';
@@ -35,12 +36,25 @@ export const networkOf = (ctx: DiagnosisContext): Promise<NetworkView> =>
 export const tunnelOf = (ctx: DiagnosisContext): TunnelView => ({
   kind: ctx.facts.tunnel,
   ...(ctx.facts.fqdn ? { apiServerFqdn: ctx.facts.fqdn } : {}),
+  ...(!ctx.pods.ok && ctx.pods.resolve ? { unknownReason: { why: ctx.pods.reason, resolve: ctx.pods.resolve } } : {}),
 });
+
+/** The internal API server address of a cluster with API Server VNet Integration (read once). */
+export const vnetIntegrationOf = (ctx: DiagnosisContext): Promise<VnetIntegration | undefined> =>
+  ctx.once('vnet-integration', async () => (usesVnetIntegration(ctx.cluster) ? readVnetIntegration(ctx.layer, ctx.cluster, ctx.ref.subscriptionId) : undefined));
+
+/** The tunnel view, with what VNet integration changes (no tunnel; the API server's internal address). */
+const tunnelWithApiServerOf = async (ctx: DiagnosisContext): Promise<TunnelView> => {
+  const vnet = await vnetIntegrationOf(ctx);
+  return { ...tunnelOf(ctx), ...(vnet ? { vnetIntegration: { note: vnet.note, ...(vnet.internalIp ? { internalIp: vnet.internalIp } : {}) } } : {}) };
+};
 
 export const probePlanOf = (ctx: DiagnosisContext): Promise<ProbePlanResult> =>
   ctx.once('probe-plan', async () => {
-    const port = tunnelEgressPort(ctx.facts.tunnel);
-    const host = ctx.facts.fqdn;
+    const vnet = await vnetIntegrationOf(ctx);
+    // With VNet integration the nodes talk to the API server's internal address on 443, no tunnel.
+    const port = vnet ? ({ port: 443, protocol: 'tcp' } as const) : tunnelEgressPort(ctx.facts.tunnel);
+    const host = vnet ? vnet.internalIp : ctx.facts.fqdn;
     const nodes = await nodesOf(ctx);
     // Started by diagnose.ts before the pods were known (only when some check probes).
     const speculative = await ctx.speculativeProbe;
@@ -100,7 +114,8 @@ export function egressProbesFor(egress: EgressRun | undefined, nodes: NodeView[]
   const outcome = egress.outcome === 'error' ? 'not-run' : egress.outcome;
   const detail = egress.detail ?? egress.failed?.why;
   const probed = nodes.find((n) => n.computerName === egress.node);
-  const probes: EgressProbe[] = [{ node: egress.node, outcome, ...(detail ? { detail } : {}) }];
+  const resolve = egress.failed?.resolve;
+  const probes: EgressProbe[] = [{ node: egress.node, outcome, ...(detail ? { detail } : {}), ...(resolve && outcome === 'not-run' ? { resolve } : {}) }];
   if (!probed || outcome === 'not-run') return probes;
   const samePath = (n: NodeView) =>
     (n.subnetId ?? '').toLowerCase() === (probed.subnetId ?? '').toLowerCase() &&
@@ -117,8 +132,14 @@ const egressTunnelPorts: Check = {
   id: 'egress-tunnel-ports',
   probes: true,
   run: async (ctx) => {
-    const [nodes, network, plan] = await Promise.all([nodesOf(ctx), networkOf(ctx), probePlanOf(ctx)]);
-    return decideEgressTunnelPorts({ tunnel: tunnelOf(ctx), nodes, network, probes: egressProbesFor(plan.egress, nodes) });
+    const [nodes, network, plan, tunnel] = await Promise.all([nodesOf(ctx), networkOf(ctx), probePlanOf(ctx), tunnelWithApiServerOf(ctx)]);
+    return decideEgressTunnelPorts({
+      tunnel,
+      nodes,
+      network,
+      probes: egressProbesFor(plan.egress, nodes),
+      ...(tunnel.vnetIntegration?.internalIp ? { apiServerIp: tunnel.vnetIntegration.internalIp } : {}),
+    });
   },
 };
 
@@ -147,8 +168,8 @@ const tunnelAgentHealth: Check = {
     ]);
     const events = eventsResult ? eventsFromCommand(eventsResult) : { events: [] };
     return decideTunnelAgentHealth({
-      tunnel: tunnelOf(ctx),
-      pods: ctx.pods.ok ? ctx.pods.pods : { unreadable: { why: ctx.pods.reason, resolve: KUBECTL_ACCESS_RESOLVE } },
+      tunnel: await tunnelWithApiServerOf(ctx),
+      pods: ctx.pods.ok ? ctx.pods.pods : { unreadable: { why: ctx.pods.reason, resolve: ctx.pods.resolve ?? KUBECTL_ACCESS_RESOLVE } },
       nodeCount: ctx.facts.nodeCount,
       ladder: ladderFromCommand(ladderResult ?? { exitCode: 1, logs: 'Error from server (NotFound): not a konnectivity cluster' }),
       events: events.events,

@@ -9,11 +9,11 @@
  */
 import { ladderJson, ladderStepFor, expectedReplicas, eventTimeOf, formatMemoryQuantity, LADDER_CONFIGMAP, oomKilledProcess, parseEvents, parseLadder, parseMemoryQuantity, type KubeEvent, type Ladder } from '../kube-objects.js';
 import { tunnelAgentPods, type ContainerSummary, type PodSummary } from '../kube-pods.js';
+import { outputWasCut } from '../tunnel-pod-list.js';
 import type { Evidence, FixProposal, TunnelKind } from '../report.js';
 import type { CheckOutcome, TunnelView } from './views.js';
 
 // The kubectl commands this check reads (constants: no user text ever reaches them).
-export const POD_LIST_COMMAND = 'kubectl get pods -n kube-system -o json';
 export const LADDER_COMMAND = `kubectl get configmap ${LADDER_CONFIGMAP.name} -n ${LADDER_CONFIGMAP.namespace} -o json`;
 /**
  * OOM kills as node-problem-detector reports them: reason OOMKilling on the Node, and Node events
@@ -30,7 +30,7 @@ export const RESTART_WARN_THRESHOLD = 5;
 
 export interface TunnelAgentHealthInput {
   tunnel: TunnelView;
-  /** The kube-system pods (POD_LIST_COMMAND), or why they could not be listed. */
+  /** The tunnel's kube-system pods (readTunnelPods in tunnel-pod-list.ts), or why they could not be listed. */
   pods: PodSummary[] | { unreadable: { why: string; resolve: string } };
   /** Schedulable nodes: what cluster-proportional-autoscaler counts. */
   nodeCount: number;
@@ -64,6 +64,7 @@ export function eventsFromCommand(result: { exitCode: number; logs: string }): {
   try {
     return { events: parseEvents(result.logs) };
   } catch (err) {
+    if (outputWasCut(result.logs)) return { events: [], eventsUnreadable: "the events reached AKS command invoke's 512 kB output limit and were cut" };
     return { events: [], eventsUnreadable: err instanceof Error ? err.message : String(err) };
   }
 }
@@ -351,13 +352,22 @@ function ladderEvidence(ladder: Ladder, nodeCount: number, coreCount: number | u
 const sortedUnique = (xs: Array<string | undefined>) => [...new Set(xs.filter((x): x is string => !!x))].sort();
 
 export function decideTunnelAgentHealth(input: TunnelAgentHealthInput): CheckOutcome {
+  if (input.tunnel.vnetIntegration) {
+    return {
+      status: 'not-applicable',
+      summary: 'API Server VNet Integration: the API server sits in the cluster\'s VNet and reaches the nodes directly, so there is no tunnel and no tunnel agent to check',
+      nodes: [],
+      evidence: [{ kind: 'note', detail: `apiServerAccessProfile.enableVnetIntegration is true; ${input.tunnel.vnetIntegration.note}.` }],
+      fixes: [],
+    };
+  }
   if (!Array.isArray(input.pods)) {
     const { why, resolve } = input.pods.unreadable;
     return {
       status: 'unknown',
       summary: `The tunnel agent pods cannot be listed: ${why}`,
       nodes: [],
-      evidence: [{ kind: 'command-output', detail: `${POD_LIST_COMMAND}: ${why}` }],
+      evidence: [{ kind: 'command-output', detail: `kubectl get pods -n kube-system -l <tunnel agent label> -o json: ${why}` }],
       fixes: [],
       unknownReason: { why, resolve: resolve || KUBECTL_ACCESS_RESOLVE },
     };
@@ -380,7 +390,7 @@ export function decideTunnelAgentHealth(input: TunnelAgentHealthInput): CheckOut
         {
           kind: 'pod',
           resource: 'kube-system',
-          detail: `${pods.filter((p) => p.namespace === 'kube-system').length} kube-system pods, none labelled app=konnectivity-agent, component=tunnel or app=aks-link${konnectivityHint ? '; the konnectivity-agent-autoscaler is there, so this cluster uses konnectivity' : ''}. AKS restores its add-ons when the cluster is reconciled (az aks update with no changes) or through a support ticket.`,
+          detail: `No kube-system pod is labelled app=konnectivity-agent, component=tunnel or app=aks-link${konnectivityHint ? '; the konnectivity-agent-autoscaler is there, so this cluster uses konnectivity' : ''}. AKS restores its add-ons when the cluster is reconciled (az aks update with no changes) or through a support ticket.`,
         },
         ...notes,
       ],

@@ -62,6 +62,10 @@ export interface TunnelView {
   kind: TunnelKind;
   /** API server FQDN (public or private). */
   apiServerFqdn?: string;
+  /** Why the tunnel kind is unknown, when something more precise than "pods unreadable" is known. */
+  unknownReason?: { why: string; resolve: string };
+  /** API Server VNet Integration: no tunnel; the nodes reach the API server at an internal address. */
+  vnetIntegration?: { internalIp?: string; note: string };
 }
 
 export const key = (armId: string) => armId.toLowerCase();

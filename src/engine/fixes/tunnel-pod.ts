@@ -4,8 +4,8 @@
  * deleted: the name went through an approval card since the diagnosis listed it.
  */
 import { runKubectl } from '../../azure/clusters.js';
-import { POD_LIST_COMMAND } from '../checks/tunnel-agent-health.js';
-import { parsePodList, tunnelAgentPods } from '../kube-pods.js';
+import { tunnelAgentPods } from '../kube-pods.js';
+import { readTunnelPods } from '../tunnel-pod-list.js';
 import { messageOf, refused, type FixContext, type FixExecution, type FixExecutor, type Precheck } from './types.js';
 
 /** Kubernetes object names: DNS-1123 subdomain (pods), DNS-1123 label (namespaces). */
@@ -26,9 +26,9 @@ async function precheckPod(ctx: FixContext): Promise<PodTarget> {
   const target = parsePodTarget(ctx.fix.target);
   if (!target.ok) return target;
   try {
-    const listed = await runKubectl(ctx.layer, ctx.cluster.id, POD_LIST_COMMAND);
-    if (listed.exitCode !== 0) return { ok: false, reason: `The kube-system pods could not be listed (kubectl exited ${listed.exitCode}).` };
-    const pods = parsePodList(listed.logs);
+    const listed = await readTunnelPods((command) => runKubectl(ctx.layer, ctx.cluster.id, command));
+    if (!listed.ok) return { ok: false, reason: `The tunnel agent pods could not be listed (${listed.reason}).` };
+    const pods = listed.pods;
     if (!pods.some((p) => p.name === target.name && p.namespace === target.namespace)) {
       return { ok: false, reason: `Pod ${target.name} is gone (it may have been replaced already); diagnose again.` };
     }
@@ -76,9 +76,9 @@ export const recreateTunnelPods: FixExecutor = {
 export async function restartTunnelAgents(ctx: Pick<FixContext, 'layer' | 'cluster'>): Promise<FixExecution> {
   let agents: Array<{ namespace: string; name: string }>;
   try {
-    const listed = await runKubectl(ctx.layer, ctx.cluster.id, POD_LIST_COMMAND);
-    if (listed.exitCode !== 0) return { result: 'failed', detail: `The kube-system pods could not be listed (kubectl exited ${listed.exitCode}); no pod was restarted.`, perTarget: [] };
-    agents = tunnelAgentPods(parsePodList(listed.logs))
+    const listed = await readTunnelPods((command) => runKubectl(ctx.layer, ctx.cluster.id, command));
+    if (!listed.ok) return { result: 'failed', detail: `The tunnel agent pods could not be listed (${listed.reason}); no pod was restarted.`, perTarget: [] };
+    agents = tunnelAgentPods(listed.pods)
       .pods.filter((p) => !p.deleting)
       .map((p) => ({ namespace: p.namespace, name: p.name }));
   } catch (err) {

@@ -46,6 +46,20 @@ function wantsInstanceView(ctx: RouteContext): boolean {
 
 const SHELL_FOR: Record<string, 'Linux' | 'Windows'> = { runshellscript: 'Linux', runpowershellscript: 'Windows' };
 
+/**
+ * Run-command returns its result over the VM's own outbound connection (Learn, "Run scripts in your
+ * Linux VM by using action Run Commands", Restrictions: "Outbound connectivity from the VM is
+ * required to return the results of the script"; scripts may run up to 90 minutes and cannot be
+ * cancelled). A public Azure endpoint on TCP 443 stands for AzureCloud:443 here: when the node
+ * cannot reach it, the operation does not finish — it stays InProgress and keeps the VM busy — until
+ * the path opens again (a fix), when the result is reported.
+ */
+const AZURE_CLOUD_HOST = 'management.azure.com';
+
+function resultsReturn(ctx: RouteContext, estate: Estate, node: ScenarioNode): boolean {
+  return ctx.world.oracle(estate).probe(node, AZURE_CLOUD_HOST, 443, 'tcp') === 'open';
+}
+
 function validateRunCommandBody(body: any): { commandId: string; script: string[]; parameters: Array<{ name: string; value: string }> } {
   if (typeof body !== 'object' || body === null || typeof body.commandId !== 'string') {
     throw badRequest('InvalidParameter', "Required parameter 'commandId' is missing (null).");
@@ -103,6 +117,7 @@ export const computeRoutes: Route[] = [
       location: vmssLocation(estate, vmssId),
       durationMs: ctx.world.scaled(estate.latency.runCommandMs),
       lockKey,
+      holdWhile: () => !resultsReturn(ctx, estate, node),
       work: () => {
         const result = runNodeScript(node, script, parameters, ctx.world.oracle(estate));
         const envelope = node.osType === 'Windows' ? windowsRunCommandEnvelope : runCommandEnvelope;

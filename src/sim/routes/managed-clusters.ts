@@ -49,6 +49,39 @@ function writeCluster(ctx: RouteContext, estate: Estate, next: ArmResource, crea
   return ok(structuredClone(next), created ? 201 : 200, ctx.world.board.headers(op, ctx.baseUrl, ctx.apiVersion, false));
 }
 
+/**
+ * Command invoke keeps at most 512 kB of a command's output (Learn, "Access a private AKS cluster
+ * using command invoke", Limitations: the output is limited to 512 kB). Kept here: the first 512 KiB,
+ * cut at a byte, as a size cap does, so a long JSON list arrives unparseable.
+ */
+export const COMMAND_INVOKE_OUTPUT_LIMIT = 512 * 1024;
+
+export function cutCommandOutput(logs: string): string {
+  const bytes = Buffer.from(logs, 'utf8');
+  return bytes.length <= COMMAND_INVOKE_OUTPUT_LIMIT ? logs : bytes.subarray(0, COMMAND_INVOKE_OUTPUT_LIMIT).toString('utf8');
+}
+
+/**
+ * What AKS checks before it runs a command invoke:
+ * - apiServerAccessProfile.disableRunCommand (REST API spec, ManagedClusterAPIServerAccessProfile:
+ *   "Whether to disable run command for the cluster or not"; Learn, "Access a private AKS cluster
+ *   using command invoke", section "Disable run command"). The refusal's exact code and text are not
+ *   published: this one is a plain 400, and the bot never depends on it (it reads the property first).
+ * - a cluster with aadProfile (Microsoft Entra ID) needs RunCommandRequest.clusterToken ("AuthToken
+ *   issued for AKS AAD Server App", REST API spec, managedClusters.json); without one, or with an
+ *   empty one, AKS answers 400 MissingAADClusterToken with this text, as the Azure CLI shows it.
+ * disableLocalAccounts plays no part: command invoke runs as the caller, not with local accounts.
+ */
+function refuseCommandInvoke(resource: ArmResource, clusterToken: unknown): void {
+  const p = resource.properties ?? {};
+  if (p.apiServerAccessProfile?.disableRunCommand === true) {
+    throw badRequest('RunCommandDisabled', `Run command is disabled for managed cluster '${resource.name}' (apiServerAccessProfile.disableRunCommand is true).`);
+  }
+  if (p.aadProfile && (typeof clusterToken !== 'string' || clusterToken.trim() === '')) {
+    throw badRequest('MissingAADClusterToken', 'This cluster have Azure Active Directory enabled, .clusterToken is required');
+  }
+}
+
 export const managedClusterRoutes: Route[] = [
   route('managedClusters.listBySubscription', 'GET', `${SUB}/providers/Microsoft.ContainerService/managedClusters`, (ctx) => page(ctx, clustersIn(ctx))),
   route('managedClusters.listByResourceGroup', 'GET', `${RG}/providers/Microsoft.ContainerService/managedClusters`, (ctx) =>
@@ -89,6 +122,7 @@ export const managedClusterRoutes: Route[] = [
     if (String(resource.properties?.powerState?.code ?? 'Running') === 'Stopped') {
       throw new ArmHttpError(409, 'OperationNotAllowed', `Managed cluster '${resource.name}' is stopped. Start it before running commands.`);
     }
+    refuseCommandInvoke(resource, ctx.body?.clusterToken);
     const startedAt = new Date();
     const op = ctx.world.board.start({
       estate,
@@ -97,7 +131,8 @@ export const managedClusterRoutes: Route[] = [
       location: String(resource.location ?? 'eastus'),
       durationMs: ctx.world.scaled(estate.latency.kubectlMs),
       work: () => {
-        const { exitCode, logs } = runKubectlCommand(estate, command, ctx.world.oracle(estate));
+        const { exitCode, logs: full } = runKubectlCommand(estate, command, ctx.world.oracle(estate));
+        const logs = cutCommandOutput(full);
         return {
           result: {
             status: 200,

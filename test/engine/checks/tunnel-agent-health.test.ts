@@ -13,7 +13,6 @@ import {
   KUBECTL_ACCESS_RESOLVE,
   LADDER_COMMAND,
   ladderFromCommand,
-  POD_LIST_COMMAND,
   type TunnelAgentHealthInput,
 } from '../../../src/engine/checks/tunnel-agent-health.js';
 import {
@@ -113,7 +112,10 @@ function inputFor(s: Scenario, renderPods: (s: Scenario) => string): TunnelAgent
     return { tunnel: { kind: 'unknown' }, pods: { unreadable: { why: denied.why, resolve: KUBECTL_ACCESS_RESOLVE } }, nodeCount: nodeCountOf(s), ladder, ...events };
   }
   const pods = parsePodList(renderPods(s));
-  return { tunnel: { kind: tunnelAgentPods(pods).kind }, pods, nodeCount: nodeCountOf(s), ladder, ...events };
+  // API Server VNet Integration (read from the cluster resource by the check's caller): no tunnel.
+  const cluster = s.resources.find((r) => r.type.toLowerCase() === 'microsoft.containerservice/managedclusters');
+  const vnet = cluster?.properties?.apiServerAccessProfile?.enableVnetIntegration === true ? { vnetIntegration: { note: 'API server in a delegated subnet' } } : {};
+  return { tunnel: { kind: tunnelAgentPods(pods).kind, ...vnet }, pods, nodeCount: nodeCountOf(s), ladder, ...events };
 }
 
 const ownRendering = (s: Scenario) => list((s.pods ?? []).map(kubectlPod));
@@ -505,7 +507,6 @@ describe('decideTunnelAgentHealth', () => {
 
 describe('commands', () => {
   it('are the fixed kubectl command lines', () => {
-    expect(POD_LIST_COMMAND).toBe('kubectl get pods -n kube-system -o json');
     expect(LADDER_COMMAND).toBe('kubectl get configmap konnectivity-agent-autoscaler -n kube-system -o json');
     expect(EVENTS_COMMAND).toBe('kubectl get events -A --field-selector reason=OOMKilling -o json');
   });

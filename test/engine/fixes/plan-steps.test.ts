@@ -9,7 +9,6 @@ import { runPlanStep } from '../../../src/engine/fixes/run-step.js';
 import { captureNsgEtag, executorFor } from '../../../src/engine/fixes/executors.js';
 import { checksForFix, verifyFix } from '../../../src/engine/fixes/verify.js';
 import { runKubectl } from '../../../src/azure/clusters.js';
-import { POD_LIST_COMMAND } from '../../../src/engine/checks/tunnel-agent-health.js';
 import { parsePodList, type PodSummary } from '../../../src/engine/kube-pods.js';
 import type { FixFollowUp } from '../../../src/engine/report.js';
 import { egressDeniedByNsg, fixOf, scenario, startFixEnv, statusOf, type FixEnv } from './fix-env.js';
@@ -20,9 +19,9 @@ afterEach(async () => {
   env = undefined;
 });
 
-/** The kube-system pods as the simulated cluster lists them now (through AKS command invoke). */
+/** Every kube-system pod as the simulated cluster lists them now (through AKS command invoke; small here). */
 async function podsOf(e: FixEnv): Promise<PodSummary[]> {
-  const listed = await runKubectl(e.layer, e.cluster.id, POD_LIST_COMMAND);
+  const listed = await runKubectl(e.layer, e.cluster.id, 'kubectl get pods -n kube-system -o json');
   expect(listed.exitCode).toBe(0);
   return parsePodList(listed.logs);
 }
