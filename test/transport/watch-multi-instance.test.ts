@@ -76,7 +76,19 @@ describe('a watch over two bot processes sharing one store', () => {
     const repo = new WatchRepository(store.state);
     /** One diagnosis reads the cluster once (managedClusters.get); lookups list, they do not get. */
     const diagnoses = () => readAccessLog(accessLog).filter((l) => l.route === 'managedClusters.get').length;
-    const ticksOf = (bot: ChildServer) => (bot.output().match(/"msg":"watch tick"/g) ?? []).length;
+    // Counted from the whole output stream (output() keeps only its tail), line by line.
+    const tickCounts = new Map<ChildServer, number>();
+    for (const bot of bots) {
+      tickCounts.set(bot, 0);
+      let partial = '';
+      const count = (chunk: Buffer): void => {
+        const lines = (partial + chunk.toString('utf8')).split('\n');
+        partial = lines.pop() ?? '';
+        tickCounts.set(bot, (tickCounts.get(bot) ?? 0) + lines.filter((l) => l.includes('"msg":"watch tick"')).length);
+      };
+      bot.child.stderr?.on('data', count); // the logs go to stderr (src/log.ts)
+    }
+    const ticksOf = (bot: ChildServer) => tickCounts.get(bot) ?? 0;
     /** Waits until every instance still running has ticked `n` more times. */
     async function ticksOnLiveBots(n: number): Promise<void> {
       const live = bots.filter((b) => !killed.has(b));
