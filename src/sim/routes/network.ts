@@ -3,12 +3,11 @@
  * operations, etag renewed on every write and If-Match honoured, as ARM does for optimistic
  * concurrency), and the scale-set NICs synthesised from nodes.
  */
-import { securityRuleFromArm } from '../../engine/nsg/from-arm.js';
-import { validateSecurityRule } from '../../engine/nsg/evaluate.js';
 import type { ArmResource } from '../../scenario/types.js';
 import { ArmHttpError, badRequest, newEtag, ok, resourceGroupNotFound, resourceNotFound } from '../arm-http.js';
 import type { Estate } from '../estate.js';
 import { nsgForRead } from '../nsg-shape.js';
+import { securityRuleProblems } from '../nsg-rules.js';
 import { scaleSetNics } from '../vmss-synth.js';
 import { idFromPath, page, param, RG, route, SUB, type Route, type RouteContext } from '../world.js';
 import { instanceOf, scaleSetOf } from './compute.js';
@@ -109,11 +108,10 @@ export const networkRoutes: Route[] = [
     const body = ctx.body;
     if (typeof body !== 'object' || body === null) throw badRequest('InvalidRequestFormat', 'Cannot parse the request: the body must be a security rule.');
     const properties: Json = body.properties ?? {};
-    const flat = securityRuleFromArm({ name, properties });
-    const problems = validateSecurityRule(flat);
+    const problems = securityRuleProblems(name, { properties });
     if (problems.length > 0) throw badRequest('SecurityRuleInvalid', `Security rule ${name} is invalid: ${problems.join('; ')}`);
     const clash = rules.find(
-      (r) => String(r.name).toLowerCase() !== name.toLowerCase() && r.properties?.priority === flat.priority && String(r.properties?.direction).toLowerCase() === flat.direction.toLowerCase(),
+      (r) => String(r.name).toLowerCase() !== name.toLowerCase() && r.properties?.priority === properties.priority && String(r.properties?.direction).toLowerCase() === String(properties.direction).toLowerCase(),
     );
     if (clash) {
       throw badRequest('SecurityRuleConflict', `Security rule ${name} conflicts with rule ${clash.name}. Rules cannot have the same Priority and Direction. To learn more, see aka.ms/nsgrules.`);
