@@ -255,6 +255,13 @@ export function planNsgOpening(input: {
   ctx: TagContext;
   spec: OpeningSpec;
 }): NsgOpeningPlan {
+  const plan = planOpeningOf(input);
+  // Each fix carries the etag of the NSG the checks read: the baseline it is approved against.
+  if (input.nsg.etag) for (const fix of plan.fixes) fix.nsgEtag = input.nsg.etag;
+  return plan;
+}
+
+function planOpeningOf(input: Parameters<typeof planNsgOpening>[0]): NsgOpeningPlan {
   const { nsg, direction, level, flows, ctx, spec } = input;
   // Replaced (never mutated) on every trial change: the evaluator caches compiled rules per NSG object.
   let working: NsgLike = {
