@@ -86,7 +86,7 @@ async function natGatewayMetrics(ctx: DiagnosisContext, natId: string): Promise<
 
 export async function gatherSnatInput(ctx: DiagnosisContext, nodes: NodeView[], network: NetworkView): Promise<SnatExhaustionInput> {
   const facts = ctx.facts;
-  const profiles = (ctx.cluster as { agentPoolProfiles?: Array<{ name: string; count?: number; maxCount?: number; upgradeSettings?: { maxSurge?: string } }> })
+  const profiles = (ctx.cluster as { agentPoolProfiles?: Array<{ name: string; count?: number; maxCount?: number; vnetSubnetID?: string; upgradeSettings?: { maxSurge?: string } }> })
     .agentPoolProfiles ?? [];
   const base: SnatExhaustionInput = {
     private: facts.private,
@@ -100,6 +100,8 @@ export async function gatherSnatInput(ctx: DiagnosisContext, nodes: NodeView[], 
     })),
     nodes,
     network,
+    // A pool in a subnet the customer names is a bring-your-own VNet (AKS-managed VNets leave it unset).
+    byoVnet: profiles.some((p) => typeof p.vnetSubnetID === 'string' && p.vnetSubnetID !== ''),
   };
   // The article: SNAT exhaustion does not apply to private clusters; nothing to read then.
   if (facts.private) return base;
