@@ -15,7 +15,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAzureLayer, type AzureLayer } from '../../src/azure/clients.js';
 import { getMetricSeries } from '../../src/azure/metrics.js';
-import { getNetworkSecurityGroup, putNetworkSecurityGroup } from '../../src/azure/network.js';
+import { getNetworkSecurityGroup, getRouteTable, getSubnet, putNetworkSecurityGroup, putSecurityRule } from '../../src/azure/network.js';
 import { EXAMPLE_IDS, exampleScenario, startSimForTest, type SimForTest } from '../support/sim.js';
 
 const DIR = join(import.meta.dirname, '../fixtures/azure-specs');
@@ -44,6 +44,8 @@ export function shapeGaps(expected: Json, actual: Json, path = '$'): string[] {
 }
 
 let sim: SimForTest;
+const ROUTE_TABLE = EXAMPLE_IDS.nsg.replace(/networkSecurityGroups\/.+$/, 'routeTables/rt1');
+const RULE = { name: 'rule1', protocol: '*', sourceAddressPrefix: '10.0.0.0/8', destinationAddressPrefix: '11.0.0.0/8', access: 'Deny', destinationPortRange: '8080', sourcePortRange: '*', priority: 100, direction: 'Outbound' };
 let fixtures: { url: string; layer: AzureLayer; server: http.Server };
 
 /** A local stand-in for ARM answering with Azure's examples verbatim (no LRO: a 200 with the body),
@@ -52,11 +54,18 @@ async function fixtureServer(): Promise<typeof fixtures> {
   const server = http.createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname.toLowerCase();
     req.resume();
-    const body = path.endsWith('/providers/microsoft.insights/metrics')
-      ? example('GetMetric.json')
-      : req.method === 'PUT'
-        ? example('NetworkSecurityGroupCreateWithRule.json')
-        : example('NetworkSecurityGroupGet.json');
+    const file = path.endsWith('/providers/microsoft.insights/metrics')
+      ? 'GetMetric.json'
+      : path.includes('/subnets/')
+        ? 'SubnetGet.json'
+        : path.includes('/routetables/')
+          ? 'RouteTableGet.json'
+          : path.includes('/securityrules/')
+            ? 'NetworkSecurityGroupRuleCreate.json'
+            : req.method === 'PUT'
+              ? 'NetworkSecurityGroupCreateWithRule.json'
+              : 'NetworkSecurityGroupGet.json';
+    const body = example(file);
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify(body));
   });
@@ -70,6 +79,7 @@ beforeAll(async () => {
   // One custom rule, so the rule shapes have something to compare.
   const nsg = s.resources.find((r) => r.id === EXAMPLE_IDS.nsg)!;
   nsg.properties = { ...(nsg.properties ?? {}), securityRules: [{ name: 'rule1', properties: { protocol: '*', sourcePortRange: '*', destinationPortRange: '80', sourceAddressPrefix: '*', destinationAddressPrefix: '*', access: 'Allow', priority: 130, direction: 'Inbound' } }] };
+  s.resources.push({ id: ROUTE_TABLE, name: 'rt1', type: 'Microsoft.Network/routeTables', location: 'eastus', properties: { disableBgpRoutePropagation: false, routes: [{ name: 'route1', properties: { addressPrefix: '10.0.3.0/24', nextHopType: 'VirtualNetworkGateway' } }] } });
   sim = await startSimForTest([s]);
   fixtures = await fixtureServer();
 });
@@ -129,6 +139,25 @@ describe("the simulator answers in the shape of Azure's examples", () => {
     expect(shapeGaps(example('GetMetric.json'), got.json)).toEqual([]);
   });
 
+  it('subnets.get and routeTables.get', async () => {
+    const subnet = await raw('GET', EXAMPLE_IDS.subnet, sdkVersion('SubnetGet.json'));
+    expect(shapeGaps(example('SubnetGet.json'), subnet.json)).toEqual([]);
+    const table = await raw('GET', ROUTE_TABLE, sdkVersion('RouteTableGet.json'));
+    expect(shapeGaps(example('RouteTableGet.json'), table.json)).toEqual([]);
+  });
+
+  it('securityRules.createOrUpdate: same body shape, and the Azure-AsyncOperation header of its LRO', async () => {
+    const request = JSON.parse(readFileSync(join(DIR, 'NetworkSecurityGroupRuleCreate.json'), 'utf8')).parameters.securityRuleParameters;
+    const res = await fetch(`${sim.sim.url}${EXAMPLE_IDS.nsg}/securityRules/spec-rule?api-version=${sdkVersion('NetworkSecurityGroupRuleCreate.json')}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(request),
+    });
+    expect([200, 201]).toContain(res.status);
+    expect(res.headers.get('azure-asyncoperation')).toMatch(/\/operations\//);
+    expect(shapeGaps(example('NetworkSecurityGroupRuleCreate.json', String(res.status)), await res.json())).toEqual([]);
+  });
+
   it('shapeGaps finds a dropped or retyped field (so the checks above can fail)', () => {
     expect(shapeGaps({ a: { b: 1, c: [{ d: 'x' }] } }, { a: { b: '1', c: [{}] } })).toEqual(['$.a.b: number in Azure\'s example, string from the simulator', '$.a.c[].d: missing from the simulator']);
   });
@@ -158,6 +187,16 @@ describe("the SDK deserialises Azure's examples and the simulator's answers alik
     const putAzure = await putNetworkSecurityGroup(fixtures.layer, EXAMPLE_IDS.nsg, fromAzure, { ifMatch: '*' });
     const putSim = await putNetworkSecurityGroup(sim.layer, EXAMPLE_IDS.nsg, fromSim, { ifMatch: fromSim.etag! });
     expect(missingIn(putSim, putAzure)).toEqual([]);
+  });
+
+  it('Subnet, RouteTable and SecurityRule', async () => {
+    expect(missingIn(await getSubnet(sim.layer, EXAMPLE_IDS.subnet), await getSubnet(fixtures.layer, EXAMPLE_IDS.subnet))).toEqual([]);
+    const azureTable = await getRouteTable(fixtures.layer, ROUTE_TABLE);
+    expect(azureTable.routes?.[0]).toMatchObject({ name: 'route1', nextHopType: 'VirtualNetworkGateway' });
+    expect(missingIn(await getRouteTable(sim.layer, ROUTE_TABLE), azureTable)).toEqual([]);
+    const azureRule = await putSecurityRule(fixtures.layer, EXAMPLE_IDS.nsg, RULE);
+    expect(azureRule).toMatchObject({ priority: 100, access: 'Deny' });
+    expect(missingIn(await putSecurityRule(sim.layer, EXAMPLE_IDS.nsg, { ...RULE, name: 'sdk-rule', priority: 101 }), azureRule)).toEqual([]);
   });
 
   it("metrics.list, through the bot's own reader", async () => {

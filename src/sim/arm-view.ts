@@ -1,0 +1,34 @@
+/**
+ * A scenario resource as ARM's network resource provider serves it: every resource and every
+ * nested child resource (routes, subnets, frontendIPConfigurations, outboundRules …, the arrays of
+ * `{ name, properties }` under `properties`) carries `properties.provisioningState`, and each child
+ * its own id (`<parent id>/<collection>/<name>`) and the parent's etag — as the REST API spec
+ * examples show (e.g. specification/network/resource-manager/Microsoft.Network/stable/2024-05-01/
+ * examples/RouteTableGet.json). Scenario authors may leave those out; a GET fills them in on a copy.
+ */
+import type { ArmResource } from '../scenario/types.js';
+
+type Json = Record<string, any>;
+
+function isChildResource(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && typeof (value as Json).name === 'string' && typeof (value as Json).properties === 'object';
+}
+
+function withChildren(parentId: string, etag: string | undefined, properties: Json): Json {
+  const out: Json = { ...properties };
+  out.provisioningState ??= 'Succeeded';
+  for (const [key, value] of Object.entries(properties)) {
+    if (!Array.isArray(value) || value.length === 0 || !value.every(isChildResource)) continue;
+    out[key] = value.map((child: Json) => {
+      const id = child.id ?? `${parentId}/${key}/${child.name}`;
+      return { ...child, id, ...(etag && !child.etag ? { etag } : {}), properties: withChildren(id, etag, child.properties) };
+    });
+  }
+  return out;
+}
+
+/** The resource as a GET returns it (a copy); non-network resources are returned as stored. */
+export function armView(resource: ArmResource): ArmResource {
+  if (!resource.type.toLowerCase().startsWith('microsoft.network/')) return resource;
+  return { ...resource, properties: withChildren(resource.id, resource.etag, resource.properties ?? {}) };
+}
