@@ -134,7 +134,8 @@ export async function runKubectl(layer: AzureLayer, clusterId: string, command: 
   try {
     const poller = layer.containerService(p.subscriptionId).managedClusters.runCommand(p.resourceGroup, p.name, { command, context: '', clusterToken: '' }, lroOptions(layer));
     const result = await poller.pollUntilDone();
-    if (result.provisioningState && result.provisioningState !== 'Succeeded') {
+    // AKS writes the command's state in lower case ("succeeded", REST spec example RunCommandRequest.json).
+    if (result.provisioningState && result.provisioningState.toLowerCase() !== 'succeeded') {
       throw new AzureError({
         code: 'CommandFailed',
         message: `command invoke ended ${result.provisioningState}: ${result.reason ?? ''}`,

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAzureLayer, type AzureLayer } from '../../src/azure/clients.js';
+import { runKubectl } from '../../src/azure/clusters.js';
 import { getMetricSeries } from '../../src/azure/metrics.js';
 import { getNetworkSecurityGroup, getRouteTable, getSubnet, putNetworkSecurityGroup, putSecurityRule } from '../../src/azure/network.js';
 import { EXAMPLE_IDS, exampleScenario, startSimForTest, type SimForTest } from '../support/sim.js';
@@ -21,6 +22,8 @@ import { EXAMPLE_IDS, exampleScenario, startSimForTest, type SimForTest } from '
 const DIR = join(import.meta.dirname, '../fixtures/azure-specs');
 interface FixtureEntry { file: string; operation: string; path: string; apiVersion: string; sdkApiVersion: string }
 const index = JSON.parse(readFileSync(join(DIR, 'index.json'), 'utf8')) as { fixtures: FixtureEntry[] };
+const runCommandLocation = () =>
+  (JSON.parse(readFileSync(join(DIR, 'RunCommandRequest.json'), 'utf8')) as { responses: { '202': { headers: { location: string } } } }).responses['202'].headers.location;
 const example = (file: string, status = '200') => (JSON.parse(readFileSync(join(DIR, file), 'utf8')) as { responses: Record<string, { body: unknown }> }).responses[status]!.body;
 
 type Json = unknown;
@@ -54,6 +57,18 @@ async function fixtureServer(): Promise<typeof fixtures> {
   const server = http.createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname.toLowerCase();
     req.resume();
+    // AKS command invoke: 202 with Location (as the example's headers), then the result there.
+    if (path.endsWith('/runcommand')) {
+      const location = new URL(runCommandLocation());
+      res.writeHead(202, { location: `http://127.0.0.1:${(server.address() as AddressInfo).port}${location.pathname}${location.search}` });
+      res.end();
+      return;
+    }
+    if (path.includes('/commandresults/')) {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(example('RunCommandRequest.json', '200')));
+      return;
+    }
     const file = path.endsWith('/providers/microsoft.insights/metrics')
       ? 'GetMetric.json'
       : path.includes('/subnets/')
@@ -158,6 +173,26 @@ describe("the simulator answers in the shape of Azure's examples", () => {
     expect(shapeGaps(example('NetworkSecurityGroupRuleCreate.json', String(res.status)), await res.json())).toEqual([]);
   });
 
+  it('managedClusters.runCommand: 202 with Location (its LRO), and the command result in the shape of the example', async () => {
+    const res = await fetch(`${sim.sim.url}${EXAMPLE_IDS.cluster}/runCommand?api-version=${sdkVersion('RunCommandRequest.json')}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ command: 'kubectl get pods -n kube-system', context: '', clusterToken: '' }),
+    });
+    expect(res.status).toBe(202);
+    const location = res.headers.get('location') ?? '';
+    expect(location).toMatch(/\/commandResults\/[^/?]+\?api-version=/);
+    let result: { status: number; json: Json } = { status: 202, json: {} };
+    for (let i = 0; i < 1000 && result.status !== 200; i += 1) {
+      const r = await fetch(location);
+      result = { status: r.status, json: r.status === 200 ? await r.json() : {} };
+      if (result.status !== 200) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(result.status).toBe(200);
+    expect(shapeGaps(example('RunCommandRequest.json', '200'), result.json)).toEqual([]);
+    expect((result.json as { properties: { provisioningState: string } }).properties.provisioningState).toBe('succeeded');
+  });
+
   it('shapeGaps finds a dropped or retyped field (so the checks above can fail)', () => {
     expect(shapeGaps({ a: { b: 1, c: [{ d: 'x' }] } }, { a: { b: '1', c: [{}] } })).toEqual(['$.a.b: number in Azure\'s example, string from the simulator', '$.a.c[].d: missing from the simulator']);
   });
@@ -197,6 +232,13 @@ describe("the SDK deserialises Azure's examples and the simulator's answers alik
     const azureRule = await putSecurityRule(fixtures.layer, EXAMPLE_IDS.nsg, RULE);
     expect(azureRule).toMatchObject({ priority: 100, access: 'Deny' });
     expect(missingIn(await putSecurityRule(sim.layer, EXAMPLE_IDS.nsg, { ...RULE, name: 'sdk-rule', priority: 101 }), azureRule)).toEqual([]);
+  });
+
+  it("the command result (through the bot's own runKubectl, which must take AKS's lower-case \"succeeded\")", async () => {
+    const fromAzure = await runKubectl(fixtures.layer, EXAMPLE_IDS.cluster, 'kubectl get ns');
+    expect(fromAzure).toEqual({ exitCode: 0, logs: 'namespace dummy created' });
+    const fromSim = await runKubectl(sim.layer, EXAMPLE_IDS.cluster, 'kubectl get pods -n kube-system');
+    expect(missingIn(fromSim, fromAzure)).toEqual([]);
   });
 
   it("metrics.list, through the bot's own reader", async () => {
