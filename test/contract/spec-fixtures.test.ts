@@ -15,12 +15,13 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAzureLayer, type AzureLayer } from '../../src/azure/clients.js';
 import { runKubectl } from '../../src/azure/clusters.js';
+import { runShellScript } from '../../src/azure/compute.js';
 import { getMetricSeries } from '../../src/azure/metrics.js';
 import { getNetworkSecurityGroup, getRouteTable, getSubnet, putNetworkSecurityGroup, putSecurityRule } from '../../src/azure/network.js';
 import { EXAMPLE_IDS, exampleScenario, startSimForTest, type SimForTest } from '../support/sim.js';
 
 const DIR = join(import.meta.dirname, '../fixtures/azure-specs');
-interface FixtureEntry { file: string; operation: string; path: string; apiVersion: string; sdkApiVersion: string }
+interface FixtureEntry { file: string; operation: string; path: string; apiVersion: string; sdkApiVersion: string; optional?: string[] }
 const index = JSON.parse(readFileSync(join(DIR, 'index.json'), 'utf8')) as { fixtures: FixtureEntry[] };
 const runCommandLocation = () =>
   (JSON.parse(readFileSync(join(DIR, 'RunCommandRequest.json'), 'utf8')) as { responses: { '202': { headers: { location: string } } } }).responses['202'].headers.location;
@@ -58,10 +59,21 @@ async function fixtureServer(): Promise<typeof fixtures> {
     const path = new URL(req.url ?? '/', 'http://x').pathname.toLowerCase();
     req.resume();
     // AKS command invoke: 202 with Location (as the example's headers), then the result there.
-    if (path.endsWith('/runcommand')) {
+    if (path.endsWith('/runcommand') && path.includes('/managedclusters/')) {
       const location = new URL(runCommandLocation());
       res.writeHead(202, { location: `http://127.0.0.1:${(server.address() as AddressInfo).port}${location.pathname}${location.search}` });
       res.end();
+      return;
+    }
+    // VMSS run-command: 202 with Location (the example's is a Compute operation URL), then the statuses.
+    if (path.endsWith('/virtualmachines/0/runcommand')) {
+      res.writeHead(202, { location: `http://127.0.0.1:${(server.address() as AddressInfo).port}/subscriptions/s/providers/Microsoft.Compute/locations/westus/operations/op1?monitor=true&api-version=2024-11-01` });
+      res.end();
+      return;
+    }
+    if (path.includes('/providers/microsoft.compute/locations/')) {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(example('VirtualMachineScaleSetVMRunCommand.json')));
       return;
     }
     if (path.includes('/commandresults/')) {
@@ -114,6 +126,11 @@ async function raw(method: string, path: string, apiVersion: string, body?: unkn
 }
 
 const sdkVersion = (file: string) => index.fixtures.find((f) => f.file === file)!.sdkApiVersion;
+/** Gaps, less the fields index.json marks optional for that operation (with why, in its note). */
+const gapsFor = (file: string, actual: Json, status = '200') => {
+  const optional = index.fixtures.find((f) => f.file === file)?.optional ?? [];
+  return shapeGaps(example(file, status), actual).filter((gap) => !optional.some((o) => gap.startsWith(`${o}:`) || gap.startsWith(`${o}[]`) || gap.startsWith(`${o}.`)));
+};
 
 describe('the fixtures name their source', () => {
   it('each has a spec path, an example api-version and the SDK api-version', () => {
@@ -193,6 +210,32 @@ describe("the simulator answers in the shape of Azure's examples", () => {
     expect((result.json as { properties: { provisioningState: string } }).properties.provisioningState).toBe('succeeded');
   });
 
+  it('virtualMachineScaleSetVMs.runCommand: 202 with Location (its LRO), and the result in the shape of the example', async () => {
+    const vm = `${EXAMPLE_IDS.vmss}/virtualMachines/0`;
+    const res = await fetch(`${sim.sim.url}${vm}/runCommand?api-version=${sdkVersion('VirtualMachineScaleSetVMRunCommand.json')}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ commandId: 'RunShellScript', script: ['ufw status verbose'] }),
+    });
+    expect(res.status).toBe(202);
+    const location = res.headers.get('location') ?? '';
+    expect(location).toMatch(/\/providers\/Microsoft\.Compute\/locations\/[^/]+\/operation/);
+    let result: { status: number; json: Json } = { status: 202, json: {} };
+    for (let i = 0; i < 1000 && result.status !== 200; i += 1) {
+      const r = await fetch(location);
+      result = { status: r.status, json: r.status === 200 ? await r.json() : {} };
+      if (result.status !== 200) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(result.status).toBe(200);
+    expect(gapsFor('VirtualMachineScaleSetVMRunCommand.json', result.json)).toEqual([]);
+  });
+
+  it('subscriptions.list', async () => {
+    const got = await raw('GET', '/subscriptions', sdkVersion('GetSubscriptions.json'));
+    expect(got.status).toBe(200);
+    expect(gapsFor('GetSubscriptions.json', got.json)).toEqual([]);
+  });
+
   it('shapeGaps finds a dropped or retyped field (so the checks above can fail)', () => {
     expect(shapeGaps({ a: { b: 1, c: [{ d: 'x' }] } }, { a: { b: '1', c: [{}] } })).toEqual(['$.a.b: number in Azure\'s example, string from the simulator', '$.a.c[].d: missing from the simulator']);
   });
@@ -238,6 +281,13 @@ describe("the SDK deserialises Azure's examples and the simulator's answers alik
     const fromAzure = await runKubectl(fixtures.layer, EXAMPLE_IDS.cluster, 'kubectl get ns');
     expect(fromAzure).toEqual({ exitCode: 0, logs: 'namespace dummy created' });
     const fromSim = await runKubectl(sim.layer, EXAMPLE_IDS.cluster, 'kubectl get pods -n kube-system');
+    expect(missingIn(fromSim, fromAzure)).toEqual([]);
+  });
+
+  it("VMSS run-command statuses (through the bot's own runShellScript)", async () => {
+    const fromAzure = await runShellScript(fixtures.layer, EXAMPLE_IDS.vmss, '0', ['Write-Host Hello World!'], [], { windows: true });
+    expect(fromAzure).toMatchObject({ stdout: 'Hello World!', stderr: '' });
+    const fromSim = await runShellScript(sim.layer, EXAMPLE_IDS.vmss, '0', ['ufw status verbose']);
     expect(missingIn(fromSim, fromAzure)).toEqual([]);
   });
 
