@@ -27,8 +27,16 @@ function withChildren(parentId: string, etag: string | undefined, properties: Js
   return out;
 }
 
+/** A VNet always lists its peerings, empty when it has none (REST spec example
+ * Microsoft.Network/stable/2024-05-01/examples/VirtualNetworkGetWithSubnetDelegation.json). */
+function withTypeDefaults(type: string, properties: Json): Json {
+  if (type === 'microsoft.network/virtualnetworks') return { virtualNetworkPeerings: [], ...properties };
+  return properties;
+}
+
 /** The resource as a GET returns it (a copy); non-network resources are returned as stored. */
 export function armView(resource: ArmResource): ArmResource {
-  if (!resource.type.toLowerCase().startsWith('microsoft.network/')) return resource;
-  return { ...resource, properties: withChildren(resource.id, resource.etag, resource.properties ?? {}) };
+  const type = resource.type.toLowerCase();
+  if (!type.startsWith('microsoft.network/')) return resource;
+  return { ...resource, properties: withChildren(resource.id, resource.etag, withTypeDefaults(type, resource.properties ?? {})) };
 }

@@ -230,6 +230,16 @@ describe("the simulator answers in the shape of Azure's examples", () => {
     expect(gapsFor('VirtualMachineScaleSetVMRunCommand.json', result.json)).toEqual([]);
   });
 
+  it('virtualMachineScaleSets.list, virtualMachineScaleSetVMs.list and virtualNetworks.get', async () => {
+    const rg = EXAMPLE_IDS.vmss.split('/providers/')[0];
+    const sets = await raw('GET', `${rg}/providers/Microsoft.Compute/virtualMachineScaleSets`, sdkVersion('VirtualMachineScaleSet_List_MinimumSet_Gen.json'));
+    expect(gapsFor('VirtualMachineScaleSet_List_MinimumSet_Gen.json', sets.json)).toEqual([]);
+    const vms = await raw('GET', `${EXAMPLE_IDS.vmss}/virtualMachines`, sdkVersion('VirtualMachineScaleSetVM_List_MinimumSet_Gen.json'));
+    expect(gapsFor('VirtualMachineScaleSetVM_List_MinimumSet_Gen.json', vms.json)).toEqual([]);
+    const vnet = await raw('GET', EXAMPLE_IDS.vnet, sdkVersion('VirtualNetworkGetWithSubnetDelegation.json'));
+    expect(gapsFor('VirtualNetworkGetWithSubnetDelegation.json', vnet.json)).toEqual([]);
+  });
+
   it('subscriptions.list', async () => {
     const got = await raw('GET', '/subscriptions', sdkVersion('GetSubscriptions.json'));
     expect(got.status).toBe(200);
