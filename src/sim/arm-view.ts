@@ -4,8 +4,10 @@
  * `{ name, properties }` under `properties`) carries `properties.provisioningState`, and each child
  * its own id (`<parent id>/<collection>/<name>`) and the parent's etag — as the REST API spec
  * examples show (e.g. specification/network/resource-manager/Microsoft.Network/stable/2024-05-01/
- * examples/RouteTableGet.json). Scenario authors may leave those out; a GET fills them in on a copy.
+ * examples/RouteTableGet.json), and some types have fields ARM always sets (withTypeDefaults).
+ * Scenario authors may leave those out; a GET fills them in on a copy.
  */
+import { createHash } from 'node:crypto';
 import type { ArmResource } from '../scenario/types.js';
 
 type Json = Record<string, any>;
@@ -29,14 +31,22 @@ function withChildren(parentId: string, etag: string | undefined, properties: Js
 
 /** A VNet always lists its peerings, empty when it has none (REST spec example
  * Microsoft.Network/stable/2024-05-01/examples/VirtualNetworkGetWithSubnetDelegation.json). */
-function withTypeDefaults(type: string, properties: Json): Json {
+function withTypeDefaults(type: string, id: string, properties: Json): Json {
   if (type === 'microsoft.network/virtualnetworks') return { virtualNetworkPeerings: [], ...properties };
+  // An ASG carries its resourceGuid (example .../stable/2024-07-01/examples/ApplicationSecurityGroupGet.json).
+  if (type === 'microsoft.network/applicationsecuritygroups') return { resourceGuid: stableGuid(id), ...properties };
   return properties;
+}
+
+/** The same GUID on every GET of one resource: derived from its id (ids are case-insensitive). */
+function stableGuid(id: string): string {
+  const hex = createHash('sha256').update(id.toLowerCase()).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
 /** The resource as a GET returns it (a copy); non-network resources are returned as stored. */
 export function armView(resource: ArmResource): ArmResource {
   const type = resource.type.toLowerCase();
   if (!type.startsWith('microsoft.network/')) return resource;
-  return { ...resource, properties: withChildren(resource.id, resource.etag, withTypeDefaults(type, resource.properties ?? {})) };
+  return { ...resource, properties: withChildren(resource.id, resource.etag, withTypeDefaults(type, resource.id, resource.properties ?? {})) };
 }

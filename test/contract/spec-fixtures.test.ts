@@ -49,6 +49,7 @@ export function shapeGaps(expected: Json, actual: Json, path = '$'): string[] {
 
 let sim: SimForTest;
 const ROUTE_TABLE = EXAMPLE_IDS.nsg.replace(/networkSecurityGroups\/.+$/, 'routeTables/rt1');
+const ASG = EXAMPLE_IDS.nsg.replace(/networkSecurityGroups\/.+$/, 'applicationSecurityGroups/nodes-asg');
 const RULE = { name: 'rule1', protocol: '*', sourceAddressPrefix: '10.0.0.0/8', destinationAddressPrefix: '11.0.0.0/8', access: 'Deny', destinationPortRange: '8080', sourcePortRange: '*', priority: 100, direction: 'Outbound' };
 let fixtures: { url: string; layer: AzureLayer; server: http.Server };
 
@@ -106,6 +107,7 @@ beforeAll(async () => {
   // One custom rule, so the rule shapes have something to compare.
   const nsg = s.resources.find((r) => r.id === EXAMPLE_IDS.nsg)!;
   nsg.properties = { ...(nsg.properties ?? {}), securityRules: [{ name: 'rule1', properties: { protocol: '*', sourcePortRange: '*', destinationPortRange: '80', sourceAddressPrefix: '*', destinationAddressPrefix: '*', access: 'Allow', priority: 130, direction: 'Inbound' } }] };
+  s.resources.push({ id: ASG, name: 'nodes-asg', type: 'Microsoft.Network/applicationSecurityGroups', location: 'eastus', properties: {} });
   s.resources.push({ id: ROUTE_TABLE, name: 'rt1', type: 'Microsoft.Network/routeTables', location: 'eastus', properties: { disableBgpRoutePropagation: false, routes: [{ name: 'route1', properties: { addressPrefix: '10.0.3.0/24', nextHopType: 'VirtualNetworkGateway' } }] } });
   sim = await startSimForTest([s]);
   fixtures = await fixtureServer();
@@ -238,6 +240,14 @@ describe("the simulator answers in the shape of Azure's examples", () => {
     expect(gapsFor('VirtualMachineScaleSetVM_List_MinimumSet_Gen.json', vms.json)).toEqual([]);
     const vnet = await raw('GET', EXAMPLE_IDS.vnet, sdkVersion('VirtualNetworkGetWithSubnetDelegation.json'));
     expect(gapsFor('VirtualNetworkGetWithSubnetDelegation.json', vnet.json)).toEqual([]);
+  });
+
+  it('applicationSecurityGroups.get', async () => {
+    const asg = await raw('GET', ASG, sdkVersion('ApplicationSecurityGroupGet.json'));
+    expect(asg.status).toBe(200);
+    expect(gapsFor('ApplicationSecurityGroupGet.json', asg.json)).toEqual([]);
+    // The same resourceGuid on every read.
+    expect((await raw('GET', ASG, sdkVersion('ApplicationSecurityGroupGet.json'))).json).toEqual(asg.json);
   });
 
   it('subscriptions.list', async () => {
