@@ -80,6 +80,24 @@ describe('NSG fixes write the whole NSG under If-Match', () => {
     expect(names).not.toContain(rule.name);
   });
 
+  it('the executor on a 412 with the NSG unchanged: re-reads, finds nothing to re-plan against, refuses; one PUT, no retry', async () => {
+    const s = scenario('nsg-deny-10250-subnet');
+    // ARM answers the NSG PUT 412 once, though nobody changed the NSG (a precondition race on its side).
+    s.faults = [...(s.faults ?? []), { method: 'PUT', path: '/networkSecurityGroups/[^/]+$', status: 412, code: 'PreconditionFailed', message: 'Precondition failed.', times: 1 }];
+    env = await startFixEnv(s);
+    const fix = fixOf(await env.diagnose(), 'nsg-10250', 'nsg-allow-10250');
+    const reads = () => env!.sim.stats().byRoute['nsg.get'] ?? 0;
+    const readsBefore = reads();
+    const done = await executorFor(fix.kind)!.execute({ layer: env.layer, cluster: env.cluster, fix, baseline: nsgBaselineOf(fix) });
+    expect(done.result).toBe('refused');
+    expect(done.detail).toMatch(/\(412\) although it still reads as the diagnosis saw it; nothing was written/);
+    // The precheck read, then the re-read after the 412; the PUT was tried once.
+    expect(reads() - readsBefore).toBeGreaterThanOrEqual(2);
+    // One PUT reached ARM (answered 412); it was not sent again.
+    expect(putCounts(env).nsgPuts).toBe(1);
+    expect((await getNetworkSecurityGroup(env.layer, fix.target)).securityRules?.map((r) => r.name)).not.toContain(JSON.parse(fix.change).name);
+  });
+
   it('nsg-delete-deny PUTs the NSG without the rule, keeping the others', async () => {
     env = await startFixEnv(scenario('nsg-deny-at-priority-100'));
     const fix = fixOf(await env.diagnose(), 'nsg-10250', 'nsg-delete-deny');
