@@ -66,11 +66,14 @@ async function loadBalancerMetrics(ctx: DiagnosisContext, lbId: string, backendC
     }
   }
   const backends = [...byBackend].map(([backendIp, b]) => ({ backendIp, ...b }));
+  const top = backendPortQuery(backendCount, span).top;
+  const cut = ports.some((metric) => metric.series.length >= top);
   return {
     failedConnections: failed,
     usedPorts: backends.map((b) => b.usedPorts),
     allocatedPorts: backends.map((b) => b.allocatedPorts),
     backends,
+    ...(cut ? { backendsCut: { top } } : {}),
   };
 }
 

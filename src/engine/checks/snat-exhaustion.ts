@@ -51,6 +51,9 @@ export interface SnatMetrics {
   /** Added (optional): the peak per backend (dimension BackendIPAddress), so the nodes near or
    * at exhaustion can be named. */
   backends?: Array<{ backendIp: string; usedPorts: number; allocatedPorts: number }>;
+  /** Added (optional): Azure Monitor returned as many per-backend series as `top` allowed, so
+   * some backends may be missing from `backends` (MetricsListOptionalParams.top). */
+  backendsCut?: { top: number };
 }
 
 export interface SnatExhaustionInput {
@@ -212,6 +215,14 @@ export function decideSnatExhaustion(input: SnatExhaustionInput): CheckOutcome {
         `${verdict.reason}${verdict.samples > 0 ? ` over ${plural(verdict.samples, 'sample')}` : ''}.`,
     },
   ];
+
+  if (metrics.backendsCut) {
+    evidence.push({
+      kind: 'note',
+      resource: device.id,
+      detail: `Azure Monitor returned ${fmt(metrics.backendsCut.top)} per-backend series, the most the query asked for: backends beyond those were not seen, so a node near exhaustion may be missing from this list.`,
+    });
+  }
 
   // The nodes: backends at or above the warning ratio (LB); every node behind the NAT gateway.
   const ipToNode = nodesByIp(input.nodes);

@@ -137,6 +137,12 @@ describe('decideSnatExhaustion: computed fixes', () => {
     expect(nat?.change).toContain('--outbound-type managedNATGateway');
   });
 
+  it('says so when Azure Monitor returned as many per-backend series as top allowed (some may be missing)', () => {
+    const cut = decideSnatExhaustion(lbInput({ metrics: { failedConnections: 0, usedPorts: [], allocatedPorts: [], backends: backends([35, 36, 40]), backendsCut: { top: 3 } } }));
+    expect(cut.evidence.some((e) => e.kind === 'note' && /returned 3 per-backend series/.test(e.detail))).toBe(true);
+    expect(decideSnatExhaustion(lbInput()).evidence.some((e) => /per-backend series/.test(e.detail))).toBe(false);
+  });
+
   it('a bring-your-own VNet cluster is never told to migrate to managedNATGateway (Azure refuses it there): userAssignedNATGateway instead', () => {
     const input = lbInput({ byoVnet: true, metrics: { failedConnections: 120, usedPorts: [1024], allocatedPorts: [1024] } });
     const nat = decideSnatExhaustion(input).fixes.find((f) => f.kind === 'nat-gateway');
