@@ -91,7 +91,8 @@ const flow = fc.record({
 const testCase = fc.record({
   subnetNsg: fc.option(nsg('subnet-nsg'), { nil: undefined }),
   nicNsg: fc.option(nsg('nic-nsg'), { nil: undefined }),
-  withUdr: fc.boolean(),
+  // No UDR, a UDR to another private range, or a default route (which widens VirtualNetwork to everything).
+  udrPrefixes: fc.constantFrom([] as string[], [UDR_PREFIX], ['0.0.0.0/0']),
   flow,
 });
 
@@ -99,7 +100,7 @@ describe('NSG evaluation: engine and simulator agree', () => {
   it('on generated NSG sets and flows (any disagreement prints the case)', () => {
     fc.assert(
       fc.property(testCase, (c) => {
-        const vnetPrefixes = c.withUdr ? [...VNET, UDR_PREFIX] : VNET;
+        const vnetPrefixes = [...VNET, ...c.udrPrefixes];
         const engine = evaluateNsgPath(
           { ...(c.subnetNsg ? { subnetNsg: nsgFromArm(c.subnetNsg) } : {}), ...(c.nicNsg ? { nicNsg: nsgFromArm(c.nicNsg) } : {}) },
           { ...c.flow, protocol: c.flow.protocol === 'tcp' ? 'Tcp' : 'Udp' },
