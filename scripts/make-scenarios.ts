@@ -1410,6 +1410,47 @@ scenario('real-vm-pool-not-scale-set', () => {
 });
 
 // =============================================================================================
+// Azure Monitor as Azure serves it (issue #12 item 4): 10 series unless `top` is set, and port
+// metrics split by ProtocolType.
+
+/** Gives every load-balancer port series ProtocolType TCP and adds the UDP allocation beside it,
+ * as Azure Monitor reports AllocatedSnatPorts / UsedSnatPorts per protocol. */
+function withUdpPortSeries(s: CorpusScenario, udpUsed: number): CorpusScenario {
+  for (const byMetric of Object.values(s.metrics ?? {})) {
+    for (const name of ['AllocatedSnatPorts', 'UsedSnatPorts']) {
+      const series = byMetric[name];
+      if (!series) continue;
+      const udp = series.map((x) => ({
+        dimensions: { ...x.dimensions, ProtocolType: 'UDP' },
+        data: x.data.map((p) => (name === 'UsedSnatPorts' ? { ...p, average: udpUsed } : p)),
+      }));
+      byMetric[name] = [...series.map((x) => ({ ...x, dimensions: { ...x.dimensions, ProtocolType: 'TCP' } })), ...udp];
+    }
+  }
+  return s;
+}
+
+scenario('snat-99pct-150-nodes', () => {
+  const est = buildEstate({ short: 'snat150', cluster: 'aks-snat-150', pools: [{ name: 'system', count: 3, mode: 'System' }, { name: 'user', count: 147 }] });
+  // 150 backends get 256 ports each (Azure Load Balancer "Default port allocation"); the node at
+  // 99 % is the 141st series, far beyond the 10 Azure Monitor returns by default.
+  const node = nodeOf(est, 'user', 137);
+  setSnatUsed(est, node, 253);
+  return withUdpPortSeries(
+    finishScenario(
+      est,
+      {
+        title: 'One of 150 backends at 99 % of its SNAT ports, far down the metric list (warn)',
+        description:
+          'user instance 137 uses 253 of 256 TCP ports; no failed connections. Azure Monitor returns 10 series per filtered query unless top is set, and the port metrics also carry a UDP series per backend (2 used): a query without top, orderby and ProtocolType eq \'TCP\' misses the node.',
+      },
+      verdicts({ 'snat-exhaustion': warn([node]) }),
+    ),
+    2,
+  );
+});
+
+// =============================================================================================
 
 export function buildCorpus(): CorpusEntry[] {
   return corpus.map(({ file, build }) => ({ file: `${file}.json`, scenario: build() }));

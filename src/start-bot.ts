@@ -20,7 +20,7 @@ import { auditFeedingIncidents, createIncidentFeed, lateBoundOutbox } from './ap
 import { startHttpServer } from './transport/http-server.js';
 import { createStateStore, storeReady, type DurableStore } from './store/create-store.js';
 import { createFixFlow, type FixRunner } from './app/fix-flow.js';
-import { captureNsgEtag, executorFor } from './engine/fixes/executors.js';
+import { executorFor, nsgBaselineOf } from './engine/fixes/executors.js';
 import { verifyFix } from './engine/fixes/verify.js';
 import { WatchRepository } from './engine/watch/repository.js';
 import { createWatchCommands } from './app/watch-commands.js';
@@ -96,9 +96,9 @@ export function demoClustersOf(scenarios: Scenario[]): DemoCluster[] {
 /** The engine's fix executors and re-check over the Azure layer, for the app's approval flow. */
 export function azureFixRunner(layer: AzureLayer): FixRunner {
   return {
+    // The diagnosis-time state the fix is approved against, as the checks read it (no second read).
     async captureBaseline(fix) {
-      const nsgEtag = await captureNsgEtag({ layer, fix });
-      return nsgEtag ? { nsgEtag } : {};
+      return nsgBaselineOf(fix);
     },
     async execute(cluster, fix, baseline) {
       const executor = executorFor(fix.kind);

@@ -226,7 +226,8 @@ export async function runKubectl(layer: AzureLayer, clusterId: string, command: 
       await sleep(layer.retryBaseMs * 2 ** (attempt - 1));
       continue;
     }
-    if (result.provisioningState && result.provisioningState !== 'Succeeded') {
+    // AKS writes the command's state in lower case ("succeeded", REST spec example RunCommandRequest.json).
+    if (result.provisioningState && result.provisioningState.toLowerCase() !== 'succeeded') {
       throw new AzureError({
         code: 'CommandFailed',
         message: `command invoke ended ${result.provisioningState}: ${result.reason ?? ''}`,

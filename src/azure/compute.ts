@@ -82,15 +82,17 @@ export async function listScaleSetInstances(layer: AzureLayer, vmssId: string): 
 }
 
 /**
- * Splits the run-command message "Enable succeeded: \n[stdout]\n<out>\n[stderr]\n<err>\n"
- * (the same layout on Linux and Windows) into its two streams.
+ * Splits the run-command message "Enable succeeded: \n[stdout]\n<out>\n[stderr]\n<err>" into
+ * its two streams. The Linux extension prints exactly that, with nothing after stderr
+ * (Azure/run-command-extension-linux, main/cmds.go: "\n[stdout]\n%s\n[stderr]\n%s"), so stderr is
+ * taken as it stands, its own last newline included.
  */
 export function parseRunCommandMessage(message: string): { stdout: string; stderr: string } {
   const outStart = message.indexOf('[stdout]\n');
   const errMarker = message.lastIndexOf('\n[stderr]\n');
   if (outStart < 0 || errMarker < outStart) return { stdout: message, stderr: '' };
   const stdout = message.slice(outStart + '[stdout]\n'.length, errMarker);
-  const stderr = message.slice(errMarker + '\n[stderr]\n'.length).replace(/\n$/, '');
+  const stderr = message.slice(errMarker + '\n[stderr]\n'.length);
   return { stdout, stderr };
 }
 

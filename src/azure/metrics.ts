@@ -34,6 +34,14 @@ export interface MetricQuery {
   timespan?: string;
   /** ISO 8601 duration, e.g. "PT1M". */
   interval?: string;
+  /**
+   * Series to return per metric. Azure returns 10 when a $filter is given and `top` is not
+   * (MetricsListOptionalParams.top: "Valid only if $filter is specified. Defaults to 10."), so a
+   * query split per backend must ask for at least as many as there are backends.
+   */
+  top?: number;
+  /** "<aggregation> asc|desc" (one only, e.g. "average desc"): which series `top` keeps. */
+  orderby?: string;
 }
 
 export const RBAC = { readMetrics: 'Microsoft.Insights/metrics/read' } as const;
@@ -54,6 +62,8 @@ export async function getMetricSeries(layer: AzureLayer, resourceId: string, met
       ...(opts.filter !== undefined ? { filter: opts.filter } : {}),
       ...(opts.timespan !== undefined ? { timespan: opts.timespan } : {}),
       ...(opts.interval !== undefined ? { interval: opts.interval } : {}),
+      ...(opts.top !== undefined ? { top: opts.top } : {}),
+      ...(opts.orderby !== undefined ? { orderby: opts.orderby } : {}),
     });
     return response.value.map((metric) => ({
       name: metric.name.value,

@@ -1,8 +1,11 @@
 /**
  * Network reads the checks need (NSGs, VNets/subnets, scale-set NICs, load balancers, public IPs,
- * route tables, NAT gateways, ASGs) and the one write the NSG fix makes: a security rule PUT,
- * optionally conditional on the etag read before (If-Match), so a rule changed meanwhile by
- * someone else is not overwritten (ARM answers 412).
+ * route tables, NAT gateways, ASGs) and the write the NSG fixes make: the whole NSG PUT back with
+ * `If-Match: <etag it was read with>`, so a change made meanwhile by someone else is not
+ * overwritten (ARM answers 412). That is the pattern Kubernetes' Azure cloud provider uses in
+ * production (kubernetes-sigs/cloud-provider-azure: read the NSG, edit securityRules, CreateOrUpdate
+ * with the etag as If-Match, re-read on 412). The child-rule PUT/DELETE below stay for manual use:
+ * that ARM checks a child rule's If-Match against the NSG's etag is not documented.
  */
 import type {
   ApplicationSecurityGroup,
@@ -25,6 +28,7 @@ export const RBAC = {
   deleteRule: 'Microsoft.Network/networkSecurityGroups/securityRules/delete',
   readNsg: 'Microsoft.Network/networkSecurityGroups/read',
   writeRule: 'Microsoft.Network/networkSecurityGroups/securityRules/write',
+  writeNsg: 'Microsoft.Network/networkSecurityGroups/write',
   readVnet: 'Microsoft.Network/virtualNetworks/read',
   readSubnet: 'Microsoft.Network/virtualNetworks/subnets/read',
   readScaleSetNics: 'Microsoft.Compute/virtualMachineScaleSets/networkInterfaces/read',
@@ -92,6 +96,31 @@ export function getNatGateway(layer: AzureLayer, id: string): Promise<NatGateway
 export function getApplicationSecurityGroup(layer: AzureLayer, id: string): Promise<ApplicationSecurityGroup> {
   const p = expectArmType(id, 'Microsoft.Network/applicationSecurityGroups');
   return read(`read application security group ${p.name}`, RBAC.readAsg, () => layer.network(p.subscriptionId).applicationSecurityGroups.get(p.resourceGroup, p.name));
+}
+
+/**
+ * Replaces the whole NSG (a long-running PUT) and waits for it. `ifMatch` is the etag the NSG was
+ * read with: if it changed since, ARM writes nothing and answers 412 (code 'PreconditionFailed').
+ */
+export async function putNetworkSecurityGroup(layer: AzureLayer, nsgId: string, nsg: NetworkSecurityGroup, opts: { ifMatch: string }): Promise<NetworkSecurityGroup> {
+  const p = expectArmType(nsgId, 'Microsoft.Network/networkSecurityGroups');
+  // Read-only parts of what was read (etag, provisioning states, subnets, NICs) are not sent; the
+  // SDK's serializer drops them, and the body is built from the writable fields only anyway.
+  const body: NetworkSecurityGroup = {
+    ...(nsg.location !== undefined ? { location: nsg.location } : {}),
+    ...(nsg.tags !== undefined ? { tags: nsg.tags } : {}),
+    ...(nsg.flushConnection !== undefined ? { flushConnection: nsg.flushConnection } : {}),
+    securityRules: (nsg.securityRules ?? []).map(({ etag: _etag, provisioningState: _state, type: _type, ...rule }) => rule),
+  };
+  try {
+    return await layer.network(p.subscriptionId).networkSecurityGroups.beginCreateOrUpdateAndWait(p.resourceGroup, p.name, body, {
+      ...lroOptions(layer),
+      // The SDK's NSG PUT has no ifMatch option; the header goes through requestOptions.
+      requestOptions: { customHeaders: { 'If-Match': opts.ifMatch } },
+    });
+  } catch (e) {
+    throw toAzureError(e, `write network security group ${p.name}`, RBAC.writeNsg);
+  }
 }
 
 /**

@@ -204,6 +204,15 @@ export const SDK_OPERATIONS = {
     role: 'diagnose',
     why: 'getApplicationSecurityGroup: NSG rules that name ASGs.',
   },
+  'networkSecurityGroups.beginCreateOrUpdateAndWait': {
+    client: '@azure/arm-network',
+    request: `PUT ${RG}/providers/Microsoft.Network/networkSecurityGroups/{networkSecurityGroupName}`,
+    action: 'Microsoft.Network/networkSecurityGroups/write',
+    // The poller ends with a GET of the NSG it wrote (final-state-via the original URI).
+    followUps: ['Microsoft.Network/networkSecurityGroups/read', ...POLLS.network],
+    role: 'remediate',
+    why: 'putNetworkSecurityGroup: the NSG fixes (allow 10250, allow tunnel egress, narrow or delete a deny) write the whole NSG under If-Match with the diagnosis-time etag.',
+  },
   'securityRules.beginCreateOrUpdateAndWait': {
     client: '@azure/arm-network',
     request: `PUT ${RG}/providers/Microsoft.Network/networkSecurityGroups/{networkSecurityGroupName}/securityRules/{securityRuleName}`,
@@ -211,7 +220,7 @@ export const SDK_OPERATIONS = {
     // The poller ends with a GET of the rule it wrote (final-state-via the original URI).
     followUps: ['Microsoft.Network/networkSecurityGroups/securityRules/read', ...POLLS.network],
     role: 'remediate',
-    why: 'putSecurityRule: the NSG fixes (allow 10250, allow tunnel egress, narrow a deny), conditional on the diagnosis-time etag.',
+    why: 'putSecurityRule: a single-rule write kept for manual use (the fixes PUT the whole NSG).',
   },
   'securityRules.beginDeleteAndWait': {
     client: '@azure/arm-network',
@@ -219,7 +228,7 @@ export const SDK_OPERATIONS = {
     action: 'Microsoft.Network/networkSecurityGroups/securityRules/delete',
     followUps: [...POLLS.network],
     role: 'remediate',
-    why: 'deleteSecurityRule: the nsg-delete-deny fix, conditional on the diagnosis-time etag.',
+    why: 'deleteSecurityRule: a single-rule delete kept for manual use (the fixes PUT the whole NSG).',
   },
   'metrics.list': {
     client: '@azure/arm-monitor',

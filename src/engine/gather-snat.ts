@@ -29,11 +29,29 @@ function unreadable(err: unknown, what: string): { unreadable: { why: string; re
   return { unreadable: { why: `the ${what} metrics could not be read: ${userMessageOf(err)}`, resolve: `grant the bot's identity ${action} on the ${what} (Monitoring Reader has it), then diagnose again` } };
 }
 
-async function loadBalancerMetrics(ctx: DiagnosisContext, lbId: string): Promise<SnatMetrics> {
+/**
+ * The per-backend port query. Azure Monitor returns only 10 series for a filtered query unless
+ * `top` is set (MetricsListOptionalParams.top: "Defaults to 10"), so it asks for one per node
+ * (and every surge node besides) ordered by use, and it keeps TCP only: the port metrics carry a
+ * ProtocolType dimension ("Azure Load Balancer monitoring data reference") and without the filter
+ * their average mixes the TCP and UDP allocations, hiding a node that runs out of TCP ports.
+ */
+export function backendPortQuery(backendCount: number, span: string) {
+  return {
+    aggregation: 'Average',
+    filter: "BackendIPAddress eq '*' and ProtocolType eq 'TCP'",
+    top: Math.max(10, backendCount),
+    orderby: 'average desc',
+    timespan: span,
+    interval: 'PT1M',
+  };
+}
+
+async function loadBalancerMetrics(ctx: DiagnosisContext, lbId: string, backendCount: number): Promise<SnatMetrics> {
   const span = timespan();
   const [connections, ports] = await Promise.all([
     getMetricSeries(ctx.layer, lbId, ['SnatConnectionCount'], { aggregation: 'Total', filter: "ConnectionState eq '*'", timespan: span, interval: 'PT1M' }),
-    getMetricSeries(ctx.layer, lbId, ['AllocatedSnatPorts', 'UsedSnatPorts'], { aggregation: 'Average', filter: "BackendIPAddress eq '*'", timespan: span, interval: 'PT1M' }),
+    getMetricSeries(ctx.layer, lbId, ['AllocatedSnatPorts', 'UsedSnatPorts'], backendPortQuery(backendCount, span)),
   ]);
   const failed = sum(connections.flatMap((m) => m.series), (d) => dim(d, 'ConnectionState')?.toLowerCase() === 'failed');
   const byBackend = new Map<string, { usedPorts: number; allocatedPorts: number }>();
@@ -48,11 +66,14 @@ async function loadBalancerMetrics(ctx: DiagnosisContext, lbId: string): Promise
     }
   }
   const backends = [...byBackend].map(([backendIp, b]) => ({ backendIp, ...b }));
+  const top = backendPortQuery(backendCount, span).top;
+  const cut = ports.some((metric) => metric.series.length >= top);
   return {
     failedConnections: failed,
     usedPorts: backends.map((b) => b.usedPorts),
     allocatedPorts: backends.map((b) => b.allocatedPorts),
     backends,
+    ...(cut ? { backendsCut: { top } } : {}),
   };
 }
 
@@ -68,7 +89,7 @@ async function natGatewayMetrics(ctx: DiagnosisContext, natId: string): Promise<
 
 export async function gatherSnatInput(ctx: DiagnosisContext, nodes: NodeView[], network: NetworkView): Promise<SnatExhaustionInput> {
   const facts = ctx.facts;
-  const profiles = (ctx.cluster as { agentPoolProfiles?: Array<{ name: string; count?: number; maxCount?: number; upgradeSettings?: { maxSurge?: string } }> })
+  const profiles = (ctx.cluster as { agentPoolProfiles?: Array<{ name: string; count?: number; maxCount?: number; vnetSubnetID?: string; upgradeSettings?: { maxSurge?: string } }> })
     .agentPoolProfiles ?? [];
   const base: SnatExhaustionInput = {
     private: facts.private,
@@ -82,6 +103,8 @@ export async function gatherSnatInput(ctx: DiagnosisContext, nodes: NodeView[], 
     })),
     nodes,
     network,
+    // A pool in a subnet the customer names is a bring-your-own VNet (AKS-managed VNets leave it unset).
+    byoVnet: profiles.some((p) => typeof p.vnetSubnetID === 'string' && p.vnetSubnetID !== ''),
   };
   // The article: SNAT exhaustion does not apply to private clusters; nothing to read then.
   if (facts.private) return base;
@@ -92,7 +115,9 @@ export async function gatherSnatInput(ctx: DiagnosisContext, nodes: NodeView[], 
       const lb = await getLoadBalancer(ctx.layer, lbId);
       const rule = lb.outboundRules?.[0];
       const outboundIpCount = rule?.frontendIPConfigurations?.length ?? lb.frontendIPConfigurations?.length ?? 1;
-      const metrics = await loadBalancerMetrics(ctx, lbId).catch((err) => unreadable(err, 'load balancer'));
+      // Every node is a backend; the margin covers surge nodes an upgrade adds meanwhile.
+      const backendCount = nodes.length + 10;
+      const metrics = await loadBalancerMetrics(ctx, lbId, backendCount).catch((err) => unreadable(err, 'load balancer'));
       return {
         ...base,
         loadBalancer: { id: lbId, name: lb.name ?? 'kubernetes', outboundIpCount, ...(rule?.allocatedOutboundPorts !== undefined ? { allocatedOutboundPorts: rule.allocatedOutboundPorts } : {}) },

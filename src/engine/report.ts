@@ -44,6 +44,11 @@ export interface FixProposal {
   needsApproval: boolean;
   /** Warnings the approver must read (AKS reconciles managed NSGs, host changes and support …). */
   warnings?: string[];
+  /**
+   * Extension (optional), NSG fixes: the etag of the NSG in `target` as the checks read it. The fix
+   * is approved against that state and written only if the NSG still carries it (If-Match).
+   */
+  nsgEtag?: string;
   // Extensions for node-host fixes (optional):
   /**
    * The constant node script (src/engine/node-scripts.ts NodeScriptId) that applies `change` on

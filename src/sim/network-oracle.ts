@@ -7,14 +7,13 @@
  *  - to anything else (the API server): a blocked egress port, an outbound NSG deny, or a
  *    0.0.0.0/0 route to next hop None on A's subnet all end in a timeout.
  */
-import { evaluateNsgPath, type NsgLike, type TagContext } from '../engine/nsg/evaluate.js';
-import { nsgFromArm } from '../engine/nsg/from-arm.js';
 import type { ProbeOutcome, ScenarioNode } from '../scenario/types.js';
 import type { Estate } from './estate.js';
 import { hostFirewallOutcome } from './host/firewall.js';
 import type { NetworkOracle } from './host/run-script.js';
 import { nodeNetwork, type NodeNetwork } from './node-network.js';
 import { nsgForRead } from './nsg-shape.js';
+import { nsgPathAllows as simNsgPathAllows, simTags, type SimTags } from './nsg-rules.js';
 
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 /** Stand-in public address of a public cluster's API server (its FQDN has no address offline). */
@@ -34,36 +33,61 @@ export function virtualNetworkPrefixes(estate: Estate): string[] {
 }
 
 /**
- * One probe-kubelet run on a 1000-node cluster asks for thousands of NSG paths. Converting the NSGs
- * from ARM JSON for each made the simulator, not the bot, the slow part of the benchmark; the cache
- * is keyed by the NSG's content, because rule writes edit the resource in place.
+ * What the VirtualNetwork service tag holds ("Virtual network service tags": "the virtual network
+ * address space …, all connected on-premises address spaces, peered virtual networks, … and
+ * address prefixes used on user-defined routes. This tag might also contain default routes."):
+ * the VNets' spaces, their peerings' remote spaces and the IPv4 prefixes of every route in a
+ * route table attached to one of their subnets.
  */
-const nsgCache = new Map<string, NsgLike>();
-const tagContexts = new Map<string, TagContext>();
-const CACHE_LIMIT = 2000;
-
-function remember<T>(cache: Map<string, T>, key: string, make: () => T): T {
-  let value = cache.get(key);
-  if (value === undefined) {
-    if (cache.size >= CACHE_LIMIT) cache.clear();
-    value = make();
-    cache.set(key, value);
+export function virtualNetworkTagPrefixes(estate: Estate): string[] {
+  const prefixes = new Set(virtualNetworkPrefixes(estate));
+  const routeTableIds = new Set<string>();
+  for (const vnet of estate.resources()) {
+    if (vnet.type.toLowerCase() !== 'microsoft.network/virtualnetworks') continue;
+    const peerings = Array.isArray(vnet.properties?.virtualNetworkPeerings) ? vnet.properties.virtualNetworkPeerings : [];
+    for (const peering of peerings) for (const p of peering?.properties?.remoteAddressSpace?.addressPrefixes ?? []) prefixes.add(String(p));
+    const subnets = Array.isArray(vnet.properties?.subnets) ? vnet.properties.subnets : [];
+    for (const subnet of subnets) {
+      const own = estate.resource(String(subnet?.id ?? '')) ?? subnet;
+      const rt = own?.properties?.routeTable?.id;
+      if (typeof rt === 'string') routeTableIds.add(rt.toLowerCase());
+    }
   }
-  return value;
+  for (const r of estate.resources()) {
+    if (r.type.toLowerCase() === 'microsoft.network/virtualnetworks/subnets' && typeof r.properties?.routeTable?.id === 'string') routeTableIds.add(r.properties.routeTable.id.toLowerCase());
+  }
+  for (const id of routeTableIds) {
+    const routes = estate.resource(id)?.properties?.routes;
+    if (!Array.isArray(routes)) continue;
+    for (const route of routes) {
+      const prefix = route?.properties?.addressPrefix ?? route?.addressPrefix;
+      if (typeof prefix === 'string' && /^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(prefix)) prefixes.add(prefix);
+    }
+  }
+  return [...prefixes];
 }
 
-function nsgLike(estate: Estate, id: string | undefined): NsgLike | undefined {
-  if (!id) return undefined;
-  const nsg = estate.resource(id);
-  if (!nsg) return undefined;
-  const read = nsgForRead(nsg);
-  const key = `${read.id.toLowerCase()}\n${JSON.stringify(read.properties?.securityRules ?? [])}\n${JSON.stringify(read.properties?.defaultSecurityRules ?? [])}`;
-  return remember(nsgCache, key, () => nsgFromArm(read));
+/**
+ * One probe-kubelet run on a 1000-node cluster asks for thousands of NSG paths; the tag ranges are
+ * parsed once per set of prefixes (rule writes edit NSGs in place, so NSGs are read every time).
+ */
+const tagCache = new Map<string, SimTags>();
+
+function tagsOf(estate: Estate): SimTags {
+  const prefixes = virtualNetworkTagPrefixes(estate);
+  const key = prefixes.join(',');
+  let tags = tagCache.get(key);
+  if (!tags) {
+    if (tagCache.size >= 2000) tagCache.clear();
+    tags = simTags(prefixes);
+    tagCache.set(key, tags);
+  }
+  return tags;
 }
 
-function tagContextOf(estate: Estate): TagContext {
-  const prefixes = virtualNetworkPrefixes(estate);
-  return remember(tagContexts, prefixes.join(','), () => ({ virtualNetworkPrefixes: prefixes }));
+function nsgOf(estate: Estate, id: string | undefined): Record<string, any> | undefined {
+  const nsg = id ? estate.resource(id) : undefined;
+  return nsg ? nsgForRead(nsg) : undefined;
 }
 
 function nsgPathAllows(
@@ -71,18 +95,15 @@ function nsgPathAllows(
   direction: 'Inbound' | 'Outbound',
   net: NodeNetwork,
   flow: { protocol: 'tcp' | 'udp'; sourceIp: string; destinationIp: string; port: number; sourceAsgIds: string[]; destinationAsgIds: string[] },
-  ctx: TagContext,
+  tags: SimTags,
 ): boolean {
-  const path: { subnetNsg?: NsgLike; nicNsg?: NsgLike } = {};
-  const subnetNsg = nsgLike(estate, net.subnetNsgId);
-  const nicNsg = nsgLike(estate, net.nicNsgId);
-  if (subnetNsg) path.subnetNsg = subnetNsg;
-  if (nicNsg) path.nicNsg = nicNsg;
-  const verdict = evaluateNsgPath(
-    path,
+  const subnetNsg = nsgOf(estate, net.subnetNsgId);
+  const nicNsg = nsgOf(estate, net.nicNsgId);
+  return simNsgPathAllows(
+    { ...(subnetNsg ? { subnetNsg } : {}), ...(nicNsg ? { nicNsg } : {}) },
     {
       direction,
-      protocol: flow.protocol === 'tcp' ? 'Tcp' : 'Udp',
+      protocol: flow.protocol,
       sourceIp: flow.sourceIp,
       sourcePort: EPHEMERAL_PORT,
       destinationIp: flow.destinationIp,
@@ -90,9 +111,8 @@ function nsgPathAllows(
       sourceAsgIds: flow.sourceAsgIds,
       destinationAsgIds: flow.destinationAsgIds,
     },
-    ctx,
+    tags,
   );
-  return verdict.allowed;
 }
 
 function probeNode(estate: Estate, from: ScenarioNode, target: ScenarioNode, port: number, protocol: 'tcp' | 'udp'): ProbeOutcome {
@@ -100,7 +120,7 @@ function probeNode(estate: Estate, from: ScenarioNode, target: ScenarioNode, por
   const override = target.inbound?.[`${port}/${protocol}`];
   if (override) return override;
   if (from.computerName !== target.computerName) {
-    const ctx = tagContextOf(estate);
+    const ctx = tagsOf(estate);
     const fromNet = nodeNetwork(estate, from);
     const toNet = nodeNetwork(estate, target);
     const flow = { protocol, sourceIp: from.privateIp, destinationIp: target.privateIp, port, sourceAsgIds: fromNet.asgIds, destinationAsgIds: toNet.asgIds };
@@ -149,7 +169,7 @@ function probeOutside(estate: Estate, from: ScenarioNode, host: string, port: nu
   if (blocked) return 'timeout';
   const net = nodeNetwork(estate, from);
   if (defaultRouteDropped(estate, net)) return 'timeout';
-  const ctx = tagContextOf(estate);
+  const ctx = tagsOf(estate);
   const flow = { protocol, sourceIp: from.privateIp, destinationIp: addressOf(estate, host), port, sourceAsgIds: net.asgIds, destinationAsgIds: [] };
   if (!nsgPathAllows(estate, 'Outbound', net, flow, ctx)) return 'timeout';
   return 'open';

@@ -1,27 +1,36 @@
 /**
  * NSGs as ARM returns them: every security rule with id, etag and type, and Azure's six
  * default rules (https://learn.microsoft.com/azure/virtual-network/network-security-groups-overview#default-security-rules)
- * added when the scenario leaves them out. The defaults come from the evaluator's
- * AZURE_DEFAULT_SECURITY_RULES (via azureDefaultSecurityRulesArm) so the simulator and the
- * engine agree on them.
+ * added when the scenario leaves them out. The defaults are the simulator's own
+ * (nsg-rules.ts), written from that article, not borrowed from the engine.
  */
-import type { SecurityRuleLike } from '../engine/nsg/evaluate.js';
-import { azureDefaultSecurityRulesArm } from '../engine/nsg/from-arm.js';
 import type { ArmResource } from '../scenario/types.js';
+import { defaultSecurityRulesArm } from './nsg-rules.js';
 
 type Json = Record<string, any>;
 
-const DEFAULT_DESCRIPTIONS: Record<string, string> = {
-  AllowVnetInBound: 'Allow inbound traffic from all VMs in VNET',
-  AllowAzureLoadBalancerInBound: 'Allow inbound traffic from azure load balancer',
-  DenyAllInBound: 'Deny all inbound traffic',
-  AllowVnetOutBound: 'Allow outbound traffic from all VMs to all VMs in VNET',
-  AllowInternetOutBound: 'Allow outbound traffic from all VMs to Internet',
-  DenyAllOutBound: 'Deny all outbound traffic',
-};
+/** A rule as scenario authors may write it: flattened, as the SDK models it. */
+interface FlatRule {
+  name: string;
+  description?: string;
+  priority: number;
+  direction: string;
+  access: string;
+  protocol: string;
+  sourcePortRange?: string;
+  sourcePortRanges?: string[];
+  destinationPortRange?: string;
+  destinationPortRanges?: string[];
+  sourceAddressPrefix?: string;
+  sourceAddressPrefixes?: string[];
+  destinationAddressPrefix?: string;
+  destinationAddressPrefixes?: string[];
+  sourceApplicationSecurityGroups?: Array<{ id?: string }>;
+  destinationApplicationSecurityGroups?: Array<{ id?: string }>;
+}
 
 /** A flattened rule (SDK / evaluator shape) as the `properties` of an ARM rule. */
-export function ruleProperties(rule: SecurityRuleLike & { description?: string }): Json {
+export function ruleProperties(rule: FlatRule): Json {
   const p: Json = {
     provisioningState: 'Succeeded',
     protocol: rule.protocol,
@@ -44,13 +53,7 @@ export function ruleProperties(rule: SecurityRuleLike & { description?: string }
 }
 
 export function defaultSecurityRules(nsgId: string, etag: string | undefined): Json[] {
-  return azureDefaultSecurityRulesArm(nsgId).map((r) => ({
-    name: r.name,
-    id: r.id,
-    ...(etag ? { etag } : {}),
-    type: 'Microsoft.Network/networkSecurityGroups/defaultSecurityRules',
-    properties: { description: DEFAULT_DESCRIPTIONS[r.name] ?? r.name, sourcePortRanges: [], destinationPortRanges: [], sourceAddressPrefixes: [], destinationAddressPrefixes: [], ...r.properties },
-  }));
+  return defaultSecurityRulesArm(nsgId, etag);
 }
 
 /** Normalises a stored NSG in place: ids/etags/types on rules, provisioning states. */
@@ -66,7 +69,7 @@ export function normaliseNsg(nsg: ArmResource): void {
 function withRuleIdentity(nsg: ArmResource, rule: Json, kind: 'securityRules' | 'defaultSecurityRules'): Json {
   // Scenario authors may write rules flattened (as the SDK models them); ARM nests them in properties.
   const flattened = rule.properties === undefined && rule.access !== undefined;
-  const properties = flattened ? ruleProperties(rule as SecurityRuleLike) : { provisioningState: 'Succeeded', ...(rule.properties ?? {}) };
+  const properties = flattened ? ruleProperties(rule as FlatRule) : { provisioningState: 'Succeeded', ...(rule.properties ?? {}) };
   return {
     name: rule.name,
     id: rule.id ?? `${nsg.id}/${kind}/${rule.name}`,

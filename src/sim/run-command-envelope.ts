@@ -3,7 +3,9 @@
  * run-command v1): one InstanceViewStatus whose message holds the tails of stdout and stderr.
  * The extension keeps only the last 4096 bytes of each stream
  * (https://learn.microsoft.com/azure/virtual-machines/linux/run-command#restrictions), and
- * reports "Enable succeeded" whatever the script's exit status.
+ * reports "Enable succeeded" whatever the script's exit status. The message is the extension's
+ * own `fmt.Sprintf("\n[stdout]\n%s\n[stderr]\n%s", stdoutTail, stderrTail)` after the status
+ * text (Azure/run-command-extension-linux, main/cmds.go, enable): no newline after stderr.
  */
 
 export const RUN_COMMAND_OUTPUT_LIMIT = 4096;
@@ -21,7 +23,7 @@ export function runCommandEnvelope(stdout: string, stderr: string): { value: Arr
         code: 'ProvisioningState/succeeded',
         level: 'Info',
         displayStatus: 'Provisioning succeeded',
-        message: `Enable succeeded: \n[stdout]\n${lastBytes(stdout)}\n[stderr]\n${lastBytes(stderr)}\n`,
+        message: `Enable succeeded: \n[stdout]\n${lastBytes(stdout)}\n[stderr]\n${lastBytes(stderr)}`,
       },
     ],
   };

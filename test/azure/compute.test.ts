@@ -133,7 +133,9 @@ describe('scale sets through the real ComputeManagementClient', () => {
 
 describe('parseRunCommandMessage', () => {
   it('splits the envelope message into stdout and stderr', () => {
-    expect(parseRunCommandMessage('Enable succeeded: \n[stdout]\nhello\nworld\n\n[stderr]\noops\n')).toEqual({ stdout: 'hello\nworld\n', stderr: 'oops' });
-    expect(parseRunCommandMessage('Enable succeeded: \n[stdout]\n\n[stderr]\n\n')).toEqual({ stdout: '', stderr: '' });
+    // As the Linux extension prints it: "\n[stdout]\n%s\n[stderr]\n%s", nothing after stderr.
+    expect(parseRunCommandMessage('Enable succeeded: \n[stdout]\nhello\nworld\n\n[stderr]\noops\n')).toEqual({ stdout: 'hello\nworld\n', stderr: 'oops\n' });
+    expect(parseRunCommandMessage('Enable succeeded: \n[stdout]\nhello\n\n[stderr]\noops')).toEqual({ stdout: 'hello\n', stderr: 'oops' });
+    expect(parseRunCommandMessage('Enable succeeded: \n[stdout]\n\n[stderr]\n')).toEqual({ stdout: '', stderr: '' });
   });
 });

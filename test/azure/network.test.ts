@@ -126,7 +126,8 @@ describe('putSecurityRule', () => {
     const log = join(tempDir('sim-log'), 'access.jsonl');
     t = await startSimForTest([EXAMPLE_HEALTHY], { accessLogPath: log });
     const before = await getNetworkSecurityGroup(t.layer, EXAMPLE_IDS.nsg);
-    const written = await putSecurityRule(t.layer, EXAMPLE_IDS.nsg, { ...DENY_10250 }, { ifMatch: before.etag! });
+    // No If-Match on a create: the rule has no current representation, so If-Match would fail (RFC 9110 §13.1.1).
+    const written = await putSecurityRule(t.layer, EXAMPLE_IDS.nsg, { ...DENY_10250 });
     expect(written).toMatchObject({ name: 'deny-kubelet', priority: 200, access: 'Deny', provisioningState: 'Succeeded' });
     const after = await getNetworkSecurityGroup(t.layer, EXAMPLE_IDS.nsg);
     expect(after.securityRules?.map((r) => [r.name, r.destinationPortRange, r.access])).toEqual([['deny-kubelet', '10250', 'Deny']]);

@@ -38,7 +38,7 @@ import {
 } from '../../src/azure/rbac-actions.js';
 import { ALL_CHECKS } from '../../src/engine/checks/index.js';
 import { diagnoseCluster } from '../../src/engine/diagnose.js';
-import { captureNsgEtag, EXECUTORS, executorFor, isExecutable } from '../../src/engine/fixes/executors.js';
+import { EXECUTORS, executorFor, isExecutable, nsgBaselineOf } from '../../src/engine/fixes/executors.js';
 import { verifyFix } from '../../src/engine/fixes/verify.js';
 import type { FixProposal } from '../../src/engine/report.js';
 import type { Scenario } from '../../src/scenario/types.js';
@@ -356,8 +356,7 @@ async function fixPhase(name: string, s: Scenario, kind: string): Promise<void> 
       return;
     }
     const before = lines().length;
-    const nsgEtag = await captureNsgEtag({ layer: env.layer, fix });
-    const done = await executorFor(kind)!.execute({ layer: env.layer, cluster, fix, ...(nsgEtag ? { baseline: { nsgEtag } } : {}) });
+    const done = await executorFor(kind)!.execute({ layer: env.layer, cluster, fix, baseline: nsgBaselineOf(fix) });
     await verifyFix(env.layer, cluster, fix);
     fixRuns.push({ scenario: name, kind, result: done.result, detail: done.detail });
     fixLines.push(...lines().slice(before));
@@ -422,8 +421,7 @@ describe('(c) every request a diagnosis and every fix makes is granted by the ro
       METRICS_RBAC.readMetrics,
       NETWORK_RBAC.readRouteTable,
       NETWORK_RBAC.readNatGateway,
-      NETWORK_RBAC.writeRule,
-      NETWORK_RBAC.deleteRule,
+      NETWORK_RBAC.writeNsg,
       CLUSTERS_RBAC.writeCluster,
     ]) {
       expect(actions.has(lower(a)), a).toBe(true);
@@ -442,7 +440,7 @@ describe('(c) every request a diagnosis and every fix makes is granted by the ro
 
   it('fixes need the remediate role: diagnose alone is refused the writes, named by action', () => {
     const refused = ungrantedRequests(fixLines, DIAGNOSE).map((r) => r.split(' ')[0]);
-    expect(refused.map((a) => lower(a ?? ''))).toEqual(expect.arrayContaining([NETWORK_RBAC.writeRule, NETWORK_RBAC.deleteRule, CLUSTERS_RBAC.writeCluster].map(lower)));
+    expect(refused.map((a) => lower(a ?? ''))).toEqual(expect.arrayContaining([NETWORK_RBAC.writeNsg, CLUSTERS_RBAC.writeCluster].map(lower)));
   });
 
   it('a role missing one action fails with that action named', () => {

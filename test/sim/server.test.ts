@@ -79,7 +79,7 @@ describe('simulated Azure over HTTP', () => {
     const result = await call(location);
     expect(result.status).toBe(200);
     expect(result.body).toEqual({
-      value: [{ code: 'ProvisioningState/succeeded', level: 'Info', displayStatus: 'Provisioning succeeded', message: 'Enable succeeded: \n[stdout]\nStatus: inactive\n\n[stderr]\n\n' }],
+      value: [{ code: 'ProvisioningState/succeeded', level: 'Info', displayStatus: 'Provisioning succeeded', message: 'Enable succeeded: \n[stdout]\nStatus: inactive\n\n[stderr]\n' }],
     });
   });
 

@@ -104,6 +104,7 @@ export function readAccessLog(file: string): AccessLine[] {
 }
 
 /** NSG rule writes the simulator answered: the Azure side effect that must happen exactly once. */
+/** NSG writes in the log: the fixes PUT the whole NSG (…/networkSecurityGroups/<name>), single-rule PUTs count too. */
 export function rulePutsIn(file: string): AccessLine[] {
-  return readAccessLog(file).filter((l) => l.method === 'PUT' && l.path.includes('/securityRules/'));
+  return readAccessLog(file).filter((l) => l.method === 'PUT' && /\/networkSecurityGroups\/[^/]+(\/securityRules\/[^/]+)?$/i.test(l.path.split('?')[0] ?? ''));
 }

@@ -9,7 +9,8 @@ import { CLAIM_GRACE_MS } from '../../src/engine/approvals/request.js';
 import { cardText } from '../support/card-walk.js';
 import { APPROVER, APPROVER_2, buttonVerbs, BYSTANDER, REQUESTER, startApprovalHarness, type ApprovalHarness } from './approval-harness.js';
 
-const RULE_PUT = 'securityRules.createOrUpdate';
+/** The NSG fixes PUT the whole NSG under If-Match (src/engine/fixes/nsg-write.ts). */
+const RULE_PUT = 'nsg.createOrUpdate';
 const CLUSTER_PUT = 'managedClusters.createOrUpdate';
 const FINAL = /Fix applied and verified|Fix applied, but the check still fails|The fix was not applied/;
 

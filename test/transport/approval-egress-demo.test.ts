@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cardText, executeActions } from '../support/card-walk.js';
 import { APPROVER, buttonVerbs, EGRESS_DEMO_FILE, REQUESTER, rowText, startApprovalHarness, type ApprovalHarness } from './approval-harness.js';
 
-const RULE_PUT = 'securityRules.createOrUpdate';
+/** The NSG fixes PUT the whole NSG under If-Match (src/engine/fixes/nsg-write.ts). */
+const RULE_PUT = 'nsg.createOrUpdate';
 let h: ApprovalHarness;
 
 beforeAll(async () => {

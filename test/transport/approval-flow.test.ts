@@ -19,7 +19,8 @@ const REQUESTER = { id: '29:1a2b3c-oncall', name: 'On-call Engineer', aadObjectI
 const APPROVER = { id: '29:4d5e6f-lead', name: 'Team Lead', aadObjectId: '00000000-0000-0000-0000-00000000b002' };
 const BYSTANDER = { id: '29:7a8b9c-dev', name: 'Developer', aadObjectId: '00000000-0000-0000-0000-00000000c003' };
 const CONVERSATION = { id: 'a:fix-flow-conversation', conversationType: 'personal', tenantId: TENANT };
-const RULE_PUT = 'securityRules.createOrUpdate';
+/** The NSG fixes PUT the whole NSG under If-Match (src/engine/fixes/nsg-write.ts). */
+const RULE_PUT = 'nsg.createOrUpdate';
 
 const ENV = {
   PORT: '0',

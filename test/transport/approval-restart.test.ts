@@ -12,7 +12,8 @@ import { approvalKey } from '../../src/engine/approvals/request-repository.js';
 import { cardText, type Json } from '../support/card-walk.js';
 import { APPROVER, EGRESS_DEMO_FILE, startApprovalHarness, type ApprovalHarness } from './approval-harness.js';
 
-const RULE_PUT = 'securityRules.createOrUpdate';
+/** The NSG fixes PUT the whole NSG under If-Match (src/engine/fixes/nsg-write.ts). */
+const RULE_PUT = 'nsg.createOrUpdate';
 let h: ApprovalHarness;
 
 beforeAll(async () => {

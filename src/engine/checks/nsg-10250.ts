@@ -61,12 +61,18 @@ const plural = (n: number, word: string, many = `${word}s`) => `${n} ${n === 1 ?
  * The VirtualNetwork tag as far as we know it: the VNets' address spaces, plus every node subnet's
  * prefixes and every node IP. The last two are inside the VNet by definition, so adding them is
  * always right and keeps AllowVnetInBound matching when the VNet itself could not be read (without
- * it, a default DenyAllInBound would be reported as the cause).
+ * it, a default DenyAllInBound would be reported as the cause). Azure also puts the prefixes of
+ * user-defined routes in the tag ("Virtual network service tags", VirtualNetwork: "… and address
+ * prefixes used on user-defined routes. This tag might also contain default routes."), so the
+ * routes of the node subnets' route tables join it — a 0.0.0.0/0 route makes it cover everything.
  */
 export function tagContextOf(network: NetworkView, nodes: NodeView[]): TagContext {
   const prefixes = new Set(network.virtualNetworkPrefixes);
   for (const subnet of network.subnets.values()) for (const prefix of subnet.addressPrefixes) prefixes.add(prefix);
   for (const node of nodes) if (node.privateIp) prefixes.add(`${node.privateIp}/32`);
+  for (const table of network.routeTables.values()) {
+    for (const route of table.routes) if (tryParseIpv4Block(route.addressPrefix)) prefixes.add(route.addressPrefix);
+  }
   return { virtualNetworkPrefixes: [...prefixes] };
 }
 
@@ -249,6 +255,13 @@ export function planNsgOpening(input: {
   ctx: TagContext;
   spec: OpeningSpec;
 }): NsgOpeningPlan {
+  const plan = planOpeningOf(input);
+  // Each fix carries the etag of the NSG the checks read: the baseline it is approved against.
+  if (input.nsg.etag) for (const fix of plan.fixes) fix.nsgEtag = input.nsg.etag;
+  return plan;
+}
+
+function planOpeningOf(input: Parameters<typeof planNsgOpening>[0]): NsgOpeningPlan {
   const { nsg, direction, level, flows, ctx, spec } = input;
   // Replaced (never mutated) on every trial change: the evaluator caches compiled rules per NSG object.
   let working: NsgLike = {

@@ -51,6 +51,9 @@ export interface SnatMetrics {
   /** Added (optional): the peak per backend (dimension BackendIPAddress), so the nodes near or
    * at exhaustion can be named. */
   backends?: Array<{ backendIp: string; usedPorts: number; allocatedPorts: number }>;
+  /** Added (optional): Azure Monitor returned as many per-backend series as `top` allowed, so
+   * some backends may be missing from `backends` (MetricsListOptionalParams.top). */
+  backendsCut?: { top: number };
 }
 
 export interface SnatExhaustionInput {
@@ -66,6 +69,13 @@ export interface SnatExhaustionInput {
   nodes?: NodeView[];
   /** Added (optional): which subnets the NAT gateway serves. */
   network?: NetworkView;
+  /**
+   * Added (optional): the node pools sit in a subnet of the customer's own VNet
+   * (agentPoolProfiles[].vnetSubnetID). Azure refuses outbound type managedNATGateway there
+   * ("Update the outbound type of a cluster": managedNATGateway is for AKS-managed VNets,
+   * userAssignedNATGateway for bring-your-own VNets), so the advice differs.
+   */
+  byoVnet?: boolean;
 }
 
 export class SnatCheckError extends Error {}
@@ -153,9 +163,13 @@ export function decideSnatExhaustion(input: SnatExhaustionInput): CheckOutcome {
     );
   }
   if (lower === 'none') {
-    return notApplicable(
-      'Outbound type none: AKS sets up no outbound path, so there are no SNAT ports to exhaust',
-      'With outboundType none the cluster has no Azure-managed egress; the API server is reached privately.',
+    // "Customize cluster egress with outbound types" (outbound type none): AKS configures no
+    // egress, and the nodes fall back to Azure's default outbound access, which SNATs through
+    // addresses Azure owns and exposes no SNAT metrics. The API server is not private for that.
+    return unknown(
+      'Outbound type none: AKS set up no egress, so the nodes use Azure\'s default outbound access, whose SNAT ports cannot be read as metrics',
+      'outbound type none: default outbound access publishes no SNAT metrics',
+      'Give the node subnet an explicit egress (a NAT gateway: outbound type userAssignedNATGateway) to get SNAT metrics and predictable ports; Azure is retiring default outbound access for new virtual networks.',
     );
   }
   const isLoadBalancer = lower === 'loadbalancer';
@@ -201,6 +215,14 @@ export function decideSnatExhaustion(input: SnatExhaustionInput): CheckOutcome {
         `${verdict.reason}${verdict.samples > 0 ? ` over ${plural(verdict.samples, 'sample')}` : ''}.`,
     },
   ];
+
+  if (metrics.backendsCut) {
+    evidence.push({
+      kind: 'note',
+      resource: device.id,
+      detail: `Azure Monitor returned ${fmt(metrics.backendsCut.top)} per-backend series, the most the query asked for: backends beyond those were not seen, so a node near exhaustion may be missing from this list.`,
+    });
+  }
 
   // The nodes: backends at or above the warning ratio (LB); every node behind the NAT gateway.
   const ipToNode = nodesByIp(input.nodes);
@@ -347,22 +369,44 @@ function loadBalancerFixes(input: SnatExhaustionInput, lb: NonNullable<SnatExhau
     });
   }
 
-  const natIps = Math.min(NAT_GATEWAY_MAX_PUBLIC_IPS, Math.max(lb.outboundIpCount, 1));
-  fixes.push({
+  fixes.push(natGatewayMigration(input, args, Math.min(NAT_GATEWAY_MAX_PUBLIC_IPS, Math.max(lb.outboundIpCount, 1))));
+  return fixes;
+}
+
+/**
+ * Moving egress to a NAT gateway, in the form Azure accepts for the cluster's VNet: managed
+ * (AKS creates it) only in an AKS-managed VNet; in a bring-your-own VNet the customer creates the
+ * gateway, attaches it to the node subnet and switches to userAssignedNATGateway ("Update the
+ * outbound type of a cluster", supported migration paths).
+ */
+function natGatewayMigration(input: SnatExhaustionInput, args: string, natIps: number): FixProposal {
+  const common = {
     id: 'snat-exhaustion:nat-gateway',
     kind: 'nat-gateway',
-    title: 'Consider a managed NAT gateway for egress: it hands out SNAT ports on demand instead of a fixed share per node',
     target: input.cluster.id,
-    change:
-      `az aks update ${args} --outbound-type managedNATGateway --nat-gateway-managed-outbound-ip-count ${natIps}\n` +
-      `(${fmt(NAT_GATEWAY_PORTS_PER_IP)} SNAT ports per public IP, shared by all nodes as needed; up to ${NAT_GATEWAY_MAX_PUBLIC_IPS} IPs)`,
-    risk: 'high',
+    risk: 'high' as const,
     needsApproval: false,
     warnings: [
       "Changing the outbound type replaces the cluster's egress IPs and briefly interrupts outbound traffic; plan it as a change, not a quick fix (the article's solution 5c).",
     ],
-  });
-  return fixes;
+  };
+  const ports = `(${fmt(NAT_GATEWAY_PORTS_PER_IP)} SNAT ports per public IP, shared by all nodes as needed; up to ${NAT_GATEWAY_MAX_PUBLIC_IPS} IPs)`;
+  if (input.byoVnet) {
+    return {
+      ...common,
+      title: 'Consider a NAT gateway on the node subnet (outbound type userAssignedNATGateway): it hands out SNAT ports on demand instead of a fixed share per node',
+      change:
+        `az network nat gateway create -g <vnet resource group> -n <name> --public-ip-addresses <${natIps} public IP(s)>\n` +
+        `az network vnet subnet update -g <vnet resource group> --vnet-name <vnet> -n <node subnet> --nat-gateway <name>\n` +
+        `az aks update ${args} --outbound-type userAssignedNATGateway\n` +
+        `${ports}. The cluster uses its own VNet, where Azure refuses outbound type managedNATGateway.`,
+    };
+  }
+  return {
+    ...common,
+    title: 'Consider a managed NAT gateway for egress: it hands out SNAT ports on demand instead of a fixed share per node',
+    change: `az aks update ${args} --outbound-type managedNATGateway --nat-gateway-managed-outbound-ip-count ${natIps}\n${ports}`,
+  };
 }
 
 function natGatewayFixes(input: SnatExhaustionInput, nat: NonNullable<SnatExhaustionInput['natGateway']>, evidence: Evidence[]): FixProposal[] {

@@ -13,7 +13,7 @@ import { recreateTunnelPods } from './tunnel-pod.js';
 import type { FixExecutor } from './types.js';
 
 export type { FixBaseline, FixContext, FixExecution, FixExecutor, Precheck, TargetOutcome } from './types.js';
-export { captureNsgEtag, NSG_CHANGED } from './nsg-rule.js';
+export { nsgBaselineOf, NSG_CHANGED } from './nsg-rule.js';
 
 export type ExecutorRegistry = ReadonlyMap<string, FixExecutor>;
 

@@ -1,19 +1,19 @@
 /**
  * NSG fixes: write the rule in `fix.change` (ARM's `{"name":…,"properties":{…}}`, as
  * planNsgOpening prints it) into the NSG in `fix.target`, only if the NSG is still exactly as the
- * diagnosis read it. The guard is ARM's optimistic concurrency: the PUT carries
- * `If-Match: <etag seen at diagnosis>`; NRP gives child rules their NSG's etag, so any rule change
- * in the NSG since then makes ARM answer 412 and nothing is written. The precheck compares the etag
- * first so the user gets the reason before any write is attempted.
+ * diagnosis read it. The precheck reads the NSG and compares its etag with the one the checks read
+ * (fix.nsgEtag, kept as the baseline); the write is the whole NSG PUT back with
+ * `If-Match: <that etag>` (nsg-write.ts), so a change made in between makes ARM answer 412 and
+ * nothing is written.
  */
-import type { SecurityRule } from '@azure/arm-network';
+import type { NetworkSecurityGroup, SecurityRule } from '@azure/arm-network';
 import { expectArmType, sameArmId } from '../../azure/arm-id.js';
-import { isAzureError } from '../../azure/errors.js';
-import { getNetworkSecurityGroup, putSecurityRule } from '../../azure/network.js';
+import { getNetworkSecurityGroup } from '../../azure/network.js';
 import { validateSecurityRule } from '../nsg/evaluate.js';
 import { securityRuleFromArm } from '../nsg/from-arm.js';
 import { clusterNsgIds } from './cluster-nodes.js';
-import { messageOf, refused, type FixContext, type FixExecution, type FixExecutor, type Precheck } from './types.js';
+import { writeNsg } from './nsg-write.js';
+import { messageOf, refused, type FixBaseline, type FixContext, type FixExecution, type FixExecutor, type Precheck } from './types.js';
 
 export const NSG_CHANGED = 'The NSG changed since the diagnosis; diagnose again.';
 
@@ -62,53 +62,57 @@ function parseRuleWrite(ctx: FixContext, shape: RuleShape): Parsed {
   return { ok: true, write: { nsgId: ctx.fix.target, nsgName: nsg.name, name: b.name, properties } };
 }
 
-async function precheckRule(ctx: FixContext, shape: RuleShape): Promise<Precheck & { write?: RuleWrite }> {
+async function precheckRule(ctx: FixContext, shape: RuleShape): Promise<Precheck & { write?: RuleWrite; read?: NetworkSecurityGroup }> {
   const parsed = parseRuleWrite(ctx, shape);
   if (!parsed.ok) return { ok: false, reason: parsed.reason };
   const { write } = parsed;
   const expected = ctx.baseline?.nsgEtag;
   if (!expected) return { ok: false, reason: `No record of NSG ${write.nsgName} as the diagnosis saw it, so a change made since could be overwritten; diagnose again.` };
+  let nsg: NetworkSecurityGroup;
   try {
     const owned = await clusterNsgIds(ctx.layer, ctx.cluster.id);
     if (!owned.some((id) => sameArmId(id, write.nsgId))) {
       return { ok: false, reason: `NSG ${write.nsgName} does not filter traffic of any node of ${ctx.cluster.name}; refusing to change it.` };
     }
-    const nsg = await getNetworkSecurityGroup(ctx.layer, write.nsgId);
-    if (nsg.etag !== expected) return { ok: false, reason: NSG_CHANGED };
-    const existing = (nsg.securityRules ?? []).find((r) => (r.name ?? '').toLowerCase() === write.name.toLowerCase());
-    if (shape.exists && !existing) return { ok: false, reason: `Rule ${write.name} is no longer in NSG ${write.nsgName}; diagnose again.` };
-    if (!shape.exists && existing) return { ok: false, reason: `NSG ${write.nsgName} already has a rule named ${write.name}; diagnose again.` };
-    if (shape.exists && existing?.access !== 'Deny') return { ok: false, reason: `Rule ${write.name} in NSG ${write.nsgName} is no longer a deny; diagnose again.` };
+    nsg = await getNetworkSecurityGroup(ctx.layer, write.nsgId);
   } catch (err) {
     return { ok: false, reason: messageOf(err) };
   }
-  return { ok: true, detail: `NSG ${write.nsgName} is as the diagnosis saw it.`, write };
+  if (nsg.etag !== expected) return { ok: false, reason: NSG_CHANGED, read: nsg };
+  const existing = (nsg.securityRules ?? []).find((r) => (r.name ?? '').toLowerCase() === write.name.toLowerCase());
+  if (shape.exists && !existing) return { ok: false, reason: `Rule ${write.name} is no longer in NSG ${write.nsgName}; diagnose again.`, read: nsg };
+  if (!shape.exists && existing) return { ok: false, reason: `NSG ${write.nsgName} already has a rule named ${write.name}; diagnose again.`, read: nsg };
+  if (shape.exists && existing?.access !== 'Deny') return { ok: false, reason: `Rule ${write.name} in NSG ${write.nsgName} is no longer a deny; diagnose again.`, read: nsg };
+  return { ok: true, detail: `NSG ${write.nsgName} is as the diagnosis saw it.`, write, read: nsg };
 }
 
 function ruleExecutor(kind: string, shape: RuleShape): FixExecutor {
   return {
     kind,
     precheck: async (ctx) => {
-      const { write: _write, ...result } = await precheckRule(ctx, shape);
+      const { write: _write, read: _read, ...result } = await precheckRule(ctx, shape);
       return result as Precheck;
     },
     async execute(ctx): Promise<FixExecution> {
       const check = await precheckRule(ctx, shape);
-      if (!check.ok || !check.write) return refused(check.ok ? 'The rule could not be read from the fix.' : check.reason);
+      if (!check.ok || !check.write || !check.read) return refused(check.ok ? 'The rule could not be read from the fix.' : check.reason);
       const { nsgId, nsgName, name, properties } = check.write;
-      const ruleId = `${nsgId}/securityRules/${name}`;
-      try {
-        // The SDK model flattens `properties`; it nests them again when it serialises the PUT.
-        const rule = { name, ...properties } as SecurityRule & { name: string };
-        await putSecurityRule(ctx.layer, nsgId, rule, { ifMatch: ctx.baseline?.nsgEtag as string });
-        const detail = `Rule ${name} written to NSG ${nsgName}.`;
-        return { result: 'succeeded', detail, perTarget: [{ target: ruleId, result: 'succeeded', detail }] };
-      } catch (err) {
-        // 412: someone changed the NSG between the precheck and the PUT; ARM wrote nothing.
-        if (isAzureError(err) && (err.code === 'PreconditionFailed' || err.statusCode === 412)) return refused(NSG_CHANGED);
-        const detail = `Rule ${name} was not written to NSG ${nsgName}: ${messageOf(err)}`;
-        return { result: 'failed', detail, perTarget: [{ target: ruleId, result: 'failed', detail }] };
-      }
+      // The SDK model flattens `properties`; it nests them again when it serialises the PUT.
+      const rule = { name, ...properties } as SecurityRule & { name: string };
+      return writeNsg(
+        ctx,
+        {
+          nsgId,
+          nsgName,
+          read: check.read,
+          edit: { put: rule },
+          ruleId: `${nsgId}/securityRules/${name}`,
+          done: `Rule ${name} written to NSG ${nsgName}.`,
+          failed: `Rule ${name} was not written to NSG ${nsgName}`,
+        },
+        () => precheckRule(ctx, shape),
+        NSG_CHANGED,
+      );
     },
   };
 }
@@ -117,12 +121,11 @@ export const nsgAllow10250 = ruleExecutor('nsg-allow-10250', { access: 'Allow', 
 export const nsgAllowEgress = ruleExecutor('nsg-allow-egress', { access: 'Allow', direction: 'Outbound', exists: false });
 export const nsgEditDeny = ruleExecutor('nsg-edit-deny', { access: 'Deny', exists: true });
 
-/** What the lead stores with the approval request when the diagnosis did not keep the NSG etag. */
-export async function captureNsgEtag(ctx: Pick<FixContext, 'layer' | 'fix'>): Promise<string | undefined> {
-  try {
-    expectArmType(ctx.fix.target, 'Microsoft.Network/networkSecurityGroups');
-  } catch {
-    return undefined;
-  }
-  return (await getNetworkSecurityGroup(ctx.layer, ctx.fix.target)).etag;
+/**
+ * The baseline an NSG fix is approved against: the etag of the NSG as the checks read it during the
+ * diagnosis (fix.nsgEtag). Never read again here: a second read would take in any change made
+ * since, which is exactly what the guard is for.
+ */
+export function nsgBaselineOf(fix: Pick<FixContext['fix'], 'nsgEtag'>): FixBaseline {
+  return fix.nsgEtag ? { nsgEtag: fix.nsgEtag } : {};
 }

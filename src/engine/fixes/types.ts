@@ -15,7 +15,7 @@ import type { FixProposal } from '../report.js';
  * run-command parameters (validateScriptParameters refuses any other name), and an etag is not one.
  */
 export interface FixBaseline {
-  /** Etag of the NSG in `fix.target` when the diagnosis read it (NsgView.etag, or captureBaseline). */
+  /** Etag of the NSG in `fix.target` when the diagnosis read it (fix.nsgEtag, from NsgView.etag). */
   nsgEtag?: string;
 }
 

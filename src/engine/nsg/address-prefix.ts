@@ -7,8 +7,9 @@
  *   but the last in TagContext.virtualNetworkPrefixes (note: a 0.0.0.0/0 UDR widens the tag to
  *   everything, which Azure really does).
  * - AzureLoadBalancer: the host virtual IP 168.63.129.16 only (where health probes come from).
- * - Internet: "the IP address space that's outside the virtual network"; we treat every IPv4
- *   address outside VirtualNetwork (so also outside 168.63.129.16) as Internet.
+ * - Internet: "the IP address space that's outside the virtual network and reachable by the
+ *   public internet" — public addresses only: a private range (RFC 1918, 100.64/10 …) outside the
+ *   VirtualNetwork tag is not Internet, so AllowInternetOutBound does not let traffic reach it.
  * - Any other tag (AzureCloud, Storage, AzureCloud.eastus …) stands for public Azure ranges we
  *   cannot know offline. Unless TagContext.serviceTagPrefixes lists its ranges, it matches no
  *   private/VNet address and *every* public address, and the match is reported as an assumption.
@@ -118,7 +119,7 @@ export function matchAddressTerm(term: AddressTerm, address: number, addressText
     case 'azure-load-balancer':
       return { matched: address === HOST_VIP };
     case 'internet':
-      return { matched: !inVirtualNetwork(address, tags) };
+      return { matched: !inVirtualNetwork(address, tags) && !isNonPublicIpv4(address) };
     case 'service-tag': {
       const known = tags.serviceTags.get(term.tag.toLowerCase());
       if (known) return { matched: known.some((block) => blockContains(block, address)) };

@@ -9,7 +9,7 @@
  * "refused" (ufw rejects TCP with a reset), anything else lets the connection through: "open".
  */
 import type { IptablesChain, IptablesRule, ProbeOutcome, ScenarioNode, UfwRule } from '../../scenario/types.js';
-import { portFromText } from '../../engine/host/ports.js';
+import { portFromText } from './services.js';
 import { withBuiltIns } from './render.js';
 
 export function hostFirewallOutcome(node: ScenarioNode, sourceIp: string, port: number, protocol: 'tcp' | 'udp'): ProbeOutcome {

@@ -7,7 +7,7 @@
  * makes its test write fail — then it prints nothing and exits 1.
  */
 import type { ProbeOutcome } from '../../scenario/types.js';
-import { serviceName } from '../../engine/host/ports.js';
+import { serviceName } from './services.js';
 
 export interface NcResult {
   /** nc -v writes its messages to stderr. */

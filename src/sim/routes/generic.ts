@@ -5,6 +5,7 @@
  * lists of a type per subscription or resource group.
  */
 import { ok, resourceGroupNotFound, resourceNotFound } from '../arm-http.js';
+import { armView } from '../arm-view.js';
 import { findSubnet } from '../node-network.js';
 import { page, param, route, SUB, type Route, type RouteContext } from '../world.js';
 
@@ -33,11 +34,11 @@ export const genericRoutes: Route[] = [
     const rg = ctx.params.rg;
     if (rg !== undefined && !ctx.world.estates.some((e) => e.hasResourceGroup(sub, rg))) throw resourceGroupNotFound(rg);
     const fullType = `${param(ctx, 'ns')}/${param(ctx, 'type')}`;
-    return page(ctx, ctx.world.estates.flatMap((e) => e.resourcesOfType(fullType, sub, rg)));
+    return page(ctx, ctx.world.estates.flatMap((e) => e.resourcesOfType(fullType, sub, rg)).map(armView));
   }),
   route('resources.get', 'GET', `${SUB}/resourceGroups/(?<rg>[^/]+)/providers/.+`, (ctx) => {
     const found = ctx.world.find(ctx.path);
-    if (found) return ok(found.resource);
+    if (found) return ok(armView(found.resource));
     const parts = ctx.path.split('/');
     // …/{parentType}/{parent}/{childType}: a child collection
     const collectionParent = ctx.world.find(parts.slice(0, -1).join('/'));

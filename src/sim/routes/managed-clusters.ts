@@ -136,7 +136,9 @@ export const managedClusterRoutes: Route[] = [
         return {
           result: {
             status: 200,
-            body: { id: op.id, properties: { provisioningState: 'Succeeded', exitCode, startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), logs } },
+            // "succeeded" in lower case, as AKS writes it (REST spec example
+            // specification/containerservice/resource-manager/Microsoft.ContainerService/aks/stable/2024-09-01/examples/RunCommandRequest.json).
+            body: { id: op.id, properties: { provisioningState: 'succeeded', exitCode, startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), logs } },
           },
         };
       },

@@ -3,6 +3,12 @@
  * Microsoft.Insights/metrics) from the scenario's series. `$filter` works as in Azure
  * Monitor: `Dim eq '*'` splits by that dimension, `Dim eq 'v'` (joined by `or`) keeps those
  * values and splits by them, clauses joined by `and`; dimensions not named are aggregated away.
+ * With a `$filter`, at most `top` series come back per metric — 10 when `top` is not given
+ * (REST spec Microsoft.Insights metrics_API.json, parameter `top`: "The maximum number of records
+ * to retrieve. Valid only if $filter is specified. Defaults to 10."), sorted by `orderby`
+ * ("The aggregation to use for sorting results and the direction of the sort. Only one order can
+ * be specified. Examples: sum asc."). Without `orderby` the order is not documented; the simulator
+ * keeps the scenario's order, so a caller that relies on an order it did not ask for is caught.
  */
 import type { MetricSeries } from '../../scenario/types.js';
 import { ArmHttpError, badRequest, ok } from '../arm-http.js';
@@ -12,15 +18,54 @@ import { param, route, type Route, type RouteContext } from '../world.js';
 type Point = MetricSeries['data'][number];
 type AggregationKey = 'total' | 'average' | 'maximum' | 'minimum' | 'count';
 
-const KNOWN_METRICS: Record<string, Record<string, string>> = {
+interface MetricDefinition {
+  unit: string;
+  dimensions: string[];
+}
+
+/**
+ * Metric names, units and dimensions as Azure publishes them: "Azure Load Balancer monitoring data
+ * reference" (https://learn.microsoft.com/azure/load-balancer/monitor-load-balancer-reference),
+ * "Azure NAT Gateway monitoring data reference" (https://learn.microsoft.com/azure/nat-gateway/monitor-nat-gateway-reference)
+ * and "Supported metrics for Microsoft.Network/publicIPAddresses".
+ */
+const KNOWN_METRICS: Record<string, Record<string, MetricDefinition>> = {
   'microsoft.network/loadbalancers': {
-    SnatConnectionCount: 'Count', AllocatedSnatPorts: 'Count', UsedSnatPorts: 'Count', VipAvailability: 'Count', DipAvailability: 'Count', ByteCount: 'Bytes', PacketCount: 'Count', SYNCount: 'Count',
+    SnatConnectionCount: { unit: 'Count', dimensions: ['FrontendIPAddress', 'BackendIPAddress', 'ConnectionState'] },
+    AllocatedSnatPorts: { unit: 'Count', dimensions: ['FrontendIPAddress', 'BackendIPAddress', 'ProtocolType'] },
+    UsedSnatPorts: { unit: 'Count', dimensions: ['FrontendIPAddress', 'BackendIPAddress', 'ProtocolType'] },
+    VipAvailability: { unit: 'Count', dimensions: ['FrontendIPAddress', 'FrontendPort'] },
+    DipAvailability: { unit: 'Count', dimensions: ['ProtocolType', 'BackendPort', 'FrontendIPAddress', 'FrontendPort', 'BackendIPAddress'] },
+    ByteCount: { unit: 'Bytes', dimensions: ['FrontendIPAddress', 'FrontendPort', 'Direction'] },
+    PacketCount: { unit: 'Count', dimensions: ['FrontendIPAddress', 'FrontendPort', 'Direction'] },
+    SYNCount: { unit: 'Count', dimensions: ['FrontendIPAddress', 'FrontendPort', 'Direction'] },
   },
   'microsoft.network/natgateways': {
-    SNATConnectionCount: 'Count', TotalConnectionCount: 'Count', DroppedPackets: 'Count', ByteCount: 'Bytes', PacketCount: 'Count', DatapathAvailability: 'Percent',
+    SNATConnectionCount: { unit: 'Count', dimensions: ['Protocol', 'ConnectionState'] },
+    TotalConnectionCount: { unit: 'Count', dimensions: ['Protocol'] },
+    PacketDropCount: { unit: 'Count', dimensions: [] },
+    ByteCount: { unit: 'Bytes', dimensions: ['Direction', 'Protocol'] },
+    PacketCount: { unit: 'Count', dimensions: ['Direction', 'Protocol'] },
+    DatapathAvailability: { unit: 'Percent', dimensions: [] },
   },
-  'microsoft.network/publicipaddresses': { ByteCount: 'Bytes', PacketCount: 'Count', VipAvailability: 'Count', SynCount: 'Count', IfUnderDDoSAttack: 'Count' },
+  'microsoft.network/publicipaddresses': {
+    ByteCount: { unit: 'Bytes', dimensions: ['Port', 'Direction'] },
+    PacketCount: { unit: 'Count', dimensions: ['Port', 'Direction'] },
+    VipAvailability: { unit: 'Count', dimensions: ['Port'] },
+    SynCount: { unit: 'Count', dimensions: ['Port', 'Direction'] },
+    IfUnderDDoSAttack: { unit: 'Count', dimensions: [] },
+  },
 };
+
+/**
+ * Scenario series written before a dimension was modelled: the load balancer's port metrics
+ * without ProtocolType are TCP data (what the SNAT scenarios describe), so they keep their
+ * meaning under `ProtocolType eq 'TCP'`.
+ */
+const DIMENSION_DEFAULTS: Record<string, string> = { protocoltype: 'TCP' };
+
+/** With a $filter, the series Azure returns per metric unless `top` says otherwise. */
+export const DEFAULT_TOP = 10;
 
 const AGGREGATIONS: Record<string, AggregationKey> = { total: 'total', sum: 'total', average: 'average', avg: 'average', maximum: 'maximum', max: 'maximum', minimum: 'minimum', min: 'minimum', count: 'count' };
 
@@ -46,9 +91,11 @@ export function parseMetricFilter(filter: string | null): DimensionFilter {
   return result;
 }
 
-function dimensionValue(series: MetricSeries, dim: string): string | undefined {
+function dimensionValue(series: MetricSeries, dim: string, definition: MetricDefinition | undefined): string | undefined {
   const entry = Object.entries(series.dimensions ?? {}).find(([k]) => k.toLowerCase() === dim);
-  return entry?.[1];
+  if (entry) return entry[1];
+  const defined = definition?.dimensions.some((d) => d.toLowerCase() === dim) ?? false;
+  return defined ? DIMENSION_DEFAULTS[dim] : undefined;
 }
 
 function combine(points: Point[][], aggregations: AggregationKey[]): Array<Record<string, unknown>> {
@@ -71,11 +118,13 @@ function combine(points: Point[][], aggregations: AggregationKey[]): Array<Recor
     });
 }
 
-function timeseriesFor(metric: string, series: MetricSeries[], filter: DimensionFilter, aggregations: AggregationKey[]) {
+function timeseriesFor(metric: string, series: MetricSeries[], filter: DimensionFilter, aggregations: AggregationKey[], definition: MetricDefinition | undefined) {
   // Azure Monitor refuses a filter on a dimension the metric does not have.
   for (const [key, { name }] of filter) {
-    if (series.length > 0 && !series.some((s) => dimensionValue(s, key) !== undefined)) {
-      throw badRequest('BadRequest', `Metric: ${metric} does not support requested dimension combination: ${name.toLowerCase()}, supported ones are: ${[...new Set(series.flatMap((s) => Object.keys(s.dimensions ?? {})))].join(',') || 'none'}`);
+    const supported = definition ? definition.dimensions.map((d) => d.toLowerCase()) : [...new Set(series.flatMap((s) => Object.keys(s.dimensions ?? {}).map((k) => k.toLowerCase())))];
+    if ((definition || series.length > 0) && !supported.includes(key)) {
+      const names = definition ? definition.dimensions : [...new Set(series.flatMap((s) => Object.keys(s.dimensions ?? {})))];
+      throw badRequest('BadRequest', `Metric: ${metric} does not support requested dimension combination: ${name.toLowerCase()}, supported ones are: ${names.join(',') || 'none'}`);
     }
   }
   const groups = new Map<string, { dims: Array<[string, string]>; points: Point[][] }>();
@@ -83,9 +132,9 @@ function timeseriesFor(metric: string, series: MetricSeries[], filter: Dimension
     const dims: Array<[string, string]> = [];
     let keep = true;
     for (const [key, { name, values }] of filter) {
-      const v = dimensionValue(s, key);
+      const v = dimensionValue(s, key, definition);
       if (values !== '*' && (v === undefined || !values.has(v.toLowerCase()))) keep = false;
-      const dimName = Object.keys(s.dimensions ?? {}).find((k) => k.toLowerCase() === key) ?? name;
+      const dimName = Object.keys(s.dimensions ?? {}).find((k) => k.toLowerCase() === key) ?? definition?.dimensions.find((d) => d.toLowerCase() === key) ?? name;
       dims.push([dimName, v ?? '']);
     }
     if (!keep) continue;
@@ -98,6 +147,31 @@ function timeseriesFor(metric: string, series: MetricSeries[], filter: Dimension
     metadatavalues: g.dims.map(([name, value]) => ({ name: { value: name, localizedValue: name }, value })),
     data: combine(g.points, aggregations),
   }));
+}
+
+type Timeseries = ReturnType<typeof timeseriesFor>[number];
+
+/** `orderby`: "<aggregation> [asc|desc]" (one only); series are ranked by that aggregation over the timespan. */
+function parseOrderBy(text: string | null): { aggregation: AggregationKey; descending: boolean } | undefined {
+  if (text === null || text.trim() === '') return undefined;
+  const m = /^\s*(\w+)(?:\s+(asc|desc))?\s*$/i.exec(text);
+  const aggregation = m ? AGGREGATIONS[(m[1] as string).toLowerCase()] : undefined;
+  if (!m || !aggregation) throw badRequest('BadRequest', `Invalid orderby '${text}'. Use one aggregation and a direction, e.g. 'sum asc'.`);
+  return { aggregation, descending: (m[2] ?? 'asc').toLowerCase() === 'desc' };
+}
+
+function rankOf(ts: Timeseries, aggregation: AggregationKey): number {
+  const values = ts.data.map((d) => d[aggregation]).filter((v): v is number => typeof v === 'number');
+  if (values.length === 0) return Number.NEGATIVE_INFINITY;
+  if (aggregation === 'maximum') return Math.max(...values);
+  if (aggregation === 'minimum') return Math.min(...values);
+  const total = values.reduce((a, b) => a + b, 0);
+  return aggregation === 'average' ? total / values.length : total;
+}
+
+function topOf(list: Timeseries[], top: number, order: ReturnType<typeof parseOrderBy>): Timeseries[] {
+  const ranked = order ? [...list].sort((a, b) => (rankOf(a, order.aggregation) - rankOf(b, order.aggregation)) * (order.descending ? -1 : 1)) : list;
+  return ranked.slice(0, top);
 }
 
 function resourceOf(ctx: RouteContext, resourceId: string): { estate: Estate; type: string; location: string; metrics: Record<string, MetricSeries[]> } {
@@ -116,8 +190,10 @@ export const metricRoutes: Route[] = [
   route('metrics.list', 'GET', '(?<resource>/subscriptions/.+)/providers/Microsoft\\.Insights/metrics', (ctx) => {
     const resourceId = param(ctx, 'resource');
     const { type, location, metrics } = resourceOf(ctx, resourceId);
-    const known: Record<string, string> = { ...(KNOWN_METRICS[type.toLowerCase()] ?? {}) };
-    for (const name of Object.keys(metrics)) known[name] ??= 'Count';
+    // A resource type Azure publishes metrics for has exactly those names (a scenario series under
+    // another name is not served); for any other type the scenario's names stand.
+    const published = KNOWN_METRICS[type.toLowerCase()];
+    const known: Record<string, MetricDefinition | undefined> = published ? { ...published } : Object.fromEntries(Object.keys(metrics).map((n) => [n, undefined]));
     const requested = (ctx.query.get('metricnames') ?? '').split(',').map((n) => n.trim()).filter(Boolean);
     if (requested.length === 0) throw badRequest('BadRequest', 'metricnames is required.');
     const aggregations = (ctx.query.get('aggregation') ?? 'Average').split(',').map((a) => {
@@ -125,7 +201,13 @@ export const metricRoutes: Route[] = [
       if (!key) throw badRequest('BadRequest', `Invalid aggregation '${a}'. Valid values: Average, Count, Maximum, Minimum, Total.`);
       return key;
     });
-    const filter = parseMetricFilter(ctx.query.get('$filter'));
+    const filterText = ctx.query.get('$filter');
+    const filter = parseMetricFilter(filterText);
+    const topText = ctx.query.get('top');
+    if (topText !== null && !/^[1-9]\d*$/.test(topText)) throw badRequest('BadRequest', `Invalid top '${topText}': it must be a positive integer.`);
+    const top = topText === null ? DEFAULT_TOP : Number(topText);
+    const order = parseOrderBy(ctx.query.get('orderby'));
+    const hasFilter = filterText !== null && filterText.trim() !== '';
     const [namespace, typeName] = type.split('/');
     const value = requested.map((asked) => {
       const name = Object.keys(known).find((k) => k.toLowerCase() === asked.toLowerCase());
@@ -134,13 +216,15 @@ export const metricRoutes: Route[] = [
       }
       const seriesKey = Object.keys(metrics).find((k) => k.toLowerCase() === name.toLowerCase());
       const series = seriesKey ? (metrics[seriesKey] ?? []) : [];
+      const definition = known[name];
+      const timeseries = timeseriesFor(name, series, filter, aggregations, definition);
       return {
         id: `${resourceId}/providers/Microsoft.Insights/metrics/${name}`,
         type: 'Microsoft.Insights/metrics',
         name: { value: name, localizedValue: name },
         displayDescription: `${name} of the resource`,
-        unit: known[name] ?? 'Count',
-        timeseries: timeseriesFor(name, series, filter, aggregations),
+        unit: definition?.unit ?? 'Count',
+        timeseries: hasFilter ? topOf(timeseries, top, order) : timeseries,
         errorCode: 'Success',
       };
     });

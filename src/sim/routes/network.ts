@@ -1,14 +1,21 @@
 /**
- * Network: NSGs (with Azure's default rules), security rules (PUT/DELETE as long-running
- * operations, etag renewed on every write and If-Match honoured, as ARM does for optimistic
- * concurrency), and the scale-set NICs synthesised from nodes.
+ * Network: NSGs (with Azure's default rules), the whole-NSG PUT and security rules (PUT/DELETE as
+ * long-running operations, etag renewed on every write), and the scale-set NICs synthesised from
+ * nodes.
+ *
+ * Conditional writes. The whole-NSG PUT honours `If-Match: <etag>` (answering 412 when the NSG
+ * changed): ARM's optimistic concurrency, which Kubernetes' Azure cloud provider relies on for
+ * every NSG update (kubernetes-sigs/cloud-provider-azure, securitygroupclient CreateOrUpdate sends
+ * the etag it read as If-Match and re-reads on 412). Whether ARM compares a child security rule's
+ * If-Match with the NSG's etag is not documented; the simulator answers a rule write under If-Match
+ * only as HTTP defines it (RFC 9110 §13.1.1: If-Match is false when there is no current
+ * representation), so a create carrying If-Match fails with 412.
  */
-import { securityRuleFromArm } from '../../engine/nsg/from-arm.js';
-import { validateSecurityRule } from '../../engine/nsg/evaluate.js';
 import type { ArmResource } from '../../scenario/types.js';
 import { ArmHttpError, badRequest, newEtag, ok, resourceGroupNotFound, resourceNotFound } from '../arm-http.js';
 import type { Estate } from '../estate.js';
 import { nsgForRead } from '../nsg-shape.js';
+import { securityRuleProblems } from '../nsg-rules.js';
 import { scaleSetNics } from '../vmss-synth.js';
 import { idFromPath, page, param, RG, route, SUB, type Route, type RouteContext } from '../world.js';
 import { instanceOf, scaleSetOf } from './compute.js';
@@ -37,15 +44,14 @@ function header(ctx: RouteContext, name: string): string | undefined {
 }
 
 /**
- * If-Match / If-None-Match. A rule shares its NSG's etag (NRP gives child resources the parent's
- * etag), so If-Match is checked against the NSG's current etag — also when the rule is new, which
- * lets a fix say "only if the NSG is still as I read it". "*" requires the rule to exist.
+ * If-Match / If-None-Match on a child rule (see the header). A rule carries its NSG's etag, so an
+ * If-Match on an existing rule is compared with it; on a rule that does not exist it always fails.
  */
 function checkPreconditions(ctx: RouteContext, nsg: ArmResource, existing: Json | undefined): void {
   const ifMatch = header(ctx, 'if-match');
   const ifNoneMatch = header(ctx, 'if-none-match');
-  if (ifMatch === '*' && existing === undefined) {
-    throw new ArmHttpError(412, 'PreconditionFailed', 'Precondition failed: If-Match is * but the rule does not exist.');
+  if (ifMatch !== undefined && existing === undefined) {
+    throw new ArmHttpError(412, 'PreconditionFailed', `Precondition failed: If-Match is ${ifMatch} but the rule does not exist.`);
   }
   if (ifMatch !== undefined && ifMatch !== '*' && ifMatch !== nsg.etag) {
     throw new ArmHttpError(412, 'PreconditionFailed', `Precondition failed: the etag in If-Match (${ifMatch}) does not match the current etag of the resource (${nsg.etag}).`);
@@ -53,6 +59,40 @@ function checkPreconditions(ctx: RouteContext, nsg: ArmResource, existing: Json 
   if (ifNoneMatch === '*' && existing !== undefined) {
     throw new ArmHttpError(412, 'PreconditionFailed', 'Precondition failed: If-None-Match is * but the rule already exists.');
   }
+}
+
+/** If-Match on the NSG itself: the etag must be the NSG's current one ("*": it must exist). */
+function checkNsgPreconditions(ctx: RouteContext, nsg: ArmResource | undefined): void {
+  const ifMatch = header(ctx, 'if-match');
+  if (ifMatch === undefined) return;
+  if (!nsg) throw new ArmHttpError(412, 'PreconditionFailed', `Precondition failed: If-Match is ${ifMatch} but the network security group does not exist.`);
+  if (ifMatch !== '*' && ifMatch !== nsg.etag) {
+    throw new ArmHttpError(412, 'PreconditionFailed', `Precondition failed: the etag in If-Match (${ifMatch}) does not match the current etag of the resource (${nsg.etag}).`);
+  }
+}
+
+/**
+ * The security rules of a whole-NSG PUT, checked as NRP checks each rule (SecurityRuleInvalid) and
+ * the set (SecurityRuleConflict: "Rules cannot have the same Priority and Direction").
+ */
+function rulesOfNsgBody(nsg: ArmResource, body: Json): Json[] {
+  const given: unknown = body.properties?.securityRules ?? [];
+  if (!Array.isArray(given)) throw badRequest('InvalidRequestFormat', 'Cannot parse the request: properties.securityRules must be an array.');
+  const seen = new Map<string, string>();
+  return given.map((raw: Json) => {
+    const name = String(raw?.name ?? '');
+    const properties: Json = raw?.properties ?? {};
+    const problems = securityRuleProblems(name, { properties });
+    if (problems.length > 0) throw badRequest('SecurityRuleInvalid', `Security rule ${name} is invalid: ${problems.join('; ')}`);
+    const key = `${String(properties.direction).toLowerCase()}:${String(properties.priority)}`;
+    const clash = seen.get(key);
+    if (clash !== undefined) {
+      throw badRequest('SecurityRuleConflict', `Security rule ${name} conflicts with rule ${clash}. Rules cannot have the same Priority and Direction. To learn more, see aka.ms/nsgrules.`);
+    }
+    seen.set(key, name);
+    const { provisioningState: _state, ...writable } = properties;
+    return { name, id: `${nsg.id}/securityRules/${name}`, type: `${NSG_TYPE}/securityRules`, properties: { ...writable, provisioningState: 'Updating' } };
+  });
 }
 
 function rulesOf(nsg: ArmResource): Json[] {
@@ -87,6 +127,21 @@ export const networkRoutes: Route[] = [
     return page(ctx, ctx.world.estates.flatMap((e) => e.resourcesOfType(NSG_TYPE, sub, rg)).map(nsgForRead));
   }),
   route('nsg.get', 'GET', NSG, (ctx) => ok(nsgForRead(nsgOf(ctx).resource))),
+  route('nsg.createOrUpdate', 'PUT', NSG, (ctx) => {
+    const found = nsgOf(ctx);
+    const nsg = found.resource;
+    checkNsgPreconditions(ctx, nsg);
+    const body = ctx.body;
+    if (typeof body !== 'object' || body === null) throw badRequest('InvalidRequestFormat', 'Cannot parse the request: the body must be a network security group.');
+    const rules = rulesOfNsgBody(nsg, body);
+    nsg.properties ??= {};
+    nsg.properties.securityRules = rules;
+    if (body.tags !== undefined) nsg.tags = body.tags;
+    // Every write gives the NSG — and so each of its rules — a new etag.
+    nsg.etag = newEtag();
+    const op = startRuleOperation(ctx, found);
+    return ok(nsgForRead(nsg), 200, ctx.world.board.headers(op, ctx.baseUrl, ctx.apiVersion, false));
+  }),
   route('securityRules.list', 'GET', `${NSG}/securityRules`, (ctx) => page(ctx, nsgForRead(nsgOf(ctx).resource).properties?.securityRules ?? [])),
   route('securityRules.get', 'GET', `${NSG}/securityRules/(?<rule>[^/]+)`, (ctx) => {
     const rule = findRule(nsgForRead(nsgOf(ctx).resource).properties?.securityRules ?? [], param(ctx, 'rule'));
@@ -109,11 +164,10 @@ export const networkRoutes: Route[] = [
     const body = ctx.body;
     if (typeof body !== 'object' || body === null) throw badRequest('InvalidRequestFormat', 'Cannot parse the request: the body must be a security rule.');
     const properties: Json = body.properties ?? {};
-    const flat = securityRuleFromArm({ name, properties });
-    const problems = validateSecurityRule(flat);
+    const problems = securityRuleProblems(name, { properties });
     if (problems.length > 0) throw badRequest('SecurityRuleInvalid', `Security rule ${name} is invalid: ${problems.join('; ')}`);
     const clash = rules.find(
-      (r) => String(r.name).toLowerCase() !== name.toLowerCase() && r.properties?.priority === flat.priority && String(r.properties?.direction).toLowerCase() === flat.direction.toLowerCase(),
+      (r) => String(r.name).toLowerCase() !== name.toLowerCase() && r.properties?.priority === properties.priority && String(r.properties?.direction).toLowerCase() === String(properties.direction).toLowerCase(),
     );
     if (clash) {
       throw badRequest('SecurityRuleConflict', `Security rule ${name} conflicts with rule ${clash.name}. Rules cannot have the same Priority and Direction. To learn more, see aka.ms/nsgrules.`);

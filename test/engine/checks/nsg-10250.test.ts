@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decideNsg10250, AKS_MANAGED_NSG_WARNING, portRangesWithout } from '../../../src/engine/checks/nsg-10250.js';
+import { decideNsg10250, AKS_MANAGED_NSG_WARNING, portRangesWithout, tagContextOf } from '../../../src/engine/checks/nsg-10250.js';
 import { key, type NetworkView, type NodeView, type NsgView, type SubnetView } from '../../../src/engine/checks/views.js';
 import type { SecurityRuleLike } from '../../../src/engine/nsg/evaluate.js';
 import { securityRuleFromArm } from '../../../src/engine/nsg/from-arm.js';
@@ -385,5 +385,16 @@ describe('portRangesWithout', () => {
     [[{ from: 80, to: 80 }], ['80']],
   ])('%j without 10250 → %j', (spans, expected) => {
     expect(portRangesWithout(spans, 10250)).toEqual(expected);
+  });
+});
+
+describe('tagContextOf: the VirtualNetwork tag as Azure defines it', () => {
+  it('holds the prefixes of user-defined routes on the node subnets ("Virtual network service tags")', () => {
+    const net = network();
+    net.routeTables.set(key('/rt/onprem'), { id: '/rt/onprem', name: 'onprem', routes: [{ name: 'to-onprem', addressPrefix: '192.168.0.0/16', nextHopType: 'VirtualNetworkGateway' }, { name: 'tagged', addressPrefix: 'AzureCloud', nextHopType: 'Internet' }] });
+    const ctx = tagContextOf(net, []);
+    expect(ctx.virtualNetworkPrefixes).toContain('192.168.0.0/16');
+    // A service-tag route prefix is no address range; it is left out.
+    expect(ctx.virtualNetworkPrefixes).not.toContain('AzureCloud');
   });
 });

@@ -53,11 +53,17 @@ describe('decideSnatExhaustion: applicability', () => {
 
   it.each([
     ['userDefinedRouting', 'not-applicable', 'your own firewall'],
-    ['none', 'not-applicable', 'no outbound path'],
+    ['none', 'unknown', "Azure's default outbound access"],
   ])('outbound type %s → %s', (outboundType, status, words) => {
     const result = decideSnatExhaustion(lbInput({ outboundType }));
     expect(result.status).toBe(status);
     expect(result.summary).toContain(words);
+  });
+
+  it('outbound type none still SNATs (default outbound access): its metrics cannot be read, and the API server is not called private', () => {
+    const result = decideSnatExhaustion(lbInput({ outboundType: 'none' }));
+    expect(result.unknownReason?.why).toContain('publishes no SNAT metrics');
+    expect(JSON.stringify(result)).not.toMatch(/private/i);
   });
 
   it('unreadable metrics are unknown, with why and resolve', () => {
@@ -129,6 +135,21 @@ describe('decideSnatExhaustion: computed fixes', () => {
     const nat = result.fixes.find((f) => f.kind === 'nat-gateway');
     expect(nat).toMatchObject({ needsApproval: false });
     expect(nat?.change).toContain('--outbound-type managedNATGateway');
+  });
+
+  it('says so when Azure Monitor returned as many per-backend series as top allowed (some may be missing)', () => {
+    const cut = decideSnatExhaustion(lbInput({ metrics: { failedConnections: 0, usedPorts: [], allocatedPorts: [], backends: backends([35, 36, 40]), backendsCut: { top: 3 } } }));
+    expect(cut.evidence.some((e) => e.kind === 'note' && /returned 3 per-backend series/.test(e.detail))).toBe(true);
+    expect(decideSnatExhaustion(lbInput()).evidence.some((e) => /per-backend series/.test(e.detail))).toBe(false);
+  });
+
+  it('a bring-your-own VNet cluster is never told to migrate to managedNATGateway (Azure refuses it there): userAssignedNATGateway instead', () => {
+    const input = lbInput({ byoVnet: true, metrics: { failedConnections: 120, usedPorts: [1024], allocatedPorts: [1024] } });
+    const nat = decideSnatExhaustion(input).fixes.find((f) => f.kind === 'nat-gateway');
+    expect(nat?.change).toContain('--outbound-type userAssignedNATGateway');
+    expect(nat?.change).toContain('az network vnet subnet update');
+    expect(nat?.change).not.toContain('managedNATGateway --');
+    expect(nat?.title).toContain('userAssignedNATGateway');
   });
 
   it.each<{ pools: SnatExhaustionInput['pools']; ips: number; current: number }>([

@@ -24,7 +24,7 @@ export function clusterOf(s: Scenario): ClusterRef {
 export interface FixEnv extends SimForTest {
   cluster: ClusterRef;
   diagnose(): Promise<Report>;
-  /** PUTs of security rules, run-commands and cluster PUTs the sim has served so far. */
+  /** NSG writes (whole-NSG and security-rule PUTs), run-commands and cluster PUTs the sim has served so far. */
   writes(): { rulePuts: number; runCommands: number; clusterPuts: number };
 }
 
@@ -37,7 +37,7 @@ export async function startFixEnv(main: Scenario, others: Scenario[] = []): Prom
     diagnose: () => diagnoseCluster(env.layer, cluster, { checks: ALL_CHECKS }),
     writes: () => {
       const s = env.sim.stats();
-      return { rulePuts: s.byRoute['securityRules.createOrUpdate'] ?? 0, runCommands: s.runCommands, clusterPuts: s.byRoute['managedClusters.createOrUpdate'] ?? 0 };
+      return { rulePuts: (s.byRoute['securityRules.createOrUpdate'] ?? 0) + (s.byRoute['nsg.createOrUpdate'] ?? 0), runCommands: s.runCommands, clusterPuts: s.byRoute['managedClusters.createOrUpdate'] ?? 0 };
     },
   };
 }

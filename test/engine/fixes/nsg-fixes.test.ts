@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { getNetworkSecurityGroup, putSecurityRule } from '../../../src/azure/network.js';
-import { captureNsgEtag, executorFor, isExecutable, NSG_CHANGED, notExecutableReason } from '../../../src/engine/fixes/executors.js';
+import { executorFor, isExecutable, NSG_CHANGED, notExecutableReason } from '../../../src/engine/fixes/executors.js';
 import { verifyFix } from '../../../src/engine/fixes/verify.js';
 import { clusterOf, fixOf, scenario, startFixEnv, statusOf, type FixEnv } from './fix-env.js';
 
@@ -15,7 +15,7 @@ describe('NSG fix executors', () => {
     env = await startFixEnv(scenario('nsg-deny-10250-subnet'));
     const before = await env.diagnose();
     const fix = fixOf(before, 'nsg-10250', 'nsg-allow-10250');
-    const nsgEtag = await captureNsgEtag({ layer: env.layer, fix });
+    const nsgEtag = fix.nsgEtag;
     expect(nsgEtag).toBeTruthy();
     const ctx = { layer: env.layer, cluster: env.cluster, fix, baseline: { nsgEtag } };
     expect(isExecutable(fix)).toBe(true);
@@ -50,7 +50,7 @@ describe('NSG fix executors', () => {
     const before = await env.diagnose();
     expect(statusOf(before, 'egress-tunnel-ports')).toBe('fail');
     const fix = fixOf(before, 'egress-tunnel-ports', 'nsg-allow-egress');
-    const nsgEtag = await captureNsgEtag({ layer: env.layer, fix });
+    const nsgEtag = fix.nsgEtag;
     const done = await executorFor(fix.kind)!.execute({ layer: env.layer, cluster: env.cluster, fix, baseline: { nsgEtag } });
     expect(done.result, done.detail).toBe('succeeded');
     expect((await verifyFix(env.layer, env.cluster, fix)).verdict).toBe('verified');
@@ -64,7 +64,7 @@ describe('NSG fix executors', () => {
     deny.properties.destinationPortRange = '10250-10255';
     env = await startFixEnv(s);
     const fix = fixOf(await env.diagnose(), 'nsg-10250', 'nsg-edit-deny');
-    const nsgEtag = await captureNsgEtag({ layer: env.layer, fix });
+    const nsgEtag = fix.nsgEtag;
     const done = await executorFor(fix.kind)!.execute({ layer: env.layer, cluster: env.cluster, fix, baseline: { nsgEtag } });
     expect(done.result, done.detail).toBe('succeeded');
     const rule = (await getNetworkSecurityGroup(env.layer, fix.target)).securityRules?.find((r) => r.name === 'Deny-Kubelet-Hardening');
@@ -78,7 +78,7 @@ describe('NSG fix executors', () => {
     const fix = fixOf(await env.diagnose(), 'nsg-10250', 'nsg-delete-deny');
     expect(isExecutable(fix)).toBe(true);
     expect(notExecutableReason(fix)).toBeUndefined();
-    const nsgEtag = await captureNsgEtag({ layer: env.layer, fix });
+    const nsgEtag = fix.nsgEtag;
     const done = await executorFor(fix.kind)!.execute({ layer: env.layer, cluster: env.cluster, fix, baseline: { nsgEtag } });
     expect(done.result, done.detail).toBe('succeeded');
     expect((await getNetworkSecurityGroup(env.layer, fix.target)).securityRules?.some((r) => r.name === 'Deny-Kubelet-Hardening')).toBe(false);
@@ -90,7 +90,7 @@ describe('NSG fix executors', () => {
     const e = await startFixEnv(scenario('nsg-deny-at-priority-100'));
     env = e;
     const fix = fixOf(await e.diagnose(), 'nsg-10250', 'nsg-delete-deny');
-    const nsgEtag = await captureNsgEtag({ layer: e.layer, fix });
+    const nsgEtag = fix.nsgEtag;
     const run = (change: string, etag = nsgEtag) =>
       executorFor(fix.kind)!.execute({ layer: e.layer, cluster: e.cluster, fix: { ...fix, change }, baseline: { nsgEtag: etag } });
     expect((await run(`DELETE ${fix.target}/securityRules/NoSuchRule`)).result).toBe('refused');
@@ -103,7 +103,7 @@ describe('NSG fix executors', () => {
   it('drift: another rule written after the diagnosis → refused, nothing written', async () => {
     env = await startFixEnv(scenario('nsg-deny-10250-subnet'));
     const fix = fixOf(await env.diagnose(), 'nsg-10250', 'nsg-allow-10250');
-    const nsgEtag = await captureNsgEtag({ layer: env.layer, fix });
+    const nsgEtag = fix.nsgEtag;
     await putSecurityRule(env.layer, fix.target, {
       name: 'SomeoneElses', priority: 3000, direction: 'Inbound', access: 'Allow', protocol: 'Tcp',
       sourcePortRange: '*', destinationPortRange: '8080', sourceAddressPrefix: '*', destinationAddressPrefix: '*',
@@ -134,13 +134,13 @@ describe('NSG fix executors', () => {
     const fix = fixOf(await env.diagnose(), 'nsg-10250', 'nsg-allow-10250');
     const otherNsg = other.resources.find((r) => r.type === 'Microsoft.Network/networkSecurityGroups')!.id;
     const foreign = { ...fix, target: otherNsg };
-    const nsgEtag = await captureNsgEtag({ layer: env.layer, fix: foreign });
+    const nsgEtag = (await getNetworkSecurityGroup(env.layer, otherNsg)).etag;
     const r1 = await executorFor(fix.kind)!.execute({ layer: env.layer, cluster: env.cluster, fix: foreign, baseline: { nsgEtag } });
     expect(r1.result).toBe('refused');
     expect(r1.detail).toMatch(/does not filter traffic of any node/);
     const body = JSON.parse(fix.change);
     body.properties.access = 'Deny';
-    const ownEtag = await captureNsgEtag({ layer: env.layer, fix });
+    const ownEtag = fix.nsgEtag;
     const r2 = await executorFor(fix.kind)!.execute({ layer: env.layer, cluster: env.cluster, fix: { ...fix, change: JSON.stringify(body) }, baseline: { nsgEtag: ownEtag } });
     expect(r2.result).toBe('refused');
     expect(env.writes().rulePuts).toBe(0);

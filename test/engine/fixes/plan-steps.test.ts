@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { planHashOf } from '../../../src/engine/approvals/request.js';
 import { runPlanStep } from '../../../src/engine/fixes/run-step.js';
-import { captureNsgEtag, executorFor } from '../../../src/engine/fixes/executors.js';
+import { executorFor, nsgBaselineOf } from '../../../src/engine/fixes/executors.js';
 import { checksForFix, verifyFix } from '../../../src/engine/fixes/verify.js';
 import { runKubectl } from '../../../src/azure/clusters.js';
 import { parsePodList, type PodSummary } from '../../../src/engine/kube-pods.js';
@@ -65,7 +65,7 @@ describe('plan step: restart the tunnel agents after an egress or SNAT fix', () 
     const before = await env.diagnose();
     expect(statusOf(before, 'tunnel-agent-health')).toBe('fail');
     const fix = fixOf(before, 'egress-tunnel-ports', 'nsg-allow-egress');
-    const baseline = { nsgEtag: await captureNsgEtag({ layer: env.layer, fix }) };
+    const baseline = nsgBaselineOf(fix);
     const others = await nonAgentNames(env);
     const oldAgents = (await agentPods(env)).map((p) => p.name);
     expect(oldAgents).toHaveLength(2);

@@ -200,7 +200,9 @@ describe('evaluateNsg: addresses and service tags', () => {
     });
 
     it('never cover private addresses outside the VNet', () => {
-      expect(decide(rules, { ...egress, destinationIp: '192.168.10.10' })).toMatchObject({ access: 'Deny', ruleName: 'deny-internet' });
+      // Not AzureCloud, and not Internet either (public address space only, "Virtual network
+      // service tags"): only the default DenyAllOutBound matches.
+      expect(decide(rules, { ...egress, destinationIp: '192.168.10.10' })).toMatchObject({ access: 'Deny', ruleName: 'DenyAllOutBound' });
     });
 
     it('use known ranges when the context supplies them, without assumptions', () => {
