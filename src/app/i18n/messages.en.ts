@@ -1,7 +1,23 @@
 /** English: the source language of the catalog, and of the engine's data. */
+import type { ApprovalState } from '../../engine/approvals/request.js';
 import type { Messages } from './messages.js';
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/** The fix's state as its diagnosis card tells it (approval state → one short line). */
+const EN_FIX_STATE: Readonly<Record<ApprovalState, string>> = {
+  pending: '⏳ Waiting for approval',
+  approved: '⏳ Approved: applying…',
+  executing: '⏳ Applying…',
+  succeeded: '⏳ Applied: re-checking…',
+  failed: '❌ Not applied',
+  verified: '✅ Applied and verified',
+  'still-failing': '⚠️ Applied, but the check still fails',
+  rejected: '🚫 Rejected',
+  cancelled: 'ℹ️ Request cancelled',
+  expired: 'ℹ️ Request expired',
+  interrupted: '⚠️ Interrupted: check the cluster',
+};
 
 export const en: Messages = {
   locale: 'en',
@@ -368,6 +384,34 @@ export const en: Messages = {
     unknownSubscriptionTitle: (subscription) => `No subscription "${subscription}"`,
     unknownSubscriptionMessage: (known) => `I can see these subscriptions: ${known || 'none'}. Name one of them by id or display name.`,
     commandFailedTitle: 'The watch command failed',
+  },
+
+  incidentLayout: {
+    consequence: 'Consequence: ',
+    coveredByPlan: ' (the fix below also clears this: its plan restarts the agents)',
+    nodes: 'Nodes: ',
+    factsStrip: { kubernetes: (v) => `Kubernetes ${v}`, nodes: (n) => plural(n, 'node') },
+    asOf: (at) => `as of ${at}`,
+    passedToggle: (n) => `✅ ${n} passed`,
+    detailsToggle: 'Cluster details',
+    changeToggle: 'Change and command',
+    evidenceToggle: 'Evidence',
+    azCommand: 'Azure CLI equivalent:',
+    openCluster: 'Open in Azure portal',
+    openResource: (type) => `Open ${type} in portal`,
+    requestedBy: (who, at) => `Requested by ${who} at ${at}`,
+    approvedBy: (who, at) => `approved by ${who.join(', ')} at ${at}`,
+    expiresIn: (min) => `expires in ${plural(min, 'min', 'min')}`,
+    stateLine: (state) => EN_FIX_STATE[state],
+    whoMayApprove: (names, required) =>
+      names.length > 0 ? `Who may approve: ${names.join(', ')}${required > 1 ? ` (${required} needed)` : ''}` : `Needs ${plural(required, 'approval')} from the configured approvers`,
+  },
+
+  fixText: {
+    title: () => undefined,
+    warnings: () => undefined,
+    step: () => undefined,
+    stepResult: { succeeded: 'done', failed: 'failed', skipped: 'skipped', 'not-needed': 'not needed' },
   },
 
   fixFlow: {

@@ -279,6 +279,44 @@ export interface Messages {
     commandFailedTitle: string;
   };
 
+  /**
+   * The diagnosis card's incident layout (issue 15): root causes first, the facts on one line, the
+   * fix's progress in place. `at` arguments are Adaptive Card `{{DATE()}}`/`{{TIME()}}` expressions
+   * (the host shows them in the reader's time zone), never plain text.
+   */
+  incidentLayout: {
+    consequence: string;
+    coveredByPlan: string;
+    nodes: string;
+    factsStrip: { kubernetes(version: string): string; nodes(n: number): string };
+    asOf(at: string): string;
+    passedToggle(n: number): string;
+    detailsToggle: string;
+    changeToggle: string;
+    evidenceToggle: string;
+    azCommand: string;
+    openCluster: string;
+    openResource(type: string): string;
+    /** "Requested by Ann at 10:02" etc.: the fix's story on the diagnosis card. */
+    requestedBy(who: string, at: string): string;
+    approvedBy(who: string[], at: string): string;
+    expiresIn(minutes: number): string;
+    stateLine(state: ApprovalState): string;
+    /** Who may approve: named by the policy's display names, or how many are needed. */
+    whoMayApprove(names: string[], required: number): string;
+  };
+
+  /**
+   * Fix texts rendered from the fix's kind and data, for languages other than the engine's English
+   * (undefined in English: the engine's own title, warnings and steps are shown).
+   */
+  fixText: {
+    title(kind: string, data: { nsg?: string; rule?: string; priority?: number; pod?: string; direction?: string }): string | undefined;
+    warnings(kind: string): string[] | undefined;
+    step(kind: string): string | undefined;
+    stepResult: Readonly<Record<'succeeded' | 'failed' | 'skipped' | 'not-needed', string>>;
+  };
+
   /** Notices of the fix flow (fix-flow.ts) on the diagnosis and approval cards. */
   fixFlow: {
     badRequestButton: string;
