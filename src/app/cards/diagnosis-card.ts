@@ -67,6 +67,8 @@ const DETAIL_LEVELS: readonly DetailLevel[] = [
   { evidencePerCheck: 3, evidenceChars: 400, fixesPerCheck: 2, changeChars: 1000, warningsPerFix: 2, summaryChars: 400, notes: 3 },
   { evidencePerCheck: 2, evidenceChars: 250, fixesPerCheck: 1, changeChars: 800, warningsPerFix: 2, summaryChars: 300, notes: 3 },
   { evidencePerCheck: 1, evidenceChars: 200, fixesPerCheck: 1, changeChars: 500, warningsPerFix: 1, summaryChars: 300, notes: 2 },
+  // The first fix's exact change outlives its warnings and the evidence: it is what gets approved.
+  { evidencePerCheck: 0, evidenceChars: 0, fixesPerCheck: 1, changeChars: 500, warningsPerFix: 0, summaryChars: 160, notes: 1 },
   { evidencePerCheck: 0, evidenceChars: 0, fixesPerCheck: 1, changeChars: 300, warningsPerFix: 1, summaryChars: 200, notes: 1 },
   { evidencePerCheck: 0, evidenceChars: 0, fixesPerCheck: 0, changeChars: 0, warningsPerFix: 0, summaryChars: 160, notes: 1 },
 ];
