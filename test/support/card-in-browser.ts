@@ -8,6 +8,24 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 
+/** The few DOM shapes used inside page.evaluate (the project compiles without the DOM lib). */
+interface Box {
+  top: number;
+  height: number;
+  bottom: number;
+}
+interface El {
+  getBoundingClientRect(): Box;
+  getAttribute(name: string): string | null;
+  textContent: string | null;
+  querySelectorAll(selector: string): Iterable<El>;
+  appendChild(child: unknown): void;
+}
+interface PageGlobals {
+  AdaptiveCards: any;
+  document: { getElementById(id: string): El };
+}
+
 const BUNDLE = path.resolve('node_modules/adaptivecards/dist/adaptivecards.min.js');
 
 export interface CardGeometry {
@@ -26,17 +44,18 @@ export async function renderCard(page: Page, card: object, opts: { width: number
     #card { width: ${opts.width}px; background: #fff; border-radius: 6px; box-shadow: 0 1px 4px rgba(0,0,0,.15); overflow: hidden; }
   </style></head><body><div id="card"></div><script>${bundle}</script></body></html>`);
   await page.evaluate((json) => {
-    const AC = (window as unknown as { AdaptiveCards: any }).AdaptiveCards;
+    const g = globalThis as unknown as PageGlobals;
+    const AC = g.AdaptiveCards;
     const ac = new AC.AdaptiveCard();
     ac.hostConfig = new AC.HostConfig({ fontFamily: 'Segoe UI, system-ui, sans-serif' });
     ac.parse(json);
-    document.getElementById('card')!.appendChild(ac.render());
+    g.document.getElementById('card').appendChild(ac.render());
   }, card);
 }
 
 export async function cardGeometry(page: Page): Promise<CardGeometry> {
   return page.evaluate(() => {
-    const root = document.getElementById('card')!;
+    const root = (globalThis as unknown as PageGlobals).document.getElementById('card');
     const top = root.getBoundingClientRect().top;
     const buttons = [...root.querySelectorAll('button')].map((b) => {
       const r = b.getBoundingClientRect();

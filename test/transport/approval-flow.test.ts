@@ -120,6 +120,10 @@ describe('one-click fix gated by approval, over HTTP', () => {
     const before = connector.calls.length;
     const { card } = await click('request-fix', requestFixData, REQUESTER, 'diagnosis-card');
     expect(cardText(card)).toMatch(/Fix requested/);
+    // The answer replaces the clicked card: the fix waits for approval, its Request button is gone.
+    expect(cardText(card)).toMatch(/Waiting for approval/);
+    expect(cardText(card)).toMatch(/expires in \d+ min/);
+    expect(executeActions(card).filter((a) => a.verb === 'request-fix')).toEqual([]);
     const calls = await connector.waitFor((c) => c.slice(before).some((x) => x.method === 'POST'));
     const post = calls.slice(before).find((x) => x.method === 'POST') as ConnectorCall;
     expect(post.conversationId).toBe(CONVERSATION.id);
@@ -193,6 +197,22 @@ describe('one-click fix gated by approval, over HTTP', () => {
     expect(rulePuts()).toBe(1);
   });
 
+  it('the diagnosis card the fix came from is updated in place: the story of the fix, and no Request button for it', async () => {
+    const isVerified = (x: ConnectorCall) => x.method === 'PUT' && x.activityId === 'diagnosis-card' && /Applied and verified/.test(cardText(cardOf(x.activity)));
+    const calls = await connector.waitFor((c) => c.some(isVerified));
+    const updates = calls.filter((x) => x.activityId === 'diagnosis-card');
+    expect(updates.every((x) => x.method === 'PUT')).toBe(true);
+    const final = cardOf(calls.find(isVerified)!.activity);
+    expectValidCard(final);
+    const text = cardText(final);
+    expect(text).toMatch(/Requested by On-call Engineer at \{\{DATE\(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ, SHORT\)\}\} \{\{TIME\(/);
+    expect(text).toMatch(/approved by Team Lead at \{\{DATE\(/);
+    expect(executeActions(final).filter((a) => a.verb === 'request-fix')).toEqual([]);
+    // On the way there it told each step: waiting for approval, applying, verified.
+    const steps = updates.map((x) => cardText(cardOf(x.activity)));
+    expect(steps.some((t) => /Applying…|Applied: re-checking/.test(t))).toBe(true);
+  });
+
   it('a replayed approve (Teams retries invokes) runs nothing again', async () => {
     const replay = await click('approve', { requestId }, APPROVER, approvalActivityId);
     expect(cardText(replay.card)).toMatch(/already been carried out/);
@@ -204,8 +224,9 @@ describe('one-click fix gated by approval, over HTTP', () => {
 
   it('a new diagnosis of aks-nsg-deny finds TCP 10250 allowed', async () => {
     const card = await diagnose('aks-nsg-deny');
-    const row = findById(card, 'check-nsg-10250');
-    expect(cardText(row)).toMatch(/Passed/);
+    // Passed checks sit in the collapsed "passed" list, one ✅ line each.
+    const row = findById(findById(card, 'passed-checks'), 'check-nsg-10250');
+    expect(cardText(row)).toMatch(/✅/);
     expect(executeActions(card).filter((a) => a.verb === 'request-fix')).toEqual([]);
   });
 
