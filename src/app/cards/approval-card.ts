@@ -14,6 +14,7 @@ import type { ApprovalRequest, ApprovalState } from '../../engine/approvals/requ
 import { expandCard, type AdaptiveCard } from './card-json.js';
 import { firstOf, inertMarkdown, inertRun, stripControl, truncate } from './card-text.js';
 import { BANNER, RISK_COLOR, type Banner } from './status-look.js';
+import { localFixText } from './fix-text.js';
 import { messagesFor, type Locale, type Messages } from '../i18n/index.js';
 
 /** Teams' limit on refresh.userIds. */
@@ -69,7 +70,7 @@ function outcomeOf(request: ApprovalRequest, t: Messages): Array<{ label: string
   const labels = t.approval.outcome;
   const out: Array<{ label: string; text: string }> = [];
   if (request.execution?.detail) out.push({ label: labels.change, text: request.execution.detail });
-  for (const step of request.execution?.steps ?? []) out.push({ label: labels.then, text: `${step.result}: ${step.detail}` });
+  for (const step of request.execution?.steps ?? []) out.push({ label: labels.then, text: `${t.fixText.stepResult[step.result] ?? step.result}: ${step.detail}` });
   if (request.verification) {
     // verificationDetail (fix-flow.ts) writes "Before: …", "After: …", "Note: …" lines (English data).
     const byPrefix = { Before: labels.checkBefore, After: labels.checkAfter, Note: labels.note } as const;
@@ -87,6 +88,8 @@ export function approvalCard(input: ApprovalCardInput, locale: Locale = 'en'): A
   const { request, state, buttons } = input;
   const look = { banner: BANNERS[state], headline: t.approval.headline[state] };
   const fix = request.fix;
+  // What the approver signs, in their language (rendered from the fix's kind and data); the exact change stays verbatim.
+  const local = localFixText(fix, t);
   const approvers = request.approvals.map((a) => personOf(a.by));
   const decided = [...request.history].reverse().find((h) => ['rejected', 'cancelled'].includes(h.state) && h.by);
   const facts = [
@@ -111,20 +114,22 @@ export function approvalCard(input: ApprovalCardInput, locale: Locale = 'en'): A
       reject: t.approval.buttons.reject,
       cancel: t.approval.buttons.cancel,
     },
-    fallbackText: stripControl(t.approval.fallback(look.headline, truncate(fix.title, 200), request.clusterName)),
+    fallbackText: stripControl(t.approval.fallback(look.headline, truncate(local.title, 200), request.clusterName)),
+    // The outcome is the engine's and Azure's own words: other languages show it verbatim, as code.
+    outcomeFont: t.locale === 'en' ? 'Default' : 'Monospace',
     banner: { ...look.banner, headline: look.headline, subtitle: inertMarkdown(t.approval.state(state)) },
     hasNotice: notice !== '',
     notice,
     fix: {
-      title: inertMarkdown(truncate(fix.title, 300)),
+      title: inertMarkdown(truncate(local.title, 300)),
       risk: t.diagnosis.riskLabel(t.risk[fix.risk] ?? fix.risk),
       riskColor: RISK_COLOR[fix.risk] ?? 'Default',
       target: stripControl(truncate(fix.target, 300)),
       // Verbatim and in full up to the card budget: the approver must see exactly what will run.
       change: stripControl(truncate(fix.change, 4000)),
       // Steps the approved plan runs after the change (FixProposal.then): part of what is approved.
-      then: (fix.then ?? []).map((step) => ({ text: inertRun(truncate(step.change, 600)) })),
-      warnings: firstOf(fix.warnings ?? [], 5).shown.map((w) => ({ text: inertRun(truncate(w, 400)) })),
+      then: local.then.map((text) => ({ text: inertRun(truncate(text, 600)) })),
+      warnings: firstOf(local.warnings, 5).shown.map((w) => ({ text: inertRun(truncate(w, 400)) })),
     },
     facts,
     hasOutcome: outcome.length > 0,

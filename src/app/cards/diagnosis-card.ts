@@ -361,8 +361,9 @@ function checkView(check: CheckResult, level: DetailLevel, ctx: FixViewContext, 
   const evidence = firstOf(check.evidence, level.evidencePerCheck);
   const fixes = firstOf(withFixes ? check.fixes : [], level.fixesPerCheck);
   const hasNodes = check.nodes.length > 0 && check.status !== 'pass';
-  // The English summary cut to a line loses its end: the evidence toggle keeps it whole.
-  const summaryCut = m.locale === 'en' && check.summary.length > Math.min(LINE_CHARS, level.summaryChars);
+  // The English summary cut to a line loses its end: the evidence toggle keeps it whole. Other
+  // languages show a headline from the check's id and status, and the engine's words verbatim here.
+  const summaryCut = m.locale !== 'en' || check.summary.length > Math.min(LINE_CHARS, level.summaryChars);
   const evidenceRows = [
     ...(summaryCut ? [{ label: m.common.label(look.label), detail: stripControl(truncate(check.summary, level.summaryChars, m.common.cut)) }] : []),
     // Other languages: the unknown reason is the engine's English, shown verbatim with the evidence.
@@ -452,6 +453,7 @@ interface DiagnosisView {
   affectedHeading: string;
   affectedNodes: string;
   hasNotes: boolean;
+  notesFont: 'Default' | 'Monospace';
   notes: Array<{ text: string }>;
   hasRediagnose: boolean;
   rediagnose: DiagnoseSubmitData;
@@ -515,6 +517,8 @@ function diagnosisView(report: Report, opts: DiagnosisCardOptions, level: Detail
     affectedHeading: m.diagnosis.affectedHeading(report.affectedNodes.length),
     affectedNodes: stripControl(listOf(report.affectedNodes, NODES_SHOWN, m)),
     hasNotes: notes.shown.length > 0,
+    // The notes are the engine's English: other languages show them verbatim, as code.
+    notesFont: m.locale === 'en' ? 'Default' : 'Monospace',
     notes: [
       ...notes.shown.map((w) => ({ text: inertRun(truncate(w, 300, m.common.cut)) })),
       ...(notes.more > 0 ? [{ text: leftOut(notes, 'note', m) }] : []),

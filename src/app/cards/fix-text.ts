@@ -36,8 +36,8 @@ function titleData(fix: Pick<FixProposal, 'kind' | 'target' | 'change'>): { nsg?
 export function localFixText(fix: Pick<FixProposal, 'kind' | 'target' | 'change' | 'title' | 'warnings' | 'then'>, m: Messages): LocalFixText {
   const steps = fix.then ?? [];
   return {
-    title: m.fixText.title(fix.kind, titleData(fix)) ?? fix.title,
-    warnings: m.fixText.warnings(fix.kind) ?? fix.warnings ?? [],
-    then: steps.map((s) => m.fixText.step(s.kind) ?? s.change),
+    title: m.fixText.title(fix.kind, titleData(fix), fix.title),
+    warnings: m.fixText.warnings(fix.kind, fix.warnings ?? []),
+    then: steps.map((s) => m.fixText.step(s.kind, s.change)),
   };
 }

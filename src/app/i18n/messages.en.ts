@@ -408,9 +408,9 @@ export const en: Messages = {
   },
 
   fixText: {
-    title: () => undefined,
-    warnings: () => undefined,
-    step: () => undefined,
+    title: (_kind, _data, english) => english,
+    warnings: (_kind, english) => [...english],
+    step: (_kind, english) => english,
     stepResult: { succeeded: 'done', failed: 'failed', skipped: 'skipped', 'not-needed': 'not needed' },
   },
 

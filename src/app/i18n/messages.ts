@@ -307,13 +307,13 @@ export interface Messages {
   };
 
   /**
-   * Fix texts rendered from the fix's kind and data, for languages other than the engine's English
-   * (undefined in English: the engine's own title, warnings and steps are shown).
+   * Fix texts rendered from the fix's kind and data for languages other than the engine's English;
+   * English returns the engine's own text (`english`) as it is.
    */
   fixText: {
-    title(kind: string, data: { nsg?: string; rule?: string; priority?: number; pod?: string; direction?: string }): string | undefined;
-    warnings(kind: string): string[] | undefined;
-    step(kind: string): string | undefined;
+    title(kind: string, data: { nsg?: string; rule?: string; priority?: number; pod?: string }, english: string): string;
+    warnings(kind: string, english: readonly string[]): string[];
+    step(kind: string, english: string): string;
     stepResult: Readonly<Record<'succeeded' | 'failed' | 'skipped' | 'not-needed', string>>;
   };
 

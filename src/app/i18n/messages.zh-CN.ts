@@ -509,7 +509,7 @@ export const zhCN: Messages = {
     consequence: '后果：',
     coveredByPlan: '（下面的修复会一并处理：其计划会重启代理）',
     nodes: '节点：',
-    factsStrip: { kubernetes: (v) => `Kubernetes ${v}`, nodes: (n) => `${n} 个节点` },
+    factsStrip: { kubernetes: (v) => `Kubernetes 版本 ${v}`, nodes: (n) => `${n} 个节点` },
     asOf: (at) => `截至 ${at}`,
     passedToggle: (n) => `✅ ${n} 项通过`,
     detailsToggle: '集群详情',
@@ -568,7 +568,10 @@ export const zhCN: Messages = {
       if (kind.startsWith('lb-')) return ['更改负载均衡器的出站设置会改变每个节点的端口数或集群的出站地址。'];
       return ['请按英文原文（见更改）手动操作，并先在非生产环境验证。'];
     },
-    step: (kind) => (kind === 'recreate-tunnel-pods' ? '重启 kube-system 中的隧道代理 Pod（通过 AKS command invoke 执行 kubectl delete pod，由 ReplicaSet 重新创建），使其在出站恢复后立即退出崩溃退避' : undefined),
+    step: (kind) =>
+      kind === 'recreate-tunnel-pods'
+        ? '重启 kube-system 中的隧道代理 Pod（通过 AKS command invoke 执行 kubectl delete pod，由 ReplicaSet 重新创建），使其在出站恢复后立即退出崩溃退避'
+        : '运行修复计划的后续步骤（详见英文原文的更改）',
     stepResult: { succeeded: '完成', failed: '失败', skipped: '已跳过', 'not-needed': '无需执行' },
   },
 
