@@ -411,7 +411,7 @@ export const en: Messages = {
     title: (_kind, _data, english) => english,
     warnings: (_kind, english) => [...english],
     step: (_kind, english) => english,
-    stepResult: { succeeded: 'done', failed: 'failed', skipped: 'skipped', 'not-needed': 'not needed' },
+    stepResult: { succeeded: 'succeeded', failed: 'failed', skipped: 'skipped', 'not-needed': 'not needed' },
   },
 
   fixFlow: {
