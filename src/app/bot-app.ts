@@ -164,6 +164,9 @@ export function createBotApp(deps: AppDeps): BotApp {
         case 'help':
           await replies.send({ card: helpCard(deps.demoClusters, locale) });
           return;
+        case 'greeting':
+          await replies.send({ text: m.app.greeting });
+          return;
         case 'audit': {
           if (!deps.audit) {
             await replies.send({ card: errorCard({ title: m.error.noAuditLog, message: m.error.noAuditLogDetail }, locale) });

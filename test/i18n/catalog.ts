@@ -77,6 +77,7 @@ const SAMPLES: Record<string, (f: any) => string[]> = {
   'chooseCluster.headline': (f) => [f(2, 'aks-x')],
   'chooseCluster.where': (f) => [f('rg', 'sub', undefined), f('rg', 'sub', 'westeurope')],
   'chooseCluster.more': (f) => [f(4)],
+  'chooseCluster.diagnoseIn': (f) => [f('rg-prod')],
   'chooseCluster.fallback': (f) => [f(2, 'aks-x', [{ name: 'aks-x', resourceGroup: 'rg' }])],
   'refusal.fallback': (f) => [f('R')],
   'refusal.command': (f) =>

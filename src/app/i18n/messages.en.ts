@@ -203,6 +203,7 @@ export const en: Messages = {
 
   chooseCluster: {
     headline: (n, query) => `${plural(n, 'cluster')} named “${query}”`,
+    diagnoseIn: (place) => `Diagnose in ${place}`,
     pick: 'Pick the one to diagnose:',
     where: (rg, sub, location) => [`resource group ${rg}`, `subscription ${sub}`, ...(location ? [location] : [])].join(' · '),
     more: (n) => `and ${n} more: add “in resource group <rg>” or “in subscription <name>” to narrow it down.`,
@@ -232,6 +233,7 @@ export const en: Messages = {
   },
 
   app: {
+    greeting: 'Hi! Tell me which cluster fails `kubectl logs` or `kubectl exec`, e.g. **diagnose cluster aks-prod**. Say **help** for every command.',
     unrecognised: (text) => `I did not understand "${text}". Here is what I can do:`,
   },
 

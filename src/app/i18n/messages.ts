@@ -136,6 +136,8 @@ export interface Messages {
   chooseCluster: {
     headline(count: number, query: string): string;
     pick: string;
+    /** A candidate's button: it names what it chooses (its resource group, or its subscription). */
+    diagnoseIn(place: string): string;
     where(resourceGroup: string, subscription: string, location: string | undefined): string;
     more(n: number): string;
     fallback(count: number, query: string, candidates: Array<{ name: string; resourceGroup: string }>): string;
@@ -167,6 +169,8 @@ export interface Messages {
 
   app: {
     unrecognised(text: string): string;
+    /** The answer to "hi": one line, pointing at the command and at "help". */
+    greeting: string;
   };
 
   audit: {

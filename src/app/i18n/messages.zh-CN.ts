@@ -334,6 +334,7 @@ export const zhCN: Messages = {
 
   chooseCluster: {
     headline: (n, query) => `有 ${n} 个名为“${query}”的集群`,
+    diagnoseIn: (place) => `诊断 ${place} 中的集群`,
     pick: '请选择要诊断的集群：',
     where: (rg, sub, location) => [`资源组 ${rg}`, `订阅 ${sub}`, ...(location ? [location] : [])].join(' · '),
     more: (n) => `另有 ${n} 个：加上 “in resource group <rg>” 或 “in subscription <name>” 缩小范围。`,
@@ -363,6 +364,7 @@ export const zhCN: Messages = {
   },
 
   app: {
+    greeting: '你好！告诉我哪个集群的 `kubectl logs` 或 `kubectl exec` 失败，例如 **diagnose cluster aks-prod**。发送 **help** 查看全部命令。',
     unrecognised: (text) => `我没有理解"${text}"。以下是我能做的：`,
   },
 
