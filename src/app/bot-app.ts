@@ -185,6 +185,8 @@ export function createBotApp(deps: AppDeps): BotApp {
           await replies.send({ text: m.app.unrecognised(command.text.slice(0, 80)), card: helpCard(deps.demoClusters, locale) });
           return;
         case 'refused':
+          // A bare `unwatch`: offer the clusters this chat watches instead of only refusing.
+          if (command.refusal?.code === 'watch-no-cluster' && command.refusal.verb === 'unwatch' && (await deps.watches?.offerUnwatch(event, replies))) return;
           deps.log.info('command refused', { correlationId: event.correlationId, reason: command.reason });
           await replies.send({ card: refusalCard(m.refusal.command(command.refusal, { reason: command.reason, hint: command.hint }), locale) });
           return;
