@@ -47,6 +47,8 @@ export interface FixFlowDeps {
   /** This process's id: the owner of the executions it claims. */
   instanceId: string;
   runner: FixRunner;
+  /** Display names of the approvers, when the deployment knows them (local mode's demo people): the cards name who to ask. */
+  approverNames?: readonly string[];
   log: Logger;
   now?: () => Date;
 }
@@ -123,7 +125,15 @@ export function createFixFlow(deps: FixFlowDeps): FixFlow {
 
   function cardOf(request: ApprovalRequest, viewer?: Caller, notice?: string, locale: Locale = 'en'): object {
     const state = effectiveState(request, now());
-    return approvalCard({ request, state, buttons: buttonsFor(request, state, policy, viewer), ...(notice ? { notice } : {}) }, locale);
+    const whoMayApprove = messagesFor(locale).incidentLayout.whoMayApprove([...(deps.approverNames ?? [])], request.requiredApprovals);
+    return approvalCard({ request, state, buttons: buttonsFor(request, state, policy, viewer), whoMayApprove, ...(notice ? { notice } : {}) }, locale);
+  }
+
+  /** A refused approval says who can approve instead, by name where the deployment knows names. */
+  function refusalText(code: string, english: string, m: Messages): string {
+    const reason = m.approval.refusal(code as Parameters<Messages['approval']['refusal']>[0], english);
+    if (code !== 'not-approver' && code !== 'self-approval') return reason;
+    return `${reason} ${m.incidentLayout.askApprovers([...(deps.approverNames ?? [])])}`;
   }
 
   /**
@@ -329,7 +339,7 @@ export function createFixFlow(deps: FixFlowDeps): FixFlow {
     const m = messagesOf(event);
     if (!outcome.ok) {
       // The engine's refusal has a code: the clicker reads it in their language (English as written).
-      const reason = m.approval.refusal(outcome.refusal.code, outcome.refusal.message);
+      const reason = refusalText(outcome.refusal.code, outcome.refusal.message, m);
       const card = outcome.request ? cardOf(outcome.request, event.caller, reason, m.locale) : refusalCard({ reason, hint: m.common.nothingDone }, m.locale);
       return { card };
     }

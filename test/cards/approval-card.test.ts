@@ -4,6 +4,7 @@ import { APPROVAL_STATES, draftApprovalRequest, type ApprovalRequest } from '../
 import { diagnosisCard } from '../../src/app/cards/diagnosis-card.js';
 import { expectValidCard } from '../support/validate-card.js';
 import { mixedReport } from './reports.js';
+import { visibleText } from './card-walk.js';
 
 const POLICY = { requesterIds: [], approverIds: [], requireDistinctApprover: true, highRiskApprovals: 2, ttlMinutes: 30, allowedTenantIds: [] };
 const NONE = { approve: false, reject: false, cancel: false };
@@ -39,6 +40,15 @@ describe('approval card', () => {
     expectValidCard(card);
     expect(text(card)).toContain('You are not an approver.');
     expect(JSON.stringify(card)).not.toContain('](https://');
+  });
+
+  it('says who may approve while the request waits, and not after', () => {
+    const who = 'Who may approve: Avery (team lead), not the requester';
+    const pending = approvalCard({ request: request(), state: 'pending', buttons: NONE, whoMayApprove: who });
+    expectValidCard(pending);
+    expect(visibleText(pending)).toContain(`👤 ${who}`);
+    const done = approvalCard({ request: { ...request(), state: 'verified' }, state: 'verified', buttons: NONE, whoMayApprove: who });
+    expect(visibleText(done)).not.toContain(who);
   });
 
   it('lists at most 60 user ids for refresh, channel ids only', () => {

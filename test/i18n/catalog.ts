@@ -151,6 +151,7 @@ const SAMPLES: Record<string, (f: any) => string[]> = {
   'incidentLayout.expiresIn': (f) => [f(1), f(27)],
   'incidentLayout.stateLine': (f) => APPROVAL_STATES.map((s) => f(s)),
   'incidentLayout.whoMayApprove': (f) => [f([], 1), f(['Ana', 'Bo'], 2)],
+  'incidentLayout.askApprovers': (f) => [f([]), f(['Ana', 'Bo'])],
   'fixText.title': (f) =>
     ['nsg-allow-10250', 'nsg-allow-egress', 'nsg-edit-deny', 'nsg-delete-deny', 'ufw-allow-10250', 'ufw-disable', 'iptables-delete-rule', 'iptables-insert-accept', 'recreate-tunnel-pods', 'lb-allocated-outbound-ports', 'lb-outbound-ips', 'manual'].map((kind) =>
       f(kind, { nsg: 'aks-nsg', rule: 'AllowX', priority: 299, pod: 'konnectivity-agent-1' }, 'Add outbound rule AllowX to NSG aks-nsg'),

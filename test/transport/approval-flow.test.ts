@@ -166,6 +166,7 @@ describe('one-click fix gated by approval, over HTTP', () => {
     const stranger = await click('approve', { requestId }, BYSTANDER, approvalActivityId);
     expect(cardText(stranger.card)).toMatch(/not an approver/);
     expect(cardText(stranger.card)).toContain(BYSTANDER.aadObjectId);
+    expect(cardText(stranger.card)).toMatch(/Ask one of the approvers your bot administrator configured/);
     const unknown = await click('approve', { requestId: 'B'.repeat(22) }, APPROVER, approvalActivityId);
     expect(cardText(unknown.card)).toMatch(/unknown to the bot/);
     const garbage = await click('approve', { requestId: 'approval/../x' }, APPROVER, approvalActivityId);

@@ -39,6 +39,8 @@ export interface ApprovalCardInput {
   buttons: ApprovalButtons;
   /** Why the viewer's last click was refused, and what to do. */
   notice?: string;
+  /** "Who may approve: …", shown while the request waits. */
+  whoMayApprove?: string;
 }
 
 /** The banner per state; the headline words are the catalog's (`Messages.approval.headline`). */
@@ -119,6 +121,8 @@ export function approvalCard(input: ApprovalCardInput, locale: Locale = 'en'): A
     outcomeFont: t.locale === 'en' ? 'Default' : 'Monospace',
     banner: { ...look.banner, headline: look.headline, subtitle: inertMarkdown(t.approval.state(state)) },
     hasNotice: notice !== '',
+    hasWhoMayApprove: state === 'pending' && (input.whoMayApprove ?? '') !== '',
+    whoMayApprove: inertRun(truncate(input.whoMayApprove ?? '', 300)),
     notice,
     fix: {
       title: inertMarkdown(truncate(local.title, 300)),

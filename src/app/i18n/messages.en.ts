@@ -405,8 +405,12 @@ export const en: Messages = {
     approvedBy: (who, at) => `approved by ${who.join(', ')} at ${at}`,
     expiresIn: (min) => `expires in ${plural(min, 'min', 'min')}`,
     stateLine: (state) => EN_FIX_STATE[state],
+    askApprovers: (names) =>
+      names.length > 0 ? `Ask ${names.join(' or ')} to approve it.` : 'Ask one of the approvers your bot administrator configured (APPROVER_IDS) to approve it.',
     whoMayApprove: (names, required) =>
-      names.length > 0 ? `Who may approve: ${names.join(', ')}${required > 1 ? ` (${required} needed)` : ''}` : `Needs ${plural(required, 'approval')} from the configured approvers`,
+      names.length > 0
+        ? `Who may approve: ${names.join(', ')}${required > 1 ? ` (${required} needed)` : ''}, not the requester`
+        : `Needs ${plural(required, 'approval')} from the approvers in APPROVER_IDS, not the requester`,
   },
 
   fixText: {

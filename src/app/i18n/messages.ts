@@ -306,8 +306,10 @@ export interface Messages {
     approvedBy(who: string[], at: string): string;
     expiresIn(minutes: number): string;
     stateLine(state: ApprovalState): string;
-    /** Who may approve: named by the policy's display names, or how many are needed. */
+    /** Who may approve: by name where the deployment knows names, else how many approvals are needed. */
     whoMayApprove(names: string[], required: number): string;
+    /** After a refused approval: who to ask instead. */
+    askApprovers(names: string[]): string;
   };
 
   /**
