@@ -21,6 +21,7 @@ import { CARD_BYTE_BUDGET, cardBytes, expandCard, type AdaptiveCard } from './ca
 import { firstOf, inertMarkdown, inertRun, stripControl, truncate } from './card-text.js';
 import { azEquivalent, parseArmId, portalUrl, prettyChange } from './fix-commands.js';
 import { localFixText } from './fix-text.js';
+import { cardTime } from './card-time.js';
 import { BANNER, RISK_COLOR, statusLook, type Banner, type TextColor } from './status-look.js';
 import { messagesFor, type LeftOutKind, type Locale, type Messages } from '../i18n/index.js';
 
@@ -141,18 +142,6 @@ function factsStrip(cluster: ClusterFacts, m: Messages): string {
     m.tunnel[cluster.tunnel] ?? cluster.tunnel,
   ].filter((p): p is string => p !== undefined && p !== '');
   return inertMarkdown(truncate(parts.join(' · '), 300, m.common.cut));
-}
-
-/**
- * An Adaptive Card date-time expression, shown in the reader's own time zone by the host
- * ("Date/Time formatting and localization", https://learn.microsoft.com/adaptive-cards/authoring-cards/text-features):
- * the time must be RFC 3339 without fractions, so milliseconds are dropped.
- */
-export function cardTime(iso: string): string {
-  const t = Date.parse(iso);
-  if (!Number.isFinite(t)) return '';
-  const rfc = new Date(t).toISOString().replace(/\.\d{3}Z$/, 'Z');
-  return `{{DATE(${rfc}, SHORT)}} {{TIME(${rfc})}}`;
 }
 
 interface Verdict extends Banner {

@@ -242,6 +242,8 @@ export const en: Messages = {
     fallback: (heading, n) => `${heading}: ${n} records`,
     empty: 'No fix was requested, approved or executed yet.',
     older: 'Older records: tunnel-doctor audit --limit 1000',
+    details: 'Records',
+    step: (action, who, at) => `${action} by ${who} at ${at}`,
     action: {
       requested: 'requested',
       approved: 'approved',

@@ -178,6 +178,10 @@ export interface Messages {
     fallback(heading: string, count: number): string;
     empty: string;
     older: string;
+    /** The toggle over a request's records. */
+    details: string;
+    /** One step of a request's story: "approved by Bo at <time>". */
+    step(action: string, who: string, at: string): string;
     action: Readonly<Record<AuditAction, string>>;
     result: Readonly<Record<AuditResult, string>>;
   };

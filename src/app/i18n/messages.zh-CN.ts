@@ -373,6 +373,8 @@ export const zhCN: Messages = {
     fallback: (heading, n) => `${heading}：${n} 条记录`,
     empty: '还没有任何修复被申请、批准或执行。',
     older: '更早的记录：tunnel-doctor audit --limit 1000',
+    details: '记录',
+    step: (action, who, at) => `${who} 于 ${at} ${action}`,
     action: {
       requested: '已申请',
       approved: '已批准',
