@@ -105,6 +105,14 @@ describe('the local chat page in chromium', () => {
     await again.evaluate((e) => e.scrollIntoView({ block: 'start' }));
     await shoot(`${++n}-passes-after-fix`);
 
+    // The page's own chrome follows the language picker, and tells the browser which language it is.
+    await page.selectOption('#locale', 'zh-CN');
+    await expect(page.getAttribute('html', 'lang')).resolves.toBe('zh-CN');
+    await expect(page.locator('#new-chat').innerText()).resolves.toBe('新对话');
+    await expect(page.locator('#identity-role').innerText()).resolves.toBe('申请修复');
+    await page.selectOption('#locale', 'en-US');
+    await expect(page.getAttribute('html', 'lang')).resolves.toBe('en');
+
     // No script errors and no Content-Security-Policy violations along the way.
     expect(browser.problems).toEqual([]);
   });
