@@ -306,7 +306,8 @@ export function createFixFlow(deps: FixFlowDeps): FixFlow {
     // The plan's later steps (restart the tunnel agents …) run only after the main change fully
     // succeeded, still inside the claimed execution: a crash here leaves it 'interrupted' too.
     const steps = source ? await runPlanSteps(source.cluster, request.fix, execution.result === 'succeeded', llog) : [];
-    const finished = await repo.finishExecution(requestId, instanceId, { result: execution.result === 'succeeded' ? 'succeeded' : 'failed', detail, steps });
+    const notNeeded = execution.result === 'refused' && execution.notNeeded === true;
+    const finished = await repo.finishExecution(requestId, instanceId, { result: execution.result === 'succeeded' ? 'succeeded' : 'failed', detail, steps, ...(notNeeded ? { notNeeded } : {}) });
     llog.info('fix executed', { result: execution.result });
     await showToAll(replies, activityId, finished.request, locale);
     // A refused execution wrote nothing: there is nothing to re-check.

@@ -144,6 +144,14 @@ describe('the fix story on the diagnosis card', () => {
     expect(requestButtons(build(request))).toEqual([]);
   });
 
+  it('not needed (its target was already gone): grey, no failure detail', () => {
+    const request = requestOf(report, fixId, { state: 'failed', execution: { startedAt: '2026-11-25T10:02:31.000Z', owner: 'i-1', result: 'failed', detail: 'Nothing was changed: gone', notNeeded: true } });
+    const card = build(request);
+    const line = ofType(card, 'TextBlock').find((t) => t.text === '➖ Not needed: its target was already gone');
+    expect(line?.color).toBe('Default');
+    expect(visibleText(card)).not.toContain('Nothing was changed: gone');
+  });
+
   it('still failing: says why, in the re-check words', () => {
     const request = requestOf(report, fixId, {
       state: 'still-failing',

@@ -88,7 +88,9 @@ function outcomeOf(request: ApprovalRequest, t: Messages): Array<{ label: string
 export function approvalCard(input: ApprovalCardInput, locale: Locale = 'en'): AdaptiveCard {
   const t = messagesFor(locale);
   const { request, state, buttons } = input;
-  const look = { banner: BANNERS[state], headline: t.approval.headline[state] };
+  // A fix whose target was already gone did nothing and needs nothing: grey, never a red failure.
+  const notNeeded = state === 'failed' && request.execution?.notNeeded === true;
+  const look = notNeeded ? { banner: BANNER.info, headline: t.incidentLayout.notNeeded.headline } : { banner: BANNERS[state], headline: t.approval.headline[state] };
   const fix = request.fix;
   // What the approver signs, in their language (rendered from the fix's kind and data); the exact change stays verbatim.
   const local = localFixText(fix, t);
@@ -119,7 +121,7 @@ export function approvalCard(input: ApprovalCardInput, locale: Locale = 'en'): A
     fallbackText: stripControl(t.approval.fallback(look.headline, truncate(local.title, 200), request.clusterName)),
     // The outcome is the engine's and Azure's own words: other languages show it verbatim, as code.
     outcomeFont: t.locale === 'en' ? 'Default' : 'Monospace',
-    banner: { ...look.banner, headline: look.headline, subtitle: inertMarkdown(t.approval.state(state)) },
+    banner: { ...look.banner, headline: look.headline, subtitle: inertMarkdown(notNeeded ? t.incidentLayout.notNeeded.state : t.approval.state(state)) },
     hasNotice: notice !== '',
     hasWhoMayApprove: state === 'pending' && (input.whoMayApprove ?? '') !== '',
     whoMayApprove: inertRun(truncate(input.whoMayApprove ?? '', 300)),

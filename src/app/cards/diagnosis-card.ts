@@ -210,12 +210,13 @@ function fixProgress(request: ApprovalRequest, now: Date, m: Messages): FixProgr
   // Why it did not work, in the engine's words (English data: other languages see the state line
   // and the approval card's outcome).
   if (m.locale === 'en') {
-    if (state === 'failed' && request.execution?.detail) lines.push({ text: inertMarkdown(truncate(request.execution.detail, 300)) });
+    if (state === 'failed' && !request.execution?.notNeeded && request.execution?.detail) lines.push({ text: inertMarkdown(truncate(request.execution.detail, 300)) });
     if (state === 'still-failing' && request.verification) {
       const after = request.verification.detail.split('\n').filter((l) => l.startsWith('After:') || l.startsWith('Note:'));
       for (const line of after.slice(0, 2)) lines.push({ text: inertMarkdown(truncate(line, 300)) });
     }
   }
+  if (state === 'failed' && request.execution?.notNeeded) return { state: t.notNeeded.line, color: 'Default', lines };
   return { state: t.stateLine(state), color: STATE_COLOR[state] ?? 'Default', lines };
 }
 

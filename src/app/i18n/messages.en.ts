@@ -407,6 +407,7 @@ export const en: Messages = {
     approvedBy: (who, at) => `approved by ${who.join(', ')} at ${at}`,
     expiresIn: (min) => `expires in ${plural(min, 'min', 'min')}`,
     stateLine: (state) => EN_FIX_STATE[state],
+    notNeeded: { line: '➖ Not needed: its target was already gone', headline: 'Fix not needed: its target was already gone', state: 'State: not needed (nothing was changed)' },
     askApprovers: (names) =>
       names.length > 0 ? `Ask ${names.join(' or ')} to approve it.` : 'Ask one of the approvers your bot administrator configured (APPROVER_IDS) to approve it.',
     whoMayApprove: (names, required) =>

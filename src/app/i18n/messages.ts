@@ -312,6 +312,8 @@ export interface Messages {
     stateLine(state: ApprovalState): string;
     /** Who may approve: by name where the deployment knows names, else how many approvals are needed. */
     whoMayApprove(names: string[], required: number): string;
+    /** A fix whose target was already gone when it was to run (Execution.notNeeded): grey, not a failure. */
+    notNeeded: { line: string; headline: string; state: string };
     /** After a refused approval: who to ask instead. */
     askApprovers(names: string[]): string;
   };

@@ -526,6 +526,7 @@ export const zhCN: Messages = {
     approvedBy: (who, at) => `${who.join('、')} 于 ${at} 批准`,
     expiresIn: (min) => `${min} 分钟后过期`,
     stateLine: (state) => ZH_FIX_STATE[state],
+    notNeeded: { line: '➖ 无需执行：目标已不存在', headline: '无需修复：目标已不存在', state: '状态：无需执行（未做任何更改）' },
     askApprovers: (names) => (names.length > 0 ? `请让 ${names.join(' 或 ')} 批准。` : '请让机器人管理员配置的审批人（APPROVER_IDS）之一批准。'),
     whoMayApprove: (names, required) =>
       names.length > 0 ? `可审批人：${names.join('、')}${required > 1 ? `（需 ${required} 人）` : ''}，申请人本人除外` : `需要 APPROVER_IDS 中的 ${required} 位审批人批准，申请人本人除外`,
