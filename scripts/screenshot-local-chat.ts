@@ -1,8 +1,9 @@
 /**
  * The README's picture of the local chat page, mid-flow: aks-nsg-deny diagnosed, the fix requested,
  * and the approval card as the approver sees it (Approve / Reject).
- * `npx tsx scripts/screenshot-local-chat.ts [out.png]` (default docs/local-chat.png); needs
- * Debian's chromium (`apt-get install -y chromium`). Drives the page with the browser test's code.
+ * `npx tsx scripts/screenshot-local-chat.ts [out.png] [width px]` (default docs/local-chat.png,
+ * 1180 px; 400 px is a phone). Chromium comes from npm (test/support/chromium.ts); emoji and CJK
+ * glyphs need the machine's fonts. Drives the page with the browser test's code.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,9 +15,10 @@ import { launchChromium } from '../test/support/chromium.js';
 import { cardButton, diagnoseAndRequestFix, openChatPage, switchIdentity } from '../test/support/local-chat-page.js';
 
 const out = path.resolve(process.argv[2] ?? 'docs/local-chat.png');
+const width = Number(process.argv[3] ?? 1180);
 const stateDir = mkdtempSync(path.join(tmpdir(), 'td-screenshot-'));
 const bot = await startBot(parseConfig({ PORT: '0', SIM_LATENCY_SCALE: '0', STATE_SQLITE_PATH: path.join(stateDir, 'state.sqlite') }), silentLogger);
-const browser = await launchChromium({ width: 1180, height: 1000 });
+const browser = await launchChromium({ width, height: 1000 });
 try {
   const { page } = browser;
   await openChatPage(page, bot.url);
@@ -28,7 +30,7 @@ try {
   const command = page.locator('#messages > .msg.user').last();
   const below = await command.evaluate((e) => e.parentElement!.scrollHeight - (e.offsetTop - e.parentElement!.offsetTop));
   const chrome = await page.locator('#messages').evaluate((m) => m.ownerDocument.body.scrollHeight - m.clientHeight);
-  await page.setViewportSize({ width: 1180, height: Math.min(2600, chrome + below + 16) });
+  await page.setViewportSize({ width, height: Math.min(width < 600 ? 3400 : 2600, chrome + below + 16) });
   await command.evaluate((e) => e.scrollIntoView({ block: 'start' }));
   await page.screenshot({ path: out });
   console.log(`wrote ${path.relative(process.cwd(), out)}`);

@@ -126,7 +126,7 @@ export function createFixFlow(deps: FixFlowDeps): FixFlow {
   function cardOf(request: ApprovalRequest, viewer?: Caller, notice?: string, locale: Locale = 'en'): object {
     const state = effectiveState(request, now());
     const whoMayApprove = messagesFor(locale).incidentLayout.whoMayApprove([...(deps.approverNames ?? [])], request.requiredApprovals);
-    return approvalCard({ request, state, buttons: buttonsFor(request, state, policy, viewer), whoMayApprove, ...(notice ? { notice } : {}) }, locale);
+    return approvalCard({ request, state, buttons: buttonsFor(request, state, policy, viewer), whoMayApprove, now: now(), ...(notice ? { notice } : {}) }, locale);
   }
 
   /** A refused approval says who can approve instead, by name where the deployment knows names. */
@@ -249,6 +249,9 @@ export function createFixFlow(deps: FixFlowDeps): FixFlow {
       // The approval card is a message of its own, so the diagnosis stays readable above it.
       followUp: async (replies) => {
         await replies.send({ card: cardOf(request, undefined, undefined, m.locale) });
+        // Everyone else's copy of the diagnosis card loses its Request button too (the invoke's
+        // answer only replaces the clicker's).
+        await updateDiagnosisCard(replies, request.id, m.locale);
       },
     };
   }

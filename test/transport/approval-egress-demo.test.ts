@@ -35,7 +35,8 @@ describe('featured demo aks-egress-443: NSG denies the konnectivity egress, agen
 
     const { activityId, card, requestId } = await h.requestFix(diagnosis, 'egress-tunnel-ports:');
     const plan = cardText(card);
-    expect(plan).toMatch(/"name":"AllowTunnelEgressTcp443"/);
+    expect(plan).toMatch(/"name": "AllowTunnelEgressTcp443"/);
+    expect(plan).toMatch(/az network nsg rule create/);
     expect(plan).toMatch(/Then: [^]{0,40}restart the konnectivity-agent pods in kube-system/);
     const commandsBefore = h.route('managedClusters.runCommand');
 

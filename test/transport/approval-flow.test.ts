@@ -134,11 +134,18 @@ describe('one-click fix gated by approval, over HTTP', () => {
     expect(text).toMatch(/Fix waiting for approval/);
     expect(text).toContain('On-call Engineer');
     expect(text).toMatch(/0 of 1/);
-    expect(text).toMatch(/"access":"Allow"/); // the exact rule, verbatim
+    expect(text).toMatch(/"access": "Allow"/); // the exact rule, verbatim (indented)
     expect(buttonVerbs(approval)).toEqual(['approve', 'reject', 'cancel']);
     requestId = executeActions(approval)[0]!.data.requestId;
     expect(executeActions(approval).every((a) => JSON.stringify(a.data) === JSON.stringify({ requestId }))).toBe(true);
     expect(approval.refresh).toEqual({ action: { type: 'Action.Execute', title: 'Refresh', verb: 'refresh', data: { requestId } }, userIds: [REQUESTER.id] });
+    // Everyone else's copy of the diagnosis card is updated too: the fix waits, no Request button.
+    const shared = (x: ConnectorCall) => x.method === 'PUT' && x.activityId === 'diagnosis-card';
+    const withShared = await connector.waitFor((c) => c.slice(before).some(shared));
+    const sharedCard = cardOf(withShared.slice(before).find(shared)!.activity);
+    expect(cardText(sharedCard)).toMatch(/Waiting for approval/);
+    expect(executeActions(sharedCard).filter((a) => a.verb === 'request-fix')).toEqual([]);
+    await bot.drain();
   });
 
   it('a second click on "Request this fix" does not open a second request', async () => {

@@ -15,6 +15,8 @@ import { expandCard, type AdaptiveCard } from './card-json.js';
 import { firstOf, inertMarkdown, inertRun, stripControl, truncate } from './card-text.js';
 import { BANNER, RISK_COLOR, type Banner } from './status-look.js';
 import { localFixText } from './fix-text.js';
+import { azEquivalent, prettyChange } from './fix-commands.js';
+import { cardTime } from './card-time.js';
 import { messagesFor, type Locale, type Messages } from '../i18n/index.js';
 
 /** Teams' limit on refresh.userIds. */
@@ -41,6 +43,8 @@ export interface ApprovalCardInput {
   notice?: string;
   /** "Who may approve: …", shown while the request waits. */
   whoMayApprove?: string;
+  /** For "expires in N min": the time the card is built (tests pass their own). */
+  now?: Date;
 }
 
 /** The banner per state; the headline words are the catalog's (`Messages.approval.headline`). */
@@ -84,6 +88,14 @@ function outcomeOf(request: ApprovalRequest, t: Messages): Array<{ label: string
   return out.map((o) => ({ label: t.common.label(o.label), text: inertRun(truncate(o.text, 800, t.common.cut)) }));
 }
 
+/** The expiry as the reader's local time (a host time expression), with the minutes left while it waits. */
+function expiryText(request: ApprovalRequest, state: ApprovalState, t: Messages, now: Date): string {
+  const at = cardTime(request.expiresAt) || request.expiresAt;
+  if (state !== 'pending') return at;
+  const minutes = Math.max(1, Math.ceil((Date.parse(request.expiresAt) - now.getTime()) / 60_000));
+  return `${at} (${t.incidentLayout.expiresIn(minutes)})`;
+}
+
 /** `locale`: the card's own words; the fix, its change and results stay as stored (English data). */
 export function approvalCard(input: ApprovalCardInput, locale: Locale = 'en'): AdaptiveCard {
   const t = messagesFor(locale);
@@ -94,6 +106,7 @@ export function approvalCard(input: ApprovalCardInput, locale: Locale = 'en'): A
   const fix = request.fix;
   // What the approver signs, in their language (rendered from the fix's kind and data); the exact change stays verbatim.
   const local = localFixText(fix, t);
+  const az = azEquivalent(fix);
   const approvers = request.approvals.map((a) => personOf(a.by));
   const decided = [...request.history].reverse().find((h) => ['rejected', 'cancelled'].includes(h.state) && h.by);
   const facts = [
@@ -101,7 +114,7 @@ export function approvalCard(input: ApprovalCardInput, locale: Locale = 'en'): A
     { title: t.approval.facts.requestedBy, value: personOf(request.requester) },
     { title: t.approval.facts.approvals, value: t.approval.facts.approvalsValue(request.approvals.length, request.requiredApprovals, approvers) },
     ...(decided?.by ? [{ title: decided.state === 'rejected' ? t.approval.facts.rejectedBy : t.approval.facts.cancelledBy, value: personOf(decided.by) }] : []),
-    { title: state === 'pending' ? t.approval.facts.expires : t.approval.facts.expiryWas, value: request.expiresAt },
+    { title: state === 'pending' ? t.approval.facts.expires : t.approval.facts.expiryWas, value: expiryText(request, state, t, input.now ?? new Date()) },
   ];
   const requestData: RequestActionData = { requestId: request.id };
   const outcome = outcomeOf(request, t);
@@ -112,6 +125,7 @@ export function approvalCard(input: ApprovalCardInput, locale: Locale = 'en'): A
       notDone: t.approval.notDone,
       onTarget: t.approval.onTarget,
       exactChange: t.approval.exactChange,
+      azCommand: t.incidentLayout.azCommand,
       then: t.approval.then,
       result: t.approval.result,
       approve: t.approval.buttons.approve,
@@ -132,7 +146,9 @@ export function approvalCard(input: ApprovalCardInput, locale: Locale = 'en'): A
       riskColor: RISK_COLOR[fix.risk] ?? 'Default',
       target: stripControl(truncate(fix.target, 300)),
       // Verbatim and in full up to the card budget: the approver must see exactly what will run.
-      change: stripControl(truncate(fix.change, 4000)),
+      change: stripControl(truncate(prettyChange(fix.change), 4000)),
+      hasAz: az !== undefined,
+      az: stripControl(az ?? ''),
       // Steps the approved plan runs after the change (FixProposal.then): part of what is approved.
       then: local.then.map((text) => ({ text: inertRun(truncate(text, 600)) })),
       warnings: firstOf(local.warnings, 5).shown.map((w) => ({ text: inertRun(truncate(w, 400)) })),
