@@ -22,9 +22,11 @@ const browser = await launchChromium({ width, height: 1000 });
 try {
   const { page } = browser;
   await openChatPage(page, bot.url);
-  const { approval } = await diagnoseAndRequestFix(page);
+  const { diagnosis, approval } = await diagnoseAndRequestFix(page);
   await switchIdentity(page, 'approver');
   await cardButton(approval, 'Approve').waitFor({ timeout: 30_000 });
+  // The shared diagnosis card tells the fix's story once the request is made.
+  await diagnosis.getByText('Waiting for approval').first().waitFor({ timeout: 30_000 });
   // From the user's command down: the diagnosis, then the approval card with its buttons; the
   // viewport is made tall enough for both.
   const command = page.locator('#messages > .msg.user').last();

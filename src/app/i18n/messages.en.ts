@@ -401,7 +401,7 @@ export const en: Messages = {
     changeToggle: 'Change and command',
     evidenceToggle: 'Evidence',
     azCommand: 'Azure CLI equivalent:',
-    openCluster: 'Open in Azure portal',
+    openCluster: 'Azure portal',
     openResource: (type) => `Open ${type} in portal`,
     requestedBy: (who, at) => `Requested by ${who} at ${at}`,
     approvedBy: (who, at) => `approved by ${who.join(', ')} at ${at}`,

@@ -520,7 +520,7 @@ export const zhCN: Messages = {
     changeToggle: '更改与命令',
     evidenceToggle: '证据',
     azCommand: '等效的 Azure CLI 命令：',
-    openCluster: '在 Azure 门户中打开',
+    openCluster: 'Azure 门户',
     openResource: (type) => `在门户中打开 ${type}`,
     requestedBy: (who, at) => `${who} 于 ${at} 申请`,
     approvedBy: (who, at) => `${who.join('、')} 于 ${at} 批准`,
