@@ -86,6 +86,22 @@ describe('the aks-egress-443 diagnosis card', () => {
   });
 });
 
+describe('portal links behind the evidence', () => {
+  it('link the NSG the evidence names and the first node as its scale set instance', () => {
+    const report = egressBlockedReport();
+    const vmss = `/subscriptions/6a1c3e2f-4b5d-4e6f-8a9b-0c1d2e3f4a5b/resourceGroups/MC_rg-prod_aks-prod_westeurope/providers/Microsoft.Compute/virtualMachineScaleSets/aks-nodepool1-12345678-vmss`;
+    report.cluster.nodePools![0]!.vmss = vmss;
+    const card = diagnosisCard(report, { reportId: 'r'.repeat(22) });
+    expectValidCard(card);
+    const evidence = typed(card).find((o) => o.id === 'evidence-egress-tunnel-ports') as Json;
+    const links = ofType(evidence, 'Action.OpenUrl').map((a) => [a.title, a.url]);
+    expect(links).toEqual([
+      ['Open aks-agentpool-12345678-nsg in portal', portalUrl(egressFix(report).target)],
+      ['Open aks-nodepool1-12345678-vmss000000 in portal', `https://portal.azure.com/#resource${vmss}/virtualMachines/0`],
+    ]);
+  });
+});
+
 describe('az equivalents and portal links', () => {
   const nsg = '/subscriptions/s/resourceGroups/MC_rg/providers/Microsoft.Network/networkSecurityGroups/aks-nsg';
   it('edits a deny rule with update, deletes with delete, quotes what the shell would expand', () => {

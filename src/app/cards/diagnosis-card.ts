@@ -19,7 +19,7 @@ import { notExecutableReason } from '../../engine/fixes/executors.js';
 import { diagnoseSubmitData, type DiagnoseSubmitData } from './card-actions.js';
 import { CARD_BYTE_BUDGET, cardBytes, expandCard, type AdaptiveCard } from './card-json.js';
 import { firstOf, inertMarkdown, inertRun, stripControl, truncate } from './card-text.js';
-import { azEquivalent, parseArmId, portalUrl, prettyChange } from './fix-commands.js';
+import { azEquivalent, parseArmId, portalUrl, prettyChange, topLevelResource, vmssInstanceId } from './fix-commands.js';
 import { localFixText } from './fix-text.js';
 import { cardTime } from './card-time.js';
 import { BANNER, RISK_COLOR, statusLook, type Banner, type TextColor } from './status-look.js';
@@ -252,6 +252,8 @@ interface FixViewContext {
   m: Messages;
   /** A counter for unique element ids across the card. */
   nextId: () => string;
+  /** ARM ids of the node pools' scale sets, to link a node to its instance. */
+  scaleSets: readonly string[];
 }
 
 function fixView(fix: FixProposal, ctx: FixViewContext): FixView {
@@ -312,6 +314,26 @@ interface CheckView {
   fixes: FixView[];
   hasMoreFixes: boolean;
   moreFixes: string;
+  hasLinks: boolean;
+  links: Array<{ title: string; url: string }>;
+}
+
+/** Links per check (the portal's pages of what its evidence names); more would crowd the toggle. */
+const LINKS_PER_CHECK = 3;
+
+/** The Azure resources a check's evidence names (NSG, load balancer, VNet…) and its first node's scale set instance, as portal links. */
+function evidenceLinks(check: CheckResult, scaleSets: readonly string[], m: Messages): Array<{ title: string; url: string }> {
+  const ids = [
+    ...check.evidence.map((e) => (e.resource ? topLevelResource(e.resource) : undefined)),
+    ...check.nodes.slice(0, 1).map((n) => vmssInstanceId(n, scaleSets)),
+  ].filter((id): id is string => id !== undefined);
+  const unique = [...new Map(ids.map((id) => [id.toLowerCase(), id] as const)).values()];
+  return unique.slice(0, LINKS_PER_CHECK).flatMap((id) => {
+    const url = portalUrl(id);
+    const name = id.split('/').pop() ?? id;
+    const label = /\/virtualMachines\/\d+$/.test(id) ? check.nodes[0] ?? name : name;
+    return url ? [{ title: m.incidentLayout.openResource(truncate(label, 60)), url }] : [];
+  });
 }
 
 interface CauseView extends CheckView {
@@ -365,7 +387,8 @@ function checkView(check: CheckResult, level: DetailLevel, ctx: FixViewContext, 
       detail: stripControl(truncate(e.detail, level.evidenceChars, m.common.cut)) || m.diagnosis.empty,
     })),
   ];
-  const hasDetails = evidenceRows.length > 0 || evidence.more > 0 || check.nodes.length > NODES_INLINE;
+  const links = evidenceLinks(check, ctx.scaleSets, m);
+  const hasDetails = evidenceRows.length > 0 || evidence.more > 0 || check.nodes.length > NODES_INLINE || links.length > 0;
   const safeId = check.id.replace(/[^A-Za-z0-9-]/g, '-');
   return {
     rowId: `check-${safeId}`,
@@ -389,6 +412,8 @@ function checkView(check: CheckResult, level: DetailLevel, ctx: FixViewContext, 
     fixes: fixes.shown.map((f) => fixView(f, ctx)),
     hasMoreFixes: fixes.more > 0,
     moreFixes: leftOut(fixes, 'fix', m),
+    hasLinks: links.length > 0,
+    links,
   };
 }
 
@@ -462,6 +487,7 @@ function diagnosisView(report: Report, opts: DiagnosisCardOptions, level: Detail
     now: opts.now ?? new Date(),
     m,
     nextId: () => `fix-${++ids}`,
+    scaleSets: (report.cluster.nodePools ?? []).map((p) => p.vmss).filter((v): v is string => v !== undefined),
   };
   const checks = orderedChecks(report.checks);
   const roots = rootCauses({ checks });

@@ -32,6 +32,28 @@ export function portalUrl(resourceId: string): string | undefined {
   return `https://portal.azure.com/#resource${path}`;
 }
 
+/** The top-level resource of an ARM id (an NSG for one of its rules, a VNet for its subnet): what the portal opens. */
+export function topLevelResource(id: string): string | undefined {
+  const m = /^(\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/[^/]+\/[^/]+\/[^/]+)/i.exec(id.trim());
+  return m ? m[1] : undefined;
+}
+
+/**
+ * The scale set instance of an AKS node: its computer name is the scale set's name and the
+ * instance id in six base-36 digits ("aks-nodepool1-12345678-vmss00000a" is instance 10;
+ * https://learn.microsoft.com/azure/virtual-machine-scale-sets/virtual-machine-scale-sets-instance-ids).
+ */
+export function vmssInstanceId(node: string, scaleSetIds: readonly string[]): string | undefined {
+  for (const vmss of scaleSetIds) {
+    const name = parseArmId(vmss)?.name;
+    if (!name || !node.toLowerCase().startsWith(name.toLowerCase())) continue;
+    const suffix = node.slice(name.length);
+    if (!/^[0-9a-z]{6}$/i.test(suffix)) continue;
+    return `${vmss}/virtualMachines/${parseInt(suffix, 36)}`;
+  }
+  return undefined;
+}
+
 /** The rule body as it will be written, indented so a reader (and a copy) sees one field per line. */
 export function prettyChange(change: string): string {
   const trimmed = change.trim();
