@@ -86,6 +86,21 @@ describe('the aks-egress-443 diagnosis card', () => {
   });
 });
 
+describe('a check this build does not know (a newer engine: a 7th check)', () => {
+  it('is shown by its id, after the known ones, in both languages', () => {
+    const report = egressBlockedReport();
+    report.checks.push({ id: 'kubelet-reachability' as never, status: 'fail', summary: 'kubelet on 2 nodes does not answer on TCP 10250', nodes: [], evidence: [], fixes: [] });
+    for (const locale of ['en', 'zh-CN'] as const) {
+      const card = diagnosisCard(report, { reportId: 'r'.repeat(22) }, locale);
+      expectValidCard(card);
+      expect(unexpanded(card)).toEqual([]);
+      const rows = typed(card).filter((o) => typeof o.id === 'string' && (o.id as string).startsWith('check-')).map((o) => o.id);
+      expect(rows.slice(0, 2)).toEqual(['check-egress-tunnel-ports', 'check-kubelet-reachability']);
+      expect(visibleText(card)).toContain('kubelet-reachability');
+    }
+  });
+});
+
 describe('portal links behind the evidence', () => {
   it('link the NSG the evidence names and the first node as its scale set instance', () => {
     const report = egressBlockedReport();
