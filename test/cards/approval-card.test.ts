@@ -62,6 +62,14 @@ describe('approval card', () => {
     expect(visibleText(card)).not.toContain('❌');
   });
 
+  it('shows the expiry as the reader\'s local time (a host time in a TextBlock) with the minutes left', () => {
+    const r = request();
+    const card = approvalCard({ request: r, state: 'pending', buttons: NONE, now: new Date(Date.parse(r.expiresAt) - 12 * 60_000 + 1) });
+    const at = r.expiresAt.replace(/\.\d{3}Z$/, 'Z');
+    expect(ofType(card, 'TextBlock').map((b) => b.text)).toContain(`Expires: {{DATE(${at}, SHORT)}} {{TIME(${at})}} (expires in 12 min)`);
+    expect(JSON.stringify(card)).not.toContain(r.expiresAt);
+  });
+
   it('lists at most 60 user ids for refresh, channel ids only', () => {
     const r = request();
     const approvals = Array.from({ length: 80 }, (_, i) => ({ by: { id: `29:a${i}`, aadObjectId: `id-${i}` }, at: r.createdAt }));

@@ -88,12 +88,16 @@ function outcomeOf(request: ApprovalRequest, t: Messages): Array<{ label: string
   return out.map((o) => ({ label: t.common.label(o.label), text: inertRun(truncate(o.text, 800, t.common.cut)) }));
 }
 
-/** The expiry as the reader's local time (a host time expression), with the minutes left while it waits. */
+/**
+ * The expiry as the reader's local time, with the minutes left while it waits. A TextBlock of its
+ * own, not a Fact: hosts evaluate {{DATE()}}/{{TIME()}} in TextBlocks (card-time.ts).
+ */
 function expiryText(request: ApprovalRequest, state: ApprovalState, t: Messages, now: Date): string {
+  const label = t.common.label(state === 'pending' ? t.approval.facts.expires : t.approval.facts.expiryWas);
   const at = cardTime(request.expiresAt) || request.expiresAt;
-  if (state !== 'pending') return at;
+  if (state !== 'pending') return `${label}${at}`;
   const minutes = Math.max(1, Math.ceil((Date.parse(request.expiresAt) - now.getTime()) / 60_000));
-  return `${at} (${t.incidentLayout.expiresIn(minutes)})`;
+  return `${label}${at} (${t.incidentLayout.expiresIn(minutes)})`;
 }
 
 /** `locale`: the card's own words; the fix, its change and results stay as stored (English data). */
@@ -114,7 +118,6 @@ export function approvalCard(input: ApprovalCardInput, locale: Locale = 'en'): A
     { title: t.approval.facts.requestedBy, value: personOf(request.requester) },
     { title: t.approval.facts.approvals, value: t.approval.facts.approvalsValue(request.approvals.length, request.requiredApprovals, approvers) },
     ...(decided?.by ? [{ title: decided.state === 'rejected' ? t.approval.facts.rejectedBy : t.approval.facts.cancelledBy, value: personOf(decided.by) }] : []),
-    { title: state === 'pending' ? t.approval.facts.expires : t.approval.facts.expiryWas, value: expiryText(request, state, t, input.now ?? new Date()) },
   ];
   const requestData: RequestActionData = { requestId: request.id };
   const outcome = outcomeOf(request, t);
@@ -137,6 +140,7 @@ export function approvalCard(input: ApprovalCardInput, locale: Locale = 'en'): A
     outcomeFont: t.locale === 'en' ? 'Default' : 'Monospace',
     banner: { ...look.banner, headline: look.headline, subtitle: inertMarkdown(notNeeded ? t.incidentLayout.notNeeded.state : t.approval.state(state)) },
     hasNotice: notice !== '',
+    expiry: expiryText(request, state, t, input.now ?? new Date()),
     hasWhoMayApprove: state === 'pending' && (input.whoMayApprove ?? '') !== '',
     whoMayApprove: inertRun(truncate(input.whoMayApprove ?? '', 300)),
     notice,
