@@ -1,9 +1,8 @@
 /**
  * The README's picture of the local chat page, mid-flow: aks-nsg-deny diagnosed, the fix requested,
  * and the approval card as the approver sees it (Approve / Reject).
- * `npx tsx scripts/screenshot-local-chat.ts [out.png] [width px]` (default docs/local-chat.png,
- * 1180 px; 400 px is a phone). Chromium comes from npm (test/support/chromium.ts); emoji and CJK
- * glyphs need the machine's fonts. Drives the page with the browser test's code.
+ * `npx tsx scripts/screenshot-local-chat.ts [out.png]` (default docs/local-chat.png), with the
+ * Chromium from npm (test/support/chromium.ts). Drives the page with the browser test's code.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +14,8 @@ import { launchChromium } from '../test/support/chromium.js';
 import { cardButton, diagnoseAndRequestFix, openChatPage, switchIdentity } from '../test/support/local-chat-page.js';
 
 const out = path.resolve(process.argv[2] ?? 'docs/local-chat.png');
+// A second argument sets the width: 1180 px by default, 400 px for a phone. Emoji and CJK glyphs in
+// the picture need the machine's fonts (the tests never do).
 const width = Number(process.argv[3] ?? 1180);
 const stateDir = mkdtempSync(path.join(tmpdir(), 'td-screenshot-'));
 const bot = await startBot(parseConfig({ PORT: '0', SIM_LATENCY_SCALE: '0', STATE_SQLITE_PATH: path.join(stateDir, 'state.sqlite') }), silentLogger);

@@ -166,13 +166,13 @@ export function createFixFlow(deps: FixFlowDeps): FixFlow {
   }
 
   /** Rebuilds the diagnosis card a request came from, in place; a card the bot cannot find is left alone (logged). */
-  async function updateDiagnosisCard(replies: ReplyChannel, requestId: string, locale: Locale): Promise<void> {
+  async function updateDiagnosisCard(replies: ReplyChannel, requestId: string, locale: Locale, notice?: { text: string; tone: 'info' | 'refused' }): Promise<void> {
     try {
       const source = await sourceRecordOf(requestId);
       if (!source?.diagnosisActivityId) return;
       const stored = await shelf.load(source.reportId);
       if (!stored) return;
-      await replies.update(source.diagnosisActivityId, { card: await storedDiagnosisCard(stored, source.reportId, locale) });
+      await replies.update(source.diagnosisActivityId, { card: await storedDiagnosisCard(stored, source.reportId, locale, notice) });
     } catch (err) {
       // The approval card already tells the story; the diagnosis card only lags behind.
       log.warn('could not update the diagnosis card', { err, requestId });
@@ -243,15 +243,16 @@ export function createFixFlow(deps: FixFlowDeps): FixFlow {
     const request = outcome.request;
     log.info('fix requested', { correlationId: event.correlationId, requestId, fix: fix.kind, cluster: request.clusterId });
     const title = localFixText(fix, m).title.slice(0, 120);
+    const notice = { text: m.fixFlow.requested(title), tone: 'info' as const };
     return {
       // The clicked card, now with the fix's story in place of its Request button.
-      card: await storedDiagnosisCard(stored, reportId, m.locale, { text: m.fixFlow.requested(title), tone: 'info' }),
+      card: await storedDiagnosisCard(stored, reportId, m.locale, notice),
       // The approval card is a message of its own, so the diagnosis stays readable above it.
       followUp: async (replies) => {
         await replies.send({ card: cardOf(request, undefined, undefined, m.locale) });
         // Everyone else's copy of the diagnosis card loses its Request button too (the invoke's
         // answer only replaces the clicker's).
-        await updateDiagnosisCard(replies, request.id, m.locale);
+        await updateDiagnosisCard(replies, request.id, m.locale, notice);
       },
     };
   }
