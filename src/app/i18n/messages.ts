@@ -168,9 +168,9 @@ export interface Messages {
   };
 
   app: {
-    unrecognised(text: string): string;
     /** The answer to "hi": one line, pointing at the command and at "help". */
     greeting: string;
+    unrecognised(text: string): string;
   };
 
   audit: {
