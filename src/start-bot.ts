@@ -30,6 +30,7 @@ import { runPlanStep } from './engine/fixes/run-step.js';
 import { noTelemetry, type Telemetry } from './telemetry/telemetry.js';
 import { countingAuditLog } from './telemetry/audit.js';
 import { traceDiagnosis } from './telemetry/diagnosis.js';
+import { DEMO_IDENTITIES } from './app/demo-identities.js';
 
 export interface RunningBot {
   url: string;
@@ -175,6 +176,8 @@ export async function startBot(config: Config, log: Logger, opts: StartOptions =
     policy: config.approvals,
     instanceId: config.instanceId,
     runner: azureFixRunner(layer),
+    // Who to name as approvers: the demo people in local mode; a real deployment knows object ids only.
+    ...(config.demoIdentities ? { approverNames: approverNamesOf(config.approvals.approverIds) } : {}),
     log,
     executionLeaseMs: config.executionLeaseSeconds * 1000,
   });
@@ -300,4 +303,10 @@ export async function startBot(config: Config, log: Logger, opts: StartOptions =
       return { drained, unfinished, interrupted, droppedDiagnoses };
     },
   };
+}
+
+/** Display names of the demo people among the approvers (local mode), for the cards' "who may approve". */
+function approverNamesOf(approverIds: readonly string[]): string[] {
+  const ids = new Set(approverIds.map((id) => id.toLowerCase()));
+  return DEMO_IDENTITIES.filter((d) => ids.has(d.aadObjectId.toLowerCase())).map((d) => d.name);
 }

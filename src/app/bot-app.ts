@@ -5,7 +5,7 @@
 import type { Logger } from '../log.js';
 import type { ClusterDirectory, ClusterRef, ClusterResolution } from '../engine/find-cluster.js';
 import { resolveCluster } from '../engine/find-cluster.js';
-import type { Report } from '../engine/report.js';
+import type { CheckStatus, Report } from '../engine/report.js';
 import { CHECK_IDS } from '../engine/report.js';
 import type { CardActionAnswer, CardActionEvent, MessageEvent, ReplyChannel } from './events.js';
 import { cardActionErrorCard, type FixFlow } from './fix-flow.js';
@@ -17,6 +17,7 @@ import {
   errorCard,
   helpCard,
   progressCard,
+  type FinishedCheck,
   refusalCard,
   auditCard,
   AUDIT_CARD_RECORDS,
@@ -36,6 +37,9 @@ export interface DemoCluster {
 export interface DiagnoseProgress {
   done: number;
   total: number;
+  /** The check that just finished, and its verdict (the progress card shows each as it comes). */
+  check?: string;
+  status?: CheckStatus;
 }
 
 export interface DiagnosisScope {
@@ -146,11 +150,14 @@ export function createBotApp(deps: AppDeps): BotApp {
     log.info('diagnosis started', { cluster: cluster.id });
     try {
       let lastShown = -1;
+      const finished: FinishedCheck[] = [];
       const report = await deps.diagnose(cluster, (p) => {
-        // Progress updates are best-effort; the final card below is what matters.
+        if (p.check && p.status) finished.push({ check: p.check, status: p.status });
+        // Progress updates are best-effort; the final card below is what matters. The outbox
+        // coalesces queued updates of one activity (paced-delivery.ts), within Teams' rate limits.
         if (progressId && p.done !== lastShown) {
           lastShown = p.done;
-          replies.update(progressId, { card: progressCard(cluster.name, p.done, p.total, locale) }).catch(() => {});
+          replies.update(progressId, { card: progressCard(cluster.name, p.done, p.total, locale, finished) }).catch(() => {});
         }
       }, { correlationId: event.correlationId, log });
       const reportId = await deps.fixes?.keepReport(report, cluster);
@@ -188,6 +195,9 @@ export function createBotApp(deps: AppDeps): BotApp {
         case 'help':
           await replies.send({ card: helpCard(deps.demoClusters, locale) });
           return;
+        case 'greeting':
+          await replies.send({ text: m.app.greeting });
+          return;
         case 'audit': {
           if (!deps.audit) {
             await replies.send({ card: errorCard({ title: m.error.noAuditLog, message: m.error.noAuditLogDetail }, locale) });
@@ -206,6 +216,8 @@ export function createBotApp(deps: AppDeps): BotApp {
           await replies.send({ text: m.app.unrecognised(asCodeSpan(command.text)), card: helpCard(deps.demoClusters, locale) });
           return;
         case 'refused':
+          // A bare `unwatch`: offer the clusters this chat watches instead of only refusing.
+          if (command.refusal?.code === 'watch-no-cluster' && command.refusal.verb === 'unwatch' && (await deps.watches?.offerUnwatch(event, replies))) return;
           deps.log.info('command refused', { correlationId: event.correlationId, reason: command.reason });
           await replies.send({ card: refusalCard(m.refusal.command(command.refusal, { reason: command.reason, hint: command.hint }), locale) });
           return;

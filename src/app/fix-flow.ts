@@ -23,6 +23,7 @@ import type { AuditLog } from '../store/append-log.js';
 import { ETagConflictError, IF_ABSENT, type StateStore } from '../store/state-store.js';
 import { createCardVerbRegistry, type CardVerbRegistry } from './card-verbs.js';
 import { approvalCard, diagnosisCard, errorCard, refusalCard, type ApprovalButtons } from './cards/index.js';
+import { localFixText } from './cards/fix-text.js';
 import type { CardActionAnswer, CardActionEvent, Caller, ReplyChannel } from './events.js';
 import { fixesOf, isReportId, reportShelf, type StoredReport } from './stored-reports.js';
 import { userMessageOf } from '../user-message.js';
@@ -46,6 +47,8 @@ export interface FixFlowDeps {
   /** This process's id: the owner of the executions it claims. */
   instanceId: string;
   runner: FixRunner;
+  /** Display names of the approvers, when the deployment knows them (local mode's demo people): the cards name who to ask. */
+  approverNames?: readonly string[];
   log: Logger;
   now?: () => Date;
   /** How long an execution may go without this process's heartbeat before another instance interrupts it. */
@@ -124,15 +127,58 @@ export function createFixFlow(deps: FixFlowDeps): FixFlow {
 
   function cardOf(request: ApprovalRequest, viewer?: Caller, notice?: string, locale: Locale = 'en'): object {
     const state = effectiveState(request, now());
-    return approvalCard({ request, state, buttons: buttonsFor(request, state, policy, viewer), ...(notice ? { notice } : {}) }, locale);
+    const whoMayApprove = messagesFor(locale).incidentLayout.whoMayApprove([...(deps.approverNames ?? [])], request.requiredApprovals);
+    return approvalCard({ request, state, buttons: buttonsFor(request, state, policy, viewer), whoMayApprove, now: now(), ...(notice ? { notice } : {}) }, locale);
   }
 
-  /** Updates the shared approval card (what everyone sees) in place, or posts it when there is no id. */
+  /** A refused approval says who can approve instead, by name where the deployment knows names. */
+  function refusalText(code: string, english: string, m: Messages): string {
+    const reason = m.approval.refusal(code as Parameters<Messages['approval']['refusal']>[0], english);
+    if (code !== 'not-approver' && code !== 'self-approval') return reason;
+    return `${reason} ${m.incidentLayout.askApprovers([...(deps.approverNames ?? [])])}`;
+  }
+
+  /**
+   * Updates the shared approval card (what everyone sees) in place, or posts it when there is no id;
+   * then the diagnosis card the fix was requested from, so it tells the fix's story too (issue 15).
+   */
   async function showToAll(replies: ReplyChannel, activityId: string | undefined, request: ApprovalRequest | undefined, locale: Locale = 'en'): Promise<void> {
     if (!request) return;
     const reply = { card: cardOf(request, undefined, undefined, locale) };
     if (activityId) await replies.update(activityId, reply);
     else await replies.send(reply);
+    await updateDiagnosisCard(replies, request.id, locale);
+  }
+
+  /** The stored requests of a report's fixes, by fix id (requestIdFor makes their ids). */
+  async function requestsOf(reportId: string, report: Report): Promise<Record<string, ApprovalRequest>> {
+    const found: Record<string, ApprovalRequest> = {};
+    for (const fix of fixesOf(report)) {
+      if (notExecutableReason(fix) !== undefined) continue;
+      const request = await repo.load(requestIdFor(reportId, fix.id));
+      if (request) found[fix.id] = request;
+    }
+    return found;
+  }
+
+  /** The diagnosis card of a stored report, with the story of each fix requested from it. */
+  async function storedDiagnosisCard(stored: StoredReport, reportId: string, locale: Locale, notice?: { text: string; tone: 'info' | 'refused' }): Promise<object> {
+    const fixRequests = await requestsOf(reportId, stored.report);
+    return diagnosisCard(stored.report, { reportId, fixRequests, now: now(), ...(notice ? { notice: notice.text, noticeTone: notice.tone } : {}) }, locale);
+  }
+
+  /** Rebuilds the diagnosis card a request came from, in place; a card the bot cannot find is left alone (logged). */
+  async function updateDiagnosisCard(replies: ReplyChannel, requestId: string, locale: Locale, notice?: { text: string; tone: 'info' | 'refused' }): Promise<void> {
+    try {
+      const source = await sourceRecordOf(requestId);
+      if (!source?.diagnosisActivityId) return;
+      const stored = await shelf.load(source.reportId);
+      if (!stored) return;
+      await replies.update(source.diagnosisActivityId, { card: await storedDiagnosisCard(stored, source.reportId, locale, notice) });
+    } catch (err) {
+      // The approval card already tells the story; the diagnosis card only lags behind.
+      log.warn('could not update the diagnosis card', { err, requestId });
+    }
   }
 
   async function keepReport(report: Report, cluster: ClusterRef): Promise<string | undefined> {
@@ -150,20 +196,28 @@ export function createFixFlow(deps: FixFlowDeps): FixFlow {
     }
   }
 
-  async function rememberSource(requestId: string, reportId: string, fixId: string): Promise<void> {
+  /** `diagnosisActivityId`: the diagnosis card the request came from, updated in place as the fix moves. */
+  async function rememberSource(requestId: string, reportId: string, fixId: string, diagnosisActivityId: string | undefined): Promise<void> {
     try {
-      await deps.state.write({ [`${SOURCE_KEY_PREFIX}${requestId}`]: { reportId, fixId, eTag: IF_ABSENT } });
+      const where = diagnosisActivityId ? { diagnosisActivityId } : {};
+      await deps.state.write({ [`${SOURCE_KEY_PREFIX}${requestId}`]: { reportId, fixId, ...where, eTag: IF_ABSENT } });
     } catch (err) {
       // Same id, same report and fix (requestIdFor): the record is already there.
       if (!(err instanceof ETagConflictError)) throw err;
     }
   }
 
-  async function sourceOf(requestId: string): Promise<StoredReport | undefined> {
+  async function sourceRecordOf(requestId: string): Promise<{ reportId: string; diagnosisActivityId?: string } | undefined> {
     const key = `${SOURCE_KEY_PREFIX}${requestId}`;
     const item = (await deps.state.read([key]))[key];
     if (!item || !isReportId(item.reportId)) return undefined;
-    return shelf.load(item.reportId);
+    const activity = typeof item.diagnosisActivityId === 'string' && item.diagnosisActivityId.length <= 300 ? item.diagnosisActivityId : undefined;
+    return { reportId: item.reportId, ...(activity ? { diagnosisActivityId: activity } : {}) };
+  }
+
+  async function sourceOf(requestId: string): Promise<StoredReport | undefined> {
+    const record = await sourceRecordOf(requestId);
+    return record ? shelf.load(record.reportId) : undefined;
   }
 
   async function requestFix(event: CardActionEvent): Promise<CardActionAnswer> {
@@ -175,7 +229,7 @@ export function createFixFlow(deps: FixFlowDeps): FixFlow {
     }
     const stored = await shelf.load(reportId);
     if (!stored) return refused(m.fixFlow.reportNotStored, m);
-    const withNotice = (notice: string) => ({ card: diagnosisCard(stored.report, { reportId, notice }, m.locale) });
+    const withNotice = async (notice: string) => ({ card: await storedDiagnosisCard(stored, reportId, m.locale, { text: notice, tone: 'refused' }) });
     const fix = fixesOf(stored.report).find((f) => f.id === fixId);
     if (!fix) return withNotice(m.fixFlow.noSuchFix(fixId.slice(0, 80)));
     const manual = notExecutableReason(fix);
@@ -185,16 +239,22 @@ export function createFixFlow(deps: FixFlowDeps): FixFlow {
     if (!draft.ok) return withNotice(m.locale === 'en' ? draft.message : m.fixFlow.noSuchFix(fixId.slice(0, 80)));
     const existing = await repo.load(requestId);
     if (existing) return withNotice(m.fixFlow.alreadyRequested);
-    await rememberSource(requestId, reportId, fixId);
+    await rememberSource(requestId, reportId, fixId, event.replyToId);
     const outcome = await repo.submit(draft.draft, { by: event.caller, now: now() }, policy);
     if (!outcome.ok) return withNotice(m.approval.refusal(outcome.refusal.code, outcome.refusal.message));
     const request = outcome.request;
     log.info('fix requested', { correlationId: event.correlationId, requestId, fix: fix.kind, cluster: request.clusterId });
+    const title = localFixText(fix, m).title.slice(0, 120);
+    const notice = { text: m.fixFlow.requested(title), tone: 'info' as const };
     return {
-      card: diagnosisCard(stored.report, { reportId, notice: m.fixFlow.requested(fix.title.slice(0, 120)), noticeTone: 'info' }, m.locale),
+      // The clicked card, now with the fix's story in place of its Request button.
+      card: await storedDiagnosisCard(stored, reportId, m.locale, notice),
       // The approval card is a message of its own, so the diagnosis stays readable above it.
       followUp: async (replies) => {
         await replies.send({ card: cardOf(request, undefined, undefined, m.locale) });
+        // Everyone else's copy of the diagnosis card loses its Request button too (the invoke's
+        // answer only replaces the clicker's).
+        await updateDiagnosisCard(replies, request.id, m.locale, notice);
       },
     };
   }
@@ -273,7 +333,8 @@ export function createFixFlow(deps: FixFlowDeps): FixFlow {
     // The plan's later steps (restart the tunnel agents …) run only after the main change fully
     // succeeded, still inside the claimed execution: a crash here leaves it 'interrupted' too.
     const steps = source ? await runPlanSteps(source.cluster, request.fix, execution.result === 'succeeded', llog) : [];
-    const finished = await repo.finishExecution(requestId, instanceId, { result: execution.result === 'succeeded' ? 'succeeded' : 'failed', detail, steps });
+    const notNeeded = execution.result === 'refused' && execution.notNeeded === true;
+    const finished = await repo.finishExecution(requestId, instanceId, { result: execution.result === 'succeeded' ? 'succeeded' : 'failed', detail, steps, ...(notNeeded ? { notNeeded } : {}) });
     llog.info('fix executed', { result: execution.result });
     await showToAll(replies, activityId, finished.request, locale);
     // A refused execution wrote nothing: there is nothing to re-check.
@@ -306,7 +367,7 @@ export function createFixFlow(deps: FixFlowDeps): FixFlow {
     const m = messagesOf(event);
     if (!outcome.ok) {
       // The engine's refusal has a code: the clicker reads it in their language (English as written).
-      const reason = m.approval.refusal(outcome.refusal.code, outcome.refusal.message);
+      const reason = refusalText(outcome.refusal.code, outcome.refusal.message, m);
       const card = outcome.request ? cardOf(outcome.request, event.caller, reason, m.locale) : refusalCard({ reason, hint: m.common.nothingDone }, m.locale);
       return { card };
     }

@@ -10,6 +10,8 @@ export type { ClusterTarget };
 
 export type Command =
   | { kind: 'help' }
+  /** "hi", "hello", "你好": a short greeting back, not the whole help card. */
+  | { kind: 'greeting' }
   | { kind: 'diagnose'; target: ClusterTarget }
   | { kind: 'audit'; cluster?: string }
   | { kind: 'watch'; target: ClusterTarget; intervalMinutes: number }
@@ -98,6 +100,9 @@ function checkValue(value: string, what: CommandValueKind, pattern: RegExp, hint
   return undefined;
 }
 
+/** Greetings answered with one line (and the full help only on "help"). */
+const GREETINGS = /^(hi|hello|hey|hallo|good (morning|afternoon|evening)|你好|您好|嗨)[\s!.,！。]*$/;
+
 export function parseCommand(raw: string): Command {
   if (raw.length > MAX_COMMAND_LENGTH * 4) {
     return refuse(`The message is ${raw.length} characters long; a command is one short line.`, 'Try "help" to see the commands.', { code: 'too-long', length: raw.length });
@@ -108,6 +113,7 @@ export function parseCommand(raw: string): Command {
   }
   const lower = text.toLowerCase();
   if (lower === '' || lower === 'help' || lower === '?' || lower === '/help') return { kind: 'help' };
+  if (GREETINGS.test(lower)) return { kind: 'greeting' };
 
   const audit = /^\/?audit\b\s*(.*)$/i.exec(text);
   if (audit) {

@@ -36,6 +36,8 @@ export interface WatchCommands {
   watch(target: ClusterTarget, intervalMinutes: number, event: MessageEvent, replies: ReplyChannel): Promise<void>;
   unwatch(target: ClusterTarget, event: MessageEvent, replies: ReplyChannel): Promise<void>;
   list(event: MessageEvent, replies: ReplyChannel): Promise<void>;
+  /** A bare `unwatch`: the clusters this chat watches, each with its Stop button; false when it watches none. */
+  offerUnwatch(event: MessageEvent, replies: ReplyChannel): Promise<boolean>;
 }
 
 const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
@@ -185,23 +187,33 @@ export function createWatchCommands(deps: WatchCommandDeps): WatchCommands {
       await replies.send({ card: watchStateCard({ heading: t.stoppedHeading(w.cluster.name), message: t.stoppedMessage, cluster: w.cluster, actions: false }, locale) });
     },
 
-    async list(event, replies) {
-      const locale = localeOf(event.locale);
-      const t = messagesFor(locale).watch;
+    async offerUnwatch(event, replies) {
       const conversationId = event.conversation?.id ?? event.conversationId;
-      const watches = await deps.watches.listFor(conversationId);
-      await replies.send({
-        card: watchesCard(
-          watches.map((w) => ({
-            cluster: w.cluster,
-            intervalMinutes: w.intervalMinutes,
-            nextDueAt: w.nextDueAt,
-            ...(w.verdicts ? { verdicts: w.verdicts } : {}),
-            ...(w.paused ? { paused: { reason: pausedReasonIn(t, w.paused.reason) } } : {}),
-          })),
-          locale,
-        ),
-      });
+      if ((await deps.watches.listFor(conversationId)).length === 0) return false;
+      await listWatches(event, replies, true);
+      return true;
     },
+
+    list: (event, replies) => listWatches(event, replies, false),
   };
+
+  async function listWatches(event: MessageEvent, replies: ReplyChannel, offerStop: boolean): Promise<void> {
+    const locale = localeOf(event.locale);
+    const t = messagesFor(locale).watch;
+    const conversationId = event.conversation?.id ?? event.conversationId;
+    const watches = await deps.watches.listFor(conversationId);
+    await replies.send({
+      card: watchesCard(
+        watches.map((w) => ({
+          cluster: w.cluster,
+          intervalMinutes: w.intervalMinutes,
+          nextDueAt: w.nextDueAt,
+          ...(w.verdicts ? { verdicts: w.verdicts } : {}),
+          ...(w.paused ? { paused: { reason: pausedReasonIn(t, w.paused.reason) } } : {}),
+        })),
+        locale,
+        offerStop,
+      ),
+    });
+  }
 }

@@ -10,8 +10,8 @@ import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
 import { clusterFacts, poolFacts, type ManagedClusterLike, type ScaleSetLike } from './cluster-facts.js';
 import type { ClusterRef } from './find-cluster.js';
-import { tunnelAgentPods, type PodSummary } from './kube-pods.js';
-import { REPORT_FORMAT, type CheckId, type CheckResult, type ClusterFacts, type Report } from './report.js';
+import { parsePodList, tunnelAgentPods, type PodSummary } from './kube-pods.js';
+import { REPORT_FORMAT, type CheckId, type CheckResult, type CheckStatus, type ClusterFacts, type Report } from './report.js';
 import { userMessageOf } from '../user-message.js';
 import type { SymptomResult } from './symptom-check.js';
 import { gatherNetwork, gatherNodes, markTunnelAgents } from './gather.js';
@@ -56,7 +56,7 @@ export interface Check {
 export interface DiagnoseOptions {
   checks?: Check[];
   log?: Logger;
-  onProgress?: (p: { done: number; total: number; check?: CheckId }) => void;
+  onProgress?: (p: { done: number; total: number; check?: CheckId; status?: CheckStatus }) => void;
   now?: () => Date;
 }
 
@@ -163,7 +163,7 @@ export async function diagnoseCluster(layer: AzureLayer, ref: ClusterRef, opts: 
     checks.map(async (check) => {
       const r = await runCheck(check, ctx);
       done += 1;
-      opts.onProgress?.({ done, total, check: check.id });
+      opts.onProgress?.({ done, total, check: check.id, status: r.status });
       return r;
     }),
   );

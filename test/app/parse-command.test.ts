@@ -47,8 +47,12 @@ describe('parseCommand: phrasings', () => {
     expect(parseCommand(text).kind).toBe('refused');
   });
 
-  it.each(['hello', 'what is wrong with aks-prod', 'diagnosis please'])('"%s" is not a command', (text) => {
+  it.each(['hello there', 'what is wrong with aks-prod', 'diagnosis please'])('"%s" is not a command', (text) => {
     expect(parseCommand(text)).toEqual({ kind: 'unrecognised', text });
+  });
+
+  it.each(['hi', 'Hello!', 'hey', 'good morning', '你好', '您好！'])('"%s" is a greeting (a short answer, not the help card)', (text) => {
+    expect(parseCommand(text)).toEqual({ kind: 'greeting' });
   });
 });
 

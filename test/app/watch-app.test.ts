@@ -19,7 +19,7 @@ import { WatchRepository, type WatchLimits } from '../../src/engine/watch/reposi
 import { silentLogger } from '../../src/log.js';
 import { createStateStore, type DurableStore } from '../../src/store/create-store.js';
 import { cardText as allStrings, type Json } from '../support/card-walk.js';
-import { visibleText } from '../cards/card-walk.js';
+import { ofType, visibleText } from '../cards/card-walk.js';
 import { startSimForTest, EXAMPLE_HEALTHY, type SimForTest } from '../support/sim.js';
 import { expectValidCard } from '../support/validate-card.js';
 import { en, zhCN } from '../../src/app/i18n/index.js';
@@ -333,7 +333,30 @@ describe('watches whose posts are not delivered', () => {
   });
 });
 
+describe('greetings', () => {
+  it('"hi" gets one line pointing at diagnose and help, not the help card', async () => {
+    const replies = await world().say('hi');
+    expect(replies).toHaveLength(1);
+    expect(replies[0]!.card).toBeUndefined();
+    expect(replies[0]!.text).toMatch(/diagnose cluster aks-prod[^]*help/);
+  });
+});
+
 describe('watch command refusals', () => {
+  it('a bare "unwatch" offers the watched clusters, each with its Stop button; with none, it refuses', async () => {
+    const w = world();
+    expect(cardText((await w.say('unwatch'))[0]!.card)).toMatch(/Which cluster/);
+    await w.say(`watch ${CLUSTER}`);
+    const offer = (await w.say('unwatch'))[0]!.card as object;
+    expect(cardText(offer)).toContain(CLUSTER);
+    const stop = ofType(offer, 'Action.Submit');
+    expect(stop.map((a) => a.title)).toEqual(['Stop watching']);
+    const value = stop[0]!.data as { msteams: { text: string } };
+    const stopped = await w.say(value.msteams.text);
+    expect(cardText(stopped[0]!.card)).toMatch(/Stopped watching/);
+    expect(await w.repo.all()).toEqual([]);
+  });
+
   it('refuses past the per-chat limit, naming it', async () => {
     const w = world(undefined, { perConversation: 1, total: 10 });
     await w.say(`watch ${CLUSTER}`);

@@ -64,7 +64,7 @@ describe('the local chat page in chromium', () => {
     expect(Number(await diagnosis.getAttribute('data-version'))).toBeGreaterThan(1);
     const nsgCheck = diagnosis.locator('.card-host').getByText('Network security groups allow TCP 10250');
     await expect(nsgCheck.isVisible()).resolves.toBe(true);
-    await expect(diagnosis.locator('.card-host').innerText()).resolves.toMatch(/Failed:[^]*DenyKubeletInbound/);
+    await expect(diagnosis.locator('.card-host').innerText()).resolves.toMatch(/Network security groups allow TCP 10250[^]*DenyKubeletInbound/);
     // The invoke's answer replaced the clicked card.
     await diagnosis.getByText(/Fix requested/).first().waitFor(WAIT);
 
@@ -96,12 +96,22 @@ describe('the local chat page in chromium', () => {
     await sendMessage(page, 'diagnose cluster aks-nsg-deny');
     // After the echoed command: the bot's progress card, which becomes the diagnosis.
     const again = await pinned(page, page.locator('#messages > .msg').nth(before + 1));
+    // Every check passed: they are one toggle ("✅ 6 passed") away.
+    await cardButton(again, /\d+ passed/).click();
     await again.getByText('Network security groups allow TCP 10250').waitFor(WAIT);
     const text = await again.innerText();
     expect(text).not.toMatch(/cause found/);
-    expect(text).toMatch(/Network security groups allow TCP 10250\s*Passed/);
+    expect(text).toMatch(/✅\s*Network security groups allow TCP 10250/);
     await again.evaluate((e) => e.scrollIntoView({ block: 'start' }));
     await shoot(`${++n}-passes-after-fix`);
+
+    // The page's own chrome follows the language picker, and tells the browser which language it is.
+    await page.selectOption('#locale', 'zh-CN');
+    await expect(page.getAttribute('html', 'lang')).resolves.toBe('zh-CN');
+    await expect(page.locator('#new-chat').innerText()).resolves.toBe('新对话');
+    await expect(page.locator('#identity-role').innerText()).resolves.toBe('申请修复');
+    await page.selectOption('#locale', 'en-US');
+    await expect(page.getAttribute('html', 'lang')).resolves.toBe('en');
 
     // No script errors and no Content-Security-Policy violations along the way.
     expect(browser.problems).toEqual([]);

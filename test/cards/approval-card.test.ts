@@ -4,6 +4,7 @@ import { APPROVAL_STATES, draftApprovalRequest, type ApprovalRequest } from '../
 import { diagnosisCard } from '../../src/app/cards/diagnosis-card.js';
 import { expectValidCard } from '../support/validate-card.js';
 import { mixedReport } from './reports.js';
+import { ofType, visibleText } from './card-walk.js';
 
 const POLICY = { requesterIds: [], approverIds: [], requireDistinctApprover: true, highRiskApprovals: 2, ttlMinutes: 30, allowedTenantIds: [] };
 const NONE = { approve: false, reject: false, cancel: false };
@@ -39,6 +40,34 @@ describe('approval card', () => {
     expectValidCard(card);
     expect(text(card)).toContain('You are not an approver.');
     expect(JSON.stringify(card)).not.toContain('](https://');
+  });
+
+  it('says who may approve while the request waits, and not after', () => {
+    const who = 'Who may approve: Avery (team lead), not the requester';
+    const pending = approvalCard({ request: request(), state: 'pending', buttons: NONE, whoMayApprove: who });
+    expectValidCard(pending);
+    expect(visibleText(pending)).toContain(`👤 ${who}`);
+    const done = approvalCard({ request: { ...request(), state: 'verified' }, state: 'verified', buttons: NONE, whoMayApprove: who });
+    expect(visibleText(done)).not.toContain(who);
+  });
+
+  it('a fix whose target was already gone is "not needed", grey, never a red failure', () => {
+    const r: ApprovalRequest = { ...request(), state: 'failed', execution: { startedAt: '2026-01-01T00:01:00.000Z', owner: 'bot-a', result: 'failed', detail: 'Nothing was changed: Pod x is gone', notNeeded: true } };
+    const card = approvalCard({ request: r, state: 'failed', buttons: NONE });
+    expectValidCard(card);
+    const banner = ofType(card, 'Container')[0]!;
+    expect(banner.style).toBe('emphasis');
+    expect(visibleText(card)).toContain('Fix not needed: its target was already gone');
+    expect(visibleText(card)).toContain('State: not needed (nothing was changed)');
+    expect(visibleText(card)).not.toContain('❌');
+  });
+
+  it('shows the expiry as the reader\'s local time (a host time in a TextBlock) with the minutes left', () => {
+    const r = request();
+    const card = approvalCard({ request: r, state: 'pending', buttons: NONE, now: new Date(Date.parse(r.expiresAt) - 12 * 60_000 + 1) });
+    const at = r.expiresAt.replace(/\.\d{3}Z$/, 'Z');
+    expect(ofType(card, 'TextBlock').map((b) => b.text)).toContain(`Expires: {{DATE(${at}, SHORT)}} {{TIME(${at})}} (expires in 12 min)`);
+    expect(JSON.stringify(card)).not.toContain(r.expiresAt);
   });
 
   it('lists at most 60 user ids for refresh, channel ids only', () => {

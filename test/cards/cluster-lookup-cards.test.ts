@@ -85,6 +85,13 @@ describe('chooseClusterCard', () => {
     );
   });
 
+  it('names on each button what it chooses: the resource group, or the subscription when groups repeat', () => {
+    expect(ofType(chooseClusterCard({ query: 'aks-prod', candidates }), 'Action.Submit').map((b) => b.title)).toEqual(['Diagnose in rg-prod', 'Diagnose in rg-dev']);
+    const sameGroup = candidates.map((c) => ({ ...c, resourceGroup: 'rg-aks' }));
+    expect(ofType(chooseClusterCard({ query: 'aks-prod', candidates: sameGroup }), 'Action.Submit').map((b) => b.title)).toEqual(['Diagnose in Production', `Diagnose in ${SUB_B}`]);
+    expect(ofType(chooseClusterCard({ query: 'aks-prod', candidates }, 'zh-CN'), 'Action.Submit').map((b) => b.title)).toEqual(['诊断 rg-prod 中的集群', '诊断 rg-dev 中的集群']);
+  });
+
   it('tells the candidates apart by resource group, subscription and location', () => {
     const text = visibleText(chooseClusterCard({ query: 'aks-prod', candidates }));
     expect(text).toContain(`resource group rg-prod · subscription Production (${SUB_A}) · westeurope`);

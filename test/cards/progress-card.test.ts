@@ -24,4 +24,30 @@ describe('progressCard', () => {
     expect(ofType(progressCard('aks-prod', 1, 1), 'TextBlock')[0]?.text).toBe('⏳ Diagnosing aks-prod… 1 of 1 check');
     expectValidCard(progressCard('aks-prod', 500, 1000));
   });
+
+  it('lists the checks, each turning from ⏳ to its verdict as it finishes', () => {
+    const card = progressCard('aks-prod', 2, 6, 'en', [
+      { check: 'egress-tunnel-ports', status: 'fail' },
+      { check: 'nsg-10250', status: 'pass' },
+    ]);
+    expectValidCard(card);
+    expect(unexpanded(card)).toEqual([]);
+    const rows = ofType(card, 'RichTextBlock').map((b) => (b.inlines as Array<{ text: string }>).map((r) => r.text).join(''));
+    expect(rows).toEqual([
+      '✅ Network security groups allow TCP 10250 — Passed',
+      '⏳ UFW on the nodes',
+      '⏳ iptables on the nodes',
+      '❌ Tunnel egress port — Failed',
+      '⏳ SNAT ports on the outbound load balancer',
+      '⏳ Tunnel agent pods',
+    ]);
+  });
+
+  it('shows a check this build does not know by its id, after the known ones', () => {
+    const card = progressCard('aks-prod', 1, 7, 'zh-CN', [{ check: 'kubelet-reachability', status: 'unknown' }]);
+    expectValidCard(card);
+    const rows = ofType(card, 'RichTextBlock').map((b) => (b.inlines as Array<{ text: string }>).map((r) => r.text).join(''));
+    expect(rows).toHaveLength(7);
+    expect(rows.at(-1)).toMatch(/^❔ kubelet-reachability — /);
+  });
 });

@@ -171,3 +171,69 @@ export function allFailingReport(nodeCount: number): Report {
   report.warnings = Array.from({ length: 40 }, (_, i) => `Note ${i}: ` + 'n'.repeat(200));
   return report;
 }
+
+/**
+ * One fault, two failing checks, as the engine reports scenario aks-egress-443: an NSG rule denies
+ * TCP 443 out (egress-tunnel-ports), so both konnectivity agents crash-loop (tunnel-agent-health).
+ * The egress fix's plan restarts the agents afterwards (FixProposal.then).
+ */
+export function egressBlockedReport(): Report {
+  const report = baseReport(3);
+  const [n0, n1] = [nodeName(0), nodeName(1)];
+  const pods = ['konnectivity-agent-6d9f7c8b5-x2x7q', 'konnectivity-agent-6d9f7c8b5-q8w2n'];
+  const pass = (id: CheckResult['id'], summary: string): CheckResult => ({ id, status: 'pass', summary, nodes: [], evidence: [], fixes: [] });
+  report.checks = [
+    pass('nsg-10250', 'Every NSG on the path allows TCP 10250 from the 2 tunnel-agent nodes to all 3 running nodes'),
+    pass('ufw-10250', 'Every running Linux node (3) answers on TCP 10250 from the tunnel agents, so UFW is not in the way'),
+    pass('iptables-10250', 'Every running Linux node (3) answers on TCP 10250 from the tunnel agents, so iptables is not in the way'),
+    {
+      id: 'egress-tunnel-ports',
+      status: 'fail',
+      summary:
+        'NSG aks-agentpool-12345678-nsg rule Deny-Internet-HTTPS-Outbound (priority 300) denies TCP 443 out of subnet aks-subnet to the API server aks-prod-dns-1a2b3c4d.hcp.westeurope.azmk8s.io (konnectivity needs egress TCP 443)',
+      nodes: [n0, n1],
+      evidence: [{ kind: 'nsg-rule', resource: NSG_ID, detail: 'Deny-Internet-HTTPS-Outbound: priority 300, Outbound, Deny, Tcp, * -> Internet:443' }],
+      fixes: [
+        {
+          id: 'egress-tunnel-ports:allow:aks-agentpool-12345678-nsg:outbound:299',
+          kind: 'nsg-allow-egress',
+          title:
+            'Add outbound rule AllowTunnelEgressTcp443 to NSG aks-agentpool-12345678-nsg at priority 299, allowing TCP 443 from the node subnets to AzureCloud ahead of Deny-Internet-HTTPS-Outbound (300)',
+          target: NSG_ID,
+          change:
+            '{"name":"AllowTunnelEgressTcp443","properties":{"description":"Tunnel Doctor: allow TCP 443 to the AKS API server (konnectivity-agent tunnel egress)","protocol":"Tcp","sourcePortRange":"*","destinationPortRange":"443","sourceAddressPrefix":"10.224.0.0/16","destinationAddressPrefix":"AzureCloud","access":"Allow","priority":299,"direction":"Outbound"}}',
+          risk: 'medium',
+          needsApproval: true,
+          warnings: ['AKS manages this NSG and may reconcile changes to it; a custom rule here is supported but keep it in your IaC'],
+          then: [
+            {
+              kind: 'recreate-tunnel-pods',
+              change:
+                'restart the konnectivity-agent pods in kube-system (kubectl delete pod <each agent pod> -n kube-system, through AKS command invoke; their ReplicaSet recreates them), so they leave crash back-off now that their egress is open',
+            },
+          ],
+        },
+      ],
+    },
+    pass('snat-exhaustion', 'load balancer kubernetes: no failed SNAT connections; peak use 4% of allocated ports'),
+    {
+      id: 'tunnel-agent-health',
+      status: 'fail',
+      summary: `${pods[0]}: container konnectivity-agent CrashLoopBackOff; ${pods[1]}: container konnectivity-agent CrashLoopBackOff; 0 of 2 konnectivity-agent replicas ready`,
+      nodes: [n0, n1],
+      evidence: pods.map((p) => ({ kind: 'pod', resource: `kube-system/${p}`, detail: 'CrashLoopBackOff; restarts=9' })),
+      fixes: pods.map((p) => ({
+        id: `tunnel-agent-health:recreate:${p}`,
+        kind: 'recreate-tunnel-pods',
+        title: `Delete ${p} (container konnectivity-agent CrashLoopBackOff) so its ReplicaSet creates a fresh pod`,
+        target: `kube-system/${p}`,
+        change: `kubectl delete pod -n kube-system ${p}`,
+        risk: 'medium' as const,
+        needsApproval: true,
+        warnings: ['The replacement may be scheduled on another node; while it starts, the tunnel runs on the remaining agents.'],
+      })),
+    },
+  ];
+  report.affectedNodes = [n0, n1];
+  return report;
+}

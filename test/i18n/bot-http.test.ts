@@ -48,11 +48,11 @@ describe('locale over HTTP', () => {
     expect(text).toMatch(/在 aks-nsg-deny 上发现 \d+ 个故障原因/);
     expect(text).toContain(zhCN.checkTitle['nsg-10250']);
     expect(text).toContain(zhCN.checkHeadline['nsg-10250'].fail);
-    expect(text).toContain(zhCN.diagnosis.checksHeading);
+    expect(text).toContain(zhCN.incidentLayout.detailsToggle);
     // No English chrome: the English headline and check titles are absent.
     expect(text).not.toContain('found on aks-nsg-deny');
     expect(text).not.toContain(en.checkTitle['nsg-10250']);
-    expect(text).not.toContain(en.diagnosis.checksHeading);
+    expect(text).not.toContain(en.incidentLayout.detailsToggle);
   });
 
   it('en-US: the same command answers in English', async () => {

@@ -78,6 +78,7 @@ const SAMPLES: Record<string, (f: any) => string[]> = {
   'chooseCluster.headline': (f) => [f(2, 'aks-x')],
   'chooseCluster.where': (f) => [f('rg', 'sub', undefined), f('rg', 'sub', 'westeurope')],
   'chooseCluster.more': (f) => [f(4)],
+  'chooseCluster.diagnoseIn': (f) => [f('rg-prod')],
   'chooseCluster.fallback': (f) => [f(2, 'aks-x', [{ name: 'aks-x', resourceGroup: 'rg' }])],
   'refusal.fallback': (f) => [f('R')],
   'refusal.command': (f) =>
@@ -95,6 +96,7 @@ const SAMPLES: Record<string, (f: any) => string[]> = {
   'app.droppedTitle': (f) => [f('aks-x')],
   'audit.heading': (f) => [f(undefined), f('aks-x')],
   'audit.fallback': (f) => [f('H', 3)],
+  'audit.step': (f) => [f('approved', 'Ana', '{{TIME(2026-11-26T01:23:00Z)}}')],
   'approval.state': (f) => APPROVAL_STATES.map((s) => f(s)),
   'approval.fallback': (f) => [f('H', 'Fix', 'aks-x')],
   'approval.facts.approvalsValue': (f) => [f(0, 1, []), f(1, 2, ['Ana'])],
@@ -143,6 +145,23 @@ const SAMPLES: Record<string, (f: any) => string[]> = {
   'fixFlow.noSuchFix': (f) => [f('fix-1')],
   'fixFlow.manualNotRequested': (f) => [f('R')],
   'fixFlow.requested': (f) => [f('Allow TCP 10250')],
+  'incidentLayout.factsStrip.kubernetes': (f) => [f('1.30.4')],
+  'incidentLayout.factsStrip.nodes': (f) => [f(1), f(3)],
+  'incidentLayout.asOf': (f) => [f('{{TIME(2026-11-26T01:23:00Z)}}')],
+  'incidentLayout.passedToggle': (f) => [f(4)],
+  'incidentLayout.openResource': (f) => [f('NSG')],
+  'incidentLayout.requestedBy': (f) => [f('Ana', '{{TIME(2026-11-26T01:23:00Z)}}')],
+  'incidentLayout.approvedBy': (f) => [f(['Ana', 'Bo'], '{{TIME(2026-11-26T01:23:00Z)}}')],
+  'incidentLayout.expiresIn': (f) => [f(1), f(27)],
+  'incidentLayout.stateLine': (f) => APPROVAL_STATES.map((s) => f(s)),
+  'incidentLayout.whoMayApprove': (f) => [f([], 1), f(['Ana', 'Bo'], 2)],
+  'incidentLayout.askApprovers': (f) => [f([]), f(['Ana', 'Bo'])],
+  'fixText.title': (f) =>
+    ['nsg-allow-10250', 'nsg-allow-egress', 'nsg-edit-deny', 'nsg-delete-deny', 'ufw-allow-10250', 'ufw-disable', 'iptables-delete-rule', 'iptables-insert-accept', 'recreate-tunnel-pods', 'lb-allocated-outbound-ports', 'lb-outbound-ips', 'manual'].map((kind) =>
+      f(kind, { nsg: 'aks-nsg', rule: 'AllowX', priority: 299, pod: 'konnectivity-agent-1' }, 'Add outbound rule AllowX to NSG aks-nsg'),
+    ),
+  'fixText.warnings': (f) => ['nsg-allow-egress', 'nsg-edit-deny', 'ufw-disable', 'recreate-tunnel-pods', 'lb-outbound-ips', 'manual'].flatMap((kind) => f(kind, ['AKS manages this NSG and may reconcile changes to it.'])),
+  'fixText.step': (f) => [f('recreate-tunnel-pods', 'restart the konnectivity-agent pods in kube-system')],
 };
 
 export function samplePaths(): string[] {

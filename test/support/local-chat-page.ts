@@ -57,8 +57,8 @@ export async function pinned(page: Page, message: Locator): Promise<Locator> {
 }
 
 /** A button the card renderer drew inside `message`. */
-export function cardButton(message: Locator, title: string): Locator {
-  return message.locator('.card-host').getByRole('button', { name: title, exact: true });
+export function cardButton(message: Locator, title: string | RegExp): Locator {
+  return message.locator('.card-host').getByRole('button', { name: title, exact: typeof title === 'string' });
 }
 
 /**

@@ -181,6 +181,21 @@ export function cardSizeBytes(card: object): number {
   return Buffer.byteLength(JSON.stringify(card), 'utf8');
 }
 
+/**
+ * Teams' one documented card-level extension the 1.5 schema does not know: `msteams: { width: "Full" }`
+ * ("Full width Adaptive Card", https://learn.microsoft.com/microsoftteams/platform/task-modules-and-cards/cards/cards-format#full-width-adaptive-card).
+ * Checked here for its one allowed shape, then left out of the schema check; anything else in it is an error.
+ */
+function withoutTeamsExtensions(card: Record<string, unknown>, errors: string[]): Record<string, unknown> {
+  if (!('msteams' in card)) return card;
+  const { msteams, ...rest } = card;
+  const ext = msteams as Record<string, unknown> | undefined;
+  if (!ext || typeof ext !== 'object' || Object.keys(ext).some((k) => k !== 'width') || ext.width !== 'Full') {
+    errors.push(`card: msteams must be { "width": "Full" }, got ${JSON.stringify(msteams)}`);
+  }
+  return rest;
+}
+
 export function validateCard(card: object): CardValidation {
   const errors: string[] = [];
   const c = card as Record<string, unknown>;
@@ -197,7 +212,8 @@ export function validateCard(card: object): CardValidation {
   }
 
   const validate = loadSchemaValidator();
-  if (!validate(card)) errors.push(...summariseSchemaErrors(card, validate.errors ?? [], schemaDefinitions));
+  const forSchema = withoutTeamsExtensions(c, errors);
+  if (!validate(forSchema)) errors.push(...summariseSchemaErrors(forSchema, validate.errors ?? [], schemaDefinitions));
 
   return { errors };
 }

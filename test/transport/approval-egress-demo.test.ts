@@ -28,12 +28,16 @@ describe('featured demo aks-egress-443: NSG denies the konnectivity egress, agen
     expect(egressRow).toMatch(/Failed/);
     expect(egressRow).toMatch(/rule Deny-Internet-HTTPS-Outbound \(priority 300\) denies TCP 443/);
     // The diagnosis card already says what the plan does after the rule.
-    expect(egressRow).toMatch(/"name":"AllowTunnelEgressTcp443".*"direction":"Outbound"\}\}[^]{0,80}Then: [^]{0,20}restart the konnectivity-agent pods in kube-system/);
-    expect(rowText(diagnosis, 'tunnel-agent-health')).toMatch(/Failed[^]*CrashLoopBackOff/);
+    // (the change pretty-printed, then its az equivalent, then the step)
+    expect(egressRow).toMatch(/"name": "AllowTunnelEgressTcp443"[^]*"direction": "Outbound"\n {2}\}\n\}[^]*az network nsg rule create[^]*Then: [^]{0,40}restart the konnectivity-agent pods in kube-system/);
+    // One root cause: the agents' crash loop is its consequence, cleared by the same plan, with no buttons of its own.
+    expect(egressRow).toMatch(/Consequence: [^]*Tunnel agent pods[^]*CrashLoopBackOff[^]*the fix below also clears this/);
+    expect(executeActions(diagnosis).filter((a) => a.verb === 'request-fix')).toHaveLength(1);
 
     const { activityId, card, requestId } = await h.requestFix(diagnosis, 'egress-tunnel-ports:');
     const plan = cardText(card);
-    expect(plan).toMatch(/"name":"AllowTunnelEgressTcp443"/);
+    expect(plan).toMatch(/"name": "AllowTunnelEgressTcp443"/);
+    expect(plan).toMatch(/az network nsg rule create/);
     expect(plan).toMatch(/Then: [^]{0,40}restart the konnectivity-agent pods in kube-system/);
     const commandsBefore = h.route('managedClusters.runCommand');
 
@@ -58,8 +62,8 @@ describe('featured demo aks-egress-443: NSG denies the konnectivity egress, agen
     expect(records[2]?.detail).toMatch(/Then recreate-tunnel-pods: succeeded: Restarted 2 tunnel agent pod/);
 
     const again = await h.diagnose('aks-egress-443', REQUESTER);
-    expect(rowText(again, 'egress-tunnel-ports')).toMatch(/Passed/);
-    expect(rowText(again, 'tunnel-agent-health')).toMatch(/Passed/);
+    expect(rowText(again, 'egress-tunnel-ports')).toMatch(/✅/);
+    expect(rowText(again, 'tunnel-agent-health')).toMatch(/✅/);
     expect(cardText(again)).toMatch(/Tunnel healthy on aks-egress-443/);
     expect(executeActions(again).filter((a) => a.verb === 'request-fix')).toEqual([]);
   });

@@ -120,6 +120,10 @@ describe('one-click fix gated by approval, over HTTP', () => {
     const before = connector.calls.length;
     const { card } = await click('request-fix', requestFixData, REQUESTER, 'diagnosis-card');
     expect(cardText(card)).toMatch(/Fix requested/);
+    // The answer replaces the clicked card: the fix waits for approval, its Request button is gone.
+    expect(cardText(card)).toMatch(/Waiting for approval/);
+    expect(cardText(card)).toMatch(/expires in \d+ min/);
+    expect(executeActions(card).filter((a) => a.verb === 'request-fix')).toEqual([]);
     const calls = await connector.waitFor((c) => c.slice(before).some((x) => x.method === 'POST'));
     const post = calls.slice(before).find((x) => x.method === 'POST') as ConnectorCall;
     expect(post.conversationId).toBe(CONVERSATION.id);
@@ -130,11 +134,18 @@ describe('one-click fix gated by approval, over HTTP', () => {
     expect(text).toMatch(/Fix waiting for approval/);
     expect(text).toContain('On-call Engineer');
     expect(text).toMatch(/0 of 1/);
-    expect(text).toMatch(/"access":"Allow"/); // the exact rule, verbatim
+    expect(text).toMatch(/"access": "Allow"/); // the exact rule, verbatim (indented)
     expect(buttonVerbs(approval)).toEqual(['approve', 'reject', 'cancel']);
     requestId = executeActions(approval)[0]!.data.requestId;
     expect(executeActions(approval).every((a) => JSON.stringify(a.data) === JSON.stringify({ requestId }))).toBe(true);
     expect(approval.refresh).toEqual({ action: { type: 'Action.Execute', title: 'Refresh', verb: 'refresh', data: { requestId } }, userIds: [REQUESTER.id] });
+    // Everyone else's copy of the diagnosis card is updated too: the fix waits, no Request button.
+    const shared = (x: ConnectorCall) => x.method === 'PUT' && x.activityId === 'diagnosis-card';
+    const withShared = await connector.waitFor((c) => c.slice(before).some(shared));
+    const sharedCard = cardOf(withShared.slice(before).find(shared)!.activity);
+    expect(cardText(sharedCard)).toMatch(/Waiting for approval/);
+    expect(executeActions(sharedCard).filter((a) => a.verb === 'request-fix')).toEqual([]);
+    await bot.drain();
   });
 
   it('a second click on "Request this fix" does not open a second request', async () => {
@@ -162,6 +173,7 @@ describe('one-click fix gated by approval, over HTTP', () => {
     const stranger = await click('approve', { requestId }, BYSTANDER, approvalActivityId);
     expect(cardText(stranger.card)).toMatch(/not an approver/);
     expect(cardText(stranger.card)).toContain(BYSTANDER.aadObjectId);
+    expect(cardText(stranger.card)).toMatch(/Ask one of the approvers your bot administrator configured/);
     const unknown = await click('approve', { requestId: 'B'.repeat(22) }, APPROVER, approvalActivityId);
     expect(cardText(unknown.card)).toMatch(/unknown to the bot/);
     const garbage = await click('approve', { requestId: 'approval/../x' }, APPROVER, approvalActivityId);
@@ -193,6 +205,22 @@ describe('one-click fix gated by approval, over HTTP', () => {
     expect(rulePuts()).toBe(1);
   });
 
+  it('the diagnosis card the fix came from is updated in place: the story of the fix, and no Request button for it', async () => {
+    const isVerified = (x: ConnectorCall) => x.method === 'PUT' && x.activityId === 'diagnosis-card' && /Applied and verified/.test(cardText(cardOf(x.activity)));
+    const calls = await connector.waitFor((c) => c.some(isVerified));
+    const updates = calls.filter((x) => x.activityId === 'diagnosis-card');
+    expect(updates.every((x) => x.method === 'PUT')).toBe(true);
+    const final = cardOf(calls.find(isVerified)!.activity);
+    expectValidCard(final);
+    const text = cardText(final);
+    expect(text).toMatch(/Requested by On-call Engineer at \{\{DATE\(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ, SHORT\)\}\} \{\{TIME\(/);
+    expect(text).toMatch(/approved by Team Lead at \{\{DATE\(/);
+    expect(executeActions(final).filter((a) => a.verb === 'request-fix')).toEqual([]);
+    // On the way there it told each step: waiting for approval, applying, verified.
+    const steps = updates.map((x) => cardText(cardOf(x.activity)));
+    expect(steps.some((t) => /Applying…|Applied: re-checking/.test(t))).toBe(true);
+  });
+
   it('a replayed approve (Teams retries invokes) runs nothing again', async () => {
     const replay = await click('approve', { requestId }, APPROVER, approvalActivityId);
     expect(cardText(replay.card)).toMatch(/already been carried out/);
@@ -204,8 +232,9 @@ describe('one-click fix gated by approval, over HTTP', () => {
 
   it('a new diagnosis of aks-nsg-deny finds TCP 10250 allowed', async () => {
     const card = await diagnose('aks-nsg-deny');
-    const row = findById(card, 'check-nsg-10250');
-    expect(cardText(row)).toMatch(/Passed/);
+    // Passed checks sit in the collapsed "passed" list, one ✅ line each.
+    const row = findById(findById(card, 'passed-checks'), 'check-nsg-10250');
+    expect(cardText(row)).toMatch(/✅/);
     expect(executeActions(card).filter((a) => a.verb === 'request-fix')).toEqual([]);
   });
 

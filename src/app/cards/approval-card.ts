@@ -14,6 +14,9 @@ import type { ApprovalRequest, ApprovalState } from '../../engine/approvals/requ
 import { expandCard, type AdaptiveCard } from './card-json.js';
 import { firstOf, inertMarkdown, inertRun, stripControl, truncate } from './card-text.js';
 import { BANNER, RISK_COLOR, type Banner } from './status-look.js';
+import { localFixText } from './fix-text.js';
+import { azEquivalent, prettyChange } from './fix-commands.js';
+import { cardTime } from './card-time.js';
 import { messagesFor, type Locale, type Messages } from '../i18n/index.js';
 
 /** Teams' limit on refresh.userIds. */
@@ -38,6 +41,10 @@ export interface ApprovalCardInput {
   buttons: ApprovalButtons;
   /** Why the viewer's last click was refused, and what to do. */
   notice?: string;
+  /** "Who may approve: …", shown while the request waits. */
+  whoMayApprove?: string;
+  /** For "expires in N min": the time the card is built (tests pass their own). */
+  now?: Date;
 }
 
 /** The banner per state; the headline words are the catalog's (`Messages.approval.headline`). */
@@ -69,7 +76,7 @@ function outcomeOf(request: ApprovalRequest, t: Messages): Array<{ label: string
   const labels = t.approval.outcome;
   const out: Array<{ label: string; text: string }> = [];
   if (request.execution?.detail) out.push({ label: labels.change, text: request.execution.detail });
-  for (const step of request.execution?.steps ?? []) out.push({ label: labels.then, text: `${step.result}: ${step.detail}` });
+  for (const step of request.execution?.steps ?? []) out.push({ label: labels.then, text: `${t.fixText.stepResult[step.result] ?? step.result}: ${step.detail}` });
   if (request.verification) {
     // verificationDetail (fix-flow.ts) writes "Before: …", "After: …", "Note: …" lines (English data).
     const byPrefix = { Before: labels.checkBefore, After: labels.checkAfter, Note: labels.note } as const;
@@ -81,12 +88,29 @@ function outcomeOf(request: ApprovalRequest, t: Messages): Array<{ label: string
   return out.map((o) => ({ label: t.common.label(o.label), text: inertRun(truncate(o.text, 800, t.common.cut)) }));
 }
 
+/**
+ * The expiry as the reader's local time, with the minutes left while it waits. A TextBlock of its
+ * own, not a Fact: hosts evaluate {{DATE()}}/{{TIME()}} in TextBlocks (card-time.ts).
+ */
+function expiryText(request: ApprovalRequest, state: ApprovalState, t: Messages, now: Date): string {
+  const label = t.common.label(state === 'pending' ? t.approval.facts.expires : t.approval.facts.expiryWas);
+  const at = cardTime(request.expiresAt) || request.expiresAt;
+  if (state !== 'pending') return `${label}${at}`;
+  const minutes = Math.max(1, Math.ceil((Date.parse(request.expiresAt) - now.getTime()) / 60_000));
+  return `${label}${at} (${t.incidentLayout.expiresIn(minutes)})`;
+}
+
 /** `locale`: the card's own words; the fix, its change and results stay as stored (English data). */
 export function approvalCard(input: ApprovalCardInput, locale: Locale = 'en'): AdaptiveCard {
   const t = messagesFor(locale);
   const { request, state, buttons } = input;
-  const look = { banner: BANNERS[state], headline: t.approval.headline[state] };
+  // A fix whose target was already gone did nothing and needs nothing: grey, never a red failure.
+  const notNeeded = state === 'failed' && request.execution?.notNeeded === true;
+  const look = notNeeded ? { banner: BANNER.info, headline: t.incidentLayout.notNeeded.headline } : { banner: BANNERS[state], headline: t.approval.headline[state] };
   const fix = request.fix;
+  // What the approver signs, in their language (rendered from the fix's kind and data); the exact change stays verbatim.
+  const local = localFixText(fix, t);
+  const az = azEquivalent(fix);
   const approvers = request.approvals.map((a) => personOf(a.by));
   const decided = [...request.history].reverse().find((h) => ['rejected', 'cancelled'].includes(h.state) && h.by);
   const facts = [
@@ -94,7 +118,6 @@ export function approvalCard(input: ApprovalCardInput, locale: Locale = 'en'): A
     { title: t.approval.facts.requestedBy, value: personOf(request.requester) },
     { title: t.approval.facts.approvals, value: t.approval.facts.approvalsValue(request.approvals.length, request.requiredApprovals, approvers) },
     ...(decided?.by ? [{ title: decided.state === 'rejected' ? t.approval.facts.rejectedBy : t.approval.facts.cancelledBy, value: personOf(decided.by) }] : []),
-    { title: state === 'pending' ? t.approval.facts.expires : t.approval.facts.expiryWas, value: request.expiresAt },
   ];
   const requestData: RequestActionData = { requestId: request.id };
   const outcome = outcomeOf(request, t);
@@ -105,26 +128,34 @@ export function approvalCard(input: ApprovalCardInput, locale: Locale = 'en'): A
       notDone: t.approval.notDone,
       onTarget: t.approval.onTarget,
       exactChange: t.approval.exactChange,
+      azCommand: t.incidentLayout.azCommand,
       then: t.approval.then,
       result: t.approval.result,
       approve: t.approval.buttons.approve,
       reject: t.approval.buttons.reject,
       cancel: t.approval.buttons.cancel,
     },
-    fallbackText: stripControl(t.approval.fallback(look.headline, truncate(fix.title, 200), request.clusterName)),
-    banner: { ...look.banner, headline: look.headline, subtitle: inertMarkdown(t.approval.state(state)) },
+    fallbackText: stripControl(t.approval.fallback(look.headline, truncate(local.title, 200), request.clusterName)),
+    // The outcome is the engine's and Azure's own words: other languages show it verbatim, as code.
+    outcomeFont: t.locale === 'en' ? 'Default' : 'Monospace',
+    banner: { ...look.banner, headline: look.headline, subtitle: inertMarkdown(notNeeded ? t.incidentLayout.notNeeded.state : t.approval.state(state)) },
     hasNotice: notice !== '',
+    expiry: expiryText(request, state, t, input.now ?? new Date()),
+    hasWhoMayApprove: state === 'pending' && (input.whoMayApprove ?? '') !== '',
+    whoMayApprove: inertRun(truncate(input.whoMayApprove ?? '', 300)),
     notice,
     fix: {
-      title: inertMarkdown(truncate(fix.title, 300)),
+      title: inertMarkdown(truncate(local.title, 300)),
       risk: t.diagnosis.riskLabel(t.risk[fix.risk] ?? fix.risk),
       riskColor: RISK_COLOR[fix.risk] ?? 'Default',
       target: stripControl(truncate(fix.target, 300)),
       // Verbatim and in full up to the card budget: the approver must see exactly what will run.
-      change: stripControl(truncate(fix.change, 4000)),
+      change: stripControl(truncate(prettyChange(fix.change), 4000)),
+      hasAz: az !== undefined,
+      az: stripControl(az ?? ''),
       // Steps the approved plan runs after the change (FixProposal.then): part of what is approved.
-      then: (fix.then ?? []).map((step) => ({ text: inertRun(truncate(step.change, 600)) })),
-      warnings: firstOf(fix.warnings ?? [], 5).shown.map((w) => ({ text: inertRun(truncate(w, 400)) })),
+      then: local.then.map((text) => ({ text: inertRun(truncate(text, 600)) })),
+      warnings: firstOf(local.warnings, 5).shown.map((w) => ({ text: inertRun(truncate(w, 400)) })),
     },
     facts,
     hasOutcome: outcome.length > 0,

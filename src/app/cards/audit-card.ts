@@ -1,34 +1,97 @@
 /**
- * The audit log in chat (`audit`, `audit cluster X`): who requested, approved, rejected and executed
- * which fix, newest first. Names and details come from Teams and from our own records; they are shown
- * as TextRuns (no markdown) so nothing turns into a link.
+ * The audit log in chat (`audit`, `audit cluster X`), one row per fix request: what was asked on
+ * which cluster, then its story (requested by → approved by → executed → verified, with times and
+ * any refused clicks), its outcome as a badge, and the records themselves behind a toggle. Records
+ * without a request (or of an action this build does not know) are rows of their own.
+ *
+ * The records are the bot's own English data (the log is evidence, kept as written): the fix's
+ * title is rendered in the reader's language from the kind the "requested" record names; the
+ * records' sentences are shown verbatim, as code, behind the toggle.
  */
 import template from '../../../cards/audit.json' with { type: 'json' };
 import type { AuditRecord } from '../../store/append-log.js';
 import { expandCard, type AdaptiveCard } from './card-json.js';
-import { inertRun, stripControl, truncate } from './card-text.js';
-import { messagesFor, type Locale } from '../i18n/index.js';
+import { cardTime } from './card-time.js';
+import { inertMarkdown, inertRun, stripControl, truncate } from './card-text.js';
+import { parseArmId } from './fix-commands.js';
+import { messagesFor, type Locale, type Messages } from '../i18n/index.js';
+import type { TextColor } from './status-look.js';
 
 /** Records shown in one card: enough for an incident, well inside Teams' 28 KB. */
 export const AUDIT_CARD_RECORDS = 25;
 
-/** Record details are the bot's own English data (the log is evidence, kept as written); `locale` sets the rest. */
+/** One fix request's records, oldest first; or a lone record. */
+interface RequestStory {
+  key: string;
+  records: AuditRecord[];
+}
+
+/** Groups records (newest first, as the log gives them) by request, rows ordered by their newest record. */
+function storiesOf(records: readonly AuditRecord[]): RequestStory[] {
+  const byKey = new Map<string, AuditRecord[]>();
+  records.forEach((r, i) => {
+    const key = r.requestId ? `request:${r.requestId}` : `record:${i}`;
+    const list = byKey.get(key) ?? [];
+    list.push(r);
+    byKey.set(key, list);
+  });
+  return [...byKey.entries()].map(([key, list]) => ({ key, records: [...list].reverse() }));
+}
+
+/** "Requested <title> [<kind>, risk <risk>] on <cluster> (<target>): <change>" (engine/approvals/audit-entries.ts). */
+const REQUESTED = /^Requested (.+?) \[([a-z0-9-]+), risk (low|medium|high)\] on (\S+) \(([^)]*)\)/;
+
+function fixTitleOf(story: RequestStory, m: Messages): string | undefined {
+  const requested = story.records.find((r) => r.action === 'requested');
+  const parsed = requested ? REQUESTED.exec(requested.detail) : null;
+  if (!parsed) return undefined;
+  const [, title, kind, , , target] = parsed;
+  const nsg = parseArmId(target!)?.name;
+  return m.fixText.title(kind!, nsg ? { nsg } : {}, title!);
+}
+
+function personOf(r: AuditRecord, m: Messages): string {
+  if (r.actor.id === 'system') return m.incident.system;
+  return inertMarkdown(truncate(r.actor.name ?? r.actor.aadObjectId ?? r.actor.id, 60, m.common.cut));
+}
+
+/** What the last record says about the whole request: its badge. */
+function badgeOf(last: AuditRecord, m: Messages): { text: string; color: TextColor } {
+  const word = (m.audit.action as Record<string, string | undefined>)[last.action] ?? last.action;
+  const result = last.result ? (m.audit.result as Record<string, string | undefined>)[last.result] ?? last.result : undefined;
+  const color: TextColor =
+    last.result === 'failed' || last.action === 'rejected' ? 'Attention' : last.action === 'verified' && last.result === 'succeeded' ? 'Good' : last.result === 'partial' ? 'Warning' : 'Default';
+  return { text: result ? `${word} (${result})` : word, color };
+}
+
 export function auditCard(input: { cluster?: string; records: AuditRecord[] }, locale: Locale = 'en'): AdaptiveCard {
   const m = messagesFor(locale);
   const shown = input.records.slice(0, AUDIT_CARD_RECORDS);
   const heading = m.audit.heading(input.cluster);
+  const rows = storiesOf(shown).map((story, i) => {
+    const last = story.records.at(-1)!;
+    const cluster = last.clusterId?.split('/').pop();
+    const title = fixTitleOf(story, m) ?? (cluster ? cluster : (m.audit.action as Record<string, string | undefined>)[last.action] ?? last.action);
+    // requested by Ana at 10:01 → approved by Bo at 10:03 → executed at 10:03 …
+    const steps = story.records.map((r) => m.audit.step((m.audit.action as Record<string, string | undefined>)[r.action] ?? r.action, personOf(r, m), cardTime(r.at)));
+    return {
+      detailsId: `audit-${i + 1}`,
+      title: inertMarkdown(truncate(title, 200, m.common.cut)),
+      cluster: cluster ? inertMarkdown(truncate(cluster, 63, m.common.cut)) : '',
+      hasCluster: cluster !== undefined && fixTitleOf(story, m) !== undefined,
+      badge: badgeOf(last, m),
+      story: steps.join(' → '),
+      records: story.records.map((r) => ({
+        line: stripControl(`${r.at.replace('T', ' ').replace(/\.\d+Z$/, 'Z')} ${r.action}${r.result ? ` (${r.result})` : ''}: ${inertRun(truncate(r.detail, 400, m.common.cut))}`),
+      })),
+    };
+  });
   return expandCard(template, {
-    t: { empty: m.audit.empty, older: m.audit.older },
+    t: { empty: m.audit.empty, older: m.audit.older, details: m.audit.details },
     fallbackText: stripControl(m.audit.fallback(heading, input.records.length)),
     heading: inertRun(truncate(heading, 120, m.common.cut)),
     empty: shown.length === 0,
-    records: shown.map((r) => ({
-      action: m.audit.action[r.action] ?? r.action,
-      result: r.result ? ` (${m.audit.result[r.result] ?? r.result})` : '',
-      at: r.at.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
-      who: inertRun(truncate(r.actor.name ?? r.actor.aadObjectId ?? r.actor.id, 80, m.common.cut)) + (r.clusterId ? ` · ${r.clusterId.split('/').pop()}` : ''),
-      detail: inertRun(truncate(r.detail, 400, m.common.cut)),
-    })),
+    rows,
     more: input.records.length > shown.length,
   });
 }

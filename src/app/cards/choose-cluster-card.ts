@@ -26,6 +26,10 @@ export function chooseClusterCard(input: ChooseClusterInput, locale: Locale = 'e
   const m = messagesFor(locale);
   const query = truncate(stripControl(input.query), 80, m.common.cut);
   const { shown, more } = firstOf(input.candidates, MAX_CANDIDATES);
+  // Each button names what tells its candidate apart: the resource group, or (same group in
+  // several subscriptions) the subscription.
+  const groups = new Set(shown.map((c) => c.resourceGroup.toLowerCase()));
+  const placeOf = (c: ClusterCandidate) => (groups.size === shown.length ? c.resourceGroup : c.subscriptionName ?? c.subscriptionId);
   return expandCard(template, {
     t: { pick: m.chooseCluster.pick, diagnose: m.common.diagnoseButton },
     fallbackText: stripControl(m.chooseCluster.fallback(input.candidates.length, query, shown)),
@@ -37,6 +41,7 @@ export function chooseClusterCard(input: ChooseClusterInput, locale: Locale = 'e
         name: inertMarkdown(truncate(c.name, 63, m.common.cut)),
         where: inertRun(truncate(where, 300, m.common.cut)),
         tooltip: stripControl(truncate(c.id, 300, m.common.cut)),
+        button: stripControl(truncate(m.chooseCluster.diagnoseIn(placeOf(c)), 80, m.common.cut)),
         // The id, not the name: it is what makes the choice unambiguous when it comes back.
         data: diagnoseSubmitData(c.id, `diagnose ${c.name} in ${c.resourceGroup}`),
       };

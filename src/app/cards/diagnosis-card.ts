@@ -1,19 +1,28 @@
 /**
- * The diagnosis card: the verdict, the cluster's facts, one row per check (evidence behind a toggle,
- * proposed fixes with the exact change), the affected nodes and the notes.
+ * The diagnosis card, laid out for an incident (issue 15): the verdict, then each root cause with
+ * its one-line evidence, its nodes, the consequences it explains and its fix button; then one line
+ * of cluster facts; passing checks, cluster details and each fix's exact change behind toggles. As
+ * its fixes move (requested → approved → applied → verified), the same card is rebuilt with their
+ * state in place of the Request button (`fixRequests`).
  *
  * A 1000-node cluster with every check failing on every node must still fit Teams' ~28 KB message
  * limit, so lists are cut ("and 990 more") and, if the card is still too big, rebuilt with tighter
  * limits (DETAIL_LEVELS) until it fits. The full report stays available from the CLI (--json).
  */
 import template from '../../../cards/diagnosis.json' with { type: 'json' };
+import type { ApprovalRequest } from '../../engine/approvals/request.js';
+import { effectiveState } from '../../engine/approvals/request.js';
+import { rootCauses } from '../../engine/cause-links.js';
 import type { CheckResult, ClusterFacts, FixProposal, NodePoolFacts, Report } from '../../engine/report.js';
 import { CHECK_IDS } from '../../engine/report.js';
 import { notExecutableReason } from '../../engine/fixes/executors.js';
 import { diagnoseSubmitData, type DiagnoseSubmitData } from './card-actions.js';
 import { CARD_BYTE_BUDGET, cardBytes, expandCard, type AdaptiveCard } from './card-json.js';
 import { firstOf, inertMarkdown, inertRun, stripControl, truncate } from './card-text.js';
-import { BANNER, RISK_COLOR, statusLook, type Banner } from './status-look.js';
+import { azEquivalent, parseArmId, portalUrl, prettyChange, topLevelResource, vmssInstanceId } from './fix-commands.js';
+import { localFixText } from './fix-text.js';
+import { cardTime } from './card-time.js';
+import { BANNER, RISK_COLOR, statusLook, type Banner, type TextColor } from './status-look.js';
 import { messagesFor, type LeftOutKind, type Locale, type Messages } from '../i18n/index.js';
 
 export interface DiagnosisCardOptions {
@@ -24,10 +33,17 @@ export interface DiagnosisCardOptions {
    * "Request this fix" button (Action.Execute, data { reportId, fixId }), the others say why not.
    */
   reportId?: string;
-  /** A line above the facts: the answer to a click on the card (a fix requested, or why not). */
+  /** A line above the causes: the answer to a click on the card (a fix requested, or why not). */
   notice?: string;
   /** 'refused' (the default): nothing was done; 'info': the click did what it said. */
   noticeTone?: 'info' | 'refused';
+  /**
+   * The stored requests of this report's fixes, by fix id: each such fix shows its story
+   * (requested by, approved by, applied, verified) instead of a Request button.
+   */
+  fixRequests?: Readonly<Record<string, ApprovalRequest>>;
+  /** For "expires in N min" and expiry: the time the card is built (tests pass their own). */
+  now?: Date;
 }
 
 /** `data` of "Request this fix": ids only; the server reloads the report and the fix from its store. */
@@ -52,14 +68,28 @@ const DETAIL_LEVELS: readonly DetailLevel[] = [
   { evidencePerCheck: 3, evidenceChars: 400, fixesPerCheck: 2, changeChars: 1000, warningsPerFix: 2, summaryChars: 400, notes: 3 },
   { evidencePerCheck: 2, evidenceChars: 250, fixesPerCheck: 1, changeChars: 800, warningsPerFix: 2, summaryChars: 300, notes: 3 },
   { evidencePerCheck: 1, evidenceChars: 200, fixesPerCheck: 1, changeChars: 500, warningsPerFix: 1, summaryChars: 300, notes: 2 },
+  // The first fix's exact change outlives its warnings and the evidence: it is what gets approved.
+  { evidencePerCheck: 0, evidenceChars: 0, fixesPerCheck: 1, changeChars: 500, warningsPerFix: 0, summaryChars: 160, notes: 1 },
   { evidencePerCheck: 0, evidenceChars: 0, fixesPerCheck: 1, changeChars: 300, warningsPerFix: 1, summaryChars: 200, notes: 1 },
   { evidencePerCheck: 0, evidenceChars: 0, fixesPerCheck: 0, changeChars: 0, warningsPerFix: 0, summaryChars: 160, notes: 1 },
 ];
 
+/** The line under a check's title: about two lines at 540 px; the whole summary is in its evidence. */
+const LINE_CHARS = 160;
+/** A consequence's line under its cause: one line. */
+const CONSEQUENCE_CHARS = 90;
+
+/** Cut to `max` with a bare "…": the whole text is one toggle away, so no count of what was cut. */
+function oneLine(text: string, max: number): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length <= max ? flat : `${flat.slice(0, max - 1).trimEnd()}…`;
+}
+
 /** A "Then:" step is a sentence, not a rule: it never needs the change's full length. */
 const THEN_CHARS = 600;
 
-/** Node lists always show the first 10 names, then "and N more". */
+/** Nodes named under a cause (the evidence toggle names up to NODES_SHOWN). */
+const NODES_INLINE = 3;
 const NODES_SHOWN = 10;
 
 interface Fact {
@@ -101,17 +131,29 @@ function clusterFacts(cluster: ClusterFacts, m: Messages): Fact[] {
   return facts.map((f) => ({ title: f.title, value: inertMarkdown(truncate(f.value, 300, m.common.cut)) }));
 }
 
+/** resource group · region · Kubernetes · nodes · tunnel: what an on-call reader checks first, on one line. */
+function factsStrip(cluster: ClusterFacts, m: Messages): string {
+  const s = m.incidentLayout.factsStrip;
+  const parts = [
+    cluster.resourceGroup,
+    cluster.location,
+    cluster.kubernetesVersion ? s.kubernetes(cluster.kubernetesVersion) : undefined,
+    s.nodes(cluster.nodeCount),
+    m.tunnel[cluster.tunnel] ?? cluster.tunnel,
+  ].filter((p): p is string => p !== undefined && p !== '');
+  return inertMarkdown(truncate(parts.join(' · '), 300, m.common.cut));
+}
+
 interface Verdict extends Banner {
   headline: string;
 }
 
-function verdictOf(report: Report, progress: DiagnosisCardOptions['progress'], m: Messages): Verdict {
+function verdictOf(report: Report, causes: number, progress: DiagnosisCardOptions['progress'], m: Messages): Verdict {
   const name = report.cluster.name;
   if (progress && progress.done < progress.total) {
     return { ...BANNER.working, headline: m.diagnosis.diagnosing(name, progress.done, progress.total) };
   }
-  const failed = report.checks.filter((c) => c.status === 'fail').length;
-  if (failed > 0) return { ...BANNER.attention, headline: m.diagnosis.causesFound(failed, name) };
+  if (causes > 0) return { ...BANNER.attention, headline: m.diagnosis.causesFound(causes, name) };
   // Same order as exitCodeFor: a failure outranks an unknown, and unknown means "incomplete".
   if (report.checks.some((c) => c.status === 'unknown')) return { ...BANNER.warning, headline: m.diagnosis.incomplete(name) };
   return { ...BANNER.good, headline: m.diagnosis.healthy(name) };
@@ -132,16 +174,65 @@ function subtitleOf(report: Report, progress: DiagnosisCardOptions['progress'], 
   const parts = TALLY_ORDER.filter((s) => count(s) > 0).map((s) => m.diagnosis.tally[s](count(s)));
   const inProgress = progress && progress.done < progress.total;
   const took = inProgress ? undefined : durationText(report, m);
-  return m.diagnosis.subtitle(report.checks.length, parts, took);
+  const asOf = inProgress ? '' : cardTime(report.finishedAt);
+  return `${m.diagnosis.subtitle(report.checks.length, parts, took)}${asOf ? ` · ${m.incidentLayout.asOf(asOf)}` : ''}`;
+}
+
+interface FixProgressView {
+  state: string;
+  color: TextColor;
+  lines: Array<{ text: string }>;
+}
+
+function personOf(actor: { id: string; name?: string; aadObjectId?: string }): string {
+  return inertMarkdown(truncate(actor.name ?? actor.aadObjectId ?? actor.id, 80));
+}
+
+const STATE_COLOR: Partial<Record<ApprovalRequest['state'], TextColor>> = {
+  verified: 'Good',
+  failed: 'Attention',
+  'still-failing': 'Warning',
+  interrupted: 'Warning',
+  rejected: 'Attention',
+};
+
+/** The fix's story so far, as the diagnosis card tells it: who asked and when, who approved, what came of it. */
+function fixProgress(request: ApprovalRequest, now: Date, m: Messages): FixProgressView {
+  const t = m.incidentLayout;
+  const state = effectiveState(request, now);
+  const lines: Array<{ text: string }> = [{ text: t.requestedBy(personOf(request.requester), cardTime(request.createdAt)) }];
+  const last = request.approvals.at(-1);
+  if (last) lines.push({ text: t.approvedBy(request.approvals.map((a) => personOf(a.by)), cardTime(last.at)) });
+  if (state === 'pending') {
+    const minutes = Math.max(1, Math.ceil((Date.parse(request.expiresAt) - now.getTime()) / 60_000));
+    lines.push({ text: t.expiresIn(minutes) });
+  }
+  // Why it did not work, in the engine's words (English data: other languages see the state line
+  // and the approval card's outcome).
+  if (m.locale === 'en') {
+    if (state === 'failed' && !request.execution?.notNeeded && request.execution?.detail) lines.push({ text: inertMarkdown(truncate(request.execution.detail, 300)) });
+    if (state === 'still-failing' && request.verification) {
+      const after = request.verification.detail.split('\n').filter((l) => l.startsWith('After:') || l.startsWith('Note:'));
+      for (const line of after.slice(0, 2)) lines.push({ text: inertMarkdown(truncate(line, 300)) });
+    }
+  }
+  if (state === 'failed' && request.execution?.notNeeded) return { state: t.notNeeded.line, color: 'Default', lines };
+  return { state: t.stateLine(state), color: STATE_COLOR[state] ?? 'Default', lines };
 }
 
 interface FixView {
+  detailsId: string;
   title: string;
   risk: string;
   riskColor: string;
   approval: string;
   target: string;
   change: string;
+  hasAz: boolean;
+  az: string;
+  hasPortal: boolean;
+  portalUrl: string;
+  portalTitle: string;
   /** Steps the approved plan runs after `change` (FixProposal.then), shown as "Then: …" under it. */
   then: Array<{ text: string }>;
   warnings: Array<{ text: string }>;
@@ -149,54 +240,104 @@ interface FixView {
   request: RequestFixData | Record<string, never>;
   hasManualReason: boolean;
   manualReason: string;
+  hasProgress: boolean;
+  progress: FixProgressView | Record<string, never>;
 }
 
-function fixView(fix: FixProposal, level: DetailLevel, reportId: string | undefined, m: Messages): FixView {
+interface FixViewContext {
+  level: DetailLevel;
+  reportId: string | undefined;
+  requests: Readonly<Record<string, ApprovalRequest>>;
+  now: Date;
+  m: Messages;
+  /** A counter for unique element ids across the card. */
+  nextId: () => string;
+  /** ARM ids of the node pools' scale sets, to link a node to its instance. */
+  scaleSets: readonly string[];
+}
+
+function fixView(fix: FixProposal, ctx: FixViewContext): FixView {
+  const { level, reportId, m } = ctx;
   const manual = reportId === undefined ? undefined : notExecutableReason(fix);
-  const canRequest = reportId !== undefined && manual === undefined;
+  const request = ctx.requests[fix.id];
+  const canRequest = reportId !== undefined && manual === undefined && request === undefined;
+  const local = localFixText(fix, m);
+  const az = level.changeChars > 0 ? azEquivalent(fix) : undefined;
+  const url = portalUrl(fix.target);
+  const targetType = parseArmId(fix.target)?.type.toLowerCase() === 'networksecuritygroups' ? 'NSG' : parseArmId(fix.target)?.type ?? '';
   return {
+    detailsId: ctx.nextId(),
     hasRequest: canRequest,
     request: canRequest ? { reportId, fixId: fix.id } : {},
     hasManualReason: manual !== undefined,
     manualReason: inertRun(manual === undefined ? '' : m.diagnosis.manualFix(manual)),
-    title: inertMarkdown(truncate(fix.title, 300, m.common.cut)),
+    title: inertMarkdown(truncate(local.title, 300, m.common.cut)),
     risk: m.diagnosis.riskLabel(m.risk[fix.risk] ?? fix.risk),
     riskColor: RISK_COLOR[fix.risk] ?? 'Default',
-    approval: m.diagnosis.fixMeta(fix.needsApproval ? m.diagnosis.needsApproval : m.diagnosis.noApprovalNeeded),
-    target: stripControl(truncate(fix.target, 200, m.common.cut)),
-    // Verbatim: a TextRun renders no markdown, so `*` in a rule or `_` in a chain name stay as they are.
-    change: stripControl(truncate(fix.change, level.changeChars, m.common.cut)),
-    // Part of what an approver approves (the plan hash covers it), so it sits right under the change.
-    then: (fix.then ?? []).map((step) => ({ text: inertRun(truncate(step.change, Math.min(THEN_CHARS, level.changeChars), m.common.cut)) })),
-    warnings: firstOf(fix.warnings ?? [], level.warningsPerFix).shown.map((w) => ({ text: inertRun(truncate(w, 300, m.common.cut)) })),
+    approval: ` · ${fix.needsApproval ? m.diagnosis.needsApproval : m.diagnosis.noApprovalNeeded}`,
+    target: stripControl(truncate(fix.target, 300, m.common.cut)),
+    // Verbatim and indented: a TextRun renders no markdown, so `*` in a rule or `_` in a chain name stay as they are.
+    change: stripControl(truncate(prettyChange(fix.change), level.changeChars, m.common.cut)),
+    hasAz: az !== undefined,
+    az: stripControl(az ?? ''),
+    hasPortal: url !== undefined,
+    portalUrl: url ?? '',
+    portalTitle: m.incidentLayout.openResource(targetType),
+    // Part of what an approver approves (the plan hash covers it).
+    then: local.then.map((text) => ({ text: inertRun(truncate(text, Math.min(THEN_CHARS, Math.max(level.changeChars, 160)), m.common.cut)) })),
+    warnings: firstOf(local.warnings, level.warningsPerFix).shown.map((w) => ({ text: inertRun(truncate(w, 300, m.common.cut)) })),
+    hasProgress: request !== undefined,
+    progress: request ? fixProgress(request, ctx.now, m) : {},
   };
 }
 
-interface CheckRowView {
+interface CheckView {
   rowId: string;
   detailsId: string;
   icon: string;
   color: string;
   title: string;
-  statusLabel: string;
-  /** Other languages than the engine's: a localized line for the check and status, the summary below it. */
-  hasHeadline: boolean;
-  headline: string;
-  summary: string;
+  /** One line: the localized headline, or (English) the engine's summary. */
+  line: string;
   hasUnknownReason: boolean;
   why: string;
   resolve: string;
+  hasNodes: boolean;
+  nodes: string;
+  nodesHeading: string;
+  allNodes: string;
   hasDetails: boolean;
   detailsTitle: string;
   evidence: Array<{ label: string; detail: string }>;
   hasMoreEvidence: boolean;
   moreEvidence: string;
-  hasNodes: boolean;
-  nodesHeading: string;
-  nodes: string;
   fixes: FixView[];
   hasMoreFixes: boolean;
   moreFixes: string;
+  hasLinks: boolean;
+  links: Array<{ title: string; url: string }>;
+}
+
+/** Links per check (the portal's pages of what its evidence names); more would crowd the toggle. */
+const LINKS_PER_CHECK = 3;
+
+/** The Azure resources a check's evidence names (NSG, load balancer, VNet…) and its first node's scale set instance, as portal links. */
+function evidenceLinks(check: CheckResult, scaleSets: readonly string[], m: Messages): Array<{ title: string; url: string }> {
+  const ids = [
+    ...check.evidence.map((e) => (e.resource ? topLevelResource(e.resource) : undefined)),
+    ...check.nodes.slice(0, 1).map((n) => vmssInstanceId(n, scaleSets)),
+  ].filter((id): id is string => id !== undefined);
+  const unique = [...new Map(ids.map((id) => [id.toLowerCase(), id] as const)).values()];
+  return unique.slice(0, LINKS_PER_CHECK).flatMap((id) => {
+    const url = portalUrl(id);
+    const name = id.split('/').pop() ?? id;
+    const label = /\/virtualMachines\/\d+$/.test(id) ? check.nodes[0] ?? name : name;
+    return url ? [{ title: m.incidentLayout.openResource(truncate(label, 60)), url }] : [];
+  });
+}
+
+interface CauseView extends CheckView {
+  consequences: Array<{ title: string; line: string; covered: string }>;
 }
 
 /**
@@ -213,45 +354,70 @@ function evidenceLabel(kind: string, resource: string | undefined, m: Messages):
   return inertMarkdown(truncate(name ? `${kind} · ${name}` : kind, 200, m.common.cut));
 }
 
-function checkRowView(check: CheckResult, level: DetailLevel, reportId: string | undefined, m: Messages): CheckRowView {
+/** The check's title in the card's language; a check this build does not know keeps its id. */
+function checkTitle(check: CheckResult, m: Messages): string {
+  return (m.checkTitle as Record<string, string | undefined>)[check.id] ?? inertMarkdown(check.id);
+}
+
+/** English: the engine's summary, cut to one line. Other languages: the headline from the check's id and status. */
+function checkLine(check: CheckResult, level: DetailLevel, m: Messages, max = LINE_CHARS): string {
+  const headline = m.locale === 'en' ? undefined : (m.checkHeadline as Record<string, Record<string, string> | undefined>)[check.id]?.[check.status];
+  if (headline !== undefined) return headline;
+  if (m.locale !== 'en') return m.status[check.status] ?? check.status;
+  return inertRun(oneLine(check.summary, Math.min(max, level.summaryChars)));
+}
+
+function checkView(check: CheckResult, level: DetailLevel, ctx: FixViewContext, withFixes: boolean): CheckView {
+  const { m } = ctx;
   const look = statusLook(check.status, m);
-  // The engine writes English; in English its summary is the headline, elsewhere it is the detail.
-  const headline = m.locale === 'en' ? undefined : m.checkHeadline[check.id]?.[check.status];
   const evidence = firstOf(check.evidence, level.evidencePerCheck);
-  const fixes = firstOf(check.fixes, level.fixesPerCheck);
+  const fixes = firstOf(withFixes ? check.fixes : [], level.fixesPerCheck);
   const hasNodes = check.nodes.length > 0 && check.status !== 'pass';
-  const hasDetails = evidence.shown.length > 0 || evidence.more > 0 || hasNodes;
-  return {
-    rowId: `check-${check.id}`,
-    detailsId: `evidence-${check.id}`,
-    icon: look.icon,
-    color: look.color,
-    title: m.checkTitle[check.id] ?? inertMarkdown(check.id),
-    statusLabel: m.common.label(look.label),
-    hasHeadline: headline !== undefined,
-    headline: headline ?? '',
-    summary: inertRun(truncate(check.summary, level.summaryChars, m.common.cut)),
-    hasUnknownReason: check.unknownReason !== undefined,
-    why: inertRun(truncate(check.unknownReason?.why ?? '', 400, m.common.cut)),
-    resolve: inertRun(truncate(check.unknownReason?.resolve ?? '', 400, m.common.cut)),
-    hasDetails,
-    detailsTitle: check.evidence.length > 0 ? m.diagnosis.evidence(check.evidence.length) : m.diagnosis.details,
-    evidence: evidence.shown.map((e) => ({
+  // The English summary cut to a line loses its end: the evidence toggle keeps it whole. Other
+  // languages show a headline from the check's id and status, and the engine's words verbatim here.
+  const summaryCut = m.locale !== 'en' || check.summary.length > Math.min(LINE_CHARS, level.summaryChars);
+  const evidenceRows = [
+    ...(summaryCut ? [{ label: m.common.label(look.label), detail: stripControl(truncate(check.summary, level.summaryChars, m.common.cut)) }] : []),
+    // Other languages: the unknown reason is the engine's English, shown verbatim with the evidence.
+    ...(m.locale !== 'en' && check.unknownReason
+      ? [{ label: m.diagnosis.why, detail: stripControl(`${check.unknownReason.why}\n${check.unknownReason.resolve}`) }]
+      : []),
+    ...evidence.shown.map((e) => ({
       label: evidenceLabel(e.kind, e.resource, m),
       detail: stripControl(truncate(e.detail, level.evidenceChars, m.common.cut)) || m.diagnosis.empty,
     })),
+  ];
+  const links = evidenceLinks(check, ctx.scaleSets, m);
+  const hasDetails = evidenceRows.length > 0 || evidence.more > 0 || check.nodes.length > NODES_INLINE || links.length > 0;
+  const safeId = check.id.replace(/[^A-Za-z0-9-]/g, '-');
+  return {
+    rowId: `check-${safeId}`,
+    detailsId: `evidence-${safeId}`,
+    icon: look.icon,
+    color: look.color,
+    title: checkTitle(check, m),
+    line: checkLine(check, level, m),
+    hasUnknownReason: m.locale === 'en' && check.unknownReason !== undefined,
+    why: inertRun(truncate(check.unknownReason?.why ?? '', 400, m.common.cut)),
+    resolve: inertRun(truncate(check.unknownReason?.resolve ?? '', 400, m.common.cut)),
+    hasNodes,
+    nodes: stripControl(listOf(check.nodes, NODES_INLINE, m)),
+    nodesHeading: m.diagnosis.nodesHeading(check.nodes.length),
+    allNodes: stripControl(listOf(check.nodes, NODES_SHOWN, m)),
+    hasDetails,
+    detailsTitle: check.evidence.length > 0 ? m.diagnosis.evidence(check.evidence.length) : m.incidentLayout.evidenceToggle,
+    evidence: evidenceRows,
     hasMoreEvidence: evidence.more > 0,
     moreEvidence: leftOut(evidence, 'evidence', m),
-    hasNodes,
-    nodesHeading: m.diagnosis.nodesHeading(check.nodes.length),
-    nodes: stripControl(listOf(check.nodes, NODES_SHOWN, m)),
-    fixes: fixes.shown.map((f) => fixView(f, level, reportId, m)),
+    fixes: fixes.shown.map((f) => fixView(f, ctx)),
     hasMoreFixes: fixes.more > 0,
     moreFixes: leftOut(fixes, 'fix', m),
+    hasLinks: links.length > 0,
+    links,
   };
 }
 
-/** Checks in the fixed order of the contract, so every card reads the same way. */
+/** Checks in the fixed order of the contract (unknown ids last), so every card reads the same way. */
 function orderedChecks(checks: readonly CheckResult[]): CheckResult[] {
   const rank = (c: CheckResult) => {
     const i = (CHECK_IDS as readonly string[]).indexOf(c.id);
@@ -260,16 +426,26 @@ function orderedChecks(checks: readonly CheckResult[]): CheckResult[] {
   return [...checks].sort((a, b) => rank(a) - rank(b));
 }
 
+/** Not failing, not passing: warnings, unknowns and not-applicable checks that say why. What a reader must still see. */
+function needsAMention(check: CheckResult): boolean {
+  return check.status === 'warn' || check.status === 'unknown';
+}
+
 /** The card's fixed words, bound as `${$root.t.…}` in cards/diagnosis.json. */
 function chromeOf(m: Messages) {
   return {
-    checks: m.diagnosis.checksHeading,
     why: m.diagnosis.why,
     toResolve: m.diagnosis.toResolve,
     notes: m.diagnosis.notes,
     requestFix: m.diagnosis.requestFix,
     diagnoseAgain: m.diagnosis.diagnoseAgain,
     then: m.diagnosis.then,
+    consequence: m.incidentLayout.consequence,
+    nodes: m.incidentLayout.nodes,
+    detailsToggle: m.incidentLayout.detailsToggle,
+    changeToggle: m.incidentLayout.changeToggle,
+    azCommand: m.incidentLayout.azCommand,
+    openCluster: m.incidentLayout.openCluster,
   };
 }
 
@@ -277,52 +453,101 @@ interface DiagnosisView {
   t: ReturnType<typeof chromeOf>;
   fallbackText: string;
   banner: Verdict & { subtitle: string; hasSubtitle: boolean };
+  hasNotice: boolean;
+  notice: { text: string } & Banner;
+  hasCauses: boolean;
+  causes: CauseView[];
+  hasOthers: boolean;
+  others: CheckView[];
+  factsStrip: string;
+  hasPassed: boolean;
+  passedToggle: string;
+  passed: Array<{ rowId: string; icon: string; color: string; title: string; line: string }>;
   facts: Fact[];
-  hasChecks: boolean;
-  checks: CheckRowView[];
   hasAffected: boolean;
   affectedHeading: string;
   affectedNodes: string;
   hasNotes: boolean;
+  notesFont: 'Default' | 'Monospace';
   notes: Array<{ text: string }>;
   hasRediagnose: boolean;
   rediagnose: DiagnoseSubmitData;
-  hasNotice: boolean;
-  notice: { text: string } & Banner;
+  hasPortal: boolean;
+  portalUrl: string;
+  hasBottomActions: boolean;
 }
 
 function diagnosisView(report: Report, opts: DiagnosisCardOptions, level: DetailLevel, m: Messages): DiagnosisView {
-  const verdict = verdictOf(report, opts.progress, m);
-  const subtitle = subtitleOf(report, opts.progress, m);
-  const checks = orderedChecks(report.checks);
-  const failing = checks.filter((c) => c.status === 'fail').map((c) => c.id);
-  const notes = firstOf(report.warnings ?? [], level.notes);
   const inProgress = opts.progress !== undefined && opts.progress.done < opts.progress.total;
+  let ids = 0;
+  const ctx: FixViewContext = {
+    level,
+    reportId: inProgress ? undefined : opts.reportId,
+    requests: opts.fixRequests ?? {},
+    now: opts.now ?? new Date(),
+    m,
+    nextId: () => `fix-${++ids}`,
+    scaleSets: (report.cluster.nodePools ?? []).map((p) => p.vmss).filter((v): v is string => v !== undefined),
+  };
+  const checks = orderedChecks(report.checks);
+  const roots = rootCauses({ checks });
+  const verdict = verdictOf(report, roots.length, opts.progress, m);
+  const subtitle = subtitleOf(report, opts.progress, m);
+  const failing = roots.map((r) => r.check.id);
+  const notes = firstOf(report.warnings ?? [], level.notes);
   const cluster = report.cluster;
   const rg = cluster.resourceGroup;
+  const causes: CauseView[] = roots.map((root) => ({
+    ...checkView(root.check, level, ctx, true),
+    consequences: root.consequences.map((c) => ({
+      title: checkTitle(c, m),
+      line: checkLine(c, level, m, CONSEQUENCE_CHARS),
+      covered: root.planCoversConsequences ? m.incidentLayout.coveredByPlan : '',
+    })),
+  }));
+  // A consequence the root's plan does not cover keeps its own fixes, as a row of its own.
+  const uncovered = roots.filter((r) => !r.planCoversConsequences).flatMap((r) => r.consequences);
+  const others = checks.filter((c) => needsAMention(c) || uncovered.includes(c)).map((c) => checkView(c, level, ctx, true));
+  const passed = checks.filter((c) => c.status === 'pass' || c.status === 'not-applicable');
+  const url = portalUrl(cluster.id);
+  const hasRediagnose = !inProgress && cluster.id !== '';
   return {
     t: chromeOf(m),
     fallbackText: stripControl(m.diagnosis.fallback(verdict.headline, failing)),
     banner: { ...verdict, headline: inertMarkdown(verdict.headline), subtitle, hasSubtitle: subtitle !== '' },
+    hasNotice: opts.notice !== undefined && opts.notice !== '',
+    notice: { ...(opts.noticeTone === 'info' ? BANNER.info : BANNER.refused), text: inertRun(truncate(opts.notice ?? '', 600, m.common.cut)) },
+    hasCauses: causes.length > 0,
+    causes,
+    hasOthers: others.length > 0,
+    others,
+    factsStrip: factsStrip(cluster, m),
+    hasPassed: passed.length > 0,
+    passedToggle: m.incidentLayout.passedToggle(passed.filter((c) => c.status === 'pass').length),
+    passed: passed.map((c) => {
+      const look = statusLook(c.status, m);
+      return { rowId: `check-${c.id.replace(/[^A-Za-z0-9-]/g, '-')}`, icon: look.icon, color: look.color, title: checkTitle(c, m), line: checkLine(c, level, m) };
+    }),
     facts: clusterFacts(cluster, m),
-    hasChecks: checks.length > 0,
-    checks: checks.map((c) => checkRowView(c, level, inProgress ? undefined : opts.reportId, m)),
     hasAffected: report.affectedNodes.length > 0,
     affectedHeading: m.diagnosis.affectedHeading(report.affectedNodes.length),
     affectedNodes: stripControl(listOf(report.affectedNodes, NODES_SHOWN, m)),
     hasNotes: notes.shown.length > 0,
+    // The notes are the engine's English: other languages show them verbatim, as code.
+    notesFont: m.locale === 'en' ? 'Default' : 'Monospace',
     notes: [
       ...notes.shown.map((w) => ({ text: inertRun(truncate(w, 300, m.common.cut)) })),
       ...(notes.more > 0 ? [{ text: leftOut(notes, 'note', m) }] : []),
     ],
-    hasNotice: opts.notice !== undefined && opts.notice !== '',
-    notice: { ...(opts.noticeTone === 'info' ? BANNER.info : BANNER.refused), text: inertRun(truncate(opts.notice ?? '', 600, m.common.cut)) },
-    hasRediagnose: !inProgress && cluster.id !== '',
+    hasRediagnose,
     rediagnose: diagnoseSubmitData(cluster.id, `diagnose ${cluster.name}${rg ? ` in ${rg}` : ''}`),
+    hasPortal: url !== undefined,
+    portalUrl: url ?? '',
+    hasBottomActions: hasRediagnose || url !== undefined,
   };
 }
 
-/** `locale`: the language of the card's own words; the engine's summaries and evidence stay as written. */
+/** `locale`: the language of the card's own words; the engine's evidence stays as written. */
 export function diagnosisCard(report: Report, opts: DiagnosisCardOptions = {}, locale: Locale = 'en'): AdaptiveCard {
   const m = messagesFor(locale);
   let card: AdaptiveCard | undefined;

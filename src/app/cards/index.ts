@@ -4,7 +4,7 @@ export { diagnoseSubmitData, helpSubmitData, type DiagnoseSubmitData, type HelpS
 export { CHECK_TITLES, STATUS_LOOK, type StatusLook } from './status-look.js';
 export { inertMarkdown, inertRun } from './card-text.js';
 export { diagnosisCard, type DiagnosisCardOptions } from './diagnosis-card.js';
-export { progressCard } from './progress-card.js';
+export { progressCard, type FinishedCheck } from './progress-card.js';
 export { COMMANDS, helpCard, type DemoClusterEntry } from './help-card.js';
 export { clusterNotFoundCard, type ClusterNotFoundInput } from './cluster-not-found-card.js';
 export { chooseClusterCard, type ChooseClusterInput, type ClusterCandidate } from './choose-cluster-card.js';

@@ -148,7 +148,8 @@ function verdictSummary(verdicts: Verdicts | undefined, m: Messages): { text: st
   return { text: WATCH_TEXT.listVerdicts(parts), color: STATUS_LOOK[worst].color };
 }
 
-export function watchesCard(entries: WatchListEntry[], locale: Locale = 'en'): AdaptiveCard {
+/** `offerStop`: a "Stop watching" button per cluster (the answer to a bare `unwatch`). */
+export function watchesCard(entries: WatchListEntry[], locale: Locale = 'en', offerStop = false): AdaptiveCard {
   const m = messagesFor(locale);
   const WATCH_TEXT = m.watch;
   const { shown, more } = firstOf(entries, MAX_LISTED);
@@ -159,6 +160,7 @@ export function watchesCard(entries: WatchListEntry[], locale: Locale = 'en'): A
       schedule: WATCH_TEXT.listSchedule(formatInterval(w.intervalMinutes), shortTime(w.nextDueAt)),
       state: summary.text,
       stateColor: summary.color,
+      unwatchData: unwatchSubmitData(w.cluster.id, w.cluster.name),
     };
   });
   const heading = WATCH_TEXT.listHeading(entries.length);
@@ -168,6 +170,8 @@ export function watchesCard(entries: WatchListEntry[], locale: Locale = 'en'): A
     empty: entries.length === 0,
     emptyText: WATCH_TEXT.listEmpty,
     watches: rows,
+    offerStop: offerStop && entries.length > 0,
+    stopLabel: WATCH_TEXT.stopWatching,
     hasHint: entries.length > 0,
     hint: more > 0 ? `${WATCH_TEXT.listMore(more)}. ${WATCH_TEXT.listHint}` : WATCH_TEXT.listHint,
   });

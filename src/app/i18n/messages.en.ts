@@ -1,7 +1,23 @@
 /** English: the source language of the catalog, and of the engine's data. */
+import type { ApprovalState } from '../../engine/approvals/request.js';
 import type { Messages } from './messages.js';
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/** The fix's state as its diagnosis card tells it (approval state → one short line). */
+const EN_FIX_STATE: Readonly<Record<ApprovalState, string>> = {
+  pending: '⏳ Waiting for approval',
+  approved: '⏳ Approved: applying…',
+  executing: '⏳ Applying…',
+  succeeded: '⏳ Applied: re-checking…',
+  failed: '❌ Not applied',
+  verified: '✅ Applied and verified',
+  'still-failing': '⚠️ Applied, but the check still fails',
+  rejected: '🚫 Rejected',
+  cancelled: 'ℹ️ Request cancelled',
+  expired: 'ℹ️ Request expired',
+  interrupted: '⚠️ Interrupted: check the cluster',
+};
 
 export const en: Messages = {
   locale: 'en',
@@ -187,6 +203,7 @@ export const en: Messages = {
 
   chooseCluster: {
     headline: (n, query) => `${plural(n, 'cluster')} named “${query}”`,
+    diagnoseIn: (place) => `Diagnose in ${place}`,
     pick: 'Pick the one to diagnose:',
     where: (rg, sub, location) => [`resource group ${rg}`, `subscription ${sub}`, ...(location ? [location] : [])].join(' · '),
     more: (n) => `and ${n} more: add “in resource group <rg>” or “in subscription <name>” to narrow it down.`,
@@ -216,6 +233,7 @@ export const en: Messages = {
   },
 
   app: {
+    greeting: 'Hi! Tell me which cluster fails `kubectl logs` or `kubectl exec`, e.g. **diagnose cluster aks-prod**. Say **help** for every command.',
     unrecognised: (text) => `I did not understand "${text}". Here is what I can do:`,
     busy: (seconds) =>
       `I am busy with other diagnoses, so I did not start this one (or any other sent since). Nothing was checked. Try again in about ${seconds} s; help and audit still answer at once.`,
@@ -228,6 +246,8 @@ export const en: Messages = {
     fallback: (heading, n) => `${heading}: ${n} records`,
     empty: 'No fix was requested, approved or executed yet.',
     older: 'Older records: tunnel-doctor audit --limit 1000',
+    details: 'Records',
+    step: (action, who, at) => `${action} by ${who} at ${at}`,
     action: {
       requested: 'requested',
       approved: 'approved',
@@ -372,6 +392,39 @@ export const en: Messages = {
     unknownSubscriptionTitle: (subscription) => `No subscription "${subscription}"`,
     unknownSubscriptionMessage: (known) => `I can see these subscriptions: ${known || 'none'}. Name one of them by id or display name.`,
     commandFailedTitle: 'The watch command failed',
+  },
+
+  incidentLayout: {
+    consequence: 'Consequence: ',
+    coveredByPlan: ' (the fix below also clears this: its plan restarts the agents)',
+    nodes: 'Nodes: ',
+    factsStrip: { kubernetes: (v) => `Kubernetes ${v}`, nodes: (n) => plural(n, 'node') },
+    asOf: (at) => `as of ${at}`,
+    passedToggle: (n) => `✅ ${n} passed`,
+    detailsToggle: 'Cluster details',
+    changeToggle: 'Change and command',
+    evidenceToggle: 'Evidence',
+    azCommand: 'Azure CLI equivalent:',
+    openCluster: 'Azure portal',
+    openResource: (type) => `Open ${type} in portal`,
+    requestedBy: (who, at) => `Requested by ${who} at ${at}`,
+    approvedBy: (who, at) => `approved by ${who.join(', ')} at ${at}`,
+    expiresIn: (min) => `expires in ${plural(min, 'min', 'min')}`,
+    stateLine: (state) => EN_FIX_STATE[state],
+    notNeeded: { line: '➖ Not needed: its target was already gone', headline: 'Fix not needed: its target was already gone', state: 'State: not needed (nothing was changed)' },
+    askApprovers: (names) =>
+      names.length > 0 ? `Ask ${names.join(' or ')} to approve it.` : 'Ask one of the approvers your bot administrator configured (APPROVER_IDS) to approve it.',
+    whoMayApprove: (names, required) =>
+      names.length > 0
+        ? `Who may approve: ${names.join(', ')}${required > 1 ? ` (${required} needed)` : ''}, not the requester`
+        : `Needs ${plural(required, 'approval')} from the approvers in APPROVER_IDS, not the requester`,
+  },
+
+  fixText: {
+    title: (_kind, _data, english) => english,
+    warnings: (_kind, english) => [...english],
+    step: (_kind, english) => english,
+    stepResult: { succeeded: 'succeeded', failed: 'failed', skipped: 'skipped', 'not-needed': 'not needed' },
   },
 
   fixFlow: {

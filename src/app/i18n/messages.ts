@@ -136,6 +136,8 @@ export interface Messages {
   chooseCluster: {
     headline(count: number, query: string): string;
     pick: string;
+    /** A candidate's button: it names what it chooses (its resource group, or its subscription). */
+    diagnoseIn(place: string): string;
     where(resourceGroup: string, subscription: string, location: string | undefined): string;
     more(n: number): string;
     fallback(count: number, query: string, candidates: Array<{ name: string; resourceGroup: string }>): string;
@@ -166,6 +168,8 @@ export interface Messages {
   };
 
   app: {
+    /** The answer to "hi": one line, pointing at the command and at "help". */
+    greeting: string;
     unrecognised(text: string): string;
     /** Too many diagnoses waiting (diagnosis-queue.ts): what to do, and when. */
     busy(retryAfterSeconds: number): string;
@@ -179,6 +183,10 @@ export interface Messages {
     fallback(heading: string, count: number): string;
     empty: string;
     older: string;
+    /** The toggle over a request's records. */
+    details: string;
+    /** One step of a request's story: "approved by Bo at <time>". */
+    step(action: string, who: string, at: string): string;
     action: Readonly<Record<AuditAction, string>>;
     result: Readonly<Record<AuditResult, string>>;
   };
@@ -282,6 +290,48 @@ export interface Messages {
     unknownSubscriptionTitle(subscription: string): string;
     unknownSubscriptionMessage(known: string): string;
     commandFailedTitle: string;
+  };
+
+  /**
+   * The diagnosis card's incident layout (issue 15): root causes first, the facts on one line, the
+   * fix's progress in place. `at` arguments are Adaptive Card `{{DATE()}}`/`{{TIME()}}` expressions
+   * (the host shows them in the reader's time zone), never plain text.
+   */
+  incidentLayout: {
+    consequence: string;
+    coveredByPlan: string;
+    nodes: string;
+    factsStrip: { kubernetes(version: string): string; nodes(n: number): string };
+    asOf(at: string): string;
+    passedToggle(n: number): string;
+    detailsToggle: string;
+    changeToggle: string;
+    evidenceToggle: string;
+    azCommand: string;
+    openCluster: string;
+    openResource(type: string): string;
+    /** "Requested by Ann at 10:02" etc.: the fix's story on the diagnosis card. */
+    requestedBy(who: string, at: string): string;
+    approvedBy(who: string[], at: string): string;
+    expiresIn(minutes: number): string;
+    stateLine(state: ApprovalState): string;
+    /** Who may approve: by name where the deployment knows names, else how many approvals are needed. */
+    whoMayApprove(names: string[], required: number): string;
+    /** A fix whose target was already gone when it was to run (Execution.notNeeded): grey, not a failure. */
+    notNeeded: { line: string; headline: string; state: string };
+    /** After a refused approval: who to ask instead. */
+    askApprovers(names: string[]): string;
+  };
+
+  /**
+   * Fix texts rendered from the fix's kind and data for languages other than the engine's English;
+   * English returns the engine's own text (`english`) as it is.
+   */
+  fixText: {
+    title(kind: string, data: { nsg?: string; rule?: string; priority?: number; pod?: string }, english: string): string;
+    warnings(kind: string, english: readonly string[]): string[];
+    step(kind: string, english: string): string;
+    stepResult: Readonly<Record<'succeeded' | 'failed' | 'skipped' | 'not-needed', string>>;
   };
 
   /** Notices of the fix flow (fix-flow.ts) on the diagnosis and approval cards. */

@@ -142,6 +142,21 @@ const STATE_WORD: Readonly<Record<ApprovalState, string>> = {
   interrupted: '已中断',
 };
 
+/** 修复在诊断卡片上的状态（审批状态 → 一行）。 */
+const ZH_FIX_STATE: Readonly<Record<ApprovalState, string>> = {
+  pending: '⏳ 等待审批',
+  approved: '⏳ 已批准：正在应用…',
+  executing: '⏳ 正在应用…',
+  succeeded: '⏳ 已应用：正在重新检查…',
+  failed: '❌ 未能应用',
+  verified: '✅ 已应用并验证通过',
+  'still-failing': '⚠️ 已应用，但检查仍然失败',
+  rejected: '🚫 已拒绝',
+  cancelled: 'ℹ️ 申请已取消',
+  expired: 'ℹ️ 申请已过期',
+  interrupted: '⚠️ 已中断：请检查集群',
+};
+
 export const zhCN: Messages = {
   locale: 'zh-CN',
 
@@ -321,6 +336,7 @@ export const zhCN: Messages = {
 
   chooseCluster: {
     headline: (n, query) => `有 ${n} 个名为“${query}”的集群`,
+    diagnoseIn: (place) => `诊断 ${place} 中的集群`,
     pick: '请选择要诊断的集群：',
     where: (rg, sub, location) => [`资源组 ${rg}`, `订阅 ${sub}`, ...(location ? [location] : [])].join(' · '),
     more: (n) => `另有 ${n} 个：加上 “in resource group <rg>” 或 “in subscription <name>” 缩小范围。`,
@@ -350,6 +366,7 @@ export const zhCN: Messages = {
   },
 
   app: {
+    greeting: '你好！告诉我哪个集群的 `kubectl logs` 或 `kubectl exec` 失败，例如 **diagnose cluster aks-prod**。发送 **help** 查看全部命令。',
     unrecognised: (text) => `我没有理解"${text}"。以下是我能做的：`,
     busy: (seconds) => `我正忙于其他诊断，因此没有开始这一次（以及此后发送的其他诊断）。未检查任何内容。请在大约 ${seconds} 秒后重试；help 和 audit 仍会立即回答。`,
     droppedTitle: (cluster) => `${cluster} 未被诊断`,
@@ -361,6 +378,8 @@ export const zhCN: Messages = {
     fallback: (heading, n) => `${heading}：${n} 条记录`,
     empty: '还没有任何修复被申请、批准或执行。',
     older: '更早的记录：tunnel-doctor audit --limit 1000',
+    details: '记录',
+    step: (action, who, at) => `${who} 于 ${at} ${action}`,
     action: {
       requested: '已申请',
       approved: '已批准',
@@ -493,6 +512,78 @@ export const zhCN: Messages = {
     unknownSubscriptionTitle: (subscription) => `没有名为"${subscription}"的订阅`,
     unknownSubscriptionMessage: (known) => `我能看到这些订阅：${known || '无'}。请用 ID 或显示名称指定其中一个。`,
     commandFailedTitle: '监视命令执行失败',
+  },
+
+  incidentLayout: {
+    consequence: '后果：',
+    coveredByPlan: '（下面的修复会一并处理：其计划会重启代理）',
+    nodes: '节点：',
+    factsStrip: { kubernetes: (v) => `Kubernetes 版本 ${v}`, nodes: (n) => `${n} 个节点` },
+    asOf: (at) => `截至 ${at}`,
+    passedToggle: (n) => `✅ ${n} 项通过`,
+    detailsToggle: '集群详情',
+    changeToggle: '更改与命令',
+    evidenceToggle: '证据',
+    azCommand: '等效的 Azure CLI 命令：',
+    openCluster: 'Azure 门户',
+    openResource: (type) => `在门户中打开 ${type}`,
+    requestedBy: (who, at) => `${who} 于 ${at} 申请`,
+    approvedBy: (who, at) => `${who.join('、')} 于 ${at} 批准`,
+    expiresIn: (min) => `${min} 分钟后过期`,
+    stateLine: (state) => ZH_FIX_STATE[state],
+    notNeeded: { line: '➖ 无需执行：目标已不存在', headline: '无需修复：目标已不存在', state: '状态：无需执行（未做任何更改）' },
+    askApprovers: (names) => (names.length > 0 ? `请让 ${names.join(' 或 ')} 批准。` : '请让机器人管理员配置的审批人（APPROVER_IDS）之一批准。'),
+    whoMayApprove: (names, required) =>
+      names.length > 0 ? `可审批人：${names.join('、')}${required > 1 ? `（需 ${required} 人）` : ''}，申请人本人除外` : `需要 APPROVER_IDS 中的 ${required} 位审批人批准，申请人本人除外`,
+  },
+
+  fixText: {
+    title: (kind, d) => {
+      const nsg = d.nsg ?? 'NSG';
+      const rule = d.rule ? ` ${d.rule}` : '';
+      const at = d.priority !== undefined ? `（优先级 ${d.priority}）` : '';
+      switch (kind) {
+        case 'nsg-allow-10250':
+          return `在 NSG ${nsg} 中添加入站规则${rule}${at}，放行来自节点子网的 TCP 10250`;
+        case 'nsg-allow-egress':
+          return `在 NSG ${nsg} 中添加出站规则${rule}${at}，放行隧道到 API 服务器的出站流量`;
+        case 'nsg-edit-deny':
+          return `修改 NSG ${nsg} 中的拒绝规则${rule}${at}，使其不再阻断隧道端口`;
+        case 'nsg-delete-deny':
+          return `从 NSG ${nsg} 删除拒绝规则${rule}${at}`;
+        case 'ufw-allow-10250':
+          return '在节点上用 UFW 放行来自节点子网的 TCP 10250';
+        case 'ufw-disable':
+          return '在节点上停用 UFW';
+        case 'iptables-delete-rule':
+          return '删除节点上阻断 TCP 10250 的 iptables 规则';
+        case 'iptables-insert-accept':
+          return '在节点上插入放行 TCP 10250 的 iptables 规则';
+        case 'recreate-tunnel-pods':
+          return `删除 Pod ${d.pod ?? ''}，由其 ReplicaSet 重新创建`;
+        case 'lb-allocated-outbound-ports':
+          return '提高负载均衡器为每个节点分配的出站（SNAT）端口数';
+        case 'lb-outbound-ips':
+          return '为负载均衡器添加出站公共 IP';
+        default:
+          return `需要手动处理的修复（${kind}）`;
+      }
+    },
+    warnings: (kind) => {
+      if (kind.startsWith('nsg-')) {
+        const base = ['AKS 管理的 NSG 可能在集群更新时被还原；请把此规则同步到你的基础设施代码（IaC）。'];
+        return kind === 'nsg-allow-10250' || kind === 'nsg-allow-egress' ? base : [...base, '这会更改一条别人有意添加的规则；请先确认其用途。'];
+      }
+      if (kind.startsWith('ufw-') || kind.startsWith('iptables-')) return ['节点主机上的更改在节点重建或重新映像后会丢失，且不受 AKS 管理。'];
+      if (kind === 'recreate-tunnel-pods') return ['新 Pod 可能被调度到其他节点；启动期间由其余代理承担隧道。'];
+      if (kind.startsWith('lb-')) return ['更改负载均衡器的出站设置会改变每个节点的端口数或集群的出站地址。'];
+      return ['请按英文原文（见更改）手动操作，并先在非生产环境验证。'];
+    },
+    step: (kind) =>
+      kind === 'recreate-tunnel-pods'
+        ? '重启 kube-system 中的隧道代理 Pod（通过 AKS command invoke 执行 kubectl delete pod，由 ReplicaSet 重新创建），使其在出站恢复后立即退出崩溃退避'
+        : '运行修复计划的后续步骤（详见英文原文的更改）',
+    stepResult: { succeeded: '完成', failed: '失败', skipped: '已跳过', 'not-needed': '无需执行' },
   },
 
   fixFlow: {

@@ -37,7 +37,7 @@ export function renewExecution(request: ApprovalRequest | undefined, owner: stri
 export function finishExecution(
   request: ApprovalRequest | undefined,
   owner: string,
-  outcome: { result: ExecutionResult; detail: string; steps?: StepOutcome[] },
+  outcome: { result: ExecutionResult; detail: string; steps?: StepOutcome[]; notNeeded?: boolean },
   now: Date,
 ): Decision {
   if (!request) return refuse('unknown-request', 'This request is unknown to the bot.');
@@ -58,6 +58,7 @@ export function finishExecution(
         result: outcome.result,
         detail: outcome.detail,
         ...(outcome.steps && outcome.steps.length > 0 ? { steps: outcome.steps } : {}),
+        ...(outcome.notNeeded ? { notNeeded: true } : {}),
       },
     },
     effects: [outcome.result === 'succeeded' ? 'audit:executed' : 'audit:failed'],

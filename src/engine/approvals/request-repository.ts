@@ -325,7 +325,7 @@ export class ApprovalRequestRepository {
   }
 
   /** executing → succeeded | failed, by the claimer only; audits 'executed' or 'failed'. */
-  async finishExecution(id: string, owner: string, outcome: { result: ExecutionResult; detail: string; steps?: StepOutcome[] }): Promise<TransitionOutcome> {
+  async finishExecution(id: string, owner: string, outcome: { result: ExecutionResult; detail: string; steps?: StepOutcome[]; notNeeded?: boolean }): Promise<TransitionOutcome> {
     const done = await this.transition(id, (latest) => finishExecution(latest, owner, outcome, this.now()), systemActor(owner));
     if (done.ok) await this.dropFromIndex(EXECUTING_INDEX_KEY, id);
     return done;

@@ -73,6 +73,8 @@ export interface Execution {
   steps?: StepOutcome[];
   /** Approved but never claimed (its process died first): nothing ran (abandonUnclaimed). */
   neverStarted?: boolean;
+  /** Nothing ran because the fix's target was already gone (a pod replaced since the diagnosis): not a failure. */
+  notNeeded?: boolean;
 }
 
 export interface Verification {

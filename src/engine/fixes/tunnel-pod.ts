@@ -12,7 +12,7 @@ import { messageOf, refused, type FixContext, type FixExecution, type FixExecuto
 const DNS_1123_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const TUNNEL_NAMESPACE = 'kube-system';
 
-type PodTarget = { ok: true; namespace: string; name: string } | { ok: false; reason: string };
+type PodTarget = { ok: true; namespace: string; name: string } | { ok: false; reason: string; gone?: boolean };
 
 function parsePodTarget(target: string): PodTarget {
   const [namespace, name, ...rest] = target.split('/');
@@ -30,7 +30,7 @@ async function precheckPod(ctx: FixContext): Promise<PodTarget> {
     if (!listed.ok) return { ok: false, reason: `The tunnel agent pods could not be listed (${listed.reason}).` };
     const pods = listed.pods;
     if (!pods.some((p) => p.name === target.name && p.namespace === target.namespace)) {
-      return { ok: false, reason: `Pod ${target.name} is gone (it may have been replaced already); diagnose again.` };
+      return { ok: false, gone: true, reason: `Pod ${target.name} is gone (it may have been replaced already); diagnose again.` };
     }
     if (!tunnelAgentPods(pods).pods.some((p) => p.name === target.name)) {
       return { ok: false, reason: `Pod ${target.name} is not a tunnel agent pod; refusing to delete it.` };
@@ -49,7 +49,8 @@ export const recreateTunnelPods: FixExecutor = {
   },
   async execute(ctx): Promise<FixExecution> {
     const t = await precheckPod(ctx);
-    if (!t.ok) return refused(t.reason);
+    // A pod that is already gone needs no deleting: its ReplicaSet replaced it, which is what the fix wanted.
+    if (!t.ok) return t.gone ? { ...refused(t.reason), notNeeded: true } : refused(t.reason);
     const target = `${t.namespace}/${t.name}`;
     try {
       const r = await runKubectl(ctx.layer, ctx.cluster.id, `kubectl delete pod ${t.name} -n ${t.namespace}`);

@@ -39,6 +39,8 @@ export interface TargetOutcome {
 export interface FixExecution {
   /** 'refused': the precheck stopped it and nothing was written. */
   result: 'succeeded' | 'failed' | 'partial' | 'refused';
+  /** With 'refused': the target is already gone (e.g. the pod was replaced), so the fix is not needed, not failed. */
+  notNeeded?: boolean;
   /** For the chat: what happened, no secrets, no raw Azure payloads. */
   detail: string;
   perTarget: TargetOutcome[];

@@ -26,10 +26,11 @@ describe('recreate-tunnel-pods', () => {
     const v = await verifyFix(env.layer, env.cluster, fix);
     expect(v.verdict, v.note).toBe('verified');
     expect(statusOf(after, 'tunnel-agent-health')).toBe('pass');
-    // The pod is gone now: a second run is refused.
+    // The pod is gone now: a second run is refused, and marked as not needed rather than failed.
     const again = await executorFor(fix.kind)!.execute(ctxOf(env, fix));
     expect(again.result).toBe('refused');
     expect(again.detail).toMatch(/gone/);
+    expect(again.notNeeded).toBe(true);
   });
 
   it('refuses a forged pod: not kube-system, not DNS-1123, or not a tunnel agent', async () => {

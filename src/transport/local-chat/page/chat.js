@@ -11,6 +11,30 @@
   var LOCALE_KEY = 'td-local-chat-locale';
   var HINTS = ['help', 'diagnose cluster aks-nsg-deny', 'diagnose cluster aks-demo-healthy', 'diagnose cluster aks-ufw-one', 'audit'];
 
+  // The page's own words per language (the bot's cards bring their own); commands stay as typed.
+  var PAGE_TEXT = {
+    'en-US': {
+      sub: 'local chat', youAre: 'You are', language: 'Language', newChat: 'New chat', send: 'Send',
+      bannerTitle: 'Local demo — authentication is off.',
+      bannerApprovers: 'Switch who you are above: the requester and outsiders cannot approve, the approvers can.',
+      bannerNoDemo: 'Demo approvers are off (TD_DEMO_IDENTITIES=false): approvals follow APPROVER_IDS.',
+      placeholder: function (name) { return 'Message as ' + name + ', e.g. diagnose cluster aks-nsg-deny'; },
+      clickFailed: 'The click failed: ', reconnecting: 'Reconnecting…', connectionLost: 'Connection lost; retrying…', unreachable: 'Could not reach the bot: ',
+      conversation: 'Conversation', message: 'Message', tryCommand: 'Try a command',
+      roles: {},
+    },
+    'zh-CN': {
+      sub: '本地聊天', youAre: '当前身份', language: '语言', newChat: '新对话', send: '发送',
+      bannerTitle: '本地演示：身份验证已关闭。',
+      bannerApprovers: '在上方切换身份：申请人和外部人员不能审批，审批人可以。',
+      bannerNoDemo: '演示审批人已关闭（TD_DEMO_IDENTITIES=false）：审批遵循 APPROVER_IDS。',
+      placeholder: function (name) { return '以 ' + name + ' 的身份发送消息，例如 diagnose cluster aks-nsg-deny'; },
+      clickFailed: '点击失败：', reconnecting: '正在重新连接…', connectionLost: '连接已断开，正在重试…', unreachable: '无法连接机器人：',
+      conversation: '对话', message: '消息', tryCommand: '试试这些命令',
+      roles: { requester: '申请修复', approver: '审批修复', 'second-approver': '高风险修复的第二位审批人', outsider: '只能查看状态' },
+    },
+  };
+
   var el = {
     messages: document.getElementById('messages'),
     identity: document.getElementById('identity'),
@@ -67,6 +91,29 @@
   }
 
   function locale() { return el.locale.value || 'en-US'; }
+
+  function words() { return PAGE_TEXT[locale()] || PAGE_TEXT['en-US']; }
+
+  /** Puts the page's chrome in the chosen language, and tells the browser (and screen readers) which it is. */
+  function applyPageLanguage() {
+    var w = words();
+    document.documentElement.lang = locale() === 'zh-CN' ? 'zh-CN' : 'en';
+    document.querySelectorAll('[data-i18n]').forEach(function (n) {
+      var text = w[n.getAttribute('data-i18n')];
+      if (typeof text === 'string') n.textContent = text;
+    });
+    el.messages.setAttribute('aria-label', w.conversation);
+    el.text.setAttribute('aria-label', w.message);
+    el.hints.setAttribute('aria-label', w.tryCommand);
+    if (state.identity) showIdentity(state.identity);
+    if (state.demoIdentities !== undefined) el.bannerDetail.textContent = state.demoIdentities ? w.bannerApprovers : w.bannerNoDemo;
+  }
+
+  function showIdentity(found) {
+    var w = words();
+    el.role.textContent = w.roles[found.key] || found.role;
+    el.text.placeholder = w.placeholder(found.name);
+  }
 
   // ---------- Adaptive Cards ----------
 
@@ -233,7 +280,7 @@
       else if (answer.message) state.notes.set(key, { version: version, text: answer.message });
       else state.notes.delete(key);
     }, function (err) {
-      state.notes.set(identity.key + '|' + item.id, { version: version, text: 'The click failed: ' + err.message, error: true });
+      state.notes.set(identity.key + '|' + item.id, { version: version, text: words().clickFailed + err.message, error: true });
     }).then(function () {
       var current = state.items.get(item.id);
       if (current) renderItem(current);
@@ -266,10 +313,10 @@
     events.addEventListener('error', function () {
       if (events.readyState === EventSource.CLOSED) {
         // The bot restarted and forgot the conversation: start a new one.
-        setStatus('Reconnecting…');
+        setStatus(words().reconnecting);
         setTimeout(function () { openConversation(true); }, 1000);
       } else {
-        setStatus('Connection lost; retrying…');
+        setStatus(words().connectionLost);
       }
     });
   }
@@ -294,7 +341,7 @@
       clearConversation();
       connect(id);
     }, function (err) {
-      setStatus('Could not reach the bot: ' + err.message, true);
+      setStatus(words().unreachable + err.message, true);
     });
   }
 
@@ -304,9 +351,8 @@
     var found = state.identities.filter(function (d) { return d.key === key; })[0] || state.identities[0];
     state.identity = found;
     el.identity.value = found.key;
-    el.role.textContent = found.role;
+    showIdentity(found);
     localStorage.setItem(IDENTITY_KEY, found.key);
-    el.text.placeholder = 'Message as ' + found.name + ', e.g. diagnose cluster aks-nsg-deny';
     // Everyone sees the shared cards; your own views (clicks, refreshes) come back with you.
     state.items.forEach(renderItem);
   }
@@ -327,7 +373,11 @@
     showHints();
     var savedLocale = localStorage.getItem(LOCALE_KEY);
     el.locale.value = savedLocale || (/^zh\b/i.test(navigator.language || '') ? 'zh-CN' : 'en-US');
-    el.locale.addEventListener('change', function () { localStorage.setItem(LOCALE_KEY, el.locale.value); });
+    el.locale.addEventListener('change', function () {
+      localStorage.setItem(LOCALE_KEY, el.locale.value);
+      applyPageLanguage();
+    });
+    applyPageLanguage();
 
     AdaptiveCards.AdaptiveCard.onProcessMarkdown = function (text, result) {
       result.outputHtml = markdown(text);
@@ -349,14 +399,13 @@
         option.value = d.key;
         el.identity.appendChild(option);
       });
-      el.bannerDetail.textContent = info.demoIdentities
-        ? 'Switch who you are above: the requester and outsiders cannot approve, the approvers can.'
-        : 'Demo approvers are off (TD_DEMO_IDENTITIES=false): approvals follow APPROVER_IDS.';
+      state.demoIdentities = !!info.demoIdentities;
+      el.bannerDetail.textContent = state.demoIdentities ? words().bannerApprovers : words().bannerNoDemo;
       el.identity.addEventListener('change', function () { chooseIdentity(el.identity.value); });
       chooseIdentity(localStorage.getItem(IDENTITY_KEY) || 'requester');
       return openConversation(false);
     }).catch(function (err) {
-      setStatus('Could not reach the bot: ' + err.message, true);
+      setStatus(words().unreachable + err.message, true);
     });
   }
 
