@@ -58,7 +58,33 @@ export interface IptablesState {
   chains: Record<string, IptablesChain>;
 }
 
-export type ProbeOutcome = 'open' | 'timeout' | 'refused';
+/** `not-https`: TCP connects, but what answers speaks plain HTTP, not the kubelet's TLS. */
+export type ProbeOutcome = 'open' | 'timeout' | 'refused' | 'not-https';
+
+/** What runs and listens on 10250 (`systemctl is-active kubelet`, `ss -ltnp 'sport = :10250'`). */
+export interface KubeletState {
+  /** What `systemctl is-active kubelet` prints: "active" (default), "inactive", "failed", "activating". */
+  active?: string;
+  /** Whether the kubelet listens on 10250 (default: true when active). */
+  listening?: boolean;
+  /** Another process listening on 10250 in plain HTTP instead of the kubelet, e.g. "python3". */
+  listener?: string;
+}
+
+/** One nftables table as `nft list ruleset` prints it (rules in nft's own syntax). */
+export interface NftTable {
+  family: 'inet' | 'ip' | 'ip6' | 'arp' | 'bridge' | 'netdev';
+  name: string;
+  chains: Array<{
+    name: string;
+    /** Base chains: the netfilter hook, type filter, priority and policy. */
+    hook?: 'prerouting' | 'input' | 'forward' | 'output' | 'postrouting';
+    priority?: number;
+    policy?: 'accept' | 'drop';
+    /** e.g. "tcp dport 10250 drop", "iifname \"eth1\" tcp dport 10250 reject", "ip saddr 10.0.0.0/8 accept". */
+    rules: string[];
+  }>;
+}
 
 export interface ScenarioNode {
   vmss: string;
@@ -73,6 +99,10 @@ export interface ScenarioNode {
   outputs?: Record<string, string>;
   /** Ground truth for probes to this node, e.g. { "10250/tcp": "timeout" }. */
   inbound?: Record<string, ProbeOutcome>;
+  /** Extension: the kubelet's service state; absent = active and listening on 10250. */
+  kubelet?: KubeletState;
+  /** Extension: nftables tables outside iptables' view (`nft list ruleset`). */
+  nftables?: NftTable[];
 }
 
 export interface ScenarioPod {
@@ -121,6 +151,11 @@ export interface Scenario {
   metrics?: Record<string, Record<string, MetricSeries[]>>;
   latency?: { armMs?: number; runCommandMs?: number; kubectlMs?: number };
   faults?: ScenarioFault[];
+  /**
+   * Extension: network virtual appliances that route tables send traffic to (next hop
+   * VirtualAppliance, by its IP), with the flows each drops; an appliance not listed forwards all.
+   */
+  appliances?: Array<{ ip: string; drops: Array<{ protocol: 'tcp' | 'udp'; port: number }> }>;
   /** Extension: the checks' expected verdicts, asserted by the scenario corpus test. */
   expected?: Record<string, { status: string; nodes?: string[] }>;
 }

@@ -46,7 +46,7 @@ export interface HostCheckInput {
   network?: Pick<NetworkView, 'subnets'>;
 }
 
-type FailedOutcome = 'timeout' | 'refused' | 'error';
+type FailedOutcome = 'timeout' | 'refused' | 'error' | 'not-https';
 
 export interface UnreachableNode {
   node: string;
@@ -131,7 +131,7 @@ function probeOutcomes(run: ProbeRun, targetIps: string[]): Map<string, { outcom
   }
   // Parsed without the target list: usable only when it covers exactly the running nodes.
   const s = result.summary;
-  const total = s ? s.open + s.timeout + s.refused + s.error : -1;
+  const total = s ? s.open + s.timeout + s.refused + s.error + s.notHttps : -1;
   if (result.elided > 0 || total !== targetIps.length) {
     return {
       why: `the kubelet probe on ${run.agent} does not say which nodes it reached`,

@@ -28,7 +28,8 @@ function frame(stdout: string, id: string): Framed {
 
 // ----- probe-kubelet -------------------------------------------------------------------------
 
-export type KubeletProbeOutcome = 'open' | 'timeout' | 'refused' | 'error';
+/** `not-https`: TCP 10250 answers, but plain HTTP, not the kubelet's TLS (the article's third symptom). */
+export type KubeletProbeOutcome = 'open' | 'timeout' | 'refused' | 'error' | 'not-https';
 
 export interface KubeletProbeFailure {
   ip: string;
@@ -38,7 +39,7 @@ export interface KubeletProbeFailure {
 
 export interface KubeletProbeResult {
   complete: boolean;
-  summary?: { open: number; timeout: number; refused: number; error: number };
+  summary?: { open: number; timeout: number; refused: number; error: number; notHttps: number };
   /** Targets that were not open, as listed (may be partial when `elided` > 0). */
   failures: KubeletProbeFailure[];
   /** How many failure lines the script left out to stay under 4096 bytes. */
@@ -58,6 +59,13 @@ export function parseProbeKubelet(stdout: string, targets?: readonly string[]): 
   for (const line of f.lines) {
     let m = /^(timeout|refused) (\S+)$/.exec(line);
     if (m) { result.failures.push({ ip: m[2] as string, outcome: m[1] as 'timeout' | 'refused' }); continue; }
+    m = /^not-https (\S+)(?: (.*))?$/.exec(line);
+    if (m) {
+      const failure: KubeletProbeFailure = { ip: m[1] as string, outcome: 'not-https' };
+      if (m[2]?.trim()) failure.reason = m[2].trim();
+      result.failures.push(failure);
+      continue;
+    }
     m = /^error (\S+)(?: (.*))?$/.exec(line);
     if (m) {
       const failure: KubeletProbeFailure = { ip: m[1] as string, outcome: 'error' };
@@ -65,24 +73,25 @@ export function parseProbeKubelet(stdout: string, targets?: readonly string[]): 
       result.failures.push(failure);
       continue;
     }
-    m = /^TD-SUMMARY open=(\d+) timeout=(\d+) refused=(\d+) error=(\d+)$/.exec(line);
-    if (m) { result.summary = { open: Number(m[1]), timeout: Number(m[2]), refused: Number(m[3]), error: Number(m[4]) }; continue; }
+    // not-https= is absent from builds before the TLS check: read as 0.
+    m = /^TD-SUMMARY open=(\d+) timeout=(\d+) refused=(\d+) error=(\d+)(?: not-https=(\d+))?$/.exec(line);
+    if (m) { result.summary = { open: Number(m[1]), timeout: Number(m[2]), refused: Number(m[3]), error: Number(m[4]), notHttps: Number(m[5] ?? 0) }; continue; }
     m = /^TD-ELIDED (\d+)$/.exec(line);
     if (m) { result.elided = Number(m[1]); continue; }
-    m = /^TD-OUTCOMES ([otre]*)$/.exec(line);
+    m = /^TD-OUTCOMES ([otreh]*)$/.exec(line);
     if (m) { outcomes = m[1] as string; continue; }
   }
   if (result.scriptErrors.length > 0) result.complete = false;
   if (result.complete && !result.summary) { result.complete = false; result.problems.push('no TD-SUMMARY line'); }
   if (!result.complete || !result.summary) return result;
   const s = result.summary;
-  const total = s.open + s.timeout + s.refused + s.error;
+  const total = s.open + s.timeout + s.refused + s.error + s.notHttps;
   if (targets && total !== targets.length) {
     result.complete = false;
     result.problems.push(`summary covers ${total} targets, ${targets.length} were asked for`);
     return result;
   }
-  if (result.failures.length + result.elided !== s.timeout + s.refused + s.error) {
+  if (result.failures.length + result.elided !== s.timeout + s.refused + s.error + s.notHttps) {
     result.complete = false;
     result.problems.push('failure lines do not add up to the summary');
     return result;
@@ -95,7 +104,7 @@ export function parseProbeKubelet(stdout: string, targets?: readonly string[]): 
       result.problems.push('TD-OUTCOMES length differs from the number of targets');
       return result;
     }
-    const names: Record<string, KubeletProbeOutcome> = { o: 'open', t: 'timeout', r: 'refused', e: 'error' };
+    const names: Record<string, KubeletProbeOutcome> = { o: 'open', t: 'timeout', r: 'refused', e: 'error', h: 'not-https' };
     targets.forEach((ip, k) => { byTarget[ip] = names[outcomes?.[k] ?? 'e'] ?? 'error'; });
     // Recover the elided failures from the letters so `failures` is complete too.
     const listed = new Set(result.failures.map((x) => x.ip));

@@ -13,11 +13,12 @@
  */
 import type { ProbeOutcome, ScenarioNode } from '../../scenario/types.js';
 import {
-  HOST_FIREWALL_BUDGET, NODE_SCRIPTS, PROBE_DETAIL_BUDGET, isIpv4Address, isNodeScriptId, scriptHeaderId,
+  HOST_FIREWALL_BUDGET, NFT_BUDGET, NODE_READS_BUDGET, NODE_SCRIPTS, PROBE_DETAIL_BUDGET, isIpv4Address, isNodeScriptId, scriptHeaderId,
   scriptRejectsParameter, splitTargets, type NodeScriptId,
 } from '../../engine/node-scripts.js';
 import { iptablesDelete, iptablesInsertAccept, ufwAllow, ufwDisable } from './commands.js';
 import { ncMessage } from './nc.js';
+import { renderNodeReads } from './node-reads.js';
 import { renderIptablesChain, renderIptablesList, renderUfwStatusVerbose } from './render.js';
 
 export interface NetworkOracle {
@@ -102,23 +103,27 @@ function probeKubelet(node: ScenarioNode, env: Record<string, string>, oracle: N
   const port = Number(env['PORT']);
   const rows = splitTargets(env['TARGETS'] ?? '').map((token) => {
     if (!isIpv4Address(token)) return { r: 'error', ip: sanitizeToken(token), reason: 'invalid-target' };
-    return { r: oracle.probe(node, token, port, 'tcp') as string, ip: token, reason: '' };
+    const outcome = oracle.probe(node, token, port, 'tcp');
+    // The script's TLS check: curl -sk https://… gets 000 from a plain-HTTP listener, which then
+    // answers curl over http (a 404 for /healthz, as python's http.server in the fixtures does).
+    if (outcome === 'not-https') return { r: 'not-https', ip: token, reason: 'http-404' };
+    return { r: outcome as string, ip: token, reason: '' };
   });
   // The script's final awk, line for line.
   const lines = ['TD-BEGIN probe-kubelet\n'];
-  const count: Record<string, number> = { open: 0, timeout: 0, refused: 0, error: 0 };
+  const count: Record<string, number> = { open: 0, timeout: 0, refused: 0, error: 0, 'not-https': 0 };
   let outcomes = '';
   let used = 0;
   let elided = 0;
   for (const row of rows) {
     count[row.r] = (count[row.r] ?? 0) + 1;
-    outcomes += row.r === 'open' ? 'o' : row.r === 'timeout' ? 't' : row.r === 'refused' ? 'r' : 'e';
+    outcomes += row.r === 'open' ? 'o' : row.r === 'timeout' ? 't' : row.r === 'refused' ? 'r' : row.r === 'not-https' ? 'h' : 'e';
     if (row.r === 'open') continue;
-    const line = row.r === 'error' ? `${row.r} ${row.ip} ${row.reason}` : `${row.r} ${row.ip}`;
+    const line = row.r === 'error' || row.r === 'not-https' ? `${row.r} ${row.ip} ${row.reason}` : `${row.r} ${row.ip}`;
     if (used + line.length + 1 <= PROBE_DETAIL_BUDGET) { lines.push(`${line}\n`); used += line.length + 1; } else elided++;
   }
   if (elided > 0) lines.push(`TD-ELIDED ${elided}\n`, `TD-OUTCOMES ${outcomes}\n`);
-  lines.push(`TD-SUMMARY open=${count['open']} timeout=${count['timeout']} refused=${count['refused']} error=${count['error']}\n`, 'TD-END\n');
+  lines.push(`TD-SUMMARY open=${count['open']} timeout=${count['timeout']} refused=${count['refused']} error=${count['error']} not-https=${count['not-https']}\n`, 'TD-END\n');
   return out(lines);
 }
 
@@ -134,15 +139,16 @@ function hostFirewall(node: ScenarioNode): ScriptResult {
   const ufw = captured(ufwStatusText(node));
   const ipt = captured(iptablesListText(node));
   // iptables first, ufw last, as the script prints them (the tail cut must only eat the listing).
+  const extra = renderNodeReads(node, { reads: NODE_READS_BUDGET, nft: NFT_BUDGET });
   const lines = ['TD-BEGIN host-firewall\n', '### iptables --list --line-numbers\n'];
-  const used = bytes(`${ufw}\n`);
+  const used = bytes(`${ufw}\n${extra}\n`);
   const size = bytes(`${ipt}\n`);
   if (used + size <= HOST_FIREWALL_BUDGET) lines.push(`${ipt}\n`);
   else {
     lines.push(`TD-NOTE iptables listing reduced to INPUT and the chains it reaches; full listing ${size} bytes\n`);
     lines.push(reduceIptablesListing(ipt, HOST_FIREWALL_BUDGET - used));
   }
-  lines.push('### ufw status verbose\n', `${ufw}\n`, 'TD-END\n');
+  lines.push(`${extra}\n`, '### ufw status verbose\n', `${ufw}\n`, 'TD-END\n');
   return out(lines);
 }
 
