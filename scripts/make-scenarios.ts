@@ -16,7 +16,7 @@
  *   NAT gateway (no per-backend metric): every node behind the gateway.
  * - tunnel-agent-health: the nodes of the unhealthy agent pods; [] when pods are missing/too few.
  */
-import { mkdirSync, readdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
@@ -1222,7 +1222,7 @@ scenario('unknown-runcommand-busy', () => {
       title: 'Run-command always busy (409): host checks and the egress probe unknown',
       description: 'Every VMSS run-command answers 409 Conflict, even after retries: UFW, iptables and the egress probe cannot be read. NSGs, metrics and pods are readable and healthy.',
     },
-    verdicts({ 'ufw-10250': unknown(), 'iptables-10250': unknown(), 'egress-tunnel-ports': unknown() }),
+    verdicts({ 'ufw-10250': unknown(), 'iptables-10250': unknown(), 'egress-tunnel-ports': unknown(), 'kubelet-reachability': unknown() }),
   );
 });
 
@@ -1245,6 +1245,166 @@ scenario('unknown-kubectl-forbidden', () => {
     verdicts({ 'egress-tunnel-ports': unknown(), 'tunnel-agent-health': unknown() }),
   );
 });
+
+// =============================================================================================
+// kubelet-reachability (issue #13): nodes that do not answer on 10250 while none of the six
+// causes shows, and the further reads that name why (or say that nothing known does).
+
+const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', 'test', 'engine', 'host', 'fixtures');
+
+function reachabilityScenarios(): void {
+  scenario('reach-unexplained-timeout', () => {
+    const est = buildEstate({ short: 'unexpl', cluster: 'aks-unexplained', pools: ONE_POOL });
+    const node = nodeOf(est, 'nodepool1', 2);
+    nodeNamed(est, node).inbound = { '10250/tcp': 'timeout' };
+    return finishScenario(
+      est,
+      {
+        title: 'One node does not answer on 10250 and nothing known explains it',
+        description:
+          'Instance 2 times out on TCP 10250 from the tunnel agents (ground truth `inbound`), while NSGs, UFW (inactive), iptables and nftables all let it through and the kubelet runs: the six causes pass, so kubelet-reachability fails naming the node and what to read next. Never "healthy".',
+      },
+      verdicts({ 'kubelet-reachability': fail([node]) }),
+    );
+  });
+
+  scenario('reach-kubelet-down', () => {
+    const est = buildEstate({ short: 'kubdown', cluster: 'aks-kubelet-down', pools: ONE_POOL });
+    const node = nodeOf(est, 'nodepool1', 2);
+    nodeNamed(est, node).kubelet = { active: 'inactive' };
+    return finishScenario(
+      est,
+      {
+        title: 'The kubelet is stopped on one node: connection refused',
+        description: 'Instance 2: `systemctl is-active kubelet` says inactive and nothing listens on 10250, so the probe is refused; no firewall is involved. kubelet-reachability names the stopped kubelet.',
+      },
+      verdicts({ 'kubelet-reachability': fail([node]) }),
+    );
+  });
+
+  scenario('reach-plain-http-listener', () => {
+    const est = buildEstate({ short: 'plainhttp', cluster: 'aks-plain-http', pools: ONE_POOL });
+    const node = nodeOf(est, 'nodepool1', 1);
+    nodeNamed(est, node).kubelet = { active: 'failed', listener: 'python3' };
+    return finishScenario(
+      est,
+      {
+        title: 'Something other than the kubelet answers on 10250 in plain HTTP',
+        description:
+          'Instance 1: python3 listens on 10250 (the kubelet failed to bind): TCP connects, TLS fails and plain HTTP answers 404 — the article\'s "http: server gave HTTP response to HTTPS client". kubelet-reachability names the symptom and the listener.',
+      },
+      verdicts({ 'kubelet-reachability': fail([node]) }),
+    );
+  });
+
+  scenario('reach-nftables-drop', () => {
+    const est = buildEstate({ short: 'nftdrop', cluster: 'aks-nft-drop', pools: ONE_POOL });
+    const node = nodeOf(est, 'nodepool1', 2);
+    nodeNamed(est, node).nftables = [{
+      family: 'inet', name: 'hardening',
+      chains: [{ name: 'input', hook: 'input', priority: -10, policy: 'accept', rules: ['ct state established,related accept', 'tcp dport { 10250, 10255 } counter packets 0 bytes 0 drop comment "cis 3.5"'] }],
+    }];
+    return finishScenario(
+      est,
+      {
+        title: 'An nftables table outside iptables\' view drops TCP 10250',
+        description: 'Instance 2: `table inet hardening` has an input-hook chain that drops 10250; `iptables --list` does not show it and UFW is inactive, so only nft list ruleset explains the timeout.',
+      },
+      verdicts({ 'kubelet-reachability': fail([node]) }),
+    );
+  });
+
+  scenario('near-nftables-drop-other-interface', () => {
+    const est = buildEstate({ short: 'nfteth1', cluster: 'aks-nft-eth1', pools: ONE_POOL });
+    for (const name of allNodeNames(est)) {
+      nodeNamed(est, name).nftables = [{
+        family: 'inet', name: 'hardening',
+        chains: [{ name: 'input', hook: 'input', priority: -10, policy: 'accept', rules: ['iifname "eth1" tcp dport 10250 drop'] }],
+      }];
+    }
+    return finishScenario(
+      est,
+      {
+        title: 'nftables drops 10250 only on eth1 (near miss: the tunnel arrives on eth0)',
+        description: 'Every node has `iifname "eth1" tcp dport 10250 drop`; tunnel traffic arrives on eth0, so every kubelet answers and every check passes.',
+      },
+      verdicts({}),
+    );
+  });
+
+  scenario('reach-udr-appliance-between-subnets', () => {
+    const est = buildEstate({
+      short: 'udr10250',
+      cluster: 'aks-udr-kubelet',
+      customNetwork: { addressPrefix: '10.70.0.0/16', subnets: [{ name: 'snet-system', prefix: '10.70.0.0/22' }, { name: 'snet-user', prefix: '10.70.4.0/22' }] },
+      pools: [{ name: 'nodepool1', count: 2, mode: 'System', subnet: 'snet-system' }, { name: 'userpool', count: 2, mode: 'User', subnet: 'snet-user' }],
+    });
+    addRouteTable(
+      est,
+      {
+        id: resourceId(est.subscriptionId, est.netRg!, 'Microsoft.Network/routeTables', 'rt-user-inspect'),
+        name: 'rt-user-inspect',
+        routes: [{ name: 'vnet-via-hub-firewall', addressPrefix: '10.70.0.0/16', nextHopType: 'VirtualAppliance', nextHopIpAddress: '10.100.0.4' }],
+        disableBgpRoutePropagation: true,
+      },
+      [est.subnetIds['snet-user']!],
+    );
+    const user = allNodeNames(est, (n) => n.vmss.toLowerCase().includes('userpool'));
+    return {
+      ...finishScenario(
+        est,
+        {
+          title: 'A route table sends node-to-node traffic through a firewall that drops 10250',
+          description:
+            'rt-user-inspect on snet-user overrides the VNet route (10.70.0.0/16 → VirtualAppliance 10.100.0.4, longest prefix, user over system); the firewall drops TCP 10250, so the replies from the user-pool kubelets to the agents (system pool) never return. NSGs and host firewalls allow it: kubelet-reachability names the route.',
+        },
+        verdicts({ 'kubelet-reachability': fail(user) }),
+      ),
+      appliances: [{ ip: '10.100.0.4', drops: [{ protocol: 'tcp' as const, port: 10250 }] }],
+    };
+  });
+
+  scenario('reach-windows-timeout', () => {
+    const est = buildEstate({
+      short: 'wintime',
+      cluster: 'aks-win-timeout',
+      pools: [{ name: 'nodepool1', count: 2, mode: 'System' }, { name: 'npwin', count: 2, osType: 'Windows' }],
+    });
+    const win = allNodeNames(est, (n) => n.osType === 'Windows')[0]!;
+    nodeNamed(est, win).inbound = { '10250/tcp': 'timeout' };
+    return finishScenario(
+      est,
+      {
+        title: 'A Windows node does not answer on 10250 (Windows firewall, not read yet)',
+        description: 'One Windows node times out on TCP 10250; NSGs allow it and ufw/iptables do not exist there. Until its Windows firewall is read it counts as unexplained: kubelet-reachability fails naming it, with the PowerShell to run.',
+      },
+      verdicts({ 'kubelet-reachability': fail([win]) }),
+    );
+  });
+
+  scenario('reach-iptables-legacy-tables', () => {
+    const est = buildEstate({ short: 'iptlegacy', cluster: 'aks-ipt-legacy', pools: ONE_POOL });
+    const node = nodeOf(est, 'nodepool1', 2);
+    const n = nodeNamed(est, node);
+    // The rule lives only in the legacy tables (real output: test/engine/host/fixtures/README.md).
+    n.inbound = { '10250/tcp': 'timeout' };
+    n.outputs = {
+      'iptables -S': readFileSync(join(FIXTURES, 'iptables-nft-calico-cilium.S.txt'), 'utf8'),
+      'iptables-legacy -S': readFileSync(join(FIXTURES, 'iptables-legacy.S.txt'), 'utf8'),
+    };
+    return finishScenario(
+      est,
+      {
+        title: 'iptables-nft warns of legacy tables, which hold the DROP of 10250',
+        description:
+          'Instance 2: `iptables -S` (iptables-nft) prints "# Warning: iptables-legacy tables present"; its own rules let 10250 through from eth0, but `iptables-legacy -S` has `-A INPUT -p tcp -m tcp --dport 10250 -j DROP`. Outputs captured from the real tools.',
+      },
+      verdicts({ 'kubelet-reachability': fail([node]) }),
+    );
+  });
+}
+
+reachabilityScenarios();
 
 // =============================================================================================
 

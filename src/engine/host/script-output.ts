@@ -142,7 +142,26 @@ export interface HostFirewallResult {
   droppedChains: string[];
   iptablesMissing: boolean;
   notes: string[];
+  /** The further reads for kubelet-reachability (src/engine/host/node-reads.ts), when printed. */
+  reads?: NodeReadsText;
 }
+
+/** The raw sections of host-firewall's further reads, each as printed (without its heading). */
+export interface NodeReadsText {
+  kubelet?: string;
+  nft?: string;
+  iptablesSpec?: string;
+  iptablesLegacySpec?: string;
+  /** The whole of the reads survived (no `TD-NOTE reads cut`, and the next heading followed). */
+  complete: boolean;
+}
+
+const READ_HEADINGS: Readonly<Record<string, keyof Omit<NodeReadsText, 'complete'>>> = {
+  '### kubelet': 'kubelet',
+  '### nft list ruleset': 'nft',
+  '### iptables -S': 'iptablesSpec',
+  '### iptables-legacy -S': 'iptablesLegacySpec',
+};
 
 const UFW_HEADING = '### ufw status verbose';
 const IPTABLES_HEADING = '### iptables --list --line-numbers';
@@ -158,9 +177,10 @@ export function parseHostFirewall(stdout: string): HostFirewallResult {
   const f = frame(stdout, 'host-firewall');
   const ufwAt = f.lines.indexOf(UFW_HEADING);
   const iptAt = f.lines.indexOf(IPTABLES_HEADING);
+  const headingsAt = f.lines.flatMap((l, k) => (l === UFW_HEADING || l === IPTABLES_HEADING || READ_HEADINGS[l] ? [k] : []));
   // Where a section starting at `at` ends, and whether that end is a real one.
   const sectionEnd = (at: number): { end: number; closed: boolean } => {
-    const next = [ufwAt, iptAt].filter((k) => k > at).sort((a, b) => a - b)[0];
+    const next = headingsAt.filter((k) => k > at).sort((a, b) => a - b)[0];
     return next !== undefined ? { end: next, closed: true } : { end: f.lines.length, closed: f.ended };
   };
   const result: HostFirewallResult = {
@@ -189,6 +209,16 @@ export function parseHostFirewall(stdout: string): HostFirewallResult {
     }
     result.iptablesText = kept.join('\n');
     if (/^iptables: not installed$/m.test(result.iptablesText)) result.iptablesMissing = true;
+  }
+  for (const at of headingsAt) {
+    const field = READ_HEADINGS[f.lines[at] as string];
+    if (!field) continue;
+    const { end, closed } = sectionEnd(at);
+    const body = f.lines.slice(at + 1, end);
+    const reads: NodeReadsText = result.reads ?? { complete: true };
+    if (body.includes('TD-NOTE reads cut') || !closed) reads.complete = false;
+    reads[field] = body.filter((l) => l !== 'TD-NOTE reads cut').join('\n');
+    result.reads = reads;
   }
   if (result.ufwText !== undefined) result.ufw = parseUfwStatusVerbose(result.ufwText);
   if (result.iptablesText !== undefined && !result.iptablesMissing) {
