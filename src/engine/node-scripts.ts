@@ -115,7 +115,7 @@ td_out=$(nc -v -z -w 2 "$td_ip" "$PORT" 2>&1 </dev/null)
 td_rc=$?
 if [ "$td_rc" -eq 0 ]; then
   # TCP answers; is it the kubelet? It only speaks TLS: a TLS failure (000) where plain HTTP gets a
-  # status code is the article's "server gave HTTP response to HTTPS client".
+  # status code is the symptom "server gave HTTP response to HTTPS client" (no apostrophes in here: td_probe is single-quoted).
   if [ -n "$TD_CURL" ]; then
     td_tls=$(curl -sk -o /dev/null -m 3 -w "%{http_code}" "https://$td_ip:$PORT/healthz" 2>/dev/null </dev/null)
     if [ "$td_tls" = "000" ]; then
@@ -231,6 +231,10 @@ if command -v iptables >/dev/null 2>&1; then
 fi
 if [ "$(printf '%s\n' "$td_extra" | wc -c)" -gt ${NODE_READS_BUDGET} ]; then
   td_extra="$(printf '%s\n' "$td_extra" | head -c ${NODE_READS_BUDGET} | sed '$d')"$'\n'"TD-NOTE reads cut"
+fi
+# ufw's status comes whole: when it leaves no room, the further reads give way.
+if [ "$(printf '%s\n%s\n' "$td_ufw" "$td_extra" | wc -c)" -gt ${HOST_FIREWALL_BUDGET} ]; then
+  td_extra="TD-NOTE reads cut"
 fi
 echo "### iptables --list --line-numbers"
 if command -v iptables >/dev/null 2>&1; then

@@ -139,7 +139,9 @@ function hostFirewall(node: ScenarioNode): ScriptResult {
   const ufw = captured(ufwStatusText(node));
   const ipt = captured(iptablesListText(node));
   // iptables first, ufw last, as the script prints them (the tail cut must only eat the listing).
-  const extra = renderNodeReads(node, { reads: NODE_READS_BUDGET, nft: NFT_BUDGET });
+  const reads = renderNodeReads(node, { reads: NODE_READS_BUDGET, nft: NFT_BUDGET });
+  // The script's "ufw's status comes whole: when it leaves no room, the further reads give way".
+  const extra = bytes(`${ufw}\n${reads}\n`) > HOST_FIREWALL_BUDGET ? 'TD-NOTE reads cut' : reads;
   const lines = ['TD-BEGIN host-firewall\n', '### iptables --list --line-numbers\n'];
   const used = bytes(`${ufw}\n${extra}\n`);
   const size = bytes(`${ipt}\n`);
