@@ -1402,6 +1402,60 @@ function reachabilityScenarios(): void {
       verdicts({ 'kubelet-reachability': fail([node]) }),
     );
   });
+
+  scenario('near-iptables-drop-on-eth1', () => {
+    const est = buildEstate({ short: 'ipteth1', cluster: 'aks-ipt-eth1', pools: ONE_POOL });
+    addSecurityRules(est, est.aksNsgId, [denyKubelet({ name: 'DenyKubeletInbound', source: '*' })]);
+    const node = nodeOf(est, 'nodepool1', 1);
+    addIptablesRule(nodeNamed(est, node), 'INPUT', { ...iptablesRule('DROP', 'tcp', 'tcp dpt:10250'), in: 'eth1' });
+    return finishScenario(
+      est,
+      {
+        title: 'NSG denies 10250; an iptables DROP of 10250 on eth1 only is not a cause (near miss)',
+        description:
+          'The subnet NSG denies TCP 10250, so every node is unreachable and its firewall is read. Instance 1 has `-A INPUT -i eth1 -p tcp -m tcp --dport 10250 -j DROP`: `iptables --list` hides the `-i eth1`, `iptables -S` shows it, and tunnel traffic arrives on eth0, so iptables-10250 passes and the NSG explains every node.',
+      },
+      verdicts({ 'nsg-10250': fail(allNodeNames(est)) }),
+    );
+  });
+
+  scenario('ufw-allows-10250-on-eth1-only', () => {
+    const est = buildEstate({ short: 'ufweth1', cluster: 'aks-ufw-eth1', pools: ONE_POOL });
+    const node = nodeOf(est, 'nodepool1', 2);
+    enableUfw(nodeNamed(est, node), {
+      rules: [
+        { to: '22/tcp', action: 'ALLOW IN', from: 'Anywhere' },
+        { to: '10250/tcp on eth1', action: 'ALLOW IN', from: 'Anywhere' },
+        { to: '22/tcp (v6)', action: 'ALLOW IN', from: 'Anywhere (v6)', v6: true },
+        { to: '10250/tcp (v6) on eth1', action: 'ALLOW IN', from: 'Anywhere (v6)', v6: true },
+      ],
+    });
+    return finishScenario(
+      est,
+      {
+        title: 'UFW allows 10250 only on eth1; the tunnel arrives on eth0',
+        description: 'Instance 2: `ufw allow in on eth1 to any port 10250 proto tcp` (rows `10250/tcp on eth1`, with their (v6) twins), default incoming deny: on eth0 the default policy drops 10250. ufw-10250 fails and explains the node.',
+      },
+      verdicts({ 'ufw-10250': fail([node]) }),
+    );
+  });
+
+  scenario('reach-ufw-limit-10250', () => {
+    const est = buildEstate({ short: 'ufwlimit', cluster: 'aks-ufw-limit', pools: ONE_POOL });
+    const node = nodeOf(est, 'nodepool1', 2);
+    const n = nodeNamed(est, node);
+    enableUfw(n, { rules: [{ to: '22/tcp', action: 'ALLOW IN', from: 'Anywhere' }, { to: '10250/tcp', action: 'LIMIT IN', from: 'Anywhere' }, { to: '10250/tcp (v6)', action: 'LIMIT IN', from: 'Anywhere (v6)', v6: true }] });
+    // After the tunnel's burst of connections ufw-user-limit rejects the agents: the probe is refused.
+    n.inbound = { '10250/tcp': 'refused' };
+    return finishScenario(
+      est,
+      {
+        title: 'UFW rate-limits 10250 (LIMIT): the tunnel\'s bursts are refused',
+        description: 'Instance 2: `ufw limit 10250/tcp`. A lone connection passes, but ufw refuses an address\'s 6th connection within 30 s and every kubectl logs/exec comes from a tunnel agent\'s address: the probe after a burst is refused. ufw-10250 warns (why), and kubelet-reachability fails naming the LIMIT rule.',
+      },
+      verdicts({ 'ufw-10250': warn([node]), 'kubelet-reachability': fail([node]) }),
+    );
+  });
 }
 
 reachabilityScenarios();

@@ -46,6 +46,8 @@ export interface IptablesRule {
   destination: string;
   /** The trailing match text exactly as `iptables --list` prints it: "tcp dpt:10250", "multiport dports 10250,10255" … */
   match?: string;
+  /** Extension: the input interface (`-i`): "eth1", "!eth0", "cali+". `--list` hides it; `-S` and `-v` show it. */
+  in?: string;
 }
 
 export interface IptablesChain {

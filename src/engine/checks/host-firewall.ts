@@ -33,6 +33,7 @@ import {
   type ScriptParameter,
 } from '../node-scripts.js';
 import type { FirewallRun, ProbeRun } from '../probe-plan.js';
+import { LEGACY_WARNING, NODE_INTERFACE, withoutOtherInterfaceRules } from '../host/node-reads.js';
 import type { Evidence, FixProposal } from '../report.js';
 import { key, type CheckOutcome, type NetworkView, type NodeView } from './views.js';
 
@@ -195,6 +196,8 @@ interface FixPlan {
 type NodeFinding =
   | { status: 'blocks'; node: string; evidence: Evidence[]; plan: FixPlan }
   | { status: 'clear'; node: string; evidence: Evidence[] }
+  /** Lets the probe through, but not the way the tunnel connects (ufw LIMIT): said why. */
+  | { status: 'warn'; node: string; evidence: Evidence[]; why: string }
   | ({ status: 'unknown'; node: string; evidence: Evidence[] } & ReadFailure);
 
 interface NodeContext {
@@ -335,7 +338,8 @@ function summarise(layer: Layer, scope: NodeView[], reached: number, findings: N
   const blocks = findings.filter((f): f is Extract<NodeFinding, { status: 'blocks' }> => f.status === 'blocks');
   const unknown = findings.filter((f): f is Extract<NodeFinding, { status: 'unknown' }> => f.status === 'unknown');
   const clear = findings.filter((f) => f.status === 'clear');
-  const evidence = [...blocks, ...unknown, ...clear].flatMap((f) => f.evidence);
+  const warned = findings.filter((f): f is Extract<NodeFinding, { status: 'warn' }> => f.status === 'warn');
+  const evidence = [...blocks, ...unknown, ...warned, ...clear].flatMap((f) => f.evidence);
   // One note per distinct reason, naming the nodes it kept from being checked.
   const reasons = new Map<string, { failure: ReadFailure; nodes: string[] }>();
   for (const u of unknown) {
@@ -379,6 +383,15 @@ function summarise(layer: Layer, scope: NodeView[], reached: number, findings: N
       unknownReason: { why, resolve },
     };
   }
+  if (warned.length > 0) {
+    return {
+      status: 'warn',
+      summary: `${layer.name} lets a single connection to ${PORT_TEXT} through on ${plural(warned.length, 'node')} but not the tunnel's bursts: ${(warned[0] as (typeof warned)[number]).why}${warned.length > 1 ? ` (also on ${nodesText(sorted(warned.slice(1).map((w) => w.node)))})` : ` (on ${warned[0]?.node})`}`,
+      nodes: sorted(warned.map((w) => w.node)),
+      evidence,
+      fixes: [],
+    };
+  }
   const summary =
     clear.length === 0
       ? `Every running Linux node (${scope.length}) answers on ${PORT_TEXT} from the tunnel agents, so ${layer.name} is not in the way`
@@ -389,7 +402,7 @@ function summarise(layer: Layer, scope: NodeView[], reached: number, findings: N
 // ---------------------------------------------------------------------------------------------
 // UFW
 
-const ufwFlow = (agent: Agent, nodeIp: string) => ({ sourceIp: agent.ip, port: KUBELET_PORT, protocol: 'tcp' as const, destinationIp: nodeIp });
+const ufwFlow = (agent: Agent, nodeIp: string) => ({ sourceIp: agent.ip, port: KUBELET_PORT, protocol: 'tcp' as const, destinationIp: nodeIp, interface: NODE_INTERFACE });
 
 /** Why the ufw part of a host-firewall output cannot be used, if it cannot. */
 function ufwUnreadable(node: string, fw: HostFirewallResult): ReadFailure | undefined {
@@ -543,6 +556,14 @@ const ufwLayer: Layer = {
         };
       }
       const first = verdicts[0]?.verdict;
+      const limit = verdicts.find((v) => v.verdict.rule && status.rules[v.verdict.rule.index]?.action.startsWith('LIMIT'))?.verdict.rule;
+      if (limit) {
+        // ufw(8) "limit": deny (ufw-user-limit rejects) an address that opens 6 or more connections
+        // in 30 seconds. The API server opens one per kubectl logs/exec/port-forward through the
+        // same agent, so bursts from an agent's address are refused while a lone probe passes.
+        const why = `UFW row ${limit.index + 1} "${compact(limit.text)}" is LIMIT: it refuses an address's 6th connection within 30 s, and every kubectl logs/exec through a tunnel agent comes from that agent's address, so bursts are refused`;
+        return { status: 'warn', node: name, why, evidence: [{ kind: 'ufw-rule', resource: name, detail: `ufw status verbose on ${name}: ${why}.` }] };
+      }
       return {
         status: 'clear', node: name,
         evidence: [{ kind: 'ufw', resource: name, detail: `ufw is active on ${name} but lets ${PORT_TEXT} from ${listAgents(failing.map((f) => f.agent))} through (${first?.reason ?? 'allowed'}): not the cause.` }],
@@ -753,70 +774,90 @@ function iptablesFixPlan(v: IptablesVerdict, listing: IptablesListing, blockedAg
   };
 }
 
+/** iptables on one unreachable node, from the --list listing with the rules -S shows are for other interfaces made inert. */
+function decideIptablesNode(ctx: NodeContext): NodeFinding {
+  const { reach, failing, firewall } = ctx;
+  const name = reach.node.computerName;
+  if (firewall.iptablesMissing) {
+    return { status: 'clear', node: name, evidence: [{ kind: 'iptables', resource: name, detail: `iptables is not installed on ${name}: not the cause.` }] };
+  }
+  const unreadable = iptablesUnreadable(name, firewall);
+  if (unreadable) return { status: 'unknown', node: name, evidence: [], ...unreadable };
+  // `iptables -S` shows the input interface `--list` hides: a rule for another interface is no block.
+  const { listing } = withoutOtherInterfaceRules(firewall.iptables as IptablesListing, (firewall.reads?.iptablesSpec ?? '').split('\n'));
+  const reduced = firewall.iptablesReduced ? ` (the listing was reduced to INPUT and the chains it reaches: ${firewall.notes.join('; ')})` : '';
+  // ufw is itself a set of iptables chains: a drop there is reported by ufw-10250, unless ufw's
+  // own status says it allows the agent (then the rule came from elsewhere, e.g. before.rules).
+  const ufwStatus = firewall.ufw && firewall.ufwComplete ? firewall.ufw : undefined;
+  const ufwStops = (agent: Agent) => !ufwStatus || (ufwStatus.active && ufwVerdict(ufwStatus, ufwFlow(agent, reach.ip)).outcome !== 'allow');
+  const verdicts = failing.map((f) => ({ agent: f.agent, verdict: iptablesVerdict(listing, iptFlow(f.agent, reach.ip)) }));
+  const stopped = verdicts.filter((v) => v.verdict.outcome !== 'accept');
+  const ufwOwned = stopped.filter((v) => decidedByUfwChains(v.verdict) && ufwStops(v.agent));
+  const blocked = stopped.filter((v) => !ufwOwned.includes(v));
+  if (blocked.length === 0) {
+    if (ufwOwned.length > 0) {
+      const v = (ufwOwned[0] as (typeof ufwOwned)[number]).verdict;
+      return {
+        status: 'clear', node: name,
+        evidence: [{ kind: 'iptables-rule', resource: name, detail: `iptables --list --line-numbers on ${name}: ${describeIptablesDecision(v, listing, listAgents(ufwOwned.map((o) => o.agent)))}, in UFW's chains: UFW's doing, reported by ufw-10250.${reduced}` }],
+      };
+    }
+    const doubt = verdicts.flatMap((v) => v.verdict.unreadableRules).find((r) => r.target !== 'ACCEPT');
+    if (doubt && firewall.droppedChains.includes(doubt.target)) {
+      return {
+        status: 'unknown', node: name, evidence: [],
+        why: `iptables on ${name} jumps from ${doubt.chain} rule ${doubt.ruleNum} into chain ${doubt.target}, which was left out to fit run-command's 4096-byte output`,
+        resolve: `run \`iptables --list ${doubt.target} --line-numbers\` on ${name} and check it for a DROP or REJECT of ${PORT_TEXT}`,
+      };
+    }
+    if (doubt) {
+      return {
+        status: 'unknown', node: name, evidence: [],
+        why: `iptables on ${name} accepts ${PORT_TEXT} from the agents unless ${doubt.chain} rule ${doubt.ruleNum} "${compact(doubt.text)}", which could not be read fully, matches`,
+        resolve: `run \`iptables --list ${doubt.chain} -v -n --line-numbers\` on ${name} and check that rule`,
+      };
+    }
+    const first = verdicts[0]?.verdict;
+    return {
+      status: 'clear', node: name,
+      evidence: [{ kind: 'iptables', resource: name, detail: `iptables on ${name} lets ${PORT_TEXT} from ${listAgents(failing.map((f) => f.agent))} through (${first?.reason ?? 'accepted'}): not the cause.${reduced}` }],
+    };
+  }
+  const byDecider = new Map<string, { verdict: IptablesVerdict; agents: Agent[] }>();
+  for (const b of blocked) {
+    const k = `${b.verdict.chain}:${b.verdict.ruleNum ?? 'policy'}`;
+    const entry = byDecider.get(k) ?? { verdict: b.verdict, agents: [] };
+    entry.agents.push(b.agent);
+    byDecider.set(k, entry);
+  }
+  const evidence: Evidence[] = [...byDecider.values()].map(({ verdict, agents }) => ({
+    kind: 'iptables-rule',
+    resource: name,
+    detail: `iptables --list --line-numbers on ${name}: ${describeIptablesDecision(verdict, listing, listAgents(agents))}.${reduced}`,
+  }));
+  const lead = (blocked[0] as (typeof blocked)[number]).verdict;
+  const { plan, notes } = iptablesFixPlan(lead, listing, blocked.map((b) => b.agent), ctx);
+  return { status: 'blocks', node: name, evidence: [...evidence, ...notes], plan };
+}
+
+/** What iptables -S adds to the listing: interface-limited rules that were set aside, and the legacy warning. */
+function iptablesSpecNotes(ctx: NodeContext): Evidence[] {
+  const name = ctx.reach.node.computerName;
+  if (!ctx.firewall.iptables) return [];
+  const spec = (ctx.firewall.reads?.iptablesSpec ?? '').split('\n');
+  const { notes } = withoutOtherInterfaceRules(ctx.firewall.iptables, spec);
+  const out: Evidence[] = notes.map((detail) => ({ kind: 'iptables-rule', resource: name, detail }));
+  if (spec.some((l) => l.includes(LEGACY_WARNING))) {
+    out.push({ kind: 'note', resource: name, detail: `iptables on ${name} warns "${LEGACY_WARNING}": rules this listing does not show exist; the legacy tables are read too (iptables-legacy -S) and judged by kubelet-reachability.` });
+  }
+  return out;
+}
+
 const iptablesLayer: Layer = {
   name: 'iptables',
   decideNode(ctx) {
-    const { reach, failing, firewall } = ctx;
-    const name = reach.node.computerName;
-    if (firewall.iptablesMissing) {
-      return { status: 'clear', node: name, evidence: [{ kind: 'iptables', resource: name, detail: `iptables is not installed on ${name}: not the cause.` }] };
-    }
-    const unreadable = iptablesUnreadable(name, firewall);
-    if (unreadable) return { status: 'unknown', node: name, evidence: [], ...unreadable };
-    const listing = firewall.iptables as IptablesListing;
-    const reduced = firewall.iptablesReduced ? ` (the listing was reduced to INPUT and the chains it reaches: ${firewall.notes.join('; ')})` : '';
-    // ufw is itself a set of iptables chains: a drop there is reported by ufw-10250, unless ufw's
-    // own status says it allows the agent (then the rule came from elsewhere, e.g. before.rules).
-    const ufwStatus = firewall.ufw && firewall.ufwComplete ? firewall.ufw : undefined;
-    const ufwStops = (agent: Agent) => !ufwStatus || (ufwStatus.active && ufwVerdict(ufwStatus, ufwFlow(agent, reach.ip)).outcome !== 'allow');
-    const verdicts = failing.map((f) => ({ agent: f.agent, verdict: iptablesVerdict(listing, iptFlow(f.agent, reach.ip)) }));
-    const stopped = verdicts.filter((v) => v.verdict.outcome !== 'accept');
-    const ufwOwned = stopped.filter((v) => decidedByUfwChains(v.verdict) && ufwStops(v.agent));
-    const blocked = stopped.filter((v) => !ufwOwned.includes(v));
-    if (blocked.length === 0) {
-      if (ufwOwned.length > 0) {
-        const v = (ufwOwned[0] as (typeof ufwOwned)[number]).verdict;
-        return {
-          status: 'clear', node: name,
-          evidence: [{ kind: 'iptables-rule', resource: name, detail: `iptables --list --line-numbers on ${name}: ${describeIptablesDecision(v, listing, listAgents(ufwOwned.map((o) => o.agent)))}, in UFW's chains: UFW's doing, reported by ufw-10250.${reduced}` }],
-        };
-      }
-      const doubt = verdicts.flatMap((v) => v.verdict.unreadableRules).find((r) => r.target !== 'ACCEPT');
-      if (doubt && firewall.droppedChains.includes(doubt.target)) {
-        return {
-          status: 'unknown', node: name, evidence: [],
-          why: `iptables on ${name} jumps from ${doubt.chain} rule ${doubt.ruleNum} into chain ${doubt.target}, which was left out to fit run-command's 4096-byte output`,
-          resolve: `run \`iptables --list ${doubt.target} --line-numbers\` on ${name} and check it for a DROP or REJECT of ${PORT_TEXT}`,
-        };
-      }
-      if (doubt) {
-        return {
-          status: 'unknown', node: name, evidence: [],
-          why: `iptables on ${name} accepts ${PORT_TEXT} from the agents unless ${doubt.chain} rule ${doubt.ruleNum} "${compact(doubt.text)}", which could not be read fully, matches`,
-          resolve: `run \`iptables --list ${doubt.chain} -v -n --line-numbers\` on ${name} and check that rule`,
-        };
-      }
-      const first = verdicts[0]?.verdict;
-      return {
-        status: 'clear', node: name,
-        evidence: [{ kind: 'iptables', resource: name, detail: `iptables on ${name} lets ${PORT_TEXT} from ${listAgents(failing.map((f) => f.agent))} through (${first?.reason ?? 'accepted'}): not the cause.${reduced}` }],
-      };
-    }
-    const byDecider = new Map<string, { verdict: IptablesVerdict; agents: Agent[] }>();
-    for (const b of blocked) {
-      const k = `${b.verdict.chain}:${b.verdict.ruleNum ?? 'policy'}`;
-      const entry = byDecider.get(k) ?? { verdict: b.verdict, agents: [] };
-      entry.agents.push(b.agent);
-      byDecider.set(k, entry);
-    }
-    const evidence: Evidence[] = [...byDecider.values()].map(({ verdict, agents }) => ({
-      kind: 'iptables-rule',
-      resource: name,
-      detail: `iptables --list --line-numbers on ${name}: ${describeIptablesDecision(verdict, listing, listAgents(agents))}.${reduced}`,
-    }));
-    const lead = (blocked[0] as (typeof blocked)[number]).verdict;
-    const { plan, notes } = iptablesFixPlan(lead, listing, blocked.map((b) => b.agent), ctx);
-    return { status: 'blocks', node: name, evidence: [...evidence, ...notes], plan };
+    const finding = decideIptablesNode(ctx);
+    return { ...finding, evidence: [...finding.evidence, ...iptablesSpecNotes(ctx)] };
   },
 };
 

@@ -23,6 +23,7 @@ import {
   type KubeletRead,
 } from '../host/node-reads.js';
 import { legText, legsThroughAppliance } from '../routes/agent-node-path.js';
+import { ufwVerdict } from '../host/ufw.js';
 import type { CheckOutcome, NetworkView, NodeView } from './views.js';
 
 /** The checks whose failing `nodes` are nodes the tunnel cannot reach on 10250. */
@@ -180,6 +181,17 @@ function explainNode(r: Reach, fw: FirewallRun | undefined, input: ReachabilityI
         };
       }
     }
+  }
+
+  const ufw = fw.result.ufw && fw.result.ufwComplete && fw.result.ufw.active ? fw.result.ufw : undefined;
+  const limited = ufw && failing.map((o) => ufwVerdict(ufw, { sourceIp: o.agent.privateIp ?? '', port: KUBELET_PORT, protocol: 'tcp', interface: NODE_INTERFACE, ...(r.node.privateIp ? { destinationIp: r.node.privateIp } : {}) }).rule)
+    .find((rule) => rule && ufw.rules[rule.index]?.action.startsWith('LIMIT'));
+  if (limited && (outcomes.has('refused') || outcomes.has('timeout'))) {
+    return {
+      node: name, evidence,
+      cause: `UFW rule "${limited.text.replace(/\s+/g, ' ').trim()}" on ${name} is LIMIT: ufw refuses an address's 6th connection within 30 s, and the tunnel's connections all come from the agents' addresses (see ufw-10250)`,
+      readNext: `replace the LIMIT with an ALLOW for the node subnets (ufw delete limit 10250/tcp; ufw allow from <node subnet> to any port 10250 proto tcp)`,
+    };
   }
 
   if (outcomes.has('refused')) {

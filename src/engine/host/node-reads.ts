@@ -236,3 +236,55 @@ export function specBlock(lines: string[], flow: NftFlow): SpecBlock | undefined
   }
   return undefined;
 }
+
+// ----- interfaces the --list form hides ------------------------------------------------------
+
+/** Does an `-i` match (with iptables' `+` wildcard) let traffic arriving on `iif` through? */
+function interfaceMatches(spec: string, iif: string): boolean {
+  return spec.endsWith('+') ? iif.startsWith(spec.slice(0, -1)) : spec === iif;
+}
+
+/**
+ * The `-S` twin of rule `ruleNum` of `chain` in a `--list` listing, when both are filtered the way
+ * host-firewall filters -S (lines mentioning 10250): the k-th such row of the chain is the k-th
+ * such `-A <chain>` line. Undefined when the row does not mention 10250 or -S was cut before it.
+ */
+export function specTwin(spec: readonly string[], rows: ReadonlyArray<{ num: number; text: string }>, chain: string, ruleNum: number): string | undefined {
+  const row = rows.find((r) => r.num === ruleNum);
+  if (!row || !row.text.includes('10250')) return undefined;
+  const k = rows.filter((r) => r.num <= ruleNum && r.text.includes('10250')).length;
+  return spec.filter((l) => l.startsWith(`-A ${chain} `) && l.includes('10250'))[k - 1];
+}
+
+/** The input interface a `-S` rule is limited to, when traffic on `iif` does not match it. */
+export function excludedByInterface(specLine: string, iif: string = NODE_INTERFACE): string | undefined {
+  const m = /(?:^|\s)(! )?-i (\S+)/.exec(specLine);
+  if (!m) return undefined;
+  const hit = interfaceMatches(m[2] as string, iif);
+  return hit === Boolean(m[1]) ? `${m[1] ? '! ' : ''}-i ${m[2]}` : undefined;
+}
+
+/**
+ * The listing with every 10250 rule that `iptables -S` shows limited to another input interface
+ * made inert (target LOG: iptables goes on to the next rule), and one note per such rule. The
+ * `--list` form hides `-i`, so without -S such a DROP looks like a block of the tunnel.
+ */
+export function withoutOtherInterfaceRules<L extends { chains: Record<string, { rules: Array<{ num: number; text: string; target: string }> }> }>(
+  listing: L,
+  spec: readonly string[],
+  iif: string = NODE_INTERFACE,
+): { listing: L; notes: string[] } {
+  const notes: string[] = [];
+  const chains: Record<string, { rules: Array<{ num: number; text: string; target: string }> }> = {};
+  for (const [name, chain] of Object.entries(listing.chains)) {
+    const rules = chain.rules.map((row) => {
+      const twin = specTwin(spec, chain.rules, name, row.num);
+      const only = twin ? excludedByInterface(twin, iif) : undefined;
+      if (!only || !['DROP', 'REJECT'].includes(row.target)) return row;
+      notes.push(`${name} rule ${row.num} (${row.target}) applies only to traffic matching ${only} (iptables -S: "${twin}"); the tunnel arrives on ${iif}, so it does not block it`);
+      return { ...row, target: 'LOG' };
+    });
+    chains[name] = { ...chain, rules };
+  }
+  return { listing: { ...listing, chains } as L, notes };
+}

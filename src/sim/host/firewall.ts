@@ -45,6 +45,9 @@ function ufwDecision(node: ScenarioNode, p: Packet): ProbeOutcome | 'pass' {
 }
 
 function ufwRuleMatches(rule: UfwRule, p: Packet): boolean {
+  // `ufw allow in on eth1 …` is an iptables `-i eth1` rule (ufw(8), "allow in on"): other interfaces pass it by.
+  const on = /\s+on\s+(\S+)$/.exec(rule.to.replace(/\s*\(v6\)/g, ''))?.[1];
+  if (on !== undefined && on !== NODE_INTERFACE) return false;
   const to = ufwCell(rule.to);
   const from = ufwCell(rule.from);
   if (!to || !from) return false;
@@ -112,7 +115,20 @@ function walk(chains: Record<string, IptablesChain>, name: string, p: Packet, de
   return undefined;
 }
 
+/** Tunnel traffic reaches an AKS node on its one NIC, eth0. */
+const NODE_INTERFACE = 'eth0';
+
+/** iptables `-i` (`!` negates, a trailing `+` is a prefix), as iptables(8) defines it. */
+function interfaceMatches(spec: string | undefined): boolean {
+  if (!spec) return true;
+  const neg = spec.startsWith('!');
+  const name = neg ? spec.slice(1) : spec;
+  const hit = name.endsWith('+') ? NODE_INTERFACE.startsWith(name.slice(0, -1)) : name === NODE_INTERFACE;
+  return hit !== neg;
+}
+
 function ruleMatches(rule: IptablesRule, p: Packet): boolean {
+  if (!interfaceMatches(rule.in)) return false;
   if (!protoMatches(rule.prot, p.protocol)) return false;
   if (!addressMatches(rule.source, p.src)) return false;
   if (!addressMatches(rule.destination, p.dst)) return false;

@@ -154,6 +154,7 @@ function address(flag: string, value: string): string {
 /** One rule as `iptables -S` prints it, for the match texts the scenarios use. */
 function specRule(chain: string, r: IptablesRule): string {
   let text = `-A ${chain}${address('-s', r.source)}${address('-d', r.destination)}`;
+  if (r.in) text += r.in.startsWith('!') ? ` ! -i ${r.in.slice(1)}` : ` -i ${r.in}`;
   if (r.prot !== 'all' && r.prot !== '0') text += ` -p ${r.prot}`;
   let match = (r.match ?? '').trim();
   let targetExtra = '';
