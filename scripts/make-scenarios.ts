@@ -1368,7 +1368,7 @@ function reachabilityScenarios(): void {
     const est = buildEstate({
       short: 'wintime',
       cluster: 'aks-win-timeout',
-      pools: [{ name: 'nodepool1', count: 2, mode: 'System' }, { name: 'npwin', count: 2, osType: 'Windows' }],
+      pools: [{ name: 'nodepool1', count: 2, mode: 'System' }, { name: 'npwt', count: 2, osType: 'Windows' }],
     });
     const win = allNodeNames(est, (n) => n.osType === 'Windows')[0]!;
     nodeNamed(est, win).inbound = { '10250/tcp': 'timeout' };

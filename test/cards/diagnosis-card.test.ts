@@ -98,7 +98,7 @@ describe('diagnosisCard — all six checks, mixed statuses', () => {
 
   it('has one row per check, in the contract order, with the status look', () => {
     const rows = checkRows(card);
-    expect(rows.map((r) => r.id)).toEqual(CHECK_IDS.map((id) => `check-${id}`));
+    expect(rows.map((r) => r.id)).toEqual(CHECK_IDS.filter((id) => report.checks.some((c) => c.id === id)).map((id) => `check-${id}`));
     for (const check of report.checks) {
       const row = rows.find((r) => r.id === `check-${check.id}`) as Json;
       const look = STATUS_LOOK[check.status];
@@ -158,6 +158,20 @@ describe('diagnosisCard — all six checks, mixed statuses', () => {
   it('is wrapped as a Bot Framework attachment', () => {
     expect(asAttachment(card)).toEqual({ contentType: CARD_CONTENT_TYPE, content: card });
     expect(CARD_CONTENT_TYPE).toBe('application/vnd.microsoft.card.adaptive');
+  });
+});
+
+describe('diagnosisCard — a node nothing else explains', () => {
+  it('leads with a failing kubelet-reachability; a passing one keeps its contract place', () => {
+    const report = mixedReport();
+    const reach = { id: 'kubelet-reachability' as const, status: 'fail' as const, summary: `${nodeName(0)} does not answer on TCP 10250 from the tunnel agents and none of the known causes explains it — read next: …`, nodes: [nodeName(0)], evidence: [], fixes: [] };
+    report.checks.push(reach);
+    const card = diagnosisCard(report);
+    expectValidCard(card);
+    expect(checkRows(card)[0]?.id).toBe('check-kubelet-reachability');
+    expect(visibleText(checkRows(card)[0] as Json)).toContain('none of the known causes explains it');
+    report.checks[report.checks.length - 1] = { ...reach, status: 'pass', nodes: [], summary: 'Every running node (3) answers on TCP 10250 from the tunnel agents' };
+    expect(checkRows(diagnosisCard(report)).at(-1)?.id).toBe('check-kubelet-reachability');
   });
 });
 
