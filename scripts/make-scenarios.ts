@@ -1375,8 +1375,31 @@ function reachabilityScenarios(): void {
     return finishScenario(
       est,
       {
-        title: 'A Windows node does not answer on 10250 (Windows firewall, not read yet)',
-        description: 'One Windows node times out on TCP 10250; NSGs allow it and ufw/iptables do not exist there. Until its Windows firewall is read it counts as unexplained: kubelet-reachability fails naming it, with the PowerShell to run.',
+        title: 'A Windows node does not answer on 10250 and its firewall lets 10250 in',
+        description: 'One Windows node times out on TCP 10250 (ground truth `inbound`); NSGs allow it, ufw/iptables do not exist there, and the Windows firewall read (RunPowerShellScript, same round) allows 10250 with the kubelet service running: unexplained, so kubelet-reachability fails naming it and what to read next.',
+      },
+      verdicts({ 'kubelet-reachability': fail([win]) }),
+    );
+  });
+
+  scenario('reach-windows-firewall-block', () => {
+    const est = buildEstate({
+      short: 'winblock',
+      cluster: 'aks-win-block',
+      pools: [{ name: 'nodepool1', count: 2, mode: 'System' }, { name: 'npwb', count: 2, osType: 'Windows' }],
+    });
+    const win = allNodeNames(est, (n) => n.osType === 'Windows')[1]!;
+    nodeNamed(est, win).windowsFirewall = {
+      rules: [
+        { name: 'kubelet', action: 'Allow', localPort: '10250', remoteAddress: 'Any', protocol: 'TCP', profile: 'Any' },
+        { name: 'CIS block kubelet from VNet', action: 'Block', localPort: '10250,10255', remoteAddress: '10.224.0.0/16', protocol: 'TCP', profile: 'Any' },
+      ],
+    };
+    return finishScenario(
+      est,
+      {
+        title: 'The Windows firewall on one Windows node blocks 10250 from the VNet',
+        description: 'The second Windows node has an inbound Block rule for TCP 10250,10255 from 10.224.0.0/16 beside the kubelet Allow rule; a block rule beats an allow rule, so the tunnel agents time out. kubelet-reachability reads the Windows firewall (RunPowerShellScript) and names the rule.',
       },
       verdicts({ 'kubelet-reachability': fail([win]) }),
     );

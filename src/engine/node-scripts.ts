@@ -26,6 +26,8 @@
 
 export interface NodeScript {
   id: NodeScriptId;
+  /** RunPowerShellScript on Windows nodes; absent = bash through RunShellScript. */
+  shell?: 'powershell';
   /** First line: `# tunnel-doctor-script: <id>`. Joined with "\n" on the node. */
   lines: readonly string[];
 }
@@ -37,7 +39,8 @@ export type NodeScriptId =
   | 'ufw-allow-kubelet'
   | 'ufw-disable'
   | 'iptables-delete-rule'
-  | 'iptables-insert-accept';
+  | 'iptables-insert-accept'
+  | 'windows-firewall';
 
 export interface ScriptParameter {
   name: string;
@@ -420,7 +423,47 @@ echo "TD-END"
 exit "$td_rc"
 `);
 
+/**
+ * windows-firewall — on a Windows node that does not answer on 10250 (RunPowerShellScript): each
+ * firewall profile's state and default inbound action, the enabled inbound rules whose TCP port
+ * filter covers 10250 (an exact port, a range, or any port), and whether the kubelet service runs
+ * and something listens on 10250. Cmdlets of the NetSecurity module (learn.microsoft.com,
+ * Get-NetFirewallProfile, Get-NetFirewallRule, Get-NetFirewallPortFilter, Get-NetFirewallAddressFilter).
+ * One short line per item; at most 40 rules (`TD-ELIDED n`), far below run-command's 4096 bytes.
+ */
+export const WINDOWS_FIREWALL_SCRIPT: NodeScript = {
+  ...script('windows-firewall', String.raw`
+# tunnel-doctor-script: windows-firewall
+# No inputs. The Windows firewall as it bears on TCP 10250, and the kubelet service.
+Write-Output 'TD-BEGIN windows-firewall'
+Get-NetFirewallProfile | ForEach-Object { Write-Output ('profile {0} enabled={1} inbound={2}' -f $_.Name, $_.Enabled, $_.DefaultInboundAction) }
+$td_lines = @()
+Get-NetFirewallRule -Direction Inbound -Enabled True | ForEach-Object {
+  $td_rule = $_
+  $td_port = $td_rule | Get-NetFirewallPortFilter
+  if (@('TCP', 'Any') -notcontains [string]$td_port.Protocol) { return }
+  $td_hit = $false
+  foreach ($td_p in @($td_port.LocalPort)) {
+    if ($td_p -eq 'Any' -or $td_p -eq '10250') { $td_hit = $true }
+    elseif ($td_p -match '^(\d+)-(\d+)$' -and [int]$Matches[1] -le 10250 -and [int]$Matches[2] -ge 10250) { $td_hit = $true }
+  }
+  if (-not $td_hit) { return }
+  $td_addr = $td_rule | Get-NetFirewallAddressFilter
+  $td_lines += ('rule {0} ports={1} remote={2} profile={3} name={4}' -f $td_rule.Action, (@($td_port.LocalPort) -join ','), (@($td_addr.RemoteAddress) -join ','), $td_rule.Profile, $td_rule.DisplayName)
+}
+$td_lines | Select-Object -First 40 | ForEach-Object { Write-Output $_ }
+if ($td_lines.Count -gt 40) { Write-Output ('TD-ELIDED {0}' -f ($td_lines.Count - 40)) }
+$td_svc = Get-Service -Name kubelet -ErrorAction SilentlyContinue
+if ($td_svc) { Write-Output ('service kubelet {0}' -f $td_svc.Status) } else { Write-Output 'service kubelet missing' }
+$td_listen = Get-NetTCPConnection -LocalPort 10250 -State Listen -ErrorAction SilentlyContinue | Select-Object -First 3
+if ($td_listen) { $td_listen | ForEach-Object { Write-Output ('listen {0}' -f (Get-Process -Id $_.OwningProcess -ErrorAction SilentlyContinue).ProcessName) } } else { Write-Output 'listen none' }
+Write-Output 'TD-END'
+`),
+  shell: 'powershell',
+};
+
 export const NODE_SCRIPTS: Readonly<Record<NodeScriptId, NodeScript>> = Object.freeze({
+  'windows-firewall': WINDOWS_FIREWALL_SCRIPT,
   'probe-kubelet': PROBE_KUBELET_SCRIPT,
   'host-firewall': HOST_FIREWALL_SCRIPT,
   'probe-egress': PROBE_EGRESS_SCRIPT,
@@ -500,6 +543,7 @@ const PARAMETER_SPECS: Readonly<Record<NodeScriptId, ReadonlyArray<readonly [str
   'ufw-disable': [],
   'iptables-delete-rule': [['CHAIN', checkChain], ['RULE_NUMBER', checkRuleNumber]],
   'iptables-insert-accept': [['CHAIN', checkChain], ['SOURCE_CIDR', checkCidr]],
+  'windows-firewall': [],
 };
 
 export function scriptParameterNames(id: NodeScriptId): string[] {

@@ -4,8 +4,9 @@
  * The article's manual procedure runs three commands on every node, one after the other. Here:
  *   1. one `probe-kubelet` run per tunnel-agent node, probing TCP 10250 on every node in parallel
  *      inside one script (the API server reaches kubelets through those nodes);
- *   2. then, at the same time: `host-firewall` (ufw + iptables) only on the nodes some agent could
- *      not reach, and one `probe-egress` from an agent to the API server on the tunnel's port.
+ *   2. then, at the same time: `host-firewall` (ufw + iptables, and the further reads of
+ *      kubelet-reachability) only on the Linux nodes some agent could not reach, `windows-firewall`
+ *      on such Windows nodes, and one `probe-egress` from an agent to the API server.
  * At most RUN_COMMAND_CONCURRENCY run-commands are in flight, and never two on one VM: Azure runs one
  * run-command per VM at a time and answers 409 Conflict to a second (the Azure layer retries those).
  */
@@ -18,6 +19,7 @@ import {
   MAX_PROBE_TARGETS,
   PROBE_EGRESS_SCRIPT,
   PROBE_KUBELET_SCRIPT,
+  WINDOWS_FIREWALL_SCRIPT,
   probeEgressParameters,
   probeKubeletParameters,
   validateScriptParameters,
@@ -25,6 +27,7 @@ import {
   type ScriptParameter,
 } from './node-scripts.js';
 import { parseHostFirewall, parseProbeEgress, parseProbeKubelet, type EgressProbeOutcome } from './host/script-output.js';
+import { parseWindowsFirewall } from './host/windows-firewall.js';
 import { keyedQueue, mapLimit } from './concurrency.js';
 import type { NodeView } from './checks/views.js';
 
@@ -47,6 +50,12 @@ export interface FirewallRun {
   result: ReturnType<typeof parseHostFirewall> | { failed: ReadFailure };
 }
 
+/** The windows-firewall read of a Windows node that did not answer (same round as host-firewall). */
+export interface WindowsFirewallRun {
+  node: string;
+  result: ReturnType<typeof parseWindowsFirewall> | { failed: ReadFailure };
+}
+
 export interface EgressRun {
   node: string;
   outcome: EgressProbeOutcome | 'not-run';
@@ -59,6 +68,8 @@ export interface ProbePlanResult {
   sources: NodeView[];
   probes: ProbeRun[];
   firewalls: FirewallRun[];
+  /** Windows nodes some source could not reach: their firewall (RunPowerShellScript). */
+  windowsFirewalls?: WindowsFirewallRun[];
   egress?: EgressRun;
   runCommands: number;
 }
@@ -104,7 +115,7 @@ export async function runProbePlan(layer: AzureLayer, nodes: NodeView[], opts: P
   const run = (node: NodeView, script: NodeScript, params: ScriptParameter[]) =>
     perVm(`${node.vmssId}/${node.instanceId}`, async () => {
       runCommands += 1;
-      return runShellScript(layer, node.vmssId, node.instanceId, script.lines, params);
+      return runShellScript(layer, node.vmssId, node.instanceId, script.lines, params, script.shell === 'powershell' ? { windows: true } : {});
     });
 
   const targets = nodes.filter((n) => isRunning(n) && n.privateIp);
@@ -147,6 +158,20 @@ export async function runProbePlan(layer: AzureLayer, nodes: NodeView[], opts: P
     }
   });
 
+  // 2a'. The Windows firewall of the Windows nodes that did not answer (no ufw or iptables there).
+  const windowsP = mapLimit(
+    targets.filter((n) => unreachable.has(n.privateIp as string) && n.osType === 'Windows'),
+    RUN_COMMAND_CONCURRENCY,
+    async (node): Promise<WindowsFirewallRun> => {
+      try {
+        const out = await run(node, WINDOWS_FIREWALL_SCRIPT, validateScriptParameters('windows-firewall', []));
+        return { node: node.computerName, result: parseWindowsFirewall(out.stdout) };
+      } catch (err) {
+        return { node: node.computerName, result: { failed: readFailureOf(err, node.computerName) } };
+      }
+    },
+  );
+
   // 2b. One egress probe, from an agent that answered (its VM is free sooner), in parallel with 2a.
   const egressP = (async (): Promise<EgressRun | undefined> => {
     if (!opts.egress) return undefined;
@@ -163,6 +188,6 @@ export async function runProbePlan(layer: AzureLayer, nodes: NodeView[], opts: P
     }
   })();
 
-  const [firewalls, egress] = await Promise.all([firewallsP, egressP]);
-  return { sources, probes, firewalls, ...(egress ? { egress } : {}), runCommands };
+  const [firewalls, egress, windowsFirewalls] = await Promise.all([firewallsP, egressP, windowsP]);
+  return { sources, probes, firewalls, ...(windowsFirewalls.length ? { windowsFirewalls } : {}), ...(egress ? { egress } : {}), runCommands };
 }

@@ -73,6 +73,25 @@ export interface KubeletState {
   listener?: string;
 }
 
+/** An inbound Windows firewall rule as Get-NetFirewallRule / -PortFilter / -AddressFilter show it. */
+export interface WindowsFirewallRule {
+  name: string;
+  action: 'Allow' | 'Block';
+  /** LocalPort: "10250", "Any", "10000-11000", "10250,10255". */
+  localPort: string;
+  /** RemoteAddress: "Any" (default), "10.224.0.0/16", "LocalSubnet", comma-separated. */
+  remoteAddress?: string;
+  protocol?: 'TCP' | 'Any';
+  profile?: string;
+}
+
+/** The Windows firewall of a Windows node; absent = the simulated AKS default (see src/sim/host/windows-firewall.ts). */
+export interface WindowsFirewallState {
+  /** Per profile (Domain, Private, Public): enabled, and DefaultInboundAction (NotConfigured means Block). */
+  profiles?: Record<string, { enabled: boolean; defaultInboundAction: 'Block' | 'Allow' | 'NotConfigured' }>;
+  rules: WindowsFirewallRule[];
+}
+
 /** One nftables table as `nft list ruleset` prints it (rules in nft's own syntax). */
 export interface NftTable {
   family: 'inet' | 'ip' | 'ip6' | 'arp' | 'bridge' | 'netdev';
@@ -105,6 +124,8 @@ export interface ScenarioNode {
   kubelet?: KubeletState;
   /** Extension: nftables tables outside iptables' view (`nft list ruleset`). */
   nftables?: NftTable[];
+  /** Extension: a Windows node's firewall. */
+  windowsFirewall?: WindowsFirewallState;
 }
 
 export interface ScenarioPod {

@@ -14,6 +14,7 @@ import type { Estate } from './estate.js';
 import { hostFirewallOutcome } from './host/firewall.js';
 import { listenerOutcome, nftOutcome } from './host/node-reads.js';
 import { routedPathDrops } from './udr-path.js';
+import { windowsFirewallOutcome } from './host/windows-firewall.js';
 import type { NetworkOracle } from './host/run-script.js';
 import { nodeNetwork, type NodeNetwork } from './node-network.js';
 import { nsgForRead } from './nsg-shape.js';
@@ -112,6 +113,8 @@ function probeNode(estate: Estate, from: ScenarioNode, target: ScenarioNode, por
   }
   const host = hostFirewallOutcome(target, from.privateIp, port, protocol);
   if (host !== 'open') return host;
+  const windows = windowsFirewallOutcome(target, from.privateIp, port, protocol);
+  if (windows !== 'pass') return windows;
   const nft = nftOutcome(target, from.privateIp, port, protocol);
   return nft !== 'pass' ? nft : listenerOutcome(target, port, protocol);
 }

@@ -324,7 +324,7 @@ function contextNotes(input: HostCheckInput, reading: ProbeReading): Evidence[] 
     for (const name of sorted(windows)) {
       const r = reading.reach.get(name);
       if (r && failingOf(r).length > 0) {
-        notes.push({ ...probeEvidence(r), detail: `${probeEvidence(r).detail}. A Windows node: not a Linux host firewall (see nsg-10250).` });
+        notes.push({ ...probeEvidence(r), detail: `${probeEvidence(r).detail}. A Windows node: not a Linux host firewall (see nsg-10250, and kubelet-reachability, which reads its Windows firewall).` });
       }
     }
   }

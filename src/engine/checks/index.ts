@@ -81,7 +81,7 @@ const kubeletReachability: Check = {
     // A check that threw explains nothing (it reports "unknown" itself).
     const settled = await Promise.allSettled([nsgDecision(ctx), ufwDecision(ctx), iptablesDecision(ctx)]);
     const others = settled.flatMap((r, i) => (r.status === 'fulfilled' ? [{ id: EXPLAINING_CHECKS[i] as CheckId, status: r.value.status, nodes: r.value.nodes }] : []));
-    return decideKubeletReachability({ nodes, network, probes: plan.probes, firewalls: plan.firewalls, others });
+    return decideKubeletReachability({ nodes, network, probes: plan.probes, firewalls: plan.firewalls, ...(plan.windowsFirewalls ? { windowsFirewalls: plan.windowsFirewalls } : {}), others });
   },
 };
 

@@ -10,7 +10,8 @@
  *
  * Pure: decided from the probe plan's results, the network view and the other checks' outcomes.
  */
-import type { FirewallRun, ProbeRun } from '../probe-plan.js';
+import type { FirewallRun, ProbeRun, WindowsFirewallRun } from '../probe-plan.js';
+import { windowsFirewallVerdict } from '../host/windows-firewall.js';
 import type { CheckId, CheckStatus, Evidence } from '../report.js';
 import { KUBELET_PORT } from '../node-scripts.js';
 import {
@@ -39,6 +40,8 @@ export interface ReachabilityInput {
   nodes: NodeView[];
   probes: ProbeRun[];
   firewalls: FirewallRun[];
+  /** Windows firewall reads of the Windows nodes that did not answer. */
+  windowsFirewalls?: WindowsFirewallRun[];
   network?: Pick<NetworkView, 'subnets' | 'routeTables' | 'virtualNetworkPrefixes'>;
   /** The other checks' verdicts (only the EXPLAINING_CHECKS are used). */
   others: OtherCheck[];
@@ -125,9 +128,7 @@ function explainNode(r: Reach, fw: FirewallRun | undefined, input: ReachabilityI
     }
   }
 
-  if (r.node.osType === 'Windows') {
-    return { node: name, evidence, readNext: `the Windows firewall is not read yet: ${WINDOWS_READ_NEXT}` };
-  }
+  if (r.node.osType === 'Windows') return explainWindows(r, input, evidence);
   if (!fw || 'failed' in fw.result) {
     const why = fw && 'failed' in fw.result ? fw.result.failed.why : 'the node was not read';
     evidence.push({ kind: 'note', resource: name, detail: `The further reads on ${name} did not run: ${why}.` });
@@ -206,6 +207,31 @@ function explainNode(r: Reach, fw: FirewallRun | undefined, input: ReachabilityI
     }
   }
   return { node: name, evidence, readNext: LINUX_READ_NEXT };
+}
+
+/** A Windows node: its firewall (Block rules beat Allow rules; else the profile default) and kubelet service. */
+function explainWindows(r: Reach, input: ReachabilityInput, evidence: Evidence[]): Finding {
+  const name = r.node.computerName;
+  const run = input.windowsFirewalls?.find((w) => w.node.toLowerCase() === name.toLowerCase());
+  if (!run || 'failed' in run.result) {
+    const why = run && 'failed' in run.result ? `the Windows firewall read failed: ${run.result.failed.why}` : 'the Windows firewall is not read yet';
+    return { node: name, evidence, readNext: `${why}: ${WINDOWS_READ_NEXT}` };
+  }
+  const read = run.result;
+  if (!read.complete) return { node: name, evidence, readNext: `the Windows firewall output was incomplete: ${WINDOWS_READ_NEXT}` };
+  evidence.push({ kind: 'windows-firewall', resource: name, detail: `${name}: profiles ${read.profiles.map((p) => `${p.name} ${p.enabled ? 'on' : 'off'} (inbound ${p.inbound})`).join(', ')}; ${read.rules.length} inbound rule(s) cover TCP 10250; kubelet service ${read.service ?? 'not read'}` });
+  const failing = r.outcomes.filter((o) => o.outcome === 'timeout' || o.outcome === 'refused');
+  for (const o of failing) {
+    const v = windowsFirewallVerdict(read, o.agent.privateIp ?? '');
+    if (v.outcome === 'block') {
+      return { node: name, evidence, cause: `the Windows firewall on ${name} blocks ${PORT} from ${o.agent.computerName}: ${v.reason}`, readNext: `allow TCP 10250 from the node subnets (New-NetFirewallRule -Direction Inbound -Protocol TCP -LocalPort 10250 -RemoteAddress <node subnet> -Action Allow), and remove the block rule if one decides` };
+    }
+  }
+  if (read.service !== undefined && read.service !== 'Running') {
+    return { node: name, evidence, cause: `the kubelet service on ${name} is ${read.service}, so nothing answers on 10250`, readNext: `Start-Service kubelet on ${name}, or reimage the node` };
+  }
+  if (read.elided > 0) evidence.push({ kind: 'note', resource: name, detail: `${read.elided} more firewall rules covering 10250 were not listed.` });
+  return { node: name, evidence, readNext: `the Windows firewall and the kubelet service let it through as read: Get-NetFirewallRule -PolicyStore ActiveStore (group policy too), Get-NetTCPConnection -LocalPort 10250 on ${name}` };
 }
 
 function nodesText(nodes: string[]): string {

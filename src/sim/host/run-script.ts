@@ -19,6 +19,7 @@ import {
 import { iptablesDelete, iptablesInsertAccept, ufwAllow, ufwDisable } from './commands.js';
 import { ncMessage } from './nc.js';
 import { renderNodeReads } from './node-reads.js';
+import { renderWindowsFirewall } from './windows-firewall.js';
 import { renderIptablesChain, renderIptablesList, renderUfwStatusVerbose } from './render.js';
 
 export interface NetworkOracle {
@@ -68,6 +69,7 @@ const RUNNERS: Readonly<Record<NodeScriptId, Runner>> = {
   'ufw-disable': (node) => ufwFix(node, 'ufw-disable', 'ufw disable', () => ufwDisable(node)),
   'iptables-delete-rule': iptablesDeleteRule,
   'iptables-insert-accept': iptablesInsertAcceptRule,
+  'windows-firewall': (node) => out([renderWindowsFirewall(node)]),
 };
 
 function out(lines: string[], exitCode = 0): ScriptResult {

@@ -21,8 +21,8 @@ afterEach(() => node.dispose());
 const timeoutMsg = (ip: string): string => `nc: connect to ${ip} port 10250 (tcp) timed out: Operation now in progress\n`;
 
 describe('node scripts under real bash', () => {
-  it('are valid bash', () => {
-    for (const script of Object.values(NODE_SCRIPTS)) {
+  it('are valid bash (the PowerShell one for Windows nodes aside)', () => {
+    for (const script of Object.values(NODE_SCRIPTS).filter((s) => s.shell !== 'powershell')) {
       const path = join(node.dir, `${script.id}.sh`);
       writeFileSync(path, `${script.lines.join('\n')}\n`);
       const r = spawnSync('/bin/bash', ['-n', path], { encoding: 'utf8' });
