@@ -16,7 +16,7 @@
  *   NAT gateway (no per-backend metric): every node behind the gateway.
  * - tunnel-agent-health: the nodes of the unhealthy agent pods; [] when pods are missing/too few.
  */
-import { mkdirSync, readFileSync, readdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
@@ -1250,8 +1250,6 @@ scenario('unknown-kubectl-forbidden', () => {
 // kubelet-reachability (issue #13): nodes that do not answer on 10250 while none of the six
 // causes shows, and the further reads that name why (or say that nothing known does).
 
-const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', 'test', 'engine', 'host', 'fixtures');
-
 function reachabilityScenarios(): void {
   scenario('reach-unexplained-timeout', () => {
     const est = buildEstate({ short: 'unexpl', cluster: 'aks-unexplained', pools: ONE_POOL });
@@ -1405,24 +1403,21 @@ function reachabilityScenarios(): void {
     );
   });
 
-  scenario('reach-iptables-legacy-tables', () => {
+  scenario('iptables-legacy-tables-drop', () => {
     const est = buildEstate({ short: 'iptlegacy', cluster: 'aks-ipt-legacy', pools: ONE_POOL });
     const node = nodeOf(est, 'nodepool1', 2);
     const n = nodeNamed(est, node);
-    // The rule lives only in the legacy tables (real output: test/engine/host/fixtures/README.md).
-    n.inbound = { '10250/tcp': 'timeout' };
-    n.outputs = {
-      'iptables -S': readFileSync(join(FIXTURES, 'iptables-nft-calico-cilium.S.txt'), 'utf8'),
-      'iptables-legacy -S': readFileSync(join(FIXTURES, 'iptables-legacy.S.txt'), 'utf8'),
-    };
+    // The rule lives only in the legacy tables; the simulator prints iptables-nft's warning for
+    // them as the real tool does (test/engine/host/fixtures/iptables-nft-calico-cilium.S.txt).
+    n.iptablesLegacy = { chains: { INPUT: { policy: 'ACCEPT', rules: [iptablesRule('DROP', 'tcp', 'tcp dpt:10250')] } } };
     return finishScenario(
       est,
       {
         title: 'iptables-nft warns of legacy tables, which hold the DROP of 10250',
         description:
-          'Instance 2: `iptables -S` (iptables-nft) prints "# Warning: iptables-legacy tables present"; its own rules let 10250 through from eth0, but `iptables-legacy -S` has `-A INPUT -p tcp -m tcp --dport 10250 -j DROP`. Outputs captured from the real tools.',
+          'Instance 2: `iptables -S` (iptables-nft) prints "# Warning: iptables-legacy tables present"; its own rules let 10250 through from eth0, but `iptables-legacy -S` has `-A INPUT -p tcp -m tcp --dport 10250 -j DROP`. iptables-10250 reads the legacy tables before calling iptables clean, fails, and proposes the deletion by hand (no node script for legacy tables).',
       },
-      verdicts({ 'kubelet-reachability': fail([node]) }),
+      verdicts({ 'iptables-10250': fail([node]) }),
     );
   });
 

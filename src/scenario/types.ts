@@ -124,6 +124,11 @@ export interface ScenarioNode {
   kubelet?: KubeletState;
   /** Extension: nftables tables outside iptables' view (`nft list ruleset`). */
   nftables?: NftTable[];
+  /**
+   * Extension: rules in the iptables-legacy tables of a node whose `iptables` is iptables-nft. They
+   * filter too, but `iptables --list` shows only a warning (`iptables-legacy tables present`).
+   */
+  iptablesLegacy?: IptablesState;
   /** Extension: a Windows node's firewall. */
   windowsFirewall?: WindowsFirewallState;
 }

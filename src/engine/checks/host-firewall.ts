@@ -33,7 +33,7 @@ import {
   type ScriptParameter,
 } from '../node-scripts.js';
 import type { FirewallRun, ProbeRun } from '../probe-plan.js';
-import { LEGACY_WARNING, NODE_INTERFACE, withoutOtherInterfaceRules } from '../host/node-reads.js';
+import { LEGACY_WARNING, NODE_INTERFACE, specBlock, withoutOtherInterfaceRules } from '../host/node-reads.js';
 import type { Evidence, FixProposal } from '../report.js';
 import { key, type CheckOutcome, type NetworkView, type NodeView } from './views.js';
 
@@ -817,6 +817,8 @@ function decideIptablesNode(ctx: NodeContext): NodeFinding {
         resolve: `run \`iptables --list ${doubt.chain} -v -n --line-numbers\` on ${name} and check that rule`,
       };
     }
+    const legacy = legacyBlock(ctx);
+    if (legacy) return legacy;
     const first = verdicts[0]?.verdict;
     return {
       status: 'clear', node: name,
@@ -840,6 +842,40 @@ function decideIptablesNode(ctx: NodeContext): NodeFinding {
   return { status: 'blocks', node: name, evidence: [...evidence, ...notes], plan };
 }
 
+/**
+ * iptables-nft's listing is clean, but it warns that legacy tables exist: the script read them
+ * (`iptables-legacy -S`, INPUT and 10250 rules). A DROP/REJECT there is iptables stopping 10250 as
+ * much as one in the listing; no node script deletes legacy rules, so the fix is by hand.
+ */
+function legacyBlock(ctx: NodeContext): NodeFinding | undefined {
+  const name = ctx.reach.node.computerName;
+  const reads = ctx.firewall.reads;
+  if (!(reads?.iptablesSpec ?? '').includes(LEGACY_WARNING)) return undefined;
+  const legacy = (reads?.iptablesLegacySpec ?? '').split('\n');
+  const hit = ctx.failing.map((f) => ({ agent: f.agent, block: specBlock(legacy, { sourceIp: f.agent.ip, port: KUBELET_PORT, iif: NODE_INTERFACE }) })).find((x) => x.block);
+  if (!hit?.block) return undefined;
+  const rule = hit.block.rule;
+  const cause = `iptables-legacy rule "${rule}"`;
+  return {
+    status: 'blocks', node: name,
+    evidence: [{ kind: 'iptables-rule', resource: name, detail: `iptables on ${name} warns "${LEGACY_WARNING}"; iptables-legacy -S shows "${rule}", which ${hit.block.outcome === 'drop' ? 'drops' : 'rejects'} ${PORT_TEXT} from ${agentText(hit.agent)} (iptables --list, the nft backend, does not show it).` }],
+    plan: {
+      key: `legacy|${rule}`,
+      cause,
+      build: (nodes) => [{
+        id: `iptables-10250:legacy:${nodes[0] ?? ''}`,
+        kind: 'manual',
+        title: `Delete the iptables-legacy rule that ${hit.block?.outcome === 'drop' ? 'drops' : 'rejects'} ${PORT_TEXT} on ${nodesText(nodes)}`,
+        target: nodes.join(','),
+        change: `iptables-legacy ${rule.replace(/^-A /, '-D ')}`,
+        risk: 'medium',
+        needsApproval: false,
+        warnings: [HOST_CHANGE_WARNING, IPTABLES_REBOOT_WARNING, 'Tunnel Doctor has no node script for the legacy tables: run it on the node yourself (or reimage the node).'],
+      }],
+    },
+  };
+}
+
 /** What iptables -S adds to the listing: interface-limited rules that were set aside, and the legacy warning. */
 function iptablesSpecNotes(ctx: NodeContext): Evidence[] {
   const name = ctx.reach.node.computerName;
@@ -848,7 +884,7 @@ function iptablesSpecNotes(ctx: NodeContext): Evidence[] {
   const { notes } = withoutOtherInterfaceRules(ctx.firewall.iptables, spec);
   const out: Evidence[] = notes.map((detail) => ({ kind: 'iptables-rule', resource: name, detail }));
   if (spec.some((l) => l.includes(LEGACY_WARNING))) {
-    out.push({ kind: 'note', resource: name, detail: `iptables on ${name} warns "${LEGACY_WARNING}": rules this listing does not show exist; the legacy tables are read too (iptables-legacy -S) and judged by kubelet-reachability.` });
+    out.push({ kind: 'note', resource: name, detail: `iptables on ${name} warns "${LEGACY_WARNING}": rules this listing does not show exist, so the legacy tables were read too (iptables-legacy -S).` });
   }
   return out;
 }

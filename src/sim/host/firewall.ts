@@ -16,7 +16,10 @@ export function hostFirewallOutcome(node: ScenarioNode, sourceIp: string, port: 
   const packet: Packet = { src: ipNumber(sourceIp), dst: ipNumber(node.privateIp), port, protocol };
   const ufw = ufwDecision(node, packet);
   if (ufw !== 'pass') return ufw;
-  return iptablesDecision(node, packet);
+  const nft = iptablesDecision(node.iptables, packet);
+  // iptables-nft and iptables-legacy rules both filter the packet (two sets of netfilter hooks):
+  // whichever drops it first wins (iptables-nft(8), "LEGACY TABLES").
+  return nft !== 'open' || !node.iptablesLegacy ? nft : iptablesDecision(node.iptablesLegacy, packet);
 }
 
 interface Packet {
@@ -89,8 +92,8 @@ function ufwCell(text: string): UfwCell | undefined {
 
 // ----- iptables ------------------------------------------------------------------------------
 
-function iptablesDecision(node: ScenarioNode, p: Packet): ProbeOutcome {
-  const chains = withBuiltIns(node.iptables);
+function iptablesDecision(state: ScenarioNode['iptables'], p: Packet): ProbeOutcome {
+  const chains = withBuiltIns(state);
   const verdict = walk(chains, 'INPUT', p, 0);
   const final = verdict ?? (chains['INPUT']?.policy === 'DROP' ? 'DROP' : 'ACCEPT');
   return final === 'DROP' ? 'timeout' : final === 'REJECT' ? 'refused' : 'open';

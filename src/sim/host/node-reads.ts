@@ -204,6 +204,11 @@ const pick = (text: string, keep: RegExp, k: number, w: number): string => captu
 const IPTABLES_NFT_TABLE = /^table (ip|ip6) (filter|nat|mangle|raw|security) [{]/;
 const NFT_REDUCED = /^table |^[ \t]*chain |hook |^[ \t]*[}]|10250|jump|goto|^#/;
 const LEGACY_WARNING = 'iptables-legacy tables present';
+
+/** What iptables-nft 1.8 prints (on stderr, first) when legacy tables hold rules (fixtures/iptables-nft-calico-cilium.S.txt). */
+export function legacyWarning(node: ScenarioNode): string {
+  return node.iptablesLegacy ? '# Warning: iptables-legacy tables present, use iptables-legacy to see them\n' : '';
+}
 const EMPTY_LEGACY = '-P INPUT ACCEPT\n-P FORWARD ACCEPT\n-P OUTPUT ACCEPT\n';
 
 /** The `td_extra` text of the host-firewall script for this node (budgets from the script). */
@@ -232,11 +237,11 @@ export function renderNodeReads(node: ScenarioNode, budgets: { reads: number; nf
   }
   if (nft) extra.push(nft);
   extra.push('### iptables -S');
-  const spec = pick(node.outputs?.['iptables -S'] ?? renderIptablesSpec(node.iptables), /^-P INPUT|10250|^# Warning/, 6, 160);
+  const spec = pick(node.outputs?.['iptables -S'] ?? `${legacyWarning(node)}${renderIptablesSpec(node.iptables)}`, /^-P INPUT|10250|^# Warning/, 6, 160);
   if (spec) extra.push(spec);
   if (spec.includes(LEGACY_WARNING)) {
     extra.push('### iptables-legacy -S');
-    const legacy = pick(node.outputs?.['iptables-legacy -S'] ?? EMPTY_LEGACY, /^-P INPUT|^-A INPUT|10250/, 6, 160);
+    const legacy = pick(node.outputs?.['iptables-legacy -S'] ?? (node.iptablesLegacy ? renderIptablesSpec(node.iptablesLegacy) : EMPTY_LEGACY), /^-P INPUT|^-A INPUT|10250/, 6, 160);
     if (legacy) extra.push(legacy);
   }
   const text = extra.join('\n');

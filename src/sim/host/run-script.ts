@@ -18,7 +18,7 @@ import {
 } from '../../engine/node-scripts.js';
 import { iptablesDelete, iptablesInsertAccept, ufwAllow, ufwDisable } from './commands.js';
 import { ncMessage } from './nc.js';
-import { renderNodeReads } from './node-reads.js';
+import { legacyWarning, renderNodeReads } from './node-reads.js';
 import { renderWindowsFirewall } from './windows-firewall.js';
 import { renderIptablesChain, renderIptablesList, renderUfwStatusVerbose } from './render.js';
 
@@ -87,7 +87,7 @@ function ufwStatusText(node: ScenarioNode): string {
 }
 
 function iptablesListText(node: ScenarioNode): string {
-  return node.outputs?.['iptables --list --line-numbers'] ?? renderIptablesList(node.iptables);
+  return node.outputs?.['iptables --list --line-numbers'] ?? `${legacyWarning(node)}${renderIptablesList(node.iptables)}`;
 }
 
 /** `$(cmd)` drops every trailing newline; `printf '%s\n'` puts one back. */

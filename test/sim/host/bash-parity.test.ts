@@ -15,7 +15,7 @@ import { ncMessage } from '../../../src/sim/host/nc.js';
 import { renderIptablesChain, renderIptablesList, renderUfwStatusVerbose } from '../../../src/sim/host/render.js';
 import { iptablesDelete, iptablesInsertAccept, ufwAllow, ufwDisable } from '../../../src/sim/host/commands.js';
 import { BashNode } from '../../engine/host/bash-node.js';
-import { kubeletActive, renderIptablesSpec, renderNftRuleset, renderSsListeners } from '../../../src/sim/host/node-reads.js';
+import { kubeletActive, legacyWarning, renderIptablesSpec, renderNftRuleset, renderSsListeners } from '../../../src/sim/host/node-reads.js';
 import { parseHostFirewall } from '../../../src/engine/host/script-output.js';
 import { probeKubeletParameters } from '../../../src/engine/node-scripts.js';
 import { readFileSync } from 'node:fs';
@@ -169,6 +169,16 @@ describe('simulator and bash print the same', () => {
     expect(http?.nft).toMatch(/^TD-NOTE nft reduced\n/);
     expect(legacy?.iptablesLegacySpec).toContain('-A INPUT -p tcp -m tcp --dport 10250 -j DROP');
     expect(crowded?.nft).toContain('TD-NOTE nft cut');
+  });
+
+  it('host-firewall on an iptables-nft node whose legacy tables hold rules: the warning, then iptables-legacy -S', () => {
+    const node = makeNode({ iptablesLegacy: { chains: { INPUT: { policy: 'ACCEPT', rules: [{ target: 'DROP', prot: 'tcp', source: 'anywhere', destination: 'anywhere', match: 'tcp dpt:10250' }] } } } });
+    bash.answer('ufw', ['status', 'verbose'], { stdout: renderUfwStatusVerbose(node.ufw) });
+    bash.answer('iptables', ['--list', '--line-numbers'], { stdout: `${legacyWarning(node)}${renderIptablesList(node.iptables)}` });
+    bash.answer('iptables', ['-S'], { stdout: `${legacyWarning(node)}${renderIptablesSpec(node.iptables)}` });
+    bash.answer('iptables-legacy', ['-S'], { stdout: renderIptablesSpec(node.iptablesLegacy) });
+    const out = compare(HOST_FIREWALL_SCRIPT, node, [], tableOracle({}));
+    expect(parseHostFirewall(out).reads?.iptablesLegacySpec).toBe('-P INPUT ACCEPT\n-A INPUT -p tcp -m tcp --dport 10250 -j DROP');
   });
 
   it('probe-kubelet: a plain-HTTP listener is not-https', () => {
