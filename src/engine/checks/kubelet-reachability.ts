@@ -105,30 +105,34 @@ function kubeletText(k: KubeletRead): string {
   return `systemctl is-active kubelet: ${k.active ?? 'not read'}; ${who}`;
 }
 
-/** The cause the further reads on one unexplained node show, if any. */
+/**
+ * The cause of one unexplained node: what the reads on the node show first; when nothing there
+ * explains a timeout, a route that sends agent ↔ node traffic to an appliance (or None).
+ */
 function explainNode(r: Reach, fw: FirewallRun | undefined, input: ReachabilityInput): Finding {
+  const failing = r.outcomes.filter((o) => o.outcome !== 'open');
+  const legs = input.network
+    ? failing.filter((o) => o.outcome === 'timeout' && 'vmssId' in o.agent).flatMap((o) => legsThroughAppliance(input.network!, o.agent as NodeView, r.node))
+    : [];
+  const onNode = r.node.osType === 'Windows' ? explainWindows(r, input, [probeEvidence(r)]) : explainOnNode(r, fw);
+  const routeEvidence: Evidence[] = legs.map((l) => ({ kind: 'route', resource: l.tableId, detail: legText(l) }));
+  const first = legs[0];
+  if (onNode.cause || !first) return { ...onNode, evidence: [...onNode.evidence, ...routeEvidence] };
+  return {
+    node: onNode.node,
+    evidence: [...onNode.evidence, ...routeEvidence],
+    cause: `route table ${first.tableName} sends traffic between the tunnel agents and ${onNode.node} to ${/none/i.test(first.hop.nextHopType) ? 'next hop None' : `the appliance ${first.hop.nextHopIpAddress ?? ''}`.trim()} (route ${first.hop.routeName ?? '?'}, ${first.hop.prefix}); nothing read on the node stops ${PORT}, so the timeout is most likely the appliance's (its rules are outside Azure's view)`,
+    readNext: `allow ${PORT} between the node subnets on the appliance, or add a route for the node subnets with next hop VirtualNetwork (VnetLocal) to ${first.tableName}`,
+  };
+}
+
+/** What the host-firewall reads on a Linux node say about why it does not answer. */
+function explainOnNode(r: Reach, fw: FirewallRun | undefined): Finding {
   const name = r.node.computerName;
   const evidence: Evidence[] = [probeEvidence(r)];
   const failing = r.outcomes.filter((o) => o.outcome !== 'open');
   const outcomes = new Set(failing.map((o) => o.outcome));
 
-  // Routes first: they are read from ARM and need nothing on the node.
-  if (input.network && outcomes.has('timeout')) {
-    const legs = failing
-      .filter((o) => o.outcome === 'timeout' && 'vmssId' in o.agent)
-      .flatMap((o) => legsThroughAppliance(input.network!, o.agent as NodeView, r.node));
-    if (legs.length > 0) {
-      for (const l of legs) evidence.push({ kind: 'route', resource: l.tableId, detail: legText(l) });
-      const first = legs[0]!;
-      return {
-        node: name, evidence,
-        cause: `route table ${first.tableName} sends traffic between the tunnel agents and ${name} to ${/none/i.test(first.hop.nextHopType) ? 'next hop None' : `the appliance ${first.hop.nextHopIpAddress ?? ''}`.trim()} (route ${first.hop.routeName ?? '?'}, ${first.hop.prefix}), which does not let ${PORT} through`,
-        readNext: `allow ${PORT} between the node subnets on the appliance, or add a route for the node subnets with next hop VirtualNetwork (VnetLocal) to ${first.tableName}`,
-      };
-    }
-  }
-
-  if (r.node.osType === 'Windows') return explainWindows(r, input, evidence);
   if (!fw || 'failed' in fw.result) {
     const why = fw && 'failed' in fw.result ? fw.result.failed.why : 'the node was not read';
     evidence.push({ kind: 'note', resource: name, detail: `The further reads on ${name} did not run: ${why}.` });

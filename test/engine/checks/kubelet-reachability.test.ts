@@ -107,6 +107,10 @@ describe('kubelet-reachability', () => {
     const r = decide([node(0), node(1), node(2, { inbound: { '10250/tcp': 'timeout' } })], { network, subnets: [SUBNET_A, SUBNET_A, SUBNET_B] });
     expect(r.summary).toContain('route table rt-b sends traffic between the tunnel agents and aks-nodepool1-1-vmss000002 to the appliance 10.100.0.4 (route vnet-via-fw, 10.224.0.0/16)');
     expect(r.evidence.some((e) => e.kind === 'route' && e.detail.includes('aks-nodepool1-1-vmss000002 → aks-nodepool1-1-vmss000000'))).toBe(true);
+    // Something on the node that explains the timeout comes first; the route is still in the evidence.
+    const both = decide([node(0), node(1), node(2, { inbound: { '10250/tcp': 'timeout' }, nftables: [{ family: 'inet', name: 'h', chains: [{ name: 'input', hook: 'input', rules: ['tcp dport 10250 drop'] }] }] })], { network, subnets: [SUBNET_A, SUBNET_A, SUBNET_B] });
+    expect(both.summary).toContain('an nftables rule outside iptables\' view drops TCP 10250');
+    expect(both.evidence.some((e) => e.kind === 'route')).toBe(true);
     // A more specific system route is not overridden by a user route for a shorter prefix.
     network.routeTables.get(rt.toLowerCase())!.routes = [{ name: 'default-via-fw', addressPrefix: '0.0.0.0/0', nextHopType: 'VirtualAppliance', nextHopIpAddress: '10.100.0.4' }];
     expect(decide([node(0), node(1), node(2, { inbound: { '10250/tcp': 'timeout' } })], { network, subnets: [SUBNET_A, SUBNET_A, SUBNET_B] }).summary).toContain('none of the known causes');
