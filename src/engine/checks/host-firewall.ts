@@ -775,72 +775,75 @@ function iptablesFixPlan(v: IptablesVerdict, listing: IptablesListing, blockedAg
 }
 
 /** iptables on one unreachable node, from the --list listing with the rules -S shows are for other interfaces made inert. */
-function decideIptablesNode(ctx: NodeContext): NodeFinding {
-  const { reach, failing, firewall } = ctx;
-  const name = reach.node.computerName;
-  if (firewall.iptablesMissing) {
-    return { status: 'clear', node: name, evidence: [{ kind: 'iptables', resource: name, detail: `iptables is not installed on ${name}: not the cause.` }] };
-  }
-  const unreadable = iptablesUnreadable(name, firewall);
-  if (unreadable) return { status: 'unknown', node: name, evidence: [], ...unreadable };
-  // `iptables -S` shows the input interface `--list` hides: a rule for another interface is no block.
-  const { listing } = withoutOtherInterfaceRules(firewall.iptables as IptablesListing, (firewall.reads?.iptablesSpec ?? '').split('\n'));
-  const reduced = firewall.iptablesReduced ? ` (the listing was reduced to INPUT and the chains it reaches: ${firewall.notes.join('; ')})` : '';
-  // ufw is itself a set of iptables chains: a drop there is reported by ufw-10250, unless ufw's
-  // own status says it allows the agent (then the rule came from elsewhere, e.g. before.rules).
-  const ufwStatus = firewall.ufw && firewall.ufwComplete ? firewall.ufw : undefined;
-  const ufwStops = (agent: Agent) => !ufwStatus || (ufwStatus.active && ufwVerdict(ufwStatus, ufwFlow(agent, reach.ip)).outcome !== 'allow');
-  const verdicts = failing.map((f) => ({ agent: f.agent, verdict: iptablesVerdict(listing, iptFlow(f.agent, reach.ip)) }));
-  const stopped = verdicts.filter((v) => v.verdict.outcome !== 'accept');
-  const ufwOwned = stopped.filter((v) => decidedByUfwChains(v.verdict) && ufwStops(v.agent));
-  const blocked = stopped.filter((v) => !ufwOwned.includes(v));
-  if (blocked.length === 0) {
-    if (ufwOwned.length > 0) {
-      const v = (ufwOwned[0] as (typeof ufwOwned)[number]).verdict;
+const iptablesListingLayer: Layer = {
+  name: 'iptables',
+  decideNode(ctx) {
+    const { reach, failing, firewall } = ctx;
+    const name = reach.node.computerName;
+    if (firewall.iptablesMissing) {
+      return { status: 'clear', node: name, evidence: [{ kind: 'iptables', resource: name, detail: `iptables is not installed on ${name}: not the cause.` }] };
+    }
+    const unreadable = iptablesUnreadable(name, firewall);
+    if (unreadable) return { status: 'unknown', node: name, evidence: [], ...unreadable };
+    // `iptables -S` shows the input interface `--list` hides: a rule for another interface is no block.
+    const { listing } = withoutOtherInterfaceRules(firewall.iptables as IptablesListing, (firewall.reads?.iptablesSpec ?? '').split('\n'));
+    const reduced = firewall.iptablesReduced ? ` (the listing was reduced to INPUT and the chains it reaches: ${firewall.notes.join('; ')})` : '';
+    // ufw is itself a set of iptables chains: a drop there is reported by ufw-10250, unless ufw's
+    // own status says it allows the agent (then the rule came from elsewhere, e.g. before.rules).
+    const ufwStatus = firewall.ufw && firewall.ufwComplete ? firewall.ufw : undefined;
+    const ufwStops = (agent: Agent) => !ufwStatus || (ufwStatus.active && ufwVerdict(ufwStatus, ufwFlow(agent, reach.ip)).outcome !== 'allow');
+    const verdicts = failing.map((f) => ({ agent: f.agent, verdict: iptablesVerdict(listing, iptFlow(f.agent, reach.ip)) }));
+    const stopped = verdicts.filter((v) => v.verdict.outcome !== 'accept');
+    const ufwOwned = stopped.filter((v) => decidedByUfwChains(v.verdict) && ufwStops(v.agent));
+    const blocked = stopped.filter((v) => !ufwOwned.includes(v));
+    if (blocked.length === 0) {
+      if (ufwOwned.length > 0) {
+        const v = (ufwOwned[0] as (typeof ufwOwned)[number]).verdict;
+        return {
+          status: 'clear', node: name,
+          evidence: [{ kind: 'iptables-rule', resource: name, detail: `iptables --list --line-numbers on ${name}: ${describeIptablesDecision(v, listing, listAgents(ufwOwned.map((o) => o.agent)))}, in UFW's chains: UFW's doing, reported by ufw-10250.${reduced}` }],
+        };
+      }
+      const doubt = verdicts.flatMap((v) => v.verdict.unreadableRules).find((r) => r.target !== 'ACCEPT');
+      if (doubt && firewall.droppedChains.includes(doubt.target)) {
+        return {
+          status: 'unknown', node: name, evidence: [],
+          why: `iptables on ${name} jumps from ${doubt.chain} rule ${doubt.ruleNum} into chain ${doubt.target}, which was left out to fit run-command's 4096-byte output`,
+          resolve: `run \`iptables --list ${doubt.target} --line-numbers\` on ${name} and check it for a DROP or REJECT of ${PORT_TEXT}`,
+        };
+      }
+      if (doubt) {
+        return {
+          status: 'unknown', node: name, evidence: [],
+          why: `iptables on ${name} accepts ${PORT_TEXT} from the agents unless ${doubt.chain} rule ${doubt.ruleNum} "${compact(doubt.text)}", which could not be read fully, matches`,
+          resolve: `run \`iptables --list ${doubt.chain} -v -n --line-numbers\` on ${name} and check that rule`,
+        };
+      }
+      const legacy = legacyBlock(ctx);
+      if (legacy) return legacy;
+      const first = verdicts[0]?.verdict;
       return {
         status: 'clear', node: name,
-        evidence: [{ kind: 'iptables-rule', resource: name, detail: `iptables --list --line-numbers on ${name}: ${describeIptablesDecision(v, listing, listAgents(ufwOwned.map((o) => o.agent)))}, in UFW's chains: UFW's doing, reported by ufw-10250.${reduced}` }],
+        evidence: [{ kind: 'iptables', resource: name, detail: `iptables on ${name} lets ${PORT_TEXT} from ${listAgents(failing.map((f) => f.agent))} through (${first?.reason ?? 'accepted'}): not the cause.${reduced}` }],
       };
     }
-    const doubt = verdicts.flatMap((v) => v.verdict.unreadableRules).find((r) => r.target !== 'ACCEPT');
-    if (doubt && firewall.droppedChains.includes(doubt.target)) {
-      return {
-        status: 'unknown', node: name, evidence: [],
-        why: `iptables on ${name} jumps from ${doubt.chain} rule ${doubt.ruleNum} into chain ${doubt.target}, which was left out to fit run-command's 4096-byte output`,
-        resolve: `run \`iptables --list ${doubt.target} --line-numbers\` on ${name} and check it for a DROP or REJECT of ${PORT_TEXT}`,
-      };
+    const byDecider = new Map<string, { verdict: IptablesVerdict; agents: Agent[] }>();
+    for (const b of blocked) {
+      const k = `${b.verdict.chain}:${b.verdict.ruleNum ?? 'policy'}`;
+      const entry = byDecider.get(k) ?? { verdict: b.verdict, agents: [] };
+      entry.agents.push(b.agent);
+      byDecider.set(k, entry);
     }
-    if (doubt) {
-      return {
-        status: 'unknown', node: name, evidence: [],
-        why: `iptables on ${name} accepts ${PORT_TEXT} from the agents unless ${doubt.chain} rule ${doubt.ruleNum} "${compact(doubt.text)}", which could not be read fully, matches`,
-        resolve: `run \`iptables --list ${doubt.chain} -v -n --line-numbers\` on ${name} and check that rule`,
-      };
-    }
-    const legacy = legacyBlock(ctx);
-    if (legacy) return legacy;
-    const first = verdicts[0]?.verdict;
-    return {
-      status: 'clear', node: name,
-      evidence: [{ kind: 'iptables', resource: name, detail: `iptables on ${name} lets ${PORT_TEXT} from ${listAgents(failing.map((f) => f.agent))} through (${first?.reason ?? 'accepted'}): not the cause.${reduced}` }],
-    };
-  }
-  const byDecider = new Map<string, { verdict: IptablesVerdict; agents: Agent[] }>();
-  for (const b of blocked) {
-    const k = `${b.verdict.chain}:${b.verdict.ruleNum ?? 'policy'}`;
-    const entry = byDecider.get(k) ?? { verdict: b.verdict, agents: [] };
-    entry.agents.push(b.agent);
-    byDecider.set(k, entry);
-  }
-  const evidence: Evidence[] = [...byDecider.values()].map(({ verdict, agents }) => ({
-    kind: 'iptables-rule',
-    resource: name,
-    detail: `iptables --list --line-numbers on ${name}: ${describeIptablesDecision(verdict, listing, listAgents(agents))}.${reduced}`,
-  }));
-  const lead = (blocked[0] as (typeof blocked)[number]).verdict;
-  const { plan, notes } = iptablesFixPlan(lead, listing, blocked.map((b) => b.agent), ctx);
-  return { status: 'blocks', node: name, evidence: [...evidence, ...notes], plan };
-}
+    const evidence: Evidence[] = [...byDecider.values()].map(({ verdict, agents }) => ({
+      kind: 'iptables-rule',
+      resource: name,
+      detail: `iptables --list --line-numbers on ${name}: ${describeIptablesDecision(verdict, listing, listAgents(agents))}.${reduced}`,
+    }));
+    const lead = (blocked[0] as (typeof blocked)[number]).verdict;
+    const { plan, notes } = iptablesFixPlan(lead, listing, blocked.map((b) => b.agent), ctx);
+    return { status: 'blocks', node: name, evidence: [...evidence, ...notes], plan };
+  },
+};
 
 /**
  * iptables-nft's listing is clean, but it warns that legacy tables exist: the script read them
@@ -892,7 +895,7 @@ function iptablesSpecNotes(ctx: NodeContext): Evidence[] {
 const iptablesLayer: Layer = {
   name: 'iptables',
   decideNode(ctx) {
-    const finding = decideIptablesNode(ctx);
+    const finding = iptablesListingLayer.decideNode(ctx);
     return { ...finding, evidence: [...finding.evidence, ...iptablesSpecNotes(ctx)] };
   },
 };
