@@ -123,7 +123,9 @@ if [ "$td_rc" -eq 0 ]; then
     td_tls=$(curl -sk -o /dev/null -m 3 -w "%{http_code}" "https://$td_ip:$PORT/healthz" 2>/dev/null </dev/null)
     if [ "$td_tls" = "000" ]; then
       td_plain=$(curl -s -o /dev/null -m 3 -w "%{http_code}" "http://$td_ip:$PORT/healthz" 2>/dev/null </dev/null)
-      if [[ "$td_plain" =~ ^[1-5][0-9][0-9]$ ]]; then printf "%s not-https %s http-%s\n" "$td_idx" "$td_ip" "$td_plain"; exit 0; fi
+      # A 400 is Go net/http answering plain HTTP on a TLS port (Client sent an HTTP request to an
+      # HTTPS server): a TLS server after all, whatever made the TLS attempt fail.
+      if [[ "$td_plain" =~ ^[1-5][0-9][0-9]$ ]] && [ "$td_plain" != "400" ]; then printf "%s not-https %s http-%s\n" "$td_idx" "$td_ip" "$td_plain"; exit 0; fi
     fi
   fi
   printf "%s open %s\n" "$td_idx" "$td_ip"; exit 0

@@ -151,6 +151,9 @@ describe('hostile parameter values stay inert', () => {
     const r = node.run(PROBE_KUBELET_SCRIPT, probeKubeletParameters(['10.224.0.4', '10.224.0.5']));
     expect(r.stdout).toBe(['TD-BEGIN probe-kubelet', 'not-https 10.224.0.4 http-404', 'TD-SUMMARY open=1 timeout=0 refused=0 error=0 not-https=1', 'TD-END', ''].join('\n'));
     expect(parseProbeKubelet(r.stdout, ['10.224.0.4', '10.224.0.5']).byTarget).toEqual({ '10.224.0.4': 'not-https', '10.224.0.5': 'open' });
+    // Go's TLS server (the kubelet) answers plain HTTP with 400: still a TLS server, not not-https.
+    node.answer('curl', curl('http', '10.224.0.4'), { stdout: '400' });
+    expect(node.run(PROBE_KUBELET_SCRIPT, probeKubeletParameters(['10.224.0.4'])).stdout).toContain('TD-SUMMARY open=1 timeout=0 refused=0 error=0 not-https=0');
     node.remove('curl');
     const without = node.run(PROBE_KUBELET_SCRIPT, probeKubeletParameters(['10.224.0.4']));
     expect(without.stdout).toContain('TD-SUMMARY open=1 timeout=0 refused=0 error=0 not-https=0');
