@@ -1211,7 +1211,7 @@ function renderMetrics(est: Estate): NonNullable<Scenario['metrics']> {
 // ---------------------------------------------------------------------------------------------
 // Expected verdicts and the final scenario
 
-export const CHECK_IDS = ['nsg-10250', 'ufw-10250', 'iptables-10250', 'egress-tunnel-ports', 'snat-exhaustion', 'tunnel-agent-health'] as const;
+export const CHECK_IDS = ['nsg-10250', 'ufw-10250', 'iptables-10250', 'egress-tunnel-ports', 'snat-exhaustion', 'tunnel-agent-health', 'kubelet-reachability'] as const;
 export type CheckIdText = (typeof CHECK_IDS)[number];
 export type Verdict = { status: 'pass' | 'fail' | 'warn' | 'not-applicable' | 'unknown'; nodes?: string[] };
 

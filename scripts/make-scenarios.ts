@@ -1243,7 +1243,7 @@ scenario('unknown-runcommand-busy', () => {
       title: 'Run-command always busy (409): host checks and the egress probe unknown',
       description: 'Every VMSS run-command answers 409 Conflict, even after retries: UFW, iptables and the egress probe cannot be read. NSGs, metrics and pods are readable and healthy.',
     },
-    verdicts({ 'ufw-10250': unknown(), 'iptables-10250': unknown(), 'egress-tunnel-ports': unknown() }),
+    verdicts({ 'ufw-10250': unknown(), 'iptables-10250': unknown(), 'egress-tunnel-ports': unknown(), 'kubelet-reachability': unknown() }),
   );
 });
 
@@ -1403,9 +1403,9 @@ scenario('real-vm-pool-not-scale-set', () => {
     {
       title: 'A node pool of type VirtualMachines beside the scale-set pool',
       description:
-        'vmpool (2 nodes) is a VirtualMachines pool: it has no scale set, and the bot reads nodes through scale sets. Its nodes are named, not dropped: the checks that speak for every node (NSG, UFW, iptables on 10250) cannot pass and are unknown; the scale-set pool is healthy.',
+        'vmpool (2 nodes) is a VirtualMachines pool: it has no scale set, and the bot reads nodes through scale sets. Its nodes are named, not dropped: the checks that speak for every node (NSG, UFW, iptables, kubelet reachability on 10250) cannot pass and are unknown; the scale-set pool is healthy.',
     },
-    verdicts({ 'nsg-10250': unknown(), 'ufw-10250': unknown(), 'iptables-10250': unknown() }),
+    verdicts({ 'nsg-10250': unknown(), 'ufw-10250': unknown(), 'iptables-10250': unknown(), 'kubelet-reachability': unknown() }),
   );
 });
 
@@ -1449,6 +1449,236 @@ scenario('snat-99pct-150-nodes', () => {
     2,
   );
 });
+// kubelet-reachability (issue #13): nodes that do not answer on 10250 while none of the six
+// causes shows, and the further reads that name why (or say that nothing known does).
+
+function reachabilityScenarios(): void {
+  scenario('reach-unexplained-timeout', () => {
+    const est = buildEstate({ short: 'unexpl', cluster: 'aks-unexplained', pools: ONE_POOL });
+    const node = nodeOf(est, 'nodepool1', 2);
+    nodeNamed(est, node).inbound = { '10250/tcp': 'timeout' };
+    return finishScenario(
+      est,
+      {
+        title: 'One node does not answer on 10250 and nothing known explains it',
+        description:
+          'Instance 2 times out on TCP 10250 from the tunnel agents (ground truth `inbound`), while NSGs, UFW (inactive), iptables and nftables all let it through and the kubelet runs: the six causes pass, so kubelet-reachability fails naming the node and what to read next. Never "healthy".',
+      },
+      verdicts({ 'kubelet-reachability': fail([node]) }),
+    );
+  });
+
+  scenario('reach-kubelet-down', () => {
+    const est = buildEstate({ short: 'kubdown', cluster: 'aks-kubelet-down', pools: ONE_POOL });
+    const node = nodeOf(est, 'nodepool1', 2);
+    nodeNamed(est, node).kubelet = { active: 'inactive' };
+    return finishScenario(
+      est,
+      {
+        title: 'The kubelet is stopped on one node: connection refused',
+        description: 'Instance 2: `systemctl is-active kubelet` says inactive and nothing listens on 10250, so the probe is refused; no firewall is involved. kubelet-reachability names the stopped kubelet.',
+      },
+      verdicts({ 'kubelet-reachability': fail([node]) }),
+    );
+  });
+
+  scenario('reach-plain-http-listener', () => {
+    const est = buildEstate({ short: 'plainhttp', cluster: 'aks-plain-http', pools: ONE_POOL });
+    const node = nodeOf(est, 'nodepool1', 1);
+    nodeNamed(est, node).kubelet = { active: 'failed', listener: 'python3' };
+    return finishScenario(
+      est,
+      {
+        title: 'Something other than the kubelet answers on 10250 in plain HTTP',
+        description:
+          'Instance 1: python3 listens on 10250 (the kubelet failed to bind): TCP connects, TLS fails and plain HTTP answers 404 — the article\'s "http: server gave HTTP response to HTTPS client". kubelet-reachability names the symptom and the listener.',
+      },
+      verdicts({ 'kubelet-reachability': fail([node]) }),
+    );
+  });
+
+  scenario('reach-nftables-drop', () => {
+    const est = buildEstate({ short: 'nftdrop', cluster: 'aks-nft-drop', pools: ONE_POOL });
+    const node = nodeOf(est, 'nodepool1', 2);
+    nodeNamed(est, node).nftables = [{
+      family: 'inet', name: 'hardening',
+      chains: [{ name: 'input', hook: 'input', priority: -10, policy: 'accept', rules: ['ct state established,related accept', 'tcp dport { 10250, 10255 } counter packets 0 bytes 0 drop comment "cis 3.5"'] }],
+    }];
+    return finishScenario(
+      est,
+      {
+        title: 'An nftables table outside iptables\' view drops TCP 10250',
+        description: 'Instance 2: `table inet hardening` has an input-hook chain that drops 10250; `iptables --list` does not show it and UFW is inactive, so only nft list ruleset explains the timeout.',
+      },
+      verdicts({ 'kubelet-reachability': fail([node]) }),
+    );
+  });
+
+  scenario('near-nftables-drop-other-interface', () => {
+    const est = buildEstate({ short: 'nfteth1', cluster: 'aks-nft-eth1', pools: ONE_POOL });
+    for (const name of allNodeNames(est)) {
+      nodeNamed(est, name).nftables = [{
+        family: 'inet', name: 'hardening',
+        chains: [{ name: 'input', hook: 'input', priority: -10, policy: 'accept', rules: ['iifname "eth1" tcp dport 10250 drop'] }],
+      }];
+    }
+    return finishScenario(
+      est,
+      {
+        title: 'nftables drops 10250 only on eth1 (near miss: the tunnel arrives on eth0)',
+        description: 'Every node has `iifname "eth1" tcp dport 10250 drop`; tunnel traffic arrives on eth0, so every kubelet answers and every check passes.',
+      },
+      verdicts({}),
+    );
+  });
+
+  scenario('reach-udr-appliance-between-subnets', () => {
+    const est = buildEstate({
+      short: 'udr10250',
+      cluster: 'aks-udr-kubelet',
+      customNetwork: { addressPrefix: '10.70.0.0/16', subnets: [{ name: 'snet-system', prefix: '10.70.0.0/22' }, { name: 'snet-user', prefix: '10.70.4.0/22' }] },
+      pools: [{ name: 'nodepool1', count: 2, mode: 'System', subnet: 'snet-system' }, { name: 'userpool', count: 2, mode: 'User', subnet: 'snet-user' }],
+    });
+    addRouteTable(
+      est,
+      {
+        id: resourceId(est.subscriptionId, est.netRg!, 'Microsoft.Network/routeTables', 'rt-user-inspect'),
+        name: 'rt-user-inspect',
+        routes: [{ name: 'vnet-via-hub-firewall', addressPrefix: '10.70.0.0/16', nextHopType: 'VirtualAppliance', nextHopIpAddress: '10.100.0.4' }],
+        disableBgpRoutePropagation: true,
+      },
+      [est.subnetIds['snet-user']!],
+    );
+    const user = allNodeNames(est, (n) => n.vmss.toLowerCase().includes('userpool'));
+    return {
+      ...finishScenario(
+        est,
+        {
+          title: 'A route table sends node-to-node traffic through a firewall that drops 10250',
+          description:
+            'rt-user-inspect on snet-user overrides the VNet route (10.70.0.0/16 → VirtualAppliance 10.100.0.4, longest prefix, user over system); the firewall drops TCP 10250, so the replies from the user-pool kubelets to the agents (system pool) never return. NSGs and host firewalls allow it: kubelet-reachability names the route.',
+        },
+        verdicts({ 'kubelet-reachability': fail(user) }),
+      ),
+      appliances: [{ ip: '10.100.0.4', drops: [{ protocol: 'tcp' as const, port: 10250 }] }],
+    };
+  });
+
+  scenario('reach-windows-timeout', () => {
+    const est = buildEstate({
+      short: 'wintime',
+      cluster: 'aks-win-timeout',
+      pools: [{ name: 'nodepool1', count: 2, mode: 'System' }, { name: 'npwt', count: 2, osType: 'Windows' }],
+    });
+    const win = allNodeNames(est, (n) => n.osType === 'Windows')[0]!;
+    nodeNamed(est, win).inbound = { '10250/tcp': 'timeout' };
+    return finishScenario(
+      est,
+      {
+        title: 'A Windows node does not answer on 10250 and its firewall lets 10250 in',
+        description: 'One Windows node times out on TCP 10250 (ground truth `inbound`); NSGs allow it, ufw/iptables do not exist there, and the Windows firewall read (RunPowerShellScript, same round) allows 10250 with the kubelet service running: unexplained, so kubelet-reachability fails naming it and what to read next.',
+      },
+      verdicts({ 'kubelet-reachability': fail([win]) }),
+    );
+  });
+
+  scenario('reach-windows-firewall-block', () => {
+    const est = buildEstate({
+      short: 'winblock',
+      cluster: 'aks-win-block',
+      pools: [{ name: 'nodepool1', count: 2, mode: 'System' }, { name: 'npwb', count: 2, osType: 'Windows' }],
+    });
+    const win = allNodeNames(est, (n) => n.osType === 'Windows')[1]!;
+    nodeNamed(est, win).windowsFirewall = {
+      rules: [
+        { name: 'kubelet', action: 'Allow', localPort: '10250', remoteAddress: 'Any', protocol: 'TCP', profile: 'Any' },
+        { name: 'CIS block kubelet from VNet', action: 'Block', localPort: '10250,10255', remoteAddress: '10.224.0.0/16', protocol: 'TCP', profile: 'Any' },
+      ],
+    };
+    return finishScenario(
+      est,
+      {
+        title: 'The Windows firewall on one Windows node blocks 10250 from the VNet',
+        description: 'The second Windows node has an inbound Block rule for TCP 10250,10255 from 10.224.0.0/16 beside the kubelet Allow rule; a block rule beats an allow rule, so the tunnel agents time out. kubelet-reachability reads the Windows firewall (RunPowerShellScript) and names the rule.',
+      },
+      verdicts({ 'kubelet-reachability': fail([win]) }),
+    );
+  });
+
+  scenario('iptables-legacy-tables-drop', () => {
+    const est = buildEstate({ short: 'iptlegacy', cluster: 'aks-ipt-legacy', pools: ONE_POOL });
+    const node = nodeOf(est, 'nodepool1', 2);
+    const n = nodeNamed(est, node);
+    // The rule lives only in the legacy tables; the simulator prints iptables-nft's warning for
+    // them as the real tool does (test/engine/host/fixtures/iptables-nft-calico-cilium.S.txt).
+    n.iptablesLegacy = { chains: { INPUT: { policy: 'ACCEPT', rules: [iptablesRule('DROP', 'tcp', 'tcp dpt:10250')] } } };
+    return finishScenario(
+      est,
+      {
+        title: 'iptables-nft warns of legacy tables, which hold the DROP of 10250',
+        description:
+          'Instance 2: `iptables -S` (iptables-nft) prints "# Warning: iptables-legacy tables present"; its own rules let 10250 through from eth0, but `iptables-legacy -S` has `-A INPUT -p tcp -m tcp --dport 10250 -j DROP`. iptables-10250 reads the legacy tables before calling iptables clean, fails, and proposes the deletion by hand (no node script for legacy tables).',
+      },
+      verdicts({ 'iptables-10250': fail([node]) }),
+    );
+  });
+
+  scenario('near-iptables-drop-on-eth1', () => {
+    const est = buildEstate({ short: 'ipteth1', cluster: 'aks-ipt-eth1', pools: ONE_POOL });
+    addSecurityRules(est, est.aksNsgId, [denyKubelet({ name: 'DenyKubeletInbound', source: '*' })]);
+    const node = nodeOf(est, 'nodepool1', 1);
+    addIptablesRule(nodeNamed(est, node), 'INPUT', { ...iptablesRule('DROP', 'tcp', 'tcp dpt:10250'), in: 'eth1' });
+    return finishScenario(
+      est,
+      {
+        title: 'NSG denies 10250; an iptables DROP of 10250 on eth1 only is not a cause (near miss)',
+        description:
+          'The subnet NSG denies TCP 10250, so every node is unreachable and its firewall is read. Instance 1 has `-A INPUT -i eth1 -p tcp -m tcp --dport 10250 -j DROP`: `iptables --list` hides the `-i eth1`, `iptables -S` shows it, and tunnel traffic arrives on eth0, so iptables-10250 passes and the NSG explains every node.',
+      },
+      verdicts({ 'nsg-10250': fail(allNodeNames(est)) }),
+    );
+  });
+
+  scenario('ufw-allows-10250-on-eth1-only', () => {
+    const est = buildEstate({ short: 'ufweth1', cluster: 'aks-ufw-eth1', pools: ONE_POOL });
+    const node = nodeOf(est, 'nodepool1', 2);
+    enableUfw(nodeNamed(est, node), {
+      rules: [
+        { to: '22/tcp', action: 'ALLOW IN', from: 'Anywhere' },
+        { to: '10250/tcp on eth1', action: 'ALLOW IN', from: 'Anywhere' },
+        { to: '22/tcp (v6)', action: 'ALLOW IN', from: 'Anywhere (v6)', v6: true },
+        { to: '10250/tcp (v6) on eth1', action: 'ALLOW IN', from: 'Anywhere (v6)', v6: true },
+      ],
+    });
+    return finishScenario(
+      est,
+      {
+        title: 'UFW allows 10250 only on eth1; the tunnel arrives on eth0',
+        description: 'Instance 2: `ufw allow in on eth1 to any port 10250 proto tcp` (rows `10250/tcp on eth1`, with their (v6) twins), default incoming deny: on eth0 the default policy drops 10250. ufw-10250 fails and explains the node.',
+      },
+      verdicts({ 'ufw-10250': fail([node]) }),
+    );
+  });
+
+  scenario('reach-ufw-limit-10250', () => {
+    const est = buildEstate({ short: 'ufwlimit', cluster: 'aks-ufw-limit', pools: ONE_POOL });
+    const node = nodeOf(est, 'nodepool1', 2);
+    const n = nodeNamed(est, node);
+    enableUfw(n, { rules: [{ to: '22/tcp', action: 'ALLOW IN', from: 'Anywhere' }, { to: '10250/tcp', action: 'LIMIT IN', from: 'Anywhere' }, { to: '10250/tcp (v6)', action: 'LIMIT IN', from: 'Anywhere (v6)', v6: true }] });
+    // After the tunnel's burst of connections ufw-user-limit rejects the agents: the probe is refused.
+    n.inbound = { '10250/tcp': 'refused' };
+    return finishScenario(
+      est,
+      {
+        title: 'UFW rate-limits 10250 (LIMIT): the tunnel\'s bursts are refused',
+        description: 'Instance 2: `ufw limit 10250/tcp`. A lone connection passes, but ufw refuses an address\'s 6th connection within 30 s and every kubectl logs/exec comes from a tunnel agent\'s address: the probe after a burst is refused. ufw-10250 warns (why), and kubelet-reachability fails naming the LIMIT rule.',
+      },
+      verdicts({ 'ufw-10250': warn([node]), 'kubelet-reachability': fail([node]) }),
+    );
+  });
+}
+
+reachabilityScenarios();
 
 // =============================================================================================
 

@@ -79,7 +79,7 @@ export function loadScenarios(paths: string[]): Scenario[] {
 }
 
 /** The demo's headline clusters, listed first in the help card: healthy, then one per cause. */
-const FEATURED_DEMOS = ['aks-demo-healthy', 'aks-nsg-deny', 'aks-ufw-one', 'aks-ipt-drop', 'aks-egress-443', 'aks-snat-lb', 'aks-agents-oom'];
+const FEATURED_DEMOS = ['aks-demo-healthy', 'aks-nsg-deny', 'aks-ufw-one', 'aks-ipt-drop', 'aks-egress-443', 'aks-snat-lb', 'aks-agents-oom', 'aks-unexplained'];
 
 export function demoClustersOf(scenarios: Scenario[]): DemoCluster[] {
   const all = scenarios.flatMap((s) =>

@@ -14,7 +14,10 @@ export function formatReportText(report: Report): string {
   if (c.nodeResourceGroup) lines.push(`  node resource group: ${c.nodeResourceGroup}`);
   for (const w of report.warnings ?? []) lines.push(`  warning: ${w}`);
   if (report.checks.length > 0) lines.push('');
-  for (const check of report.checks) {
+  // A failing kubelet-reachability leads: no other check points at the nodes it names.
+  const leads = (id: string, status: string) => (id === 'kubelet-reachability' && status === 'fail' ? 0 : 1);
+  const checks = [...report.checks].sort((a, b) => leads(a.id, a.status) - leads(b.id, b.status));
+  for (const check of checks) {
     lines.push(`[${MARK[check.status] ?? check.status}] ${check.id}: ${check.summary}`);
     if (check.nodes.length > 0) {
       const shown = check.nodes.slice(0, 10).join(', ');

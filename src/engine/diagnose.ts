@@ -173,7 +173,7 @@ export async function diagnoseCluster(layer: AzureLayer, ref: ClusterRef, opts: 
   const affected = [...new Set(results.filter((r) => r.status === 'fail').flatMap((r) => r.nodes))].sort();
   // Tie the verdict to the symptom on the node-reachability causes (not SNAT or agent health, whose
   // nodes are not the ones kubelet traffic fails to reach).
-  const reachability = new Set<CheckId>(['nsg-10250', 'ufw-10250', 'iptables-10250']);
+  const reachability = new Set<CheckId>(['nsg-10250', 'ufw-10250', 'iptables-10250', 'kubelet-reachability']);
   const unreachable = [...new Set(results.filter((r) => r.status === 'fail' && reachability.has(r.id)).flatMap((r) => r.nodes))].sort();
   // Started by the probe plan as soon as it knew the unreachable nodes (see checks/index.ts).
   const started = memo.get(SYMPTOMS_KEY) as Promise<SymptomResult[]> | undefined;

@@ -26,6 +26,8 @@
 
 export interface NodeScript {
   id: NodeScriptId;
+  /** RunPowerShellScript on Windows nodes; absent = bash through RunShellScript. */
+  shell?: 'powershell';
   /** First line: `# tunnel-doctor-script: <id>`. Joined with "\n" on the node. */
   lines: readonly string[];
 }
@@ -37,7 +39,8 @@ export type NodeScriptId =
   | 'ufw-allow-kubelet'
   | 'ufw-disable'
   | 'iptables-delete-rule'
-  | 'iptables-insert-accept';
+  | 'iptables-insert-accept'
+  | 'windows-firewall';
 
 export interface ScriptParameter {
   name: string;
@@ -50,6 +53,10 @@ export const MAX_PROBE_TARGETS = 1000;
 export const KUBELET_PORT = 10250;
 /** Byte budget for ufw status plus the iptables listing in host-firewall (see the script). */
 export const HOST_FIREWALL_BUDGET = 3800;
+/** Byte budget for host-firewall's further reads (kubelet state, nft, iptables -S), within HOST_FIREWALL_BUDGET. */
+export const NODE_READS_BUDGET = 1400;
+/** Byte budget for the nft ruleset within NODE_READS_BUDGET. */
+export const NFT_BUDGET = 700;
 /** Byte budget for probe-kubelet's per-target failure lines before they are elided. */
 export const PROBE_DETAIL_BUDGET = 2000;
 
@@ -72,9 +79,12 @@ const BASH_FQDN = String.raw`^([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A
 /**
  * probe-kubelet — TCP-probe PORT on every address in TARGETS from this node, 64 at a time.
  * Output: one line per target that is NOT open (`timeout <ip>`, `refused <ip>`,
- * `error <ip> <reason>`), then `TD-SUMMARY`. If those lines would pass PROBE_DETAIL_BUDGET
+ * `error <ip> <reason>`, `not-https <ip> http-<code>`), then `TD-SUMMARY`. A target that accepts
+ * the TCP connection is asked for https://<ip>:PORT/healthz with curl (when the node has curl): the
+ * kubelet serves only TLS, so a TLS failure where plain HTTP gets a status code is `not-https`
+ * (something other than the kubelet listens there). If those lines would pass PROBE_DETAIL_BUDGET
  * bytes the rest are counted in `TD-ELIDED <n>` and `TD-OUTCOMES <one letter per target, in
- * TARGETS order: o t r e>` carries the complete result, so 1000 targets still fit in 4096 bytes.
+ * TARGETS order: o t r e h>` carries the complete result, so 1000 targets still fit in 4096 bytes.
  */
 export const PROBE_KUBELET_SCRIPT = script('probe-kubelet', String.raw`
 # tunnel-doctor-script: probe-kubelet
@@ -93,6 +103,8 @@ if ! command -v nc >/dev/null 2>&1; then
   echo "TD-ERROR nc is not installed"; echo "TD-END"; exit 3
 fi
 export PORT
+TD_CURL=$(command -v curl 2>/dev/null || true)
+export TD_CURL
 export TD_IPV4='${BASH_IPV4}'
 # One probe per xargs invocation: "<index> <address>" arrives as $1 (xargs -d disables its
 # quote processing), the address only ever reaches nc as a quoted argument.
@@ -104,7 +116,20 @@ if ! [[ "$td_ip" =~ $TD_IPV4 ]]; then
 fi
 td_out=$(nc -v -z -w 2 "$td_ip" "$PORT" 2>&1 </dev/null)
 td_rc=$?
-if [ "$td_rc" -eq 0 ]; then printf "%s open %s\n" "$td_idx" "$td_ip"; exit 0; fi
+if [ "$td_rc" -eq 0 ]; then
+  # TCP answers; is it the kubelet? It only speaks TLS: a TLS failure (000) where plain HTTP gets a
+  # status code is the symptom "server gave HTTP response to HTTPS client" (no apostrophes in here: td_probe is single-quoted).
+  if [ -n "$TD_CURL" ]; then
+    td_tls=$(curl -sk -o /dev/null -m 3 -w "%{http_code}" "https://$td_ip:$PORT/healthz" 2>/dev/null </dev/null)
+    if [ "$td_tls" = "000" ]; then
+      td_plain=$(curl -s -o /dev/null -m 3 -w "%{http_code}" "http://$td_ip:$PORT/healthz" 2>/dev/null </dev/null)
+      # A 400 is Go net/http answering plain HTTP on a TLS port (Client sent an HTTP request to an
+      # HTTPS server): a TLS server after all, whatever made the TLS attempt fail.
+      if [[ "$td_plain" =~ ^[1-5][0-9][0-9]$ ]] && [ "$td_plain" != "400" ]; then printf "%s not-https %s http-%s\n" "$td_idx" "$td_ip" "$td_plain"; exit 0; fi
+    fi
+  fi
+  printf "%s open %s\n" "$td_idx" "$td_ip"; exit 0
+fi
 case "$td_out" in
   *"timed out"*) printf "%s timeout %s\n" "$td_idx" "$td_ip" ;;
   *"Connection refused"*) printf "%s refused %s\n" "$td_idx" "$td_ip" ;;
@@ -119,18 +144,18 @@ printf '%s\n' "$TARGETS" | tr ', \t' '\n\n\n' | awk 'NF { print n++, $1 }' \
 {
   r = $2; ip = $3; reason = ""
   for (i = 4; i <= NF; i++) reason = reason (i > 4 ? " " : "") $i
-  if (r != "open" && r != "timeout" && r != "refused") r = "error"
+  if (r != "open" && r != "timeout" && r != "refused" && r != "not-https") r = "error"
   count[r]++
-  code = "e"; if (r == "open") code = "o"; else if (r == "timeout") code = "t"; else if (r == "refused") code = "r"
+  code = "e"; if (r == "open") code = "o"; else if (r == "timeout") code = "t"; else if (r == "refused") code = "r"; else if (r == "not-https") code = "h"
   outcomes = outcomes code
   if (r == "open") next
   line = r " " ip
-  if (r == "error") line = line " " reason
+  if (r == "error" || r == "not-https") line = line " " reason
   if (used + length(line) + 1 <= budget) { print line; used += length(line) + 1 } else elided++
 }
 END {
   if (elided > 0) { print "TD-ELIDED " elided; print "TD-OUTCOMES " outcomes }
-  printf "TD-SUMMARY open=%d timeout=%d refused=%d error=%d\n", count["open"], count["timeout"], count["refused"], count["error"]
+  printf "TD-SUMMARY open=%d timeout=%d refused=%d error=%d not-https=%d\n", count["open"], count["timeout"], count["refused"], count["error"], count["not-https"]
   print "TD-END"
 }'
 `);
@@ -161,10 +186,65 @@ if command -v ufw >/dev/null 2>&1; then
 else
   td_ufw="ufw: not installed"
 fi
+# Further reads for kubelet-reachability (docs/checks.md): does the kubelet run and listen, what
+# nftables holds outside iptables' view, iptables in exact form (-S shows -i, !, ctstate), and the
+# legacy tables iptables-nft warns about. Each is capped; together at most ${NODE_READS_BUDGET} bytes.
+td_extra="### kubelet"
+if command -v systemctl >/dev/null 2>&1; then
+  td_extra+=$'\n'"active $(systemctl is-active kubelet 2>&1 | head -n 1 | cut -c1-60)"
+else
+  td_extra+=$'\n'"active systemctl: not installed"
+fi
+if command -v ss >/dev/null 2>&1; then
+  td_ss=$(ss -ltnpH 'sport = :10250' 2>&1 | head -n 3 | cut -c1-160)
+  if [ -n "$td_ss" ]; then td_extra+=$'\n'"$(printf '%s\n' "$td_ss" | sed 's/^/listen /')"; else td_extra+=$'\n'"listen none"; fi
+else
+  td_extra+=$'\n'"listen ss: not installed"
+fi
+td_extra+=$'\n'"### nft list ruleset"
+if command -v nft >/dev/null 2>&1; then
+  # iptables-nft's own tables are what the iptables listing shows: name them, do not repeat them.
+  td_nft=$(nft list ruleset 2>&1 | LC_ALL=C awk '
+/^table (ip|ip6) (filter|nat|mangle|raw|security) [{]/ { print "# iptables-nft table " $2 " " $3; skip = 1; next }
+skip { if ($0 ~ /^[}]/) skip = 0; next }
+{ print }')
+  if [ "$(printf '%s\n' "$td_nft" | wc -c)" -gt ${NFT_BUDGET} ]; then
+    td_nft=$(printf '%s\n' "$td_nft" | LC_ALL=C awk '/^table |^[ \t]*chain |hook |^[ \t]*[}]|10250|jump|goto|^#/')
+    td_extra+=$'\n'"TD-NOTE nft reduced"
+    if [ "$(printf '%s\n' "$td_nft" | wc -c)" -gt ${NFT_BUDGET} ]; then
+      td_nft=$(printf '%s\n' "$td_nft" | head -c ${NFT_BUDGET} | sed '$d')
+      td_extra+=$'\n'"TD-NOTE nft cut"
+    fi
+  fi
+  if [ -n "$td_nft" ]; then td_extra+=$'\n'"$td_nft"; fi
+else
+  td_extra+=$'\n'"nft: not installed"
+fi
+if command -v iptables >/dev/null 2>&1; then
+  td_extra+=$'\n'"### iptables -S"
+  td_s=$(iptables -S 2>&1 | grep -E -e '^-P INPUT' -e '10250' -e '^# Warning' | head -n 6 | cut -c1-160)
+  if [ -n "$td_s" ]; then td_extra+=$'\n'"$td_s"; fi
+  if printf '%s\n' "$td_s" | grep -q 'iptables-legacy tables present'; then
+    td_extra+=$'\n'"### iptables-legacy -S"
+    if command -v iptables-legacy >/dev/null 2>&1; then
+      td_l=$(iptables-legacy -S 2>&1 | grep -E -e '^-P INPUT' -e '^-A INPUT' -e '10250' | head -n 6 | cut -c1-160)
+      if [ -n "$td_l" ]; then td_extra+=$'\n'"$td_l"; fi
+    else
+      td_extra+=$'\n'"iptables-legacy: not installed"
+    fi
+  fi
+fi
+if [ "$(printf '%s\n' "$td_extra" | wc -c)" -gt ${NODE_READS_BUDGET} ]; then
+  td_extra="$(printf '%s\n' "$td_extra" | head -c ${NODE_READS_BUDGET} | sed '$d')"$'\n'"TD-NOTE reads cut"
+fi
+# ufw's status comes whole: when it leaves no room, the further reads give way.
+if [ "$(printf '%s\n%s\n' "$td_ufw" "$td_extra" | wc -c)" -gt ${HOST_FIREWALL_BUDGET} ]; then
+  td_extra="TD-NOTE reads cut"
+fi
 echo "### iptables --list --line-numbers"
 if command -v iptables >/dev/null 2>&1; then
   td_ipt=$(iptables --list --line-numbers 2>&1)
-  td_used=$(printf '%s\n' "$td_ufw" | wc -c)
+  td_used=$(printf '%s\n%s\n' "$td_ufw" "$td_extra" | wc -c)
   td_size=$(printf '%s\n' "$td_ipt" | wc -c)
   if [ $((td_used + td_size)) -le ${HOST_FIREWALL_BUDGET} ]; then
     printf '%s\n' "$td_ipt"
@@ -201,6 +281,7 @@ END {
 else
   echo "iptables: not installed"
 fi
+printf '%s\n' "$td_extra"
 echo "### ufw status verbose"
 printf '%s\n' "$td_ufw"
 echo "TD-END"
@@ -344,7 +425,47 @@ echo "TD-END"
 exit "$td_rc"
 `);
 
+/**
+ * windows-firewall — on a Windows node that does not answer on 10250 (RunPowerShellScript): each
+ * firewall profile's state and default inbound action, the enabled inbound rules whose TCP port
+ * filter covers 10250 (an exact port, a range, or any port), and whether the kubelet service runs
+ * and something listens on 10250. Cmdlets of the NetSecurity module (learn.microsoft.com,
+ * Get-NetFirewallProfile, Get-NetFirewallRule, Get-NetFirewallPortFilter, Get-NetFirewallAddressFilter).
+ * One short line per item; at most 40 rules (`TD-ELIDED n`), far below run-command's 4096 bytes.
+ */
+export const WINDOWS_FIREWALL_SCRIPT: NodeScript = {
+  ...script('windows-firewall', String.raw`
+# tunnel-doctor-script: windows-firewall
+# No inputs. The Windows firewall as it bears on TCP 10250, and the kubelet service.
+Write-Output 'TD-BEGIN windows-firewall'
+Get-NetFirewallProfile | ForEach-Object { Write-Output ('profile {0} enabled={1} inbound={2}' -f $_.Name, $_.Enabled, $_.DefaultInboundAction) }
+$td_lines = @()
+Get-NetFirewallRule -Direction Inbound -Enabled True | ForEach-Object {
+  $td_rule = $_
+  $td_port = $td_rule | Get-NetFirewallPortFilter
+  if (@('TCP', 'Any') -notcontains [string]$td_port.Protocol) { return }
+  $td_hit = $false
+  foreach ($td_p in @($td_port.LocalPort)) {
+    if ($td_p -eq 'Any' -or $td_p -eq '10250') { $td_hit = $true }
+    elseif ($td_p -match '^(\d+)-(\d+)$' -and [int]$Matches[1] -le 10250 -and [int]$Matches[2] -ge 10250) { $td_hit = $true }
+  }
+  if (-not $td_hit) { return }
+  $td_addr = $td_rule | Get-NetFirewallAddressFilter
+  $td_lines += ('rule {0} ports={1} remote={2} profile={3} name={4}' -f $td_rule.Action, (@($td_port.LocalPort) -join ','), (@($td_addr.RemoteAddress) -join ','), $td_rule.Profile, $td_rule.DisplayName)
+}
+$td_lines | Select-Object -First 40 | ForEach-Object { Write-Output $_ }
+if ($td_lines.Count -gt 40) { Write-Output ('TD-ELIDED {0}' -f ($td_lines.Count - 40)) }
+$td_svc = Get-Service -Name kubelet -ErrorAction SilentlyContinue
+if ($td_svc) { Write-Output ('service kubelet {0}' -f $td_svc.Status) } else { Write-Output 'service kubelet missing' }
+$td_listen = Get-NetTCPConnection -LocalPort 10250 -State Listen -ErrorAction SilentlyContinue | Select-Object -First 3
+if ($td_listen) { $td_listen | ForEach-Object { Write-Output ('listen {0}' -f (Get-Process -Id $_.OwningProcess -ErrorAction SilentlyContinue).ProcessName) } } else { Write-Output 'listen none' }
+Write-Output 'TD-END'
+`),
+  shell: 'powershell',
+};
+
 export const NODE_SCRIPTS: Readonly<Record<NodeScriptId, NodeScript>> = Object.freeze({
+  'windows-firewall': WINDOWS_FIREWALL_SCRIPT,
   'probe-kubelet': PROBE_KUBELET_SCRIPT,
   'host-firewall': HOST_FIREWALL_SCRIPT,
   'probe-egress': PROBE_EGRESS_SCRIPT,
@@ -424,6 +545,7 @@ const PARAMETER_SPECS: Readonly<Record<NodeScriptId, ReadonlyArray<readonly [str
   'ufw-disable': [],
   'iptables-delete-rule': [['CHAIN', checkChain], ['RULE_NUMBER', checkRuleNumber]],
   'iptables-insert-accept': [['CHAIN', checkChain], ['SOURCE_CIDR', checkCidr]],
+  'windows-firewall': [],
 };
 
 export function scriptParameterNames(id: NodeScriptId): string[] {

@@ -4,8 +4,9 @@
  * The article's manual procedure runs three commands on every node, one after the other. Here:
  *   1. one `probe-kubelet` run per tunnel-agent node, probing TCP 10250 on every node in parallel
  *      inside one script (the API server reaches kubelets through those nodes);
- *   2. then, at the same time: `host-firewall` (ufw + iptables) only on the nodes some agent could
- *      not reach, and one `probe-egress` from an agent to the API server on the tunnel's port.
+ *   2. then, at the same time: `host-firewall` (ufw + iptables, and the further reads of
+ *      kubelet-reachability) only on the Linux nodes some agent could not reach, `windows-firewall`
+ *      on such Windows nodes, and one `probe-egress` from an agent to the API server.
  * The two overlap: a node's firewall read starts as soon as one agent reports it unreachable. And
  * phase 1 starts before the agents are known, from the likely agent nodes (startSpeculativeProbe):
  * reading the pods (AKS command invoke) takes as long as a run-command, so when the pods confirm
@@ -22,6 +23,7 @@ import {
   MAX_PROBE_TARGETS,
   PROBE_EGRESS_SCRIPT,
   PROBE_KUBELET_SCRIPT,
+  WINDOWS_FIREWALL_SCRIPT,
   probeEgressParameters,
   probeKubeletParameters,
   validateScriptParameters,
@@ -31,6 +33,7 @@ import {
 import { parseHostFirewall, parseProbeEgress, parseProbeKubelet, type EgressProbeOutcome } from './host/script-output.js';
 import { keyedQueue, limiter } from './concurrency.js';
 import type { PhaseClock, SpeculativeProbeTiming } from './phase-timing.js';
+import { parseWindowsFirewall } from './host/windows-firewall.js';
 import type { NodeView } from './checks/views.js';
 
 export const RUN_COMMAND_CONCURRENCY = 16;
@@ -52,6 +55,12 @@ export interface FirewallRun {
   result: ReturnType<typeof parseHostFirewall> | { failed: ReadFailure };
 }
 
+/** The windows-firewall read of a Windows node that did not answer (same round as host-firewall). */
+export interface WindowsFirewallRun {
+  node: string;
+  result: ReturnType<typeof parseWindowsFirewall> | { failed: ReadFailure };
+}
+
 export interface EgressRun {
   node: string;
   outcome: EgressProbeOutcome | 'not-run';
@@ -64,6 +73,8 @@ export interface ProbePlanResult {
   sources: NodeView[];
   probes: ProbeRun[];
   firewalls: FirewallRun[];
+  /** Windows nodes some source could not reach: their firewall (RunPowerShellScript). */
+  windowsFirewalls?: WindowsFirewallRun[];
   egress?: EgressRun;
   runCommands: number;
 }
@@ -140,7 +151,7 @@ export function runCommandSession(layer: AzureLayer): RunCommandSession {
         try {
           return await slot(async () => {
             runCommands += 1;
-            return runShellScript(layer, node.vmssId, node.instanceId, script.lines, params);
+            return runShellScript(layer, node.vmssId, node.instanceId, script.lines, params, script.shell === 'powershell' ? { windows: true } : {});
           });
         } catch (err) {
           if (isAzureError(err) && err.code === 'RunCommandNoResult') noResult.set(node.computerName, { err, failure: readFailureOf(err, node.computerName) });
@@ -265,6 +276,14 @@ export async function runProbePlan(layer: AzureLayer, nodes: NodeView[], opts: P
     })();
     return clock ? clock.span('reads', started) : started;
   };
+  const readWindowsFirewall = async (node: NodeView): Promise<WindowsFirewallRun> => {
+    try {
+      const out = await session.run(node, WINDOWS_FIREWALL_SCRIPT, validateScriptParameters('windows-firewall', []));
+      return { node: node.computerName, result: parseWindowsFirewall(out.stdout) };
+    } catch (err) {
+      return { node: node.computerName, result: { failed: readFailureOf(err, node.computerName) } };
+    }
+  };
   const noteUnreachable = (runs: ProbeRun[]) => {
     const fresh = unansweredIps(runs).filter((ip) => !unreachable.has(ip));
     if (fresh.length === 0) return;
@@ -320,6 +339,12 @@ export async function runProbePlan(layer: AzureLayer, nodes: NodeView[], opts: P
   opts.onProbed?.(targets.filter((n) => unreachable.has(n.privateIp as string)));
   // In target order, as when the reads started only after every probe.
   const toInspect = targets.filter((n) => unreachable.has(n.privateIp as string) && n.osType === 'Linux');
-  const [firewalls, egress] = await Promise.all([Promise.all(toInspect.map((n) => firewallReads.get(n.computerName) ?? readFirewall(n))), egressP]);
-  return { sources, probes, firewalls, ...(egress ? { egress } : {}), runCommands: session.count() };
+  // 2a'. The Windows firewall of the Windows nodes that did not answer (no ufw or iptables there).
+  const windowsNodes = targets.filter((n) => unreachable.has(n.privateIp as string) && n.osType === 'Windows');
+  const [firewalls, egress, windowsFirewalls] = await Promise.all([
+    Promise.all(toInspect.map((n) => firewallReads.get(n.computerName) ?? readFirewall(n))),
+    egressP,
+    Promise.all(windowsNodes.map(readWindowsFirewall)),
+  ]);
+  return { sources, probes, firewalls, ...(windowsFirewalls.length ? { windowsFirewalls } : {}), ...(egress ? { egress } : {}), runCommands: session.count() };
 }

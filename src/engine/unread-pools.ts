@@ -8,7 +8,7 @@
 import type { CheckId, CheckResult, NodePoolFacts } from './report.js';
 
 /** The checks whose verdict covers every node of the cluster. */
-const EVERY_NODE_CHECKS = new Set<CheckId>(['nsg-10250', 'ufw-10250', 'iptables-10250']);
+const EVERY_NODE_CHECKS = new Set<CheckId>(['nsg-10250', 'ufw-10250', 'iptables-10250', 'kubelet-reachability']);
 
 export function unreadPools(pools: readonly NodePoolFacts[]): NodePoolFacts[] {
   return pools.filter((p) => p.vmss === undefined && p.count > 0);

@@ -85,8 +85,16 @@ function checkNodes(value: unknown, problems: Problems): void {
       else
         for (const [k, v] of Object.entries(n.inbound)) {
           if (!/^\d{1,5}\/(tcp|udp)$/.test(k)) problems.push(`${where}.inbound key "${k}" must look like "10250/tcp"`);
-          if (v !== 'open' && v !== 'timeout' && v !== 'refused') problems.push(`${where}.inbound["${k}"] must be "open", "timeout" or "refused"`);
+          if (v !== 'open' && v !== 'timeout' && v !== 'refused' && v !== 'not-https') {
+            problems.push(`${where}.inbound["${k}"] must be "open", "timeout", "refused" or "not-https"`);
+          }
         }
+    }
+    if (n.kubelet !== undefined && (!isObject(n.kubelet) || (n.kubelet.active !== undefined && typeof n.kubelet.active !== 'string'))) {
+      problems.push(`${where}.kubelet must be { "active": "active"|"inactive"|"failed", "listening": boolean, "listener": "<process>" }`);
+    }
+    if (n.nftables !== undefined && (!Array.isArray(n.nftables) || !n.nftables.every((t) => isObject(t) && typeof t.name === 'string' && Array.isArray(t.chains)))) {
+      problems.push(`${where}.nftables must be [{ "family": "inet", "name": "…", "chains": [{ "name": "…", "hook": "input", "rules": ["tcp dport 10250 drop"] }] }]`);
     }
     if (n.outputs !== undefined && !isObject(n.outputs)) problems.push(`${where}.outputs must map command lines to output text`);
   });

@@ -46,6 +46,8 @@ export interface IptablesRule {
   destination: string;
   /** The trailing match text exactly as `iptables --list` prints it: "tcp dpt:10250", "multiport dports 10250,10255" … */
   match?: string;
+  /** Extension: the input interface (`-i`): "eth1", "!eth0", "cali+". `--list` hides it; `-S` and `-v` show it. */
+  in?: string;
 }
 
 export interface IptablesChain {
@@ -58,7 +60,52 @@ export interface IptablesState {
   chains: Record<string, IptablesChain>;
 }
 
-export type ProbeOutcome = 'open' | 'timeout' | 'refused';
+/** `not-https`: TCP connects, but what answers speaks plain HTTP, not the kubelet's TLS. */
+export type ProbeOutcome = 'open' | 'timeout' | 'refused' | 'not-https';
+
+/** What runs and listens on 10250 (`systemctl is-active kubelet`, `ss -ltnp 'sport = :10250'`). */
+export interface KubeletState {
+  /** What `systemctl is-active kubelet` prints: "active" (default), "inactive", "failed", "activating". */
+  active?: string;
+  /** Whether the kubelet listens on 10250 (default: true when active). */
+  listening?: boolean;
+  /** Another process listening on 10250 in plain HTTP instead of the kubelet, e.g. "python3". */
+  listener?: string;
+}
+
+/** An inbound Windows firewall rule as Get-NetFirewallRule / -PortFilter / -AddressFilter show it. */
+export interface WindowsFirewallRule {
+  name: string;
+  action: 'Allow' | 'Block';
+  /** LocalPort: "10250", "Any", "10000-11000", "10250,10255". */
+  localPort: string;
+  /** RemoteAddress: "Any" (default), "10.224.0.0/16", "LocalSubnet", comma-separated. */
+  remoteAddress?: string;
+  protocol?: 'TCP' | 'Any';
+  profile?: string;
+}
+
+/** The Windows firewall of a Windows node; absent = the simulated AKS default (see src/sim/host/windows-firewall.ts). */
+export interface WindowsFirewallState {
+  /** Per profile (Domain, Private, Public): enabled, and DefaultInboundAction (NotConfigured means Block). */
+  profiles?: Record<string, { enabled: boolean; defaultInboundAction: 'Block' | 'Allow' | 'NotConfigured' }>;
+  rules: WindowsFirewallRule[];
+}
+
+/** One nftables table as `nft list ruleset` prints it (rules in nft's own syntax). */
+export interface NftTable {
+  family: 'inet' | 'ip' | 'ip6' | 'arp' | 'bridge' | 'netdev';
+  name: string;
+  chains: Array<{
+    name: string;
+    /** Base chains: the netfilter hook, type filter, priority and policy. */
+    hook?: 'prerouting' | 'input' | 'forward' | 'output' | 'postrouting';
+    priority?: number;
+    policy?: 'accept' | 'drop';
+    /** e.g. "tcp dport 10250 drop", "iifname \"eth1\" tcp dport 10250 reject", "ip saddr 10.0.0.0/8 accept". */
+    rules: string[];
+  }>;
+}
 
 export interface ScenarioNode {
   vmss: string;
@@ -73,6 +120,17 @@ export interface ScenarioNode {
   outputs?: Record<string, string>;
   /** Ground truth for probes to this node, e.g. { "10250/tcp": "timeout" }. */
   inbound?: Record<string, ProbeOutcome>;
+  /** Extension: the kubelet's service state; absent = active and listening on 10250. */
+  kubelet?: KubeletState;
+  /** Extension: nftables tables outside iptables' view (`nft list ruleset`). */
+  nftables?: NftTable[];
+  /**
+   * Extension: rules in the iptables-legacy tables of a node whose `iptables` is iptables-nft. They
+   * filter too, but `iptables --list` shows only a warning (`iptables-legacy tables present`).
+   */
+  iptablesLegacy?: IptablesState;
+  /** Extension: a Windows node's firewall. */
+  windowsFirewall?: WindowsFirewallState;
 }
 
 export interface ScenarioPod {
@@ -121,6 +179,11 @@ export interface Scenario {
   metrics?: Record<string, Record<string, MetricSeries[]>>;
   latency?: { armMs?: number; runCommandMs?: number; kubectlMs?: number };
   faults?: ScenarioFault[];
+  /**
+   * Extension: network virtual appliances that route tables send traffic to (next hop
+   * VirtualAppliance, by its IP), with the flows each drops; an appliance not listed forwards all.
+   */
+  appliances?: Array<{ ip: string; drops: Array<{ protocol: 'tcp' | 'udp'; port: number }> }>;
   /** Extension: the checks' expected verdicts, asserted by the scenario corpus test. */
   expected?: Record<string, { status: string; nodes?: string[] }>;
 }

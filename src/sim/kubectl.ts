@@ -5,7 +5,7 @@
  * fails with kubectl's real "dial tcp <ip>:10250: i/o timeout" when the tunnel agents cannot
  * reach the pod's node (or cannot reach the API server themselves).
  */
-import type { ScenarioPod } from '../scenario/types.js';
+import type { ProbeOutcome, ScenarioPod } from '../scenario/types.js';
 import type { Estate } from './estate.js';
 import type { NetworkOracle } from './host/run-script.js';
 import { age, containerNameOf, kubeList, markPodCreated, nodeJson, podJson, podTable, table } from './kube-objects.js';
@@ -289,7 +289,7 @@ function apiServerHost(estate: Estate): string {
 }
 
 /** Whether the API server can reach a node's kubelet (10250) through the tunnel. */
-export function kubeletReachable(estate: Estate, nodeName: string, oracle: NetworkOracle): 'open' | 'timeout' | 'refused' {
+export function kubeletReachable(estate: Estate, nodeName: string, oracle: NetworkOracle): ProbeOutcome {
   const target = estate.nodeByName(nodeName);
   if (!target) return 'timeout';
   const system = (estate.scenario.pods ?? []).filter((p) => p.namespace === 'kube-system');
@@ -345,6 +345,8 @@ function logs(estate: Estate, args: ParsedArgs, oracle: NetworkOracle): KubectlR
   const reach = kubeletReachable(estate, node.computerName, oracle);
   if (reach !== 'open') {
     const url = `https://${node.privateIp}:10250/containerLogs/${namespace}/${pod.name}/${container}`;
+    // The article's three symptoms, as the API server's Go HTTP client words them.
+    if (reach === 'not-https') return fail(`Error from server: Get "${url}": http: server gave HTTP response to HTTPS client`);
     const why = reach === 'refused' ? 'connect: connection refused' : 'i/o timeout';
     return fail(`Error from server: Get "${url}": dial tcp ${node.privateIp}:10250: ${why}`);
   }

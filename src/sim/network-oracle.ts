@@ -10,6 +10,9 @@
 import type { ProbeOutcome, ScenarioNode } from '../scenario/types.js';
 import type { Estate } from './estate.js';
 import { hostFirewallOutcome } from './host/firewall.js';
+import { listenerOutcome, nftOutcome } from './host/node-reads.js';
+import { routedPathDrops } from './udr-path.js';
+import { windowsFirewallOutcome } from './host/windows-firewall.js';
 import type { NetworkOracle } from './host/run-script.js';
 import { nodeNetwork, type NodeNetwork } from './node-network.js';
 import { nsgForRead } from './nsg-shape.js';
@@ -124,10 +127,16 @@ function probeNode(estate: Estate, from: ScenarioNode, target: ScenarioNode, por
     const fromNet = nodeNetwork(estate, from);
     const toNet = nodeNetwork(estate, target);
     const flow = { protocol, sourceIp: from.privateIp, destinationIp: target.privateIp, port, sourceAsgIds: fromNet.asgIds, destinationAsgIds: toNet.asgIds };
+    if (routedPathDrops(estate, { net: fromNet, ip: from.privateIp }, { net: toNet, ip: target.privateIp }, { protocol, port })) return 'timeout';
     if (!nsgPathAllows(estate, 'Outbound', fromNet, flow, ctx)) return 'timeout';
     if (!nsgPathAllows(estate, 'Inbound', toNet, flow, ctx)) return 'timeout';
   }
-  return hostFirewallOutcome(target, from.privateIp, port, protocol);
+  const host = hostFirewallOutcome(target, from.privateIp, port, protocol);
+  if (host !== 'open') return host;
+  const windows = windowsFirewallOutcome(target, from.privateIp, port, protocol);
+  if (windows !== 'pass') return windows;
+  const nft = nftOutcome(target, from.privateIp, port, protocol);
+  return nft !== 'pass' ? nft : listenerOutcome(target, port, protocol);
 }
 
 /** The address a name resolves to from a node: a private cluster's API server sits in the VNet. */

@@ -11,6 +11,7 @@ import { createWatchCommands } from '../../src/app/watch-commands.js';
 import { createWatchScheduler, type WatchScheduler } from '../../src/app/watch-scheduler.js';
 import { deleteSecurityRule } from '../../src/azure/network.js';
 import type { AzureLayer } from '../../src/azure/clients.js';
+import { CHECK_IDS } from '../../src/engine/report.js';
 import { ALL_CHECKS } from '../../src/engine/checks/index.js';
 import { azureClusterDirectory } from '../../src/engine/cluster-directory.js';
 import { diagnoseCluster } from '../../src/engine/diagnose.js';
@@ -217,7 +218,7 @@ describe('watch a cluster, post only when a verdict changes', () => {
     again.clock.now = new Date(w.clock.now.getTime() + 15 * MINUTE);
     const list = await again.say('watches');
     expectValidCard(list[0]!.card as object);
-    expect(cardText(list[0]!.card)).toMatch(new RegExp(`Watches in this chat \\(1\\).*${CLUSTER}.*every 15m.*6 passed`));
+    expect(cardText(list[0]!.card)).toMatch(new RegExp(`Watches in this chat \\(1\\).*${CLUSTER}.*every 15m.*${CHECK_IDS.length} passed`));
     const after = await again.scheduler().tick();
     expect([...after.runs.values()]).toEqual([{ kind: 'unchanged' }]);
     expect(again.diagnoses).toEqual([CLUSTER]);

@@ -180,6 +180,20 @@ describe('diagnosisCard — all six checks, mixed statuses', () => {
   });
 });
 
+describe('diagnosisCard — a node nothing else explains', () => {
+  it('leads with a failing kubelet-reachability; a passing one keeps its contract place', () => {
+    const report = mixedReport();
+    const reach = { id: 'kubelet-reachability' as const, status: 'fail' as const, summary: `${nodeName(0)} does not answer on TCP 10250 from the tunnel agents and none of the known causes explains it — read next: …`, nodes: [nodeName(0)], evidence: [], fixes: [] };
+    report.checks.push(reach);
+    const card = diagnosisCard(report);
+    expectValidCard(card);
+    expect(checkRows(card)[0]?.id).toBe('check-kubelet-reachability');
+    expect(visibleText(checkRows(card)[0] as Json)).toContain('none of the known causes explains it');
+    report.checks[report.checks.length - 1] = { ...reach, status: 'pass', nodes: [], summary: 'Every running node (3) answers on TCP 10250 from the tunnel agents' };
+    expect(checkRows(diagnosisCard(report)).at(-1)?.id).toBe('check-kubelet-reachability');
+  });
+});
+
 describe('diagnosisCard — verdicts and progress', () => {
   it('says "incomplete" when a check is unknown and none failed', () => {
     const report = mixedReport();

@@ -59,6 +59,20 @@ describe('tunnel-doctor diagnose (subprocess)', () => {
     expect(r.stdout).toMatch(/tunnel: konnectivity/);
   });
 
+  it('never exits 0 while a node does not answer on 10250, and leads with the node (issue #13)', async () => {
+    const scenario = path.resolve('scenarios/reach-unexplained-timeout.json');
+    const text = await runCli(['diagnose', 'aks-unexplained', '--scenario', scenario]);
+    expect(text.code).toBe(1);
+    const checkLines = text.stdout.split('\n').filter((l) => /^\[(PASS|FAIL|WARN|\?\?\?\?|n\/a )\]/.test(l));
+    expect(checkLines[0]).toMatch(/^\[FAIL\] kubelet-reachability: aks-nodepool1-\d+-vmss000002 does not answer on TCP 10250 from the tunnel agents and none of the known causes explains it — read next: /);
+    const json = await runCli(['diagnose', 'aks-unexplained', '--scenario', scenario, '--json']);
+    const report = JSON.parse(json.stdout);
+    expect(report.checks.filter((c: { status: string }) => c.status !== 'pass').map((c: { id: string; nodes: string[] }) => [c.id, c.nodes])).toEqual([
+      ['kubelet-reachability', [expect.stringMatching(/vmss000002$/)]],
+    ]);
+    expect(json.code).toBe(1);
+  });
+
   it('exits 2 with the closest name for an unknown cluster', async () => {
     const r = await runCli(['diagnose', 'aks-prod-eastsu', '--scenario', EXAMPLE_HEALTHY, '--json']);
     expect(r.code).toBe(2);

@@ -11,7 +11,7 @@ import { makeBenchScenario } from '../../bench/estate.js';
 import { buildCorpus, renderReadme, SCENARIO_DIR, serialiseScenario } from '../../scripts/make-scenarios.js';
 import type { ArmResource, Scenario } from '../../src/scenario/types.js';
 
-const CHECK_IDS = ['nsg-10250', 'ufw-10250', 'iptables-10250', 'egress-tunnel-ports', 'snat-exhaustion', 'tunnel-agent-health'];
+const CHECK_IDS = ['nsg-10250', 'ufw-10250', 'iptables-10250', 'egress-tunnel-ports', 'snat-exhaustion', 'tunnel-agent-health', 'kubelet-reachability'];
 const STATUSES = ['pass', 'fail', 'warn', 'not-applicable', 'unknown'];
 
 type Json = Record<string, any>;

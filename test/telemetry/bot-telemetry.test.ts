@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
 import { startBot, type RunningBot } from '../../src/start-bot.js';
+import { CHECK_IDS } from '../../src/engine/report.js';
 import { DIAGNOSIS_SPAN } from '../../src/telemetry/diagnosis.js';
 import { ATTR, METRIC } from '../../src/telemetry/instruments.js';
 import { messageActivity, postActivity } from '../support/fake-connector.js';
@@ -59,7 +60,7 @@ describe('telemetry wired into the bot', () => {
     for (const r of ofDiagnosis) expect(r.correlationId, String(r.msg)).toBe(correlationId);
 
     expect(total(await tel.metrics.sumsBy(METRIC.runCommands, ATTR.runCommandKind))).toBeGreaterThan(0);
-    expect((await tel.metrics.histogram(METRIC.checkDuration)).length).toBe(6);
+    expect((await tel.metrics.histogram(METRIC.checkDuration)).length).toBe(CHECK_IDS.length);
   });
 
   it('flushes the telemetry on close', async () => {

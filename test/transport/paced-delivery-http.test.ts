@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
+import { CHECK_IDS } from '../../src/engine/report.js';
 import { createLogger, silentLogger } from '../../src/log.js';
 import { startBot, type RunningBot } from '../../src/start-bot.js';
 import { cardText } from '../support/card-walk.js';
@@ -80,7 +81,7 @@ describe('live progress through a throttling connector', () => {
     for (let i = 1; i < puts.length; i += 1) expect(puts[i]!.at! - puts[i - 1]!.at!).toBeGreaterThanOrEqual(950);
   });
 
-  it('with real latencies, the card shows "n of 6 checks" in place before the report, updates a second apart', async () => {
+  it('with real latencies, the card shows "n of 7 checks" in place before the report, updates a second apart', async () => {
     // Scenario latencies at a tenth (run-command ~2 s): checks finish over several seconds.
     const slow = await startBot(parseConfig({ ...ENV, SIM_LATENCY_SCALE: '0.1', STATE_SQLITE_PATH: path.join(tempDir('paced-slow'), 'state.sqlite') }), silentLogger);
     try {
@@ -91,7 +92,7 @@ describe('live progress through a throttling connector', () => {
       const mine = connector.calls.filter((c) => c.conversationId === conversation.id);
       const id = mine[0]!.activityId;
       const texts = mine.filter((c) => c.method === 'PUT' && c.activityId === id).map((c) => cardText(cardOf(c.activity)));
-      expect(texts.some((t) => /Diagnosing aks-ufw-one… [1-5] of 6 checks/.test(t))).toBe(true);
+      expect(texts.some((t) => new RegExp(`Diagnosing aks-ufw-one… [1-${CHECK_IDS.length - 1}] of ${CHECK_IDS.length} checks`).test(t))).toBe(true);
       expect(texts.at(-1)).not.toMatch(/Diagnosing/);
       expect(texts.at(-1)).toMatch(/aks-ufw-one/);
       const puts = mine.filter((c) => c.method === 'PUT');

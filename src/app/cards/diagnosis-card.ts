@@ -417,9 +417,14 @@ function checkView(check: CheckResult, level: DetailLevel, ctx: FixViewContext, 
   };
 }
 
-/** Checks in the fixed order of the contract (unknown ids last), so every card reads the same way. */
+/**
+ * Checks in the fixed order of the contract, so every card reads the same way — except that a
+ * failing kubelet-reachability leads: it fails only for nodes no other check explains, so nothing
+ * else on the card points at them.
+ */
 function orderedChecks(checks: readonly CheckResult[]): CheckResult[] {
   const rank = (c: CheckResult) => {
+    if (c.id === 'kubelet-reachability' && c.status === 'fail') return -1;
     const i = (CHECK_IDS as readonly string[]).indexOf(c.id);
     return i < 0 ? CHECK_IDS.length : i;
   };

@@ -37,6 +37,7 @@ export const en: Messages = {
     'egress-tunnel-ports': 'Tunnel egress port',
     'snat-exhaustion': 'SNAT ports on the outbound load balancer',
     'tunnel-agent-health': 'Tunnel agent pods',
+    'kubelet-reachability': 'Kubelets answer on TCP 10250',
   },
 
   checkHeadline: {
@@ -81,6 +82,13 @@ export const en: Messages = {
       warn: 'The tunnel agent pods need attention',
       unknown: 'The tunnel agent pods could not be checked',
       'not-applicable': 'The tunnel agent check does not apply to this cluster',
+    },
+    'kubelet-reachability': {
+      pass: 'Every kubelet answers on TCP 10250, or another check explains why not',
+      fail: 'A node does not answer on TCP 10250 and no other check explains it',
+      warn: 'A kubelet answers on TCP 10250, with a caveat',
+      unknown: 'Whether the kubelets answer on TCP 10250 is not known',
+      'not-applicable': 'The reachability check does not apply to this cluster',
     },
   },
 

@@ -175,6 +175,7 @@ export const zhCN: Messages = {
     'egress-tunnel-ports': '隧道出站端口',
     'snat-exhaustion': '出站负载均衡器的 SNAT 端口',
     'tunnel-agent-health': '隧道代理 Pod',
+    'kubelet-reachability': 'kubelet 在 TCP 10250 上有响应',
   },
 
   checkHeadline: {
@@ -219,6 +220,13 @@ export const zhCN: Messages = {
       warn: '隧道代理 Pod 需要关注',
       unknown: '无法检查隧道代理 Pod',
       'not-applicable': '隧道代理检查不适用于此集群',
+    },
+    'kubelet-reachability': {
+      pass: '所有 kubelet 都在 TCP 10250 上有响应，或其他检查已解释原因',
+      fail: '有节点在 TCP 10250 上无响应，且其他检查都无法解释',
+      warn: 'kubelet 在 TCP 10250 上有响应，但有需要注意的地方',
+      unknown: '无法确定 kubelet 是否在 TCP 10250 上有响应',
+      'not-applicable': '可达性检查不适用于此集群',
     },
   },
 

@@ -33,6 +33,7 @@ import {
   type ScriptParameter,
 } from '../node-scripts.js';
 import type { FirewallRun, ProbeRun } from '../probe-plan.js';
+import { LEGACY_WARNING, NODE_INTERFACE, specBlock, withoutOtherInterfaceRules } from '../host/node-reads.js';
 import type { Evidence, FixProposal } from '../report.js';
 import { key, type CheckOutcome, type NetworkView, type NodeView } from './views.js';
 
@@ -46,7 +47,7 @@ export interface HostCheckInput {
   network?: Pick<NetworkView, 'subnets'>;
 }
 
-type FailedOutcome = 'timeout' | 'refused' | 'error';
+type FailedOutcome = 'timeout' | 'refused' | 'error' | 'not-https';
 
 export interface UnreachableNode {
   node: string;
@@ -131,7 +132,7 @@ function probeOutcomes(run: ProbeRun, targetIps: string[]): Map<string, { outcom
   }
   // Parsed without the target list: usable only when it covers exactly the running nodes.
   const s = result.summary;
-  const total = s ? s.open + s.timeout + s.refused + s.error : -1;
+  const total = s ? s.open + s.timeout + s.refused + s.error + s.notHttps : -1;
   if (result.elided > 0 || total !== targetIps.length) {
     return {
       why: `the kubelet probe on ${run.agent} does not say which nodes it reached`,
@@ -195,6 +196,8 @@ interface FixPlan {
 type NodeFinding =
   | { status: 'blocks'; node: string; evidence: Evidence[]; plan: FixPlan }
   | { status: 'clear'; node: string; evidence: Evidence[] }
+  /** Lets the probe through, but not the way the tunnel connects (ufw LIMIT): said why. */
+  | { status: 'warn'; node: string; evidence: Evidence[]; why: string }
   | ({ status: 'unknown'; node: string; evidence: Evidence[] } & ReadFailure);
 
 interface NodeContext {
@@ -321,7 +324,7 @@ function contextNotes(input: HostCheckInput, reading: ProbeReading): Evidence[] 
     for (const name of sorted(windows)) {
       const r = reading.reach.get(name);
       if (r && failingOf(r).length > 0) {
-        notes.push({ ...probeEvidence(r), detail: `${probeEvidence(r).detail}. A Windows node: not a Linux host firewall (see nsg-10250).` });
+        notes.push({ ...probeEvidence(r), detail: `${probeEvidence(r).detail}. A Windows node: not a Linux host firewall (see nsg-10250, and kubelet-reachability, which reads its Windows firewall).` });
       }
     }
   }
@@ -335,7 +338,8 @@ function summarise(layer: Layer, scope: NodeView[], reached: number, findings: N
   const blocks = findings.filter((f): f is Extract<NodeFinding, { status: 'blocks' }> => f.status === 'blocks');
   const unknown = findings.filter((f): f is Extract<NodeFinding, { status: 'unknown' }> => f.status === 'unknown');
   const clear = findings.filter((f) => f.status === 'clear');
-  const evidence = [...blocks, ...unknown, ...clear].flatMap((f) => f.evidence);
+  const warned = findings.filter((f): f is Extract<NodeFinding, { status: 'warn' }> => f.status === 'warn');
+  const evidence = [...blocks, ...unknown, ...warned, ...clear].flatMap((f) => f.evidence);
   // One note per distinct reason, naming the nodes it kept from being checked.
   const reasons = new Map<string, { failure: ReadFailure; nodes: string[] }>();
   for (const u of unknown) {
@@ -379,6 +383,15 @@ function summarise(layer: Layer, scope: NodeView[], reached: number, findings: N
       unknownReason: { why, resolve },
     };
   }
+  if (warned.length > 0) {
+    return {
+      status: 'warn',
+      summary: `${layer.name} lets a single connection to ${PORT_TEXT} through on ${plural(warned.length, 'node')} but not the tunnel's bursts: ${(warned[0] as (typeof warned)[number]).why}${warned.length > 1 ? ` (also on ${nodesText(sorted(warned.slice(1).map((w) => w.node)))})` : ` (on ${warned[0]?.node})`}`,
+      nodes: sorted(warned.map((w) => w.node)),
+      evidence,
+      fixes: [],
+    };
+  }
   const summary =
     clear.length === 0
       ? `Every running Linux node (${scope.length}) answers on ${PORT_TEXT} from the tunnel agents, so ${layer.name} is not in the way`
@@ -389,7 +402,7 @@ function summarise(layer: Layer, scope: NodeView[], reached: number, findings: N
 // ---------------------------------------------------------------------------------------------
 // UFW
 
-const ufwFlow = (agent: Agent, nodeIp: string) => ({ sourceIp: agent.ip, port: KUBELET_PORT, protocol: 'tcp' as const, destinationIp: nodeIp });
+const ufwFlow = (agent: Agent, nodeIp: string) => ({ sourceIp: agent.ip, port: KUBELET_PORT, protocol: 'tcp' as const, destinationIp: nodeIp, interface: NODE_INTERFACE });
 
 /** Why the ufw part of a host-firewall output cannot be used, if it cannot. */
 function ufwUnreadable(node: string, fw: HostFirewallResult): ReadFailure | undefined {
@@ -543,6 +556,14 @@ const ufwLayer: Layer = {
         };
       }
       const first = verdicts[0]?.verdict;
+      const limit = verdicts.find((v) => v.verdict.rule && status.rules[v.verdict.rule.index]?.action.startsWith('LIMIT'))?.verdict.rule;
+      if (limit) {
+        // ufw(8) "limit": deny (ufw-user-limit rejects) an address that opens 6 or more connections
+        // in 30 seconds. The API server opens one per kubectl logs/exec/port-forward through the
+        // same agent, so bursts from an agent's address are refused while a lone probe passes.
+        const why = `UFW row ${limit.index + 1} "${compact(limit.text)}" is LIMIT: it refuses an address's 6th connection within 30 s, and every kubectl logs/exec through a tunnel agent comes from that agent's address, so bursts are refused`;
+        return { status: 'warn', node: name, why, evidence: [{ kind: 'ufw-rule', resource: name, detail: `ufw status verbose on ${name}: ${why}.` }] };
+      }
       return {
         status: 'clear', node: name,
         evidence: [{ kind: 'ufw', resource: name, detail: `ufw is active on ${name} but lets ${PORT_TEXT} from ${listAgents(failing.map((f) => f.agent))} through (${first?.reason ?? 'allowed'}): not the cause.` }],
@@ -753,7 +774,8 @@ function iptablesFixPlan(v: IptablesVerdict, listing: IptablesListing, blockedAg
   };
 }
 
-const iptablesLayer: Layer = {
+/** iptables on one unreachable node, from the --list listing with the rules -S shows are for other interfaces made inert. */
+const iptablesListingLayer: Layer = {
   name: 'iptables',
   decideNode(ctx) {
     const { reach, failing, firewall } = ctx;
@@ -763,7 +785,8 @@ const iptablesLayer: Layer = {
     }
     const unreadable = iptablesUnreadable(name, firewall);
     if (unreadable) return { status: 'unknown', node: name, evidence: [], ...unreadable };
-    const listing = firewall.iptables as IptablesListing;
+    // `iptables -S` shows the input interface `--list` hides: a rule for another interface is no block.
+    const { listing } = withoutOtherInterfaceRules(firewall.iptables as IptablesListing, (firewall.reads?.iptablesSpec ?? '').split('\n'));
     const reduced = firewall.iptablesReduced ? ` (the listing was reduced to INPUT and the chains it reaches: ${firewall.notes.join('; ')})` : '';
     // ufw is itself a set of iptables chains: a drop there is reported by ufw-10250, unless ufw's
     // own status says it allows the agent (then the rule came from elsewhere, e.g. before.rules).
@@ -796,6 +819,8 @@ const iptablesLayer: Layer = {
           resolve: `run \`iptables --list ${doubt.chain} -v -n --line-numbers\` on ${name} and check that rule`,
         };
       }
+      const legacy = legacyBlock(ctx);
+      if (legacy) return legacy;
       const first = verdicts[0]?.verdict;
       return {
         status: 'clear', node: name,
@@ -817,6 +842,61 @@ const iptablesLayer: Layer = {
     const lead = (blocked[0] as (typeof blocked)[number]).verdict;
     const { plan, notes } = iptablesFixPlan(lead, listing, blocked.map((b) => b.agent), ctx);
     return { status: 'blocks', node: name, evidence: [...evidence, ...notes], plan };
+  },
+};
+
+/**
+ * iptables-nft's listing is clean, but it warns that legacy tables exist: the script read them
+ * (`iptables-legacy -S`, INPUT and 10250 rules). A DROP/REJECT there is iptables stopping 10250 as
+ * much as one in the listing; no node script deletes legacy rules, so the fix is by hand.
+ */
+function legacyBlock(ctx: NodeContext): NodeFinding | undefined {
+  const name = ctx.reach.node.computerName;
+  const reads = ctx.firewall.reads;
+  if (!(reads?.iptablesSpec ?? '').includes(LEGACY_WARNING)) return undefined;
+  const legacy = (reads?.iptablesLegacySpec ?? '').split('\n');
+  const hit = ctx.failing.map((f) => ({ agent: f.agent, block: specBlock(legacy, { sourceIp: f.agent.ip, port: KUBELET_PORT, iif: NODE_INTERFACE }) })).find((x) => x.block);
+  if (!hit?.block) return undefined;
+  const rule = hit.block.rule;
+  const cause = `iptables-legacy rule "${rule}"`;
+  return {
+    status: 'blocks', node: name,
+    evidence: [{ kind: 'iptables-rule', resource: name, detail: `iptables on ${name} warns "${LEGACY_WARNING}"; iptables-legacy -S shows "${rule}", which ${hit.block.outcome === 'drop' ? 'drops' : 'rejects'} ${PORT_TEXT} from ${agentText(hit.agent)} (iptables --list, the nft backend, does not show it).` }],
+    plan: {
+      key: `legacy|${rule}`,
+      cause,
+      build: (nodes) => [{
+        id: `iptables-10250:legacy:${nodes[0] ?? ''}`,
+        kind: 'manual',
+        title: `Delete the iptables-legacy rule that ${hit.block?.outcome === 'drop' ? 'drops' : 'rejects'} ${PORT_TEXT} on ${nodesText(nodes)}`,
+        target: nodes.join(','),
+        change: `iptables-legacy ${rule.replace(/^-A /, '-D ')}`,
+        risk: 'medium',
+        needsApproval: false,
+        warnings: [HOST_CHANGE_WARNING, IPTABLES_REBOOT_WARNING, 'Tunnel Doctor has no node script for the legacy tables: run it on the node yourself (or reimage the node).'],
+      }],
+    },
+  };
+}
+
+/** What iptables -S adds to the listing: interface-limited rules that were set aside, and the legacy warning. */
+function iptablesSpecNotes(ctx: NodeContext): Evidence[] {
+  const name = ctx.reach.node.computerName;
+  if (!ctx.firewall.iptables) return [];
+  const spec = (ctx.firewall.reads?.iptablesSpec ?? '').split('\n');
+  const { notes } = withoutOtherInterfaceRules(ctx.firewall.iptables, spec);
+  const out: Evidence[] = notes.map((detail) => ({ kind: 'iptables-rule', resource: name, detail }));
+  if (spec.some((l) => l.includes(LEGACY_WARNING))) {
+    out.push({ kind: 'note', resource: name, detail: `iptables on ${name} warns "${LEGACY_WARNING}": rules this listing does not show exist, so the legacy tables were read too (iptables-legacy -S).` });
+  }
+  return out;
+}
+
+const iptablesLayer: Layer = {
+  name: 'iptables',
+  decideNode(ctx) {
+    const finding = iptablesListingLayer.decideNode(ctx);
+    return { ...finding, evidence: [...finding.evidence, ...iptablesSpecNotes(ctx)] };
   },
 };
 

@@ -18,6 +18,8 @@ import { decideNsg10250 } from './nsg-10250.js';
 import { decideIptables10250, decideUfw10250 } from './host-firewall.js';
 import { decideEgressTunnelPorts, type EgressProbe } from './egress-tunnel-ports.js';
 import { decideSnatExhaustion } from './snat-exhaustion.js';
+import { EXPLAINING_CHECKS, decideKubeletReachability } from './kubelet-reachability.js';
+import type { CheckId } from '../report.js';
 import {
   EVENTS_COMMAND,
   KUBECTL_ACCESS_RESOLVE,
@@ -80,26 +82,35 @@ function timed<T>(ctx: DiagnosisContext, phase: Phase, work: Promise<T>): Promis
   return ctx.clock ? ctx.clock.span(phase, work) : work;
 }
 
-const nsg10250: Check = {
-  id: 'nsg-10250',
-  run: async (ctx) => decideNsg10250({ nodes: await nodesOf(ctx), network: await networkOf(ctx) }),
-};
+// The node-reachability decisions are memoised: kubelet-reachability asks which nodes they explain.
+const nsgDecision = (ctx: DiagnosisContext) =>
+  ctx.once('decision:nsg-10250', async () => decideNsg10250({ nodes: await nodesOf(ctx), network: await networkOf(ctx) }));
 
-const ufw10250: Check = {
-  id: 'ufw-10250',
-  probes: true,
-  run: async (ctx) => {
+const ufwDecision = (ctx: DiagnosisContext) =>
+  ctx.once('decision:ufw-10250', async () => {
     const [nodes, network, plan] = await Promise.all([nodesOf(ctx), networkOf(ctx), probePlanOf(ctx)]);
     return decideUfw10250({ nodes, network, probes: plan.probes, firewalls: plan.firewalls });
-  },
-};
+  });
 
-const iptables10250: Check = {
-  id: 'iptables-10250',
+const iptablesDecision = (ctx: DiagnosisContext) =>
+  ctx.once('decision:iptables-10250', async () => {
+    const [nodes, network, plan] = await Promise.all([nodesOf(ctx), networkOf(ctx), probePlanOf(ctx)]);
+    return decideIptables10250({ nodes, network, probes: plan.probes, firewalls: plan.firewalls });
+  });
+
+const nsg10250: Check = { id: 'nsg-10250', run: nsgDecision };
+const ufw10250: Check = { id: 'ufw-10250', probes: true, run: ufwDecision };
+const iptables10250: Check = { id: 'iptables-10250', probes: true, run: iptablesDecision };
+
+const kubeletReachability: Check = {
+  id: 'kubelet-reachability',
   probes: true,
   run: async (ctx) => {
     const [nodes, network, plan] = await Promise.all([nodesOf(ctx), networkOf(ctx), probePlanOf(ctx)]);
-    return decideIptables10250({ nodes, network, probes: plan.probes, firewalls: plan.firewalls });
+    // A check that threw explains nothing (it reports "unknown" itself).
+    const settled = await Promise.allSettled([nsgDecision(ctx), ufwDecision(ctx), iptablesDecision(ctx)]);
+    const others = settled.flatMap((r, i) => (r.status === 'fulfilled' ? [{ id: EXPLAINING_CHECKS[i] as CheckId, status: r.value.status, nodes: r.value.nodes }] : []));
+    return decideKubeletReachability({ nodes, network, probes: plan.probes, firewalls: plan.firewalls, ...(plan.windowsFirewalls ? { windowsFirewalls: plan.windowsFirewalls } : {}), others });
   },
 };
 
@@ -178,4 +189,4 @@ const tunnelAgentHealth: Check = {
   },
 };
 
-export const ALL_CHECKS: Check[] = [nsg10250, ufw10250, iptables10250, egressTunnelPorts, snatExhaustion, tunnelAgentHealth];
+export const ALL_CHECKS: Check[] = [nsg10250, ufw10250, iptables10250, egressTunnelPorts, snatExhaustion, tunnelAgentHealth, kubeletReachability];

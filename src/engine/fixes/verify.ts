@@ -4,10 +4,13 @@
  * fixes that name a resource rather than nodes). SNAT metrics look back over a window, so a SNAT
  * fix only verifies once that window no longer holds failed connections: the note says so.
  * A plan that restarts the tunnel agents afterwards (FixProposal.then) also re-runs
- * tunnel-agent-health: the plan is only done when the agents run again.
+ * tunnel-agent-health: the plan is only done when the agents run again. A fix for an NSG, UFW or
+ * iptables cause also re-runs kubelet-reachability: done only when the node answers on 10250
+ * (or a cause another check names still explains it).
  */
 import type { AzureLayer } from '../../azure/clients.js';
 import { ALL_CHECKS } from '../checks/index.js';
+import { EXPLAINING_CHECKS } from '../checks/kubelet-reachability.js';
 import { diagnoseCluster } from '../diagnose.js';
 import type { ClusterRef } from '../find-cluster.js';
 import { CHECK_IDS, type CheckId, type CheckResult, type FixProposal } from '../report.js';
@@ -42,7 +45,11 @@ export function checksForFix(fix: Pick<FixProposal, 'id' | 'kind' | 'then'>): Ch
   const own = (CHECK_IDS as readonly string[]).includes(prefix) ? [prefix as CheckId] : (CHECKS_BY_KIND[fix.kind] ?? []);
   // A plan that restarts the tunnel agents is only done when the agents run again.
   const restarts = (fix.then ?? []).some((s) => s.kind === 'recreate-tunnel-pods');
-  return restarts && !own.includes('tunnel-agent-health') ? [...own, 'tunnel-agent-health'] : own;
+  const withAgents: CheckId[] = restarts && !own.includes('tunnel-agent-health') ? [...own, 'tunnel-agent-health'] : own;
+  // A fix for a node-reachability cause is only done when the node answers on 10250 again (or
+  // another known cause still explains it): kubelet-reachability says so.
+  const reach = withAgents.some((id) => EXPLAINING_CHECKS.includes(id)) && !withAgents.includes('kubelet-reachability');
+  return reach ? [...withAgents, 'kubelet-reachability'] : withAgents;
 }
 
 export interface FixVerification {

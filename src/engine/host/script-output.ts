@@ -28,7 +28,8 @@ function frame(stdout: string, id: string): Framed {
 
 // ----- probe-kubelet -------------------------------------------------------------------------
 
-export type KubeletProbeOutcome = 'open' | 'timeout' | 'refused' | 'error';
+/** `not-https`: TCP 10250 answers, but plain HTTP, not the kubelet's TLS (the article's third symptom). */
+export type KubeletProbeOutcome = 'open' | 'timeout' | 'refused' | 'error' | 'not-https';
 
 export interface KubeletProbeFailure {
   ip: string;
@@ -38,7 +39,7 @@ export interface KubeletProbeFailure {
 
 export interface KubeletProbeResult {
   complete: boolean;
-  summary?: { open: number; timeout: number; refused: number; error: number };
+  summary?: { open: number; timeout: number; refused: number; error: number; notHttps: number };
   /** Targets that were not open, as listed (may be partial when `elided` > 0). */
   failures: KubeletProbeFailure[];
   /** How many failure lines the script left out to stay under 4096 bytes. */
@@ -58,6 +59,13 @@ export function parseProbeKubelet(stdout: string, targets?: readonly string[]): 
   for (const line of f.lines) {
     let m = /^(timeout|refused) (\S+)$/.exec(line);
     if (m) { result.failures.push({ ip: m[2] as string, outcome: m[1] as 'timeout' | 'refused' }); continue; }
+    m = /^not-https (\S+)(?: (.*))?$/.exec(line);
+    if (m) {
+      const failure: KubeletProbeFailure = { ip: m[1] as string, outcome: 'not-https' };
+      if (m[2]?.trim()) failure.reason = m[2].trim();
+      result.failures.push(failure);
+      continue;
+    }
     m = /^error (\S+)(?: (.*))?$/.exec(line);
     if (m) {
       const failure: KubeletProbeFailure = { ip: m[1] as string, outcome: 'error' };
@@ -65,24 +73,25 @@ export function parseProbeKubelet(stdout: string, targets?: readonly string[]): 
       result.failures.push(failure);
       continue;
     }
-    m = /^TD-SUMMARY open=(\d+) timeout=(\d+) refused=(\d+) error=(\d+)$/.exec(line);
-    if (m) { result.summary = { open: Number(m[1]), timeout: Number(m[2]), refused: Number(m[3]), error: Number(m[4]) }; continue; }
+    // not-https= is absent from builds before the TLS check: read as 0.
+    m = /^TD-SUMMARY open=(\d+) timeout=(\d+) refused=(\d+) error=(\d+)(?: not-https=(\d+))?$/.exec(line);
+    if (m) { result.summary = { open: Number(m[1]), timeout: Number(m[2]), refused: Number(m[3]), error: Number(m[4]), notHttps: Number(m[5] ?? 0) }; continue; }
     m = /^TD-ELIDED (\d+)$/.exec(line);
     if (m) { result.elided = Number(m[1]); continue; }
-    m = /^TD-OUTCOMES ([otre]*)$/.exec(line);
+    m = /^TD-OUTCOMES ([otreh]*)$/.exec(line);
     if (m) { outcomes = m[1] as string; continue; }
   }
   if (result.scriptErrors.length > 0) result.complete = false;
   if (result.complete && !result.summary) { result.complete = false; result.problems.push('no TD-SUMMARY line'); }
   if (!result.complete || !result.summary) return result;
   const s = result.summary;
-  const total = s.open + s.timeout + s.refused + s.error;
+  const total = s.open + s.timeout + s.refused + s.error + s.notHttps;
   if (targets && total !== targets.length) {
     result.complete = false;
     result.problems.push(`summary covers ${total} targets, ${targets.length} were asked for`);
     return result;
   }
-  if (result.failures.length + result.elided !== s.timeout + s.refused + s.error) {
+  if (result.failures.length + result.elided !== s.timeout + s.refused + s.error + s.notHttps) {
     result.complete = false;
     result.problems.push('failure lines do not add up to the summary');
     return result;
@@ -95,7 +104,7 @@ export function parseProbeKubelet(stdout: string, targets?: readonly string[]): 
       result.problems.push('TD-OUTCOMES length differs from the number of targets');
       return result;
     }
-    const names: Record<string, KubeletProbeOutcome> = { o: 'open', t: 'timeout', r: 'refused', e: 'error' };
+    const names: Record<string, KubeletProbeOutcome> = { o: 'open', t: 'timeout', r: 'refused', e: 'error', h: 'not-https' };
     targets.forEach((ip, k) => { byTarget[ip] = names[outcomes?.[k] ?? 'e'] ?? 'error'; });
     // Recover the elided failures from the letters so `failures` is complete too.
     const listed = new Set(result.failures.map((x) => x.ip));
@@ -133,7 +142,26 @@ export interface HostFirewallResult {
   droppedChains: string[];
   iptablesMissing: boolean;
   notes: string[];
+  /** The further reads for kubelet-reachability (src/engine/host/node-reads.ts), when printed. */
+  reads?: NodeReadsText;
 }
+
+/** The raw sections of host-firewall's further reads, each as printed (without its heading). */
+export interface NodeReadsText {
+  kubelet?: string;
+  nft?: string;
+  iptablesSpec?: string;
+  iptablesLegacySpec?: string;
+  /** The whole of the reads survived (no `TD-NOTE reads cut`, and the next heading followed). */
+  complete: boolean;
+}
+
+const READ_HEADINGS: Readonly<Record<string, keyof Omit<NodeReadsText, 'complete'>>> = {
+  '### kubelet': 'kubelet',
+  '### nft list ruleset': 'nft',
+  '### iptables -S': 'iptablesSpec',
+  '### iptables-legacy -S': 'iptablesLegacySpec',
+};
 
 const UFW_HEADING = '### ufw status verbose';
 const IPTABLES_HEADING = '### iptables --list --line-numbers';
@@ -149,9 +177,10 @@ export function parseHostFirewall(stdout: string): HostFirewallResult {
   const f = frame(stdout, 'host-firewall');
   const ufwAt = f.lines.indexOf(UFW_HEADING);
   const iptAt = f.lines.indexOf(IPTABLES_HEADING);
+  const headingsAt = f.lines.flatMap((l, k) => (l === UFW_HEADING || l === IPTABLES_HEADING || READ_HEADINGS[l] ? [k] : []));
   // Where a section starting at `at` ends, and whether that end is a real one.
   const sectionEnd = (at: number): { end: number; closed: boolean } => {
-    const next = [ufwAt, iptAt].filter((k) => k > at).sort((a, b) => a - b)[0];
+    const next = headingsAt.filter((k) => k > at).sort((a, b) => a - b)[0];
     return next !== undefined ? { end: next, closed: true } : { end: f.lines.length, closed: f.ended };
   };
   const result: HostFirewallResult = {
@@ -180,6 +209,16 @@ export function parseHostFirewall(stdout: string): HostFirewallResult {
     }
     result.iptablesText = kept.join('\n');
     if (/^iptables: not installed$/m.test(result.iptablesText)) result.iptablesMissing = true;
+  }
+  for (const at of headingsAt) {
+    const field = READ_HEADINGS[f.lines[at] as string];
+    if (!field) continue;
+    const { end, closed } = sectionEnd(at);
+    const body = f.lines.slice(at + 1, end);
+    const reads: NodeReadsText = result.reads ?? { complete: true };
+    if (body.includes('TD-NOTE reads cut') || !closed) reads.complete = false;
+    reads[field] = body.filter((l) => l !== 'TD-NOTE reads cut').join('\n');
+    result.reads = reads;
   }
   if (result.ufwText !== undefined) result.ufw = parseUfwStatusVerbose(result.ufwText);
   if (result.iptablesText !== undefined && !result.iptablesMissing) {

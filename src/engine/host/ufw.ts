@@ -118,6 +118,8 @@ export interface UfwFlow {
   protocol: 'tcp' | 'udp';
   /** The node's own address; rules naming another destination then do not apply. */
   destinationIp?: string;
+  /** The interface the connection arrives on (eth0 on AKS nodes); rules `on <other>` then do not apply. */
+  interface?: string;
 }
 
 export interface UfwVerdict {
@@ -193,7 +195,12 @@ export function ufwVerdict(parsed: UfwStatus, flow: UfwFlow): UfwVerdict {
       if (dst === undefined) notes.push(`row ${rule.index + 1} names destination ${rule.to}; assumed to be this node`);
       else if (!cidrContains(to.cidr, dst)) continue;
     }
-    if (to.iface) notes.push(`row ${rule.index + 1} applies on interface ${to.iface}; assumed to be the node's interface`);
+    if (to.iface && flow.interface !== undefined && to.iface !== flow.interface) {
+      // `ufw allow in on eth1 …` is `-i eth1`: traffic arriving on another interface passes it by.
+      notes.push(`row ${rule.index + 1} "${rule.text}" applies only on ${to.iface}; the connection arrives on ${flow.interface}, so it does not match`);
+      continue;
+    }
+    if (to.iface && flow.interface === undefined) notes.push(`row ${rule.index + 1} applies on interface ${to.iface}; assumed to be the node's interface`);
     const word = rule.action.split(' ')[0];
     const outcome = word === 'DENY' ? 'deny' : word === 'REJECT' ? 'reject' : 'allow';
     if (word === 'LIMIT') notes.push(`row ${rule.index + 1} is LIMIT: allowed until 6 connections in 30 s from one address`);

@@ -16,7 +16,10 @@ export function hostFirewallOutcome(node: ScenarioNode, sourceIp: string, port: 
   const packet: Packet = { src: ipNumber(sourceIp), dst: ipNumber(node.privateIp), port, protocol };
   const ufw = ufwDecision(node, packet);
   if (ufw !== 'pass') return ufw;
-  return iptablesDecision(node, packet);
+  const nft = iptablesDecision(node.iptables, packet);
+  // iptables-nft and iptables-legacy rules both filter the packet (two sets of netfilter hooks):
+  // whichever drops it first wins (iptables-nft(8), "LEGACY TABLES").
+  return nft !== 'open' || !node.iptablesLegacy ? nft : iptablesDecision(node.iptablesLegacy, packet);
 }
 
 interface Packet {
@@ -45,6 +48,9 @@ function ufwDecision(node: ScenarioNode, p: Packet): ProbeOutcome | 'pass' {
 }
 
 function ufwRuleMatches(rule: UfwRule, p: Packet): boolean {
+  // `ufw allow in on eth1 …` is an iptables `-i eth1` rule (ufw(8), "allow in on"): other interfaces pass it by.
+  const on = /\s+on\s+(\S+)$/.exec(rule.to.replace(/\s*\(v6\)/g, ''))?.[1];
+  if (on !== undefined && on !== NODE_INTERFACE) return false;
   const to = ufwCell(rule.to);
   const from = ufwCell(rule.from);
   if (!to || !from) return false;
@@ -86,8 +92,8 @@ function ufwCell(text: string): UfwCell | undefined {
 
 // ----- iptables ------------------------------------------------------------------------------
 
-function iptablesDecision(node: ScenarioNode, p: Packet): ProbeOutcome {
-  const chains = withBuiltIns(node.iptables);
+function iptablesDecision(state: ScenarioNode['iptables'], p: Packet): ProbeOutcome {
+  const chains = withBuiltIns(state);
   const verdict = walk(chains, 'INPUT', p, 0);
   const final = verdict ?? (chains['INPUT']?.policy === 'DROP' ? 'DROP' : 'ACCEPT');
   return final === 'DROP' ? 'timeout' : final === 'REJECT' ? 'refused' : 'open';
@@ -112,7 +118,20 @@ function walk(chains: Record<string, IptablesChain>, name: string, p: Packet, de
   return undefined;
 }
 
+/** Tunnel traffic reaches an AKS node on its one NIC, eth0. */
+const NODE_INTERFACE = 'eth0';
+
+/** iptables `-i` (`!` negates, a trailing `+` is a prefix), as iptables(8) defines it. */
+function interfaceMatches(spec: string | undefined): boolean {
+  if (!spec) return true;
+  const neg = spec.startsWith('!');
+  const name = neg ? spec.slice(1) : spec;
+  const hit = name.endsWith('+') ? NODE_INTERFACE.startsWith(name.slice(0, -1)) : name === NODE_INTERFACE;
+  return hit !== neg;
+}
+
 function ruleMatches(rule: IptablesRule, p: Packet): boolean {
+  if (!interfaceMatches(rule.in)) return false;
   if (!protoMatches(rule.prot, p.protocol)) return false;
   if (!addressMatches(rule.source, p.src)) return false;
   if (!addressMatches(rule.destination, p.dst)) return false;

@@ -18,7 +18,8 @@ export interface NcResult {
 export function ncMessage(host: string, port: number, protocol: 'tcp' | 'udp', outcome: ProbeOutcome): NcResult {
   const succeeded = `Connection to ${host} ${port} port [${protocol}/${serviceName(port) ?? '*'}] succeeded!\n`;
   if (protocol === 'udp') return outcome === 'refused' ? { stderr: '', exitCode: 1 } : { stderr: succeeded, exitCode: 0 };
-  if (outcome === 'open') return { stderr: succeeded, exitCode: 0 };
+  // A plain-HTTP listener still accepts the TCP connection: nc cannot tell it from the kubelet.
+  if (outcome === 'open' || outcome === 'not-https') return { stderr: succeeded, exitCode: 0 };
   if (outcome === 'timeout') {
     return { stderr: `nc: connect to ${host} port ${port} (tcp) timed out: Operation now in progress\n`, exitCode: 1 };
   }

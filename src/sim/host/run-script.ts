@@ -13,11 +13,13 @@
  */
 import type { ProbeOutcome, ScenarioNode } from '../../scenario/types.js';
 import {
-  FIREWALL_BUDGET as HOST_FIREWALL_BUDGET, PROBE_DETAIL_BYTES as PROBE_DETAIL_BUDGET, headerId, isDottedQuad as isIpv4Address,
+  FIREWALL_BUDGET as HOST_FIREWALL_BUDGET, NFT_BUDGET, NODE_READS_BUDGET, PROBE_DETAIL_BYTES as PROBE_DETAIL_BUDGET, headerId, isDottedQuad as isIpv4Address,
   isSimScriptId as isNodeScriptId, refusedParameter as scriptRejectsParameter, targetsOf as splitTargets, type SimScriptId as NodeScriptId,
 } from './script-inputs.js';
 import { iptablesDelete, iptablesInsertAccept, ufwAllow, ufwDisable } from './commands.js';
 import { ncMessage } from './nc.js';
+import { legacyWarning, renderNodeReads } from './node-reads.js';
+import { renderWindowsFirewall } from './windows-firewall.js';
 import { renderIptablesChain, renderIptablesList, renderUfwStatusVerbose } from './render.js';
 
 export interface NetworkOracle {
@@ -60,6 +62,7 @@ const RUNNERS: Readonly<Record<NodeScriptId, Runner>> = {
   'ufw-disable': (node) => ufwFix(node, 'ufw-disable', 'ufw disable', () => ufwDisable(node)),
   'iptables-delete-rule': iptablesDeleteRule,
   'iptables-insert-accept': iptablesInsertAcceptRule,
+  'windows-firewall': (node) => out([renderWindowsFirewall(node)]),
 };
 
 function out(lines: string[], exitCode = 0): ScriptResult {
@@ -77,7 +80,7 @@ function ufwStatusText(node: ScenarioNode): string {
 }
 
 function iptablesListText(node: ScenarioNode): string {
-  return node.outputs?.['iptables --list --line-numbers'] ?? renderIptablesList(node.iptables);
+  return node.outputs?.['iptables --list --line-numbers'] ?? `${legacyWarning(node)}${renderIptablesList(node.iptables)}`;
 }
 
 /** `$(cmd)` drops every trailing newline; `printf '%s\n'` puts one back. */
@@ -95,23 +98,27 @@ function probeKubelet(node: ScenarioNode, env: Record<string, string>, oracle: N
   const port = Number(env['PORT']);
   const rows = splitTargets(env['TARGETS'] ?? '').map((token) => {
     if (!isIpv4Address(token)) return { r: 'error', ip: sanitizeToken(token), reason: 'invalid-target' };
-    return { r: oracle.probe(node, token, port, 'tcp') as string, ip: token, reason: '' };
+    const outcome = oracle.probe(node, token, port, 'tcp');
+    // The script's TLS check: curl -sk https://… gets 000 from a plain-HTTP listener, which then
+    // answers curl over http (a 404 for /healthz, as python's http.server in the fixtures does).
+    if (outcome === 'not-https') return { r: 'not-https', ip: token, reason: 'http-404' };
+    return { r: outcome as string, ip: token, reason: '' };
   });
   // The script's final awk, line for line.
   const lines = ['TD-BEGIN probe-kubelet\n'];
-  const count: Record<string, number> = { open: 0, timeout: 0, refused: 0, error: 0 };
+  const count: Record<string, number> = { open: 0, timeout: 0, refused: 0, error: 0, 'not-https': 0 };
   let outcomes = '';
   let used = 0;
   let elided = 0;
   for (const row of rows) {
     count[row.r] = (count[row.r] ?? 0) + 1;
-    outcomes += row.r === 'open' ? 'o' : row.r === 'timeout' ? 't' : row.r === 'refused' ? 'r' : 'e';
+    outcomes += row.r === 'open' ? 'o' : row.r === 'timeout' ? 't' : row.r === 'refused' ? 'r' : row.r === 'not-https' ? 'h' : 'e';
     if (row.r === 'open') continue;
-    const line = row.r === 'error' ? `${row.r} ${row.ip} ${row.reason}` : `${row.r} ${row.ip}`;
+    const line = row.r === 'error' || row.r === 'not-https' ? `${row.r} ${row.ip} ${row.reason}` : `${row.r} ${row.ip}`;
     if (used + line.length + 1 <= PROBE_DETAIL_BUDGET) { lines.push(`${line}\n`); used += line.length + 1; } else elided++;
   }
   if (elided > 0) lines.push(`TD-ELIDED ${elided}\n`, `TD-OUTCOMES ${outcomes}\n`);
-  lines.push(`TD-SUMMARY open=${count['open']} timeout=${count['timeout']} refused=${count['refused']} error=${count['error']}\n`, 'TD-END\n');
+  lines.push(`TD-SUMMARY open=${count['open']} timeout=${count['timeout']} refused=${count['refused']} error=${count['error']} not-https=${count['not-https']}\n`, 'TD-END\n');
   return out(lines);
 }
 
@@ -127,15 +134,18 @@ function hostFirewall(node: ScenarioNode): ScriptResult {
   const ufw = captured(ufwStatusText(node));
   const ipt = captured(iptablesListText(node));
   // iptables first, ufw last, as the script prints them (the tail cut must only eat the listing).
+  const reads = renderNodeReads(node, { reads: NODE_READS_BUDGET, nft: NFT_BUDGET });
+  // The script's "ufw's status comes whole: when it leaves no room, the further reads give way".
+  const extra = bytes(`${ufw}\n${reads}\n`) > HOST_FIREWALL_BUDGET ? 'TD-NOTE reads cut' : reads;
   const lines = ['TD-BEGIN host-firewall\n', '### iptables --list --line-numbers\n'];
-  const used = bytes(`${ufw}\n`);
+  const used = bytes(`${ufw}\n${extra}\n`);
   const size = bytes(`${ipt}\n`);
   if (used + size <= HOST_FIREWALL_BUDGET) lines.push(`${ipt}\n`);
   else {
     lines.push(`TD-NOTE iptables listing reduced to INPUT and the chains it reaches; full listing ${size} bytes\n`);
     lines.push(reduceIptablesListing(ipt, HOST_FIREWALL_BUDGET - used));
   }
-  lines.push('### ufw status verbose\n', `${ufw}\n`, 'TD-END\n');
+  lines.push(`${extra}\n`, '### ufw status verbose\n', `${ufw}\n`, 'TD-END\n');
   return out(lines);
 }
 

@@ -7,13 +7,17 @@
  * values, and test/sim/host/bash-parity.test.ts runs the real scripts under bash.
  */
 
-export const SCRIPT_IDS = ['probe-kubelet', 'host-firewall', 'probe-egress', 'ufw-allow-kubelet', 'ufw-disable', 'iptables-delete-rule', 'iptables-insert-accept'] as const;
+export const SCRIPT_IDS = ['probe-kubelet', 'host-firewall', 'probe-egress', 'ufw-allow-kubelet', 'ufw-disable', 'iptables-delete-rule', 'iptables-insert-accept', 'windows-firewall'] as const;
 export type SimScriptId = (typeof SCRIPT_IDS)[number];
 
 /** probe-kubelet refuses fewer than 1 or more than this many TARGETS. */
 export const MAX_TARGETS = 1000;
 /** Bytes host-firewall allows for ufw status plus the iptables listing. */
 export const FIREWALL_BUDGET = 3800;
+/** Bytes host-firewall allows for its further reads (kubelet state, listeners, iptables -S …). */
+export const NODE_READS_BUDGET = 1400;
+/** Bytes of that which `nft list ruleset` may take. */
+export const NFT_BUDGET = 700;
 /** Bytes probe-kubelet allows for per-target failure lines before it elides them. */
 export const PROBE_DETAIL_BYTES = 2000;
 
@@ -59,6 +63,7 @@ const CHECKS: Readonly<Record<SimScriptId, ReadonlyArray<readonly [string, Check
   'ufw-disable': [],
   'iptables-delete-rule': [['CHAIN', (v) => CHAIN.test(v)], ['RULE_NUMBER', (v) => NUMBER.test(v) && Number(v) <= 10000]],
   'iptables-insert-accept': [['CHAIN', (v) => CHAIN.test(v)], ['SOURCE_CIDR', (v) => CIDR.test(v)]],
+  'windows-firewall': [],
 };
 
 /** The first parameter the script would refuse, or undefined. */

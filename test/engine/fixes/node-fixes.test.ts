@@ -37,6 +37,20 @@ describe('node-script fix executors', () => {
     expect(statusOf(await env.diagnose(), check)).toBe('pass');
   });
 
+  it('a ufw fix on a node that an nftables rule also blocks is not verified: kubelet-reachability names the rule', async () => {
+    const blocked = scenario('ufw-enabled');
+    const node = blocked.nodes.find((n) => n.ufw?.enabled)!;
+    node.nftables = [{ family: 'inet', name: 'hardening', chains: [{ name: 'input', hook: 'input', rules: ['tcp dport 10250 drop'] }] }];
+    env = await startFixEnv(blocked);
+    const before = await env.diagnose();
+    const fix = fixOf(before, 'ufw-10250', 'ufw-allow-10250');
+    expect((await executorFor(fix.kind)!.execute(ctxOf(env, fix))).result).toBe('succeeded');
+    const v = await verifyFix(env.layer, env.cluster, fix, { before: before.checks });
+    expect(v.after.map((c) => [c.id, c.status])).toEqual([['ufw-10250', 'pass'], ['kubelet-reachability', 'fail']]);
+    expect(v.verdict).toBe('still-failing');
+    expect(v.note).toContain('an nftables rule outside iptables\' view drops TCP 10250');
+  });
+
   it('forged node name, a node of another cluster, a deallocated node → refused, nothing run', async () => {
     const other = scenario('healthy-deallocated-node');
     env = await startFixEnv(scenario('ufw-enabled'), [other]);

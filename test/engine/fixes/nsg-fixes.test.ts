@@ -29,7 +29,8 @@ describe('NSG fix executors', () => {
 
     const v = await verifyFix(env.layer, env.cluster, fix, { before: before.checks });
     expect(v.verdict, v.note).toBe('verified');
-    expect(v.after.map((c) => c.id)).toEqual(['nsg-10250']);
+    // The node must answer again too: kubelet-reachability is re-run with the proposing check.
+    expect(v.after.map((c) => [c.id, c.status])).toEqual([['nsg-10250', 'pass'], ['kubelet-reachability', 'pass']]);
     expect(statusOf(await env.diagnose(), 'nsg-10250')).toBe('pass');
   });
 

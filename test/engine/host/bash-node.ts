@@ -3,13 +3,11 @@
  * file and started with `/bin/bash -c <path>`), with stub `nc`, `ufw` and `iptables` first on
  * PATH. Each stub answers from files the test prepares (`<stub>/<name>/<key>.out|.err|.rc`,
  * key = the arguments with unsafe characters as "_") and logs every call, one line per call,
- * with the arguments %q-quoted, to `<stub>/calls`.
- *
- * PATH holds the stubs and a folder of links to this machine's own commands *minus* the stubbed
- * names: a test that removes `nc` gets a node without nc whether or not this machine has netcat.
+ * with the arguments %q-quoted, to `<stub>/calls`. PATH is closed: the stubs and a few core
+ * utilities, so "nc is missing" means the same whether or not this machine has netcat.
  */
-import { spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NodeScript, ScriptParameter } from '../../../src/engine/node-scripts.js';
@@ -42,25 +40,18 @@ echo "$name stub: no answer for: $*" >&2
 exit 1
 `;
 
+/** Every tool the node scripts may call, stubbed so the machine's own (if any) never answers. */
+export const STUBBED = ['nc', 'ufw', 'iptables', 'iptables-legacy', 'curl', 'systemctl', 'ss', 'nft'] as const;
+export type StubbedTool = (typeof STUBBED)[number];
+
+/** The core utilities the scripts and stubs use; PATH holds only these and the stubs. */
+const CORE_TOOLS = ['bash', 'sh', 'awk', 'tr', 'xargs', 'sort', 'sed', 'cut', 'tail', 'wc', 'head', 'grep', 'cat', 'date', 'sleep', 'basename'];
+
+/** What an AKS node's tools answer by default (the simulator's default node prints the same). */
+export const KUBELET_LISTENING = 'LISTEN 0      4096               *:10250            *:*    users:(("kubelet",pid=2817,fd=21))\n';
+
 export function stubKey(args: readonly string[]): string {
   return args.join(' ').replace(/[^A-Za-z0-9._-]/g, '_');
-}
-
-/** The commands a test controls: stubbed, and never taken from the machine. */
-const STUBBED = ['nc', 'ufw', 'iptables'] as const;
-type Stubbed = (typeof STUBBED)[number];
-
-/** Links every command in /usr/bin and /bin except the stubbed ones into `dir`. */
-function linkSystemCommands(dir: string): void {
-  mkdirSync(dir, { recursive: true });
-  const excluded = new Set<string>(STUBBED);
-  for (const from of ['/usr/bin', '/bin']) {
-    if (!existsSync(from)) continue;
-    for (const name of readdirSync(from)) {
-      if (excluded.has(name) || existsSync(join(dir, name))) continue;
-      symlinkSync(join(from, name), join(dir, name));
-    }
-  }
 }
 
 export class BashNode {
@@ -71,18 +62,27 @@ export class BashNode {
     this.dir = mkdtempSync(join(tmpdir(), 'td-bash-node-'));
     this.stubs = join(this.dir, 'stubs');
     mkdirSync(join(this.stubs, 'bin'), { recursive: true });
-    linkSystemCommands(join(this.dir, 'system-bin'));
     for (const name of STUBBED) {
       mkdirSync(join(this.stubs, name), { recursive: true });
       const path = join(this.stubs, 'bin', name);
       writeFileSync(path, STUB);
       chmodSync(path, 0o755);
     }
+    // A closed PATH: the stubs and the core utilities, nothing else the machine happens to have.
+    mkdirSync(join(this.dir, 'sys'), { recursive: true });
+    for (const tool of CORE_TOOLS) {
+      const found = spawnSync('/bin/bash', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).stdout.trim();
+      if (found) symlinkSync(found, join(this.dir, 'sys', tool));
+    }
     writeFileSync(join(this.stubs, 'calls'), '');
+    this.answer('systemctl', ['is-active', 'kubelet'], { stdout: 'active\n' });
+    this.answer('ss', ['-ltnpH', 'sport = :10250'], { stdout: KUBELET_LISTENING });
+    this.answer('nft', ['list', 'ruleset'], { stdout: '' });
+    this.answer('iptables', ['-S'], { stdout: '-P INPUT ACCEPT\n-P FORWARD ACCEPT\n-P OUTPUT ACCEPT\n' });
   }
 
   /** Prepares what `<name> <args…>` prints and returns. */
-  answer(name: Stubbed, args: readonly string[], reply: { stdout?: string; stderr?: string; exitCode?: number }): void {
+  answer(name: StubbedTool, args: readonly string[], reply: { stdout?: string; stderr?: string; exitCode?: number }): void {
     const base = join(this.stubs, name, stubKey(args));
     if (reply.stdout !== undefined) writeFileSync(`${base}.out`, reply.stdout);
     if (reply.stderr !== undefined) writeFileSync(`${base}.err`, reply.stderr);
@@ -90,7 +90,7 @@ export class BashNode {
   }
 
   /** Takes a command away from PATH (as on a node without it). */
-  remove(name: Stubbed): void {
+  remove(name: StubbedTool): void {
     rmSync(join(this.stubs, 'bin', name));
   }
 
@@ -126,7 +126,7 @@ export class BashNode {
     writeFileSync(path, `${[...prelude, ...script.lines].join('\n')}\n`);
     chmodSync(path, 0o500);
     const env: Record<string, string> = {
-      PATH: `${join(this.stubs, 'bin')}:${join(this.dir, 'system-bin')}`,
+      PATH: `${join(this.stubs, 'bin')}:${join(this.dir, 'sys')}`,
       LANG: 'C',
       TD_STUB_DIR: this.stubs,
       TD_NC_DELAY: String(opts.ncDelay ?? 0),

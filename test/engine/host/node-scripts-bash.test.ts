@@ -12,7 +12,7 @@ import {
   PROBE_KUBELET_SCRIPT, probeKubeletParameters, scriptRejectsParameter, validateScriptParameters, type NodeScriptId, type ScriptParameter,
 } from '../../../src/engine/node-scripts.js';
 import { parseHostFirewall, parseProbeEgress, parseProbeKubelet } from '../../../src/engine/host/script-output.js';
-import { BashNode } from './bash-node.js';
+import { BashNode, KUBELET_LISTENING } from './bash-node.js';
 
 let node: BashNode;
 beforeEach(() => { node = new BashNode(); });
@@ -21,8 +21,8 @@ afterEach(() => node.dispose());
 const timeoutMsg = (ip: string): string => `nc: connect to ${ip} port 10250 (tcp) timed out: Operation now in progress\n`;
 
 describe('node scripts under real bash', () => {
-  it('are valid bash', () => {
-    for (const script of Object.values(NODE_SCRIPTS)) {
+  it('are valid bash (the PowerShell one for Windows nodes aside)', async () => {
+    for (const script of Object.values(NODE_SCRIPTS).filter((s) => s.shell !== 'powershell')) {
       const path = join(node.dir, `${script.id}.sh`);
       writeFileSync(path, `${script.lines.join('\n')}\n`);
       const r = spawnSync('/bin/bash', ['-n', path], { encoding: 'utf8' });
@@ -39,7 +39,7 @@ describe('node scripts under real bash', () => {
     const params = probeKubeletParameters(['10.224.0.4', '10.224.0.5', '10.224.0.6', '10.224.0.7']);
     const expected = [
       'TD-BEGIN probe-kubelet', 'timeout 10.224.0.5', 'refused 10.224.0.6', 'error 10.224.0.7 No route to host',
-      'TD-SUMMARY open=1 timeout=1 refused=1 error=1', 'TD-END', '',
+      'TD-SUMMARY open=1 timeout=1 refused=1 error=1 not-https=0', 'TD-END', '',
     ].join('\n');
     for (const mode of ['env', 'prelude'] as const) {
       const r = await node.run(PROBE_KUBELET_SCRIPT, params, { mode });
@@ -92,6 +92,7 @@ describe('node scripts under real bash', () => {
     expect(r.stdout).toBe([
       'TD-BEGIN host-firewall', '### iptables --list --line-numbers',
       'Chain INPUT (policy DROP)', 'num  target     prot opt source               destination         ',
+      '### kubelet', 'active active', `listen ${KUBELET_LISTENING.trim()}`, '### nft list ruleset', '### iptables -S', '-P INPUT ACCEPT',
       '### ufw status verbose', 'ufw: not installed', 'TD-END', '',
     ].join('\n'));
     expect(parseHostFirewall(r.stdout)).toMatchObject({ complete: true, ufw: { installed: false } });
@@ -140,15 +141,34 @@ describe('hostile parameter values stay inert', () => {
     }
   });
 
+  it('probe-kubelet calls a node whose 10250 answers TLS-less in plain HTTP not-https (real curl codes: fixtures/plain-http-listener.txt)', async () => {
+    node.answer('nc', ['10.224.0.4', '10250', 'tcp'], { stderr: 'Connection to 10.224.0.4 10250 port [tcp/*] succeeded!\n' });
+    node.answer('nc', ['10.224.0.5', '10250', 'tcp'], { stderr: 'Connection to 10.224.0.5 10250 port [tcp/*] succeeded!\n' });
+    const curl = (scheme: string, ip: string) => ['-s' + (scheme === 'https' ? 'k' : ''), '-o', '/dev/null', '-m', '3', '-w', '%{http_code}', `${scheme}://${ip}:10250/healthz`];
+    node.answer('curl', curl('https', '10.224.0.4'), { stdout: '000', exitCode: 35 });
+    node.answer('curl', curl('http', '10.224.0.4'), { stdout: '404' });
+    node.answer('curl', curl('https', '10.224.0.5'), { stdout: '401', exitCode: 0 });
+    const r = await node.run(PROBE_KUBELET_SCRIPT, probeKubeletParameters(['10.224.0.4', '10.224.0.5']));
+    expect(r.stdout).toBe(['TD-BEGIN probe-kubelet', 'not-https 10.224.0.4 http-404', 'TD-SUMMARY open=1 timeout=0 refused=0 error=0 not-https=1', 'TD-END', ''].join('\n'));
+    expect(parseProbeKubelet(r.stdout, ['10.224.0.4', '10.224.0.5']).byTarget).toEqual({ '10.224.0.4': 'not-https', '10.224.0.5': 'open' });
+    // Go's TLS server (the kubelet) answers plain HTTP with 400: still a TLS server, not not-https.
+    node.answer('curl', curl('http', '10.224.0.4'), { stdout: '400' });
+    expect((await node.run(PROBE_KUBELET_SCRIPT, probeKubeletParameters(['10.224.0.4']))).stdout).toContain('TD-SUMMARY open=1 timeout=0 refused=0 error=0 not-https=0');
+    node.remove('curl');
+    const without = await node.run(PROBE_KUBELET_SCRIPT, probeKubeletParameters(['10.224.0.4']));
+    expect(without.stdout).toContain('TD-SUMMARY open=1 timeout=0 refused=0 error=0 not-https=0');
+  });
+
   it('probe-kubelet turns hostile TARGETS into invalid-target lines, never into nc arguments', async () => {
     node.answer('nc', ['10.224.0.4', '10250', 'tcp'], { stderr: 'Connection to 10.224.0.4 10250 port [tcp/*] succeeded!\n' });
     const r = await node.run(PROBE_KUBELET_SCRIPT, [{ name: 'PORT', value: '10250' }, { name: 'TARGETS', value: '10.224.0.4,$(touch pwned),`touch pwned`,-e/bin/sh' }]);
     expect(r.stdout).toBe([
       'TD-BEGIN probe-kubelet', 'error ??touch invalid-target', 'error pwned? invalid-target', 'error ?touch invalid-target', 'error pwned? invalid-target',
-      'error -e/bin/sh invalid-target', 'TD-SUMMARY open=1 timeout=0 refused=0 error=5', 'TD-END', '',
+      'error -e/bin/sh invalid-target', 'TD-SUMMARY open=1 timeout=0 refused=0 error=5 not-https=0', 'TD-END', '',
     ].join('\n'));
     expect(existsSync(join(node.dir, 'pwned'))).toBe(false);
-    expect(node.calls()).toEqual(['nc -v -z -w 2 10.224.0.4 10250']);
+    // nc once, then curl's TLS question to the one address that answered; nothing else.
+    expect(node.calls()).toEqual(['nc -v -z -w 2 10.224.0.4 10250', String.raw`curl -sk -o /dev/null -m 3 -w %\{http_code\} https://10.224.0.4:10250/healthz`]);
   });
 });
 

@@ -20,7 +20,8 @@ describe('parseProbeKubelet', () => {
   it('reads failures and the summary, and fills in every target', () => {
     const r = parseProbeKubelet(out, targets);
     expect(r.complete).toBe(true);
-    expect(r.summary).toEqual({ open: 1, timeout: 1, refused: 1, error: 1 });
+    // An output from before the TLS check (no not-https=) still reads, as 0.
+    expect(r.summary).toEqual({ open: 1, timeout: 1, refused: 1, error: 1, notHttps: 0 });
     expect(r.failures).toEqual([
       { ip: '10.224.0.5', outcome: 'timeout' },
       { ip: '10.224.0.6', outcome: 'refused' },

@@ -15,6 +15,13 @@ import { ncMessage } from '../../../src/sim/host/nc.js';
 import { renderIptablesChain, renderIptablesList, renderUfwStatusVerbose } from '../../../src/sim/host/render.js';
 import { iptablesDelete, iptablesInsertAccept, ufwAllow, ufwDisable } from '../../../src/sim/host/commands.js';
 import { BashNode } from '../../engine/host/bash-node.js';
+import { kubeletActive, legacyWarning, renderIptablesSpec, renderNftRuleset, renderSsListeners } from '../../../src/sim/host/node-reads.js';
+import { parseHostFirewall } from '../../../src/engine/host/script-output.js';
+import { probeKubeletParameters } from '../../../src/engine/node-scripts.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const FIXTURES = join(import.meta.dirname, '..', '..', 'engine', 'host', 'fixtures');
 
 let bash: BashNode;
 beforeEach(() => { bash = new BashNode(); });
@@ -47,6 +54,7 @@ function teachNc(table: Record<string, ProbeOutcome>): void {
 function teachFirewall(node: ScenarioNode): void {
   bash.answer('ufw', ['status', 'verbose'], { stdout: renderUfwStatusVerbose(node.ufw) });
   bash.answer('iptables', ['--list', '--line-numbers'], { stdout: renderIptablesList(node.iptables) });
+  bash.answer('iptables', ['-S'], { stdout: renderIptablesSpec(node.iptables) });
 }
 
 async function compare(script: NodeScript, node: ScenarioNode, params: ScriptParameter[], oracle: NetworkOracle): Promise<string> {
@@ -117,7 +125,7 @@ describe('simulator and bash print the same', () => {
     teachFirewall(node);
     const out = await compare(HOST_FIREWALL_SCRIPT, node, [], tableOracle({}));
     expect(out).toContain('TD-NOTE iptables listing cut to fit\nChain INPUT (policy ACCEPT)');
-    expect(out).toContain('\nTD-NOTE dropped-chain CHAIN-B\n### ufw status verbose\n');
+    expect(out).toContain('\nTD-NOTE dropped-chain CHAIN-B\n### kubelet\n');
     expect(Buffer.byteLength(out)).toBeLessThan(4096);
 
     // A ufw status over the whole budget: even INPUT is dropped.
@@ -126,7 +134,62 @@ describe('simulator and bash print the same', () => {
     bash.dispose();
     bash = new BashNode();
     teachFirewall(crowded);
-    expect(await compare(HOST_FIREWALL_SCRIPT, crowded, [], tableOracle({}))).toContain('TD-NOTE dropped-chain INPUT\n### ufw status verbose\n');
+    expect(await compare(HOST_FIREWALL_SCRIPT, crowded, [], tableOracle({}))).toContain('TD-NOTE dropped-chain INPUT\nTD-NOTE reads cut\n### ufw status verbose\n');
+  });
+
+  it('host-firewall reads further: kubelet stopped, nft tables (whole, reduced, cut), iptables -S with the legacy warning', async () => {
+    const teachReads = (node: ScenarioNode) => {
+      teachFirewall(node);
+      bash.answer('systemctl', ['is-active', 'kubelet'], { stdout: `${kubeletActive(node)}\n`, exitCode: kubeletActive(node) === 'active' ? 0 : 3 });
+      bash.answer('ss', ['-ltnpH', 'sport = :10250'], { stdout: renderSsListeners(node) });
+      bash.answer('nft', ['list', 'ruleset'], { stdout: node.outputs?.['nft list ruleset'] ?? renderNftRuleset(node.nftables) });
+      if (node.outputs?.['iptables -S']) bash.answer('iptables', ['-S'], { stdout: node.outputs['iptables -S'] });
+      if (node.outputs?.['iptables-legacy -S']) bash.answer('iptables-legacy', ['-S'], { stdout: node.outputs['iptables-legacy -S'] });
+    };
+    const fixture = (name: string) => readFileSync(join(FIXTURES, name), 'utf8');
+    const ruleset = (n: number) => [{
+      family: 'inet' as const, name: 'hardening',
+      chains: [{ name: 'input', hook: 'input' as const, priority: -10, rules: ['iifname "eth1" tcp dport 10250 drop', ...Array.from({ length: n }, (_, i) => `ip saddr 10.${i}.0.0/16 tcp dport ${20000 + i} accept comment "service ${i}"`)] }],
+    }];
+    const cases: ScenarioNode[] = [
+      makeNode({ kubelet: { active: 'inactive' }, nftables: ruleset(2) }),
+      makeNode({ kubelet: { active: 'failed', listener: 'python3' }, nftables: ruleset(30) }),
+      makeNode({ nftables: ruleset(2), outputs: { 'nft list ruleset': fixture('nft-ruleset-inet-drop.txt'), 'iptables -S': fixture('iptables-nft-calico-cilium.S.txt'), 'iptables-legacy -S': fixture('iptables-legacy.S.txt') } }),
+      makeNode({ nftables: Array.from({ length: 12 }, (_, t) => ({ ...ruleset(0)[0]!, name: `t${t}`, chains: [{ name: 'input', hook: 'input' as const, rules: Array.from({ length: 6 }, (_, i) => `tcp dport ${10250 + i} jump allow${i}`) }] })) }),
+    ];
+    for (const node of cases) {
+      bash.dispose();
+      bash = new BashNode();
+      teachReads(node);
+      const out = await compare(HOST_FIREWALL_SCRIPT, node, [], tableOracle({}));
+      expect(Buffer.byteLength(out)).toBeLessThan(4096);
+    }
+    const [stopped, http, legacy, crowded] = cases.map((n) => parseHostFirewall(runNodeScript(n, [...HOST_FIREWALL_SCRIPT.lines], [], tableOracle({})).stdout).reads);
+    expect(stopped?.kubelet).toBe('active inactive\nlisten none');
+    expect(http?.nft).toMatch(/^TD-NOTE nft reduced\n/);
+    expect(legacy?.iptablesLegacySpec).toContain('-A INPUT -p tcp -m tcp --dport 10250 -j DROP');
+    expect(crowded?.nft).toContain('TD-NOTE nft cut');
+  });
+
+  it('host-firewall on an iptables-nft node whose legacy tables hold rules: the warning, then iptables-legacy -S', async () => {
+    const node = makeNode({ iptablesLegacy: { chains: { INPUT: { policy: 'ACCEPT', rules: [{ target: 'DROP', prot: 'tcp', source: 'anywhere', destination: 'anywhere', match: 'tcp dpt:10250' }] } } } });
+    bash.answer('ufw', ['status', 'verbose'], { stdout: renderUfwStatusVerbose(node.ufw) });
+    bash.answer('iptables', ['--list', '--line-numbers'], { stdout: `${legacyWarning(node)}${renderIptablesList(node.iptables)}` });
+    bash.answer('iptables', ['-S'], { stdout: `${legacyWarning(node)}${renderIptablesSpec(node.iptables)}` });
+    bash.answer('iptables-legacy', ['-S'], { stdout: renderIptablesSpec(node.iptablesLegacy) });
+    const out = await compare(HOST_FIREWALL_SCRIPT, node, [], tableOracle({}));
+    expect(parseHostFirewall(out).reads?.iptablesLegacySpec).toBe('-P INPUT ACCEPT\n-A INPUT -p tcp -m tcp --dport 10250 -j DROP');
+  });
+
+  it('probe-kubelet: a plain-HTTP listener is not-https', async () => {
+    const ips = ['10.224.0.4', '10.224.0.5'];
+    const table: Record<string, ProbeOutcome> = { '10.224.0.4:10250/tcp': 'not-https', '10.224.0.5:10250/tcp': 'open' };
+    teachNc(table);
+    const curl = (scheme: string, ip: string) => [scheme === 'https' ? '-sk' : '-s', '-o', '/dev/null', '-m', '3', '-w', '%{http_code}', `${scheme}://${ip}:10250/healthz`];
+    bash.answer('curl', curl('https', '10.224.0.4'), { stdout: '000', exitCode: 35 });
+    bash.answer('curl', curl('http', '10.224.0.4'), { stdout: '404' });
+    bash.answer('curl', curl('https', '10.224.0.5'), { stdout: '401' });
+    expect(await compare(PROBE_KUBELET_SCRIPT, makeNode(), probeKubeletParameters(ips), tableOracle(table))).toContain('not-https 10.224.0.4 http-404\n');
   });
 
   it('probe-egress over tcp and udp', async () => {

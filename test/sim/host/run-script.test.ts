@@ -36,7 +36,7 @@ describe('runNodeScript: probe-kubelet', () => {
     const net = oracle({ '10.224.0.5:10250/tcp': 'timeout', '10.224.0.6:10250/tcp': 'refused' });
     const r = runNodeScript(makeNode(), lines(PROBE_KUBELET_SCRIPT), probeKubeletParameters(['10.224.0.4', '10.224.0.5', '10.224.0.6']), net);
     expect(r).toEqual({
-      stdout: 'TD-BEGIN probe-kubelet\ntimeout 10.224.0.5\nrefused 10.224.0.6\nTD-SUMMARY open=1 timeout=1 refused=1 error=0\nTD-END\n',
+      stdout: 'TD-BEGIN probe-kubelet\ntimeout 10.224.0.5\nrefused 10.224.0.6\nTD-SUMMARY open=1 timeout=1 refused=1 error=0 not-https=0\nTD-END\n',
       stderr: '', exitCode: 0,
     });
     expect(net.calls).toEqual(['10.224.0.4:10250/tcp', '10.224.0.5:10250/tcp', '10.224.0.6:10250/tcp']);
@@ -58,9 +58,15 @@ describe('runNodeScript: probe-kubelet', () => {
     const r = runNodeScript(makeNode(), lines(PROBE_KUBELET_SCRIPT), [{ name: 'PORT', value: '99999' }, { name: 'TARGETS', value: '10.0.0.1' }], oracle({}));
     expect(r).toEqual({ stdout: 'TD-BEGIN probe-kubelet\nTD-ERROR invalid parameter PORT\nTD-END\n', stderr: '', exitCode: 2 });
     const junk = runNodeScript(makeNode(), lines(PROBE_KUBELET_SCRIPT), [{ name: 'PORT', value: '10250' }, { name: 'TARGETS', value: '10.0.0.1,$(reboot)' }], oracle({}));
-    expect(junk.stdout).toBe('TD-BEGIN probe-kubelet\nerror ??reboot? invalid-target\nTD-SUMMARY open=1 timeout=0 refused=0 error=1\nTD-END\n');
+    expect(junk.stdout).toBe('TD-BEGIN probe-kubelet\nerror ??reboot? invalid-target\nTD-SUMMARY open=1 timeout=0 refused=0 error=1 not-https=0\nTD-END\n');
   });
 });
+
+/** What host-firewall reads beyond ufw and iptables on a default simulated node, up to `iptables -S`'s lines. */
+const KUBELET_READS = [
+  '### kubelet', 'active active', 'listen LISTEN 0      4096               *:10250            *:*    users:(("kubelet",pid=2817,fd=21))',
+  '### nft list ruleset', '### iptables -S',
+];
 
 describe('runNodeScript: host-firewall', () => {
   const node = makeNode({
@@ -78,6 +84,7 @@ describe('runNodeScript: host-firewall', () => {
       '1    DROP       tcp  --  anywhere             anywhere             tcp dpt:10250', '',
       'Chain FORWARD (policy ACCEPT)', 'num  target     prot opt source               destination         ', '',
       'Chain OUTPUT (policy ACCEPT)', 'num  target     prot opt source               destination         ',
+      ...KUBELET_READS, '-P INPUT ACCEPT', '-A INPUT -p tcp -m tcp --dport 10250 -j DROP',
       '### ufw status verbose',
       'Status: active', 'Logging: on (low)', 'Default: deny (incoming), allow (outgoing), disabled (routed)', 'New profiles: skip', '',
       'To                         Action      From', '--                         ------      ----',
@@ -92,7 +99,7 @@ describe('runNodeScript: host-firewall', () => {
 
   it('uses node.outputs verbatim when the scenario gives them', () => {
     const r = runNodeScript(makeNode({ outputs: { 'ufw status verbose': 'ufw: not installed\n', 'iptables --list --line-numbers': 'Chain INPUT (policy DROP)\n' } }), lines(HOST_FIREWALL_SCRIPT), [], oracle({}));
-    expect(r.stdout).toBe('TD-BEGIN host-firewall\n### iptables --list --line-numbers\nChain INPUT (policy DROP)\n### ufw status verbose\nufw: not installed\nTD-END\n');
+    expect(r.stdout).toBe(`TD-BEGIN host-firewall\n### iptables --list --line-numbers\nChain INPUT (policy DROP)\n${KUBELET_READS.join('\n')}\n-P INPUT ACCEPT\n### ufw status verbose\nufw: not installed\nTD-END\n`);
   });
 
   it('reduces a listing too big for run-command to INPUT and what it reaches', () => {
@@ -129,7 +136,7 @@ describe('runNodeScript: host-firewall', () => {
     const r = runNodeScript(big, lines(HOST_FIREWALL_SCRIPT), [], oracle({}));
     expect(Buffer.byteLength(r.stdout)).toBeLessThan(4096);
     expect(r.stdout).toMatch(/TD-NOTE iptables listing cut to fit\nChain INPUT /);
-    expect(r.stdout).toMatch(/\nTD-NOTE dropped-chain CHAIN-B\n### ufw status verbose\nStatus: active\n[^]*TD-END\n$/);
+    expect(r.stdout).toMatch(/\nTD-NOTE dropped-chain CHAIN-B\n### kubelet\n[^]*### ufw status verbose\nStatus: active\n[^]*TD-END\n$/);
     const parsed = parseHostFirewall(r.stdout);
     expect(parsed).toMatchObject({ complete: true, ufwComplete: true, iptablesComplete: true, iptablesReduced: true, droppedChains: ['CHAIN-B'] });
     expect(parsed.iptables?.order).toEqual(['INPUT', 'CHAIN-C', 'CHAIN-A']);
