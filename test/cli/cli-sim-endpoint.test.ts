@@ -2,25 +2,12 @@
  * The CLI honours SIM_ENDPOINT like the bot: without --scenario it talks to the simulated Azure
  * already running there (so a proxy or recorder can sit in between), and starts none of its own.
  */
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPORT_FORMAT } from '../../src/engine/report.js';
 import { EXAMPLE_HEALTHY, startSimForTest, type SimForTest } from '../support/sim.js';
+import { runCli } from '../support/cli-process.js';
 
-const BIN = path.resolve('bin/tunnel-doctor.js');
 
-function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, SIM_LATENCY_SCALE: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 let t: SimForTest;
 beforeAll(async () => {

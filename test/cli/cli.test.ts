@@ -2,7 +2,6 @@
  * The CLI as a subprocess, exactly as a user runs it: bin/tunnel-doctor.js on scenario files, with
  * the report contract and the exit codes of scenario-format.md section 2.
  */
-import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -10,23 +9,9 @@ import { CHECK_IDS, REPORT_FORMAT } from '../../src/engine/report.js';
 import { EXAMPLE_HEALTHY } from '../support/sim.js';
 import { createStateStore } from '../../src/store/create-store.js';
 import { tempDir } from '../support/temp-dir.js';
+import { runCli } from '../support/cli-process.js';
 
-const BIN = path.resolve('bin/tunnel-doctor.js');
 
-function runCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { ...process.env, SIM_LATENCY_SCALE: '0', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 describe('tunnel-doctor diagnose (subprocess)', () => {
   it('prints a valid report for the shared healthy example and writes the access log', async () => {

@@ -3,27 +3,15 @@
  * fix's change; the JSON report carries them as the optional `then` field (an extension the
  * contract allows: scenario-format.md, "extend both freely (new optional fields)").
  */
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatReportText } from '../../src/cli/format-text.js';
 import type { Report } from '../../src/engine/report.js';
 import { mixedReport } from '../cards/reports.js';
+import { runCli } from '../support/cli-process.js';
 
-const BIN = path.resolve('bin/tunnel-doctor.js');
 const EGRESS_DEMO = path.resolve('scenarios/egress-443-blocked-konnectivity.json');
 
-function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, SIM_LATENCY_SCALE: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 describe('formatReportText — "then" steps', () => {
   it('prints each step on its own line right under the fix it belongs to', () => {

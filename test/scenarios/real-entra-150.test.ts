@@ -3,27 +3,15 @@
  * backend at 99 % of its SNAT ports far down the list — diagnosed by the CLI through SIM_ENDPOINT,
  * as anyone would point it at a running simulated Azure.
  */
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runKubectl } from '../../src/azure/clusters.js';
 import { podsFromCommand, readTunnelPods } from '../../src/engine/tunnel-pod-list.js';
 import { startSimForTest, type SimForTest } from '../support/sim.js';
+import { runCli } from '../support/cli-process.js';
 
 const FILE = path.resolve('scenarios/real-entra-150-nodes-snat-99pct.json');
-const BIN = path.resolve('bin/tunnel-doctor.js');
 
-function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 let t: SimForTest;
 let clusterId: string;

@@ -15,6 +15,7 @@ import { startAzurite, type AzuriteForTest } from '../support/azurite.js';
 import { cardOf, messageActivity, postActivity, startFakeConnector, type ConnectorCall, type FakeConnector, cardActionActivity } from '../support/fake-connector.js';
 import { rulePutsIn, spawnBot, spawnSimulator, type ChildServer } from '../support/bot-process.js';
 import { tempDir } from '../support/temp-dir.js';
+import { until } from '../support/until.js';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
 // Several bots can only share one Azure once the bot can be pointed at a running simulator
@@ -109,15 +110,6 @@ async function diagnoseAndRequestFix(bot: ChildServer, clickOn: ChildServer = bo
   return { approvalActivityId: post.activityId!, requestId };
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 120_000, everyMs = 25): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
 
 /** How many rules of the scenario's NSGs are still 'Updating' (a rule write in flight), read over ARM. */
 async function rulesUpdating(simUrl: string): Promise<number> {

@@ -16,6 +16,7 @@ import { cardText } from '../support/card-walk.js';
 import { expectValidCard } from '../support/validate-card.js';
 import { cardOf, messageActivity, postActivity, startFakeConnector, type FakeConnector } from '../support/fake-connector.js';
 import { tempDir } from '../support/temp-dir.js';
+import { until } from '../support/until.js';
 
 const CLUSTER = 'aks-nsg-deny';
 const NSG = '/subscriptions/3f2c1b0a-7d6e-4c5b-9a8f-1e2d3c4b5a69/resourceGroups/MC_rg-nsgdeny_aks-nsg-deny_eastus/providers/Microsoft.Network/networkSecurityGroups/aks-agentpool-57593371-nsg';
@@ -45,15 +46,6 @@ afterAll(async () => {
   await connector?.close();
 });
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('a chat the bot was removed from', () => {
   it('the connector answers 403 to the watch\'s change post: the watch is removed at once', async () => {

@@ -14,6 +14,7 @@ import { cardText, executeActions, type Json } from '../support/card-walk.js';
 import { cardActionActivity, cardOf, messageActivity, postActivity, startFakeConnector, type ConnectorCall, type FakeConnector } from '../support/fake-connector.js';
 import { rulePutsIn, spawnBot, spawnSimulator, type ChildServer } from '../support/bot-process.js';
 import { tempDir } from '../support/temp-dir.js';
+import { until } from '../support/until.js';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
 const SCENARIO = path.join(REPO_ROOT, 'scenarios/nsg-deny-10250-subnet.json');
@@ -49,15 +50,6 @@ async function click(bot: ChildServer, verb: string, data: unknown, user: typeof
   return res.body.value as Json;
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('a replica killed mid-fix, its successor named differently', () => {
   it('the successor interrupts the orphaned execution once its lease runs out, audits it, shows it, and never writes the rule again', { timeout: 180_000 }, async () => {

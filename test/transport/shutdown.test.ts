@@ -17,6 +17,7 @@ import { cardText, executeActions, type Json } from '../support/card-walk.js';
 import { cardOf, messageActivity, postActivity, startFakeConnector, type ConnectorCall, type FakeConnector, cardActionActivity } from '../support/fake-connector.js';
 import { sharedPath } from '../support/sim.js';
 import { tempDir } from '../support/temp-dir.js';
+import { until } from '../support/until.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const MAIN = path.join(REPO_ROOT, 'src', 'main.ts');
@@ -96,15 +97,6 @@ function finalDiagnosis(conversationId: string) {
   });
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 beforeAll(async () => {
   workDir = tempDir('shutdown');

@@ -16,6 +16,7 @@ import { readAccessLog, spawnBot, spawnSimulator, type ChildServer } from '../su
 import { cardText } from '../support/card-walk.js';
 import { cardOf, messageActivity, postActivity, startFakeConnector, type FakeConnector } from '../support/fake-connector.js';
 import { tempDir } from '../support/temp-dir.js';
+import { until } from '../support/until.js';
 
 const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
 const SCENARIO = path.join(REPO_ROOT, 'scenarios/nsg-deny-10250-subnet.json');
@@ -41,15 +42,6 @@ afterAll(async () => {
   await azurite?.close();
 });
 
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 
 describe('a watch over two bot processes sharing one store', () => {
