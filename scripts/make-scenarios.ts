@@ -813,10 +813,11 @@ function apiServerFqdn(est: Estate): string {
 
 /**
  * Node probes on a cluster whose outbound 443 is blocked altogether: run-command returns results over
- * it, so none comes back and the host-firewall checks are unknown (issue #12 item 3).
+ * it, so none comes back and the host-firewall checks are unknown (issue #12 item 3), and so is
+ * kubelet-reachability: no probe ran, so it cannot say every kubelet answers (issue #13).
  */
 function silentNodeProbes(): Partial<Record<CheckIdText, ReturnType<typeof unknown>>> {
-  return { 'ufw-10250': unknown(), 'iptables-10250': unknown() };
+  return { 'ufw-10250': unknown(), 'iptables-10250': unknown(), 'kubelet-reachability': unknown() };
 }
 
 // The featured egress demo: the only block is an outbound NSG rule, so the proposed NSG fix (with
