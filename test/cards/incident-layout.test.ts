@@ -86,17 +86,17 @@ describe('the aks-egress-443 diagnosis card', () => {
   });
 });
 
-describe('a check this build does not know (a newer engine: a 7th check)', () => {
+describe('a check this build does not know (a newer engine: an 8th check)', () => {
   it('is shown by its id, after the known ones, in both languages', () => {
     const report = egressBlockedReport();
-    report.checks.push({ id: 'kubelet-reachability' as never, status: 'fail', summary: 'kubelet on 2 nodes does not answer on TCP 10250', nodes: [], evidence: [], fixes: [] });
+    report.checks.push({ id: 'future-check' as never, status: 'fail', summary: 'something a newer engine looks at', nodes: [], evidence: [], fixes: [] });
     for (const locale of ['en', 'zh-CN'] as const) {
       const card = diagnosisCard(report, { reportId: 'r'.repeat(22) }, locale);
       expectValidCard(card);
       expect(unexpanded(card)).toEqual([]);
       const rows = typed(card).filter((o) => typeof o.id === 'string' && (o.id as string).startsWith('check-')).map((o) => o.id);
-      expect(rows.slice(0, 2)).toEqual(['check-egress-tunnel-ports', 'check-kubelet-reachability']);
-      expect(visibleText(card)).toContain('kubelet-reachability');
+      expect(rows.slice(0, 2)).toEqual(['check-egress-tunnel-ports', 'check-future-check']);
+      expect(visibleText(card)).toContain('future-check');
     }
   });
 });
@@ -248,5 +248,33 @@ describe('zh-CN: no English sentence outside code, ids and commands', () => {
       expectValidCard(card);
       expect(proseOf(card).filter((t) => ENGLISH_SENTENCE.test(t))).toEqual([]);
     }
+  });
+});
+
+describe('checks that neither failed nor passed', () => {
+  const unknownUfw = (report: Report): Report => ({
+    ...report,
+    checks: report.checks.map((c) =>
+      c.id === 'ufw-10250' ? { ...c, status: 'unknown' as const, summary: 'Cannot tell whether UFW stops TCP 10250', unknownReason: { why: 'no run-command result', resolve: 'open outbound 443' } } : c,
+    ),
+  });
+  const othersContainer = (card: object) => typed(card).find((o) => o.id === 'other-checks') as Json;
+  const toggles = (card: object) => ofType(card, 'Action.ToggleVisibility').map((a) => a.title);
+
+  it('sit behind one toggle under a root cause, so the cause and its fix lead the card', () => {
+    const card = diagnosisCard(unknownUfw(egressBlockedReport()), { reportId: 'r'.repeat(22) }, 'en');
+    expectValidCard(card);
+    expect(othersContainer(card).isVisible).toBe(false);
+    expect(toggles(card)).toContain('❔ 1 more to look at');
+  });
+
+  it('are the card when nothing failed', () => {
+    const allPass = egressBlockedReport();
+    allPass.checks = allPass.checks.map((c) => ({ ...c, status: 'pass' as const, fixes: [] }));
+    const card = diagnosisCard(unknownUfw(allPass), { reportId: 'r'.repeat(22) }, 'en');
+    expectValidCard(card);
+    expect(othersContainer(card).isVisible).toBe(true);
+    expect(toggles(card).some((t) => String(t).startsWith('❔'))).toBe(false);
+    expect(visibleText(card)).toContain('Cannot tell whether UFW stops TCP 10250');
   });
 });

@@ -149,6 +149,7 @@ const SAMPLES: Record<string, (f: any) => string[]> = {
   'incidentLayout.factsStrip.nodes': (f) => [f(1), f(3)],
   'incidentLayout.asOf': (f) => [f('{{TIME(2026-11-26T01:23:00Z)}}')],
   'incidentLayout.passedToggle': (f) => [f(4)],
+  'incidentLayout.othersToggle': (f) => [f(3)],
   'incidentLayout.openResource': (f) => [f('NSG')],
   'incidentLayout.requestedBy': (f) => [f('Ana', '{{TIME(2026-11-26T01:23:00Z)}}')],
   'incidentLayout.approvedBy': (f) => [f(['Ana', 'Bo'], '{{TIME(2026-11-26T01:23:00Z)}}')],

@@ -76,8 +76,12 @@ describe('one conversation flooded with diagnoses', () => {
     expect(busy).toHaveLength(1);
     expect(busy[0]!.activity.text).toMatch(/Try again in about \d+ s/);
     expect(flooded.filter(isProgress)).toHaveLength(DEFAULT_DIAGNOSIS_QUEUE.perConversation);
-    // What reached Azure: the few admitted diagnoses, not 200 (each lists the subscriptions' clusters once).
-    const clusterLists = readAccessLog(accessLog).filter((l) => l.method === 'GET' && /\/providers\/Microsoft\.ContainerService\/managedClusters$/i.test(l.path.split('?')[0]!));
+    // What reached Azure: the few admitted diagnoses, not 200 (each looks the cluster up once: one
+    // Resource Graph query, or a listing per subscription where Resource Graph is refused).
+    const clusterLists = readAccessLog(accessLog).filter((l) => {
+      const p = l.path.split('?')[0]!;
+      return (l.method === 'POST' && /\/providers\/Microsoft\.ResourceGraph\/resources$/i.test(p)) || (l.method === 'GET' && /\/providers\/Microsoft\.ContainerService\/managedClusters$/i.test(p));
+    });
     expect(clusterLists.length).toBeGreaterThan(0);
     expect(clusterLists.length).toBeLessThan(40);
   });

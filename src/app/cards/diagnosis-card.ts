@@ -75,9 +75,9 @@ const DETAIL_LEVELS: readonly DetailLevel[] = [
 ];
 
 /** The line under a check's title: about two lines at 540 px; the whole summary is in its evidence. */
-const LINE_CHARS = 160;
+const LINE_CHARS = 120;
 /** A consequence's line under its cause: one line. */
-const CONSEQUENCE_CHARS = 90;
+const CONSEQUENCE_CHARS = 70;
 
 /** Cut to `max` with a bare "…": the whole text is one toggle away, so no count of what was cut. */
 function oneLine(text: string, max: number): string {
@@ -398,8 +398,8 @@ function checkView(check: CheckResult, level: DetailLevel, ctx: FixViewContext, 
     title: checkTitle(check, m),
     line: checkLine(check, level, m),
     hasUnknownReason: m.locale === 'en' && check.unknownReason !== undefined,
-    why: inertRun(truncate(check.unknownReason?.why ?? '', 400, m.common.cut)),
-    resolve: inertRun(truncate(check.unknownReason?.resolve ?? '', 400, m.common.cut)),
+    why: inertRun(truncate(check.unknownReason?.why ?? '', 160, m.common.cut)),
+    resolve: inertRun(truncate(check.unknownReason?.resolve ?? '', 160, m.common.cut)),
     hasNodes,
     nodes: stripControl(listOf(check.nodes, NODES_INLINE, m)),
     nodesHeading: m.diagnosis.nodesHeading(check.nodes.length),
@@ -467,6 +467,10 @@ interface DiagnosisView {
   factsStrip: string;
   hasPassed: boolean;
   passedToggle: string;
+  /** Under a root cause the other checks that need a mention sit behind a toggle; alone, they are the card. */
+  othersCollapsed: boolean;
+  othersVisible: boolean;
+  othersToggle: string;
   passed: Array<{ rowId: string; icon: string; color: string; title: string; line: string }>;
   facts: Fact[];
   hasAffected: boolean;
@@ -529,6 +533,9 @@ function diagnosisView(report: Report, opts: DiagnosisCardOptions, level: Detail
     factsStrip: factsStrip(cluster, m),
     hasPassed: passed.length > 0,
     passedToggle: m.incidentLayout.passedToggle(passed.filter((c) => c.status === 'pass').length),
+    othersCollapsed: causes.length > 0 && others.length > 0,
+    othersVisible: causes.length === 0,
+    othersToggle: m.incidentLayout.othersToggle(others.length),
     passed: passed.map((c) => {
       const look = statusLook(c.status, m);
       return { rowId: `check-${c.id.replace(/[^A-Za-z0-9-]/g, '-')}`, icon: look.icon, color: look.color, title: checkTitle(c, m), line: checkLine(c, level, m) };

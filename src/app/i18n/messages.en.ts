@@ -409,6 +409,7 @@ export const en: Messages = {
     factsStrip: { kubernetes: (v) => `Kubernetes ${v}`, nodes: (n) => plural(n, 'node') },
     asOf: (at) => `as of ${at}`,
     passedToggle: (n) => `✅ ${n} passed`,
+    othersToggle: (n) => `❔ ${n} more to look at`,
     detailsToggle: 'Cluster details',
     changeToggle: 'Change and command',
     evidenceToggle: 'Evidence',

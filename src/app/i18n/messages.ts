@@ -304,6 +304,8 @@ export interface Messages {
     factsStrip: { kubernetes(version: string): string; nodes(n: number): string };
     asOf(at: string): string;
     passedToggle(n: number): string;
+    /** The toggle for the checks that neither failed nor passed, collapsed under a root cause. */
+    othersToggle(n: number): string;
     detailsToggle: string;
     changeToggle: string;
     evidenceToggle: string;

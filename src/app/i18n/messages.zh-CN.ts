@@ -529,6 +529,7 @@ export const zhCN: Messages = {
     factsStrip: { kubernetes: (v) => `Kubernetes 版本 ${v}`, nodes: (n) => `${n} 个节点` },
     asOf: (at) => `截至 ${at}`,
     passedToggle: (n) => `✅ ${n} 项通过`,
+    othersToggle: (n) => `❔ 另有 ${n} 项待查看`,
     detailsToggle: '集群详情',
     changeToggle: '更改与命令',
     evidenceToggle: '证据',
