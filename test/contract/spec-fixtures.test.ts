@@ -14,10 +14,22 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAzureLayer, type AzureLayer } from '../../src/azure/clients.js';
-import { runKubectl } from '../../src/azure/clusters.js';
+import { getCluster, getSubscriptionName, listClusters, runKubectl, updateCluster } from '../../src/azure/clusters.js';
 import { runShellScript } from '../../src/azure/compute.js';
 import { getMetricSeries } from '../../src/azure/metrics.js';
-import { getNetworkSecurityGroup, getRouteTable, getSubnet, putNetworkSecurityGroup, putSecurityRule } from '../../src/azure/network.js';
+import {
+  deleteSecurityRule,
+  getLoadBalancer,
+  getNatGateway,
+  getNetworkSecurityGroup,
+  getPublicIpAddress,
+  getRouteTable,
+  getSubnet,
+  listScaleSetNetworkInterfaces,
+  putNetworkSecurityGroup,
+  putSecurityRule,
+} from '../../src/azure/network.js';
+import { findClustersByName } from '../../src/azure/resource-graph.js';
 import { EXAMPLE_IDS, exampleScenario, startSimForTest, type SimForTest } from '../support/sim.js';
 
 const DIR = join(import.meta.dirname, '../fixtures/azure-specs');
@@ -47,18 +59,90 @@ export function shapeGaps(expected: Json, actual: Json, path = '$'): string[] {
   return [];
 }
 
+/** A 200 with an example's body (verbatim). */
+function sendExample(res: http.ServerResponse, file: string, status = '200'): void {
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(example(file, status)));
+}
+
+/**
+ * The fixture server's answers for the operations added after the first thirteen (managed clusters,
+ * subscriptions.get, Resource Graph, load balancer, public IP, NAT gateway, scale-set NICs, rule
+ * DELETE); false when the request is none of them.
+ */
+function answerFromFurtherExamples(method: string, path: string, body: string, res: http.ServerResponse, base: string): boolean {
+  if (path.endsWith('/providers/microsoft.insights/metrics')) return false;
+  if (method === 'POST' && path === '/providers/microsoft.resourcegraph/resources') {
+    // The first page as the example has it ($skipToken: there is more); the page the token asks
+    // for is the same rows without a token (the last page), so a reader that pages stops.
+    const page = example('ResourcesFirstPageQuery.json') as Record<string, unknown>;
+    const asksNextPage = typeof (JSON.parse(body || '{}') as { options?: { $skipToken?: unknown } }).options?.$skipToken === 'string';
+    const { $skipToken: _token, ...lastPage } = page;
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(asksNextPage ? lastPage : page));
+    return true;
+  }
+  if (/^\/subscriptions\/[^/]+$/.test(path)) {
+    sendExample(res, 'GetSubscription.json');
+    return true;
+  }
+  if (path.endsWith('/providers/microsoft.containerservice/managedclusters')) {
+    sendExample(res, 'ManagedClustersList.json');
+    return true;
+  }
+  if (/\/managedclusters\/[^/]+$/.test(path)) {
+    sendExample(res, method === 'PUT' ? 'ManagedClustersCreate_Update.json' : 'ManagedClustersGet.json');
+    return true;
+  }
+  if (path.includes('/loadbalancers/')) {
+    sendExample(res, 'LoadBalancerGet.json');
+    return true;
+  }
+  if (path.includes('/publicipaddresses/')) {
+    sendExample(res, 'PublicIpAddressGet.json');
+    return true;
+  }
+  if (path.includes('/natgateways/')) {
+    sendExample(res, 'NatGatewayGet.json');
+    return true;
+  }
+  if (path.endsWith('/networkinterfaces') && path.includes('/virtualmachinescalesets/')) {
+    sendExample(res, 'VmssNetworkInterfaceList.json');
+    return true;
+  }
+  if (method === 'DELETE' && path.includes('/securityrules/')) {
+    // 202 with the Azure-AsyncOperation header of the example (pointed at this server), then its status.
+    const monitor = new URL((JSON.parse(readFileSync(join(DIR, 'NetworkSecurityGroupRuleDelete.json'), 'utf8')) as { responses: { '202': { headers: { 'Azure-AsyncOperation': string } } } }).responses['202'].headers['Azure-AsyncOperation']);
+    res.writeHead(202, { 'azure-asyncoperation': `${base}${monitor.pathname}${monitor.search}` });
+    res.end();
+    return true;
+  }
+  if (path.includes('/providers/microsoft.network/locations/') && path.includes('/operations/')) {
+    // The status monitor's body (https://learn.microsoft.com/azure/azure-resource-manager/management/async-operations).
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ status: 'Succeeded' }));
+    return true;
+  }
+  return false;
+}
+
 let sim: SimForTest;
 const ROUTE_TABLE = EXAMPLE_IDS.nsg.replace(/networkSecurityGroups\/.+$/, 'routeTables/rt1');
 const ASG = EXAMPLE_IDS.nsg.replace(/networkSecurityGroups\/.+$/, 'applicationSecurityGroups/nodes-asg');
 const RULE = { name: 'rule1', protocol: '*', sourceAddressPrefix: '10.0.0.0/8', destinationAddressPrefix: '11.0.0.0/8', access: 'Deny', destinationPortRange: '8080', sourcePortRange: '*', priority: 100, direction: 'Outbound' };
 let fixtures: { url: string; layer: AzureLayer; server: http.Server };
+/** A second cluster, written by the PUT test (so the first is never busy with an update). */
+const CLUSTER_TO_UPDATE = EXAMPLE_IDS.cluster.replace(/[^/]+$/, 'aks-contract-put');
+const NAT_GATEWAY = EXAMPLE_IDS.nsg.replace(/networkSecurityGroups\/.+$/, 'natGateways/aks-nat');
 
 /** A local stand-in for ARM answering with Azure's examples verbatim (no LRO: a 200 with the body),
  * whatever the resource path (the bot's ARM-id checks want GUID subscriptions, the examples use "subid"). */
 async function fixtureServer(): Promise<typeof fixtures> {
-  const server = http.createServer((req, res) => {
+  const server = http.createServer(async (req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname.toLowerCase();
-    req.resume();
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    if (answerFromFurtherExamples(req.method ?? 'GET', path, Buffer.concat(chunks).toString('utf8'), res, `http://127.0.0.1:${(server.address() as AddressInfo).port}`)) return;
     // AKS command invoke: 202 with Location (as the example's headers), then the result there.
     if (path.endsWith('/runcommand') && path.includes('/managedclusters/')) {
       const location = new URL(runCommandLocation());
@@ -109,6 +193,16 @@ beforeAll(async () => {
   nsg.properties = { ...(nsg.properties ?? {}), securityRules: [{ name: 'rule1', properties: { protocol: '*', sourcePortRange: '*', destinationPortRange: '80', sourceAddressPrefix: '*', destinationAddressPrefix: '*', access: 'Allow', priority: 130, direction: 'Inbound' } }] };
   s.resources.push({ id: ASG, name: 'nodes-asg', type: 'Microsoft.Network/applicationSecurityGroups', location: 'eastus', properties: {} });
   s.resources.push({ id: ROUTE_TABLE, name: 'rt1', type: 'Microsoft.Network/routeTables', location: 'eastus', properties: { disableBgpRoutePropagation: false, routes: [{ name: 'route1', properties: { addressPrefix: '10.0.3.0/24', nextHopType: 'VirtualNetworkGateway' } }] } });
+  const cluster = s.resources.find((r) => r.id === EXAMPLE_IDS.cluster)!;
+  s.resources.push({ ...structuredClone(cluster), id: CLUSTER_TO_UPDATE, name: 'aks-contract-put' });
+  s.resources.push({
+    id: NAT_GATEWAY,
+    name: 'aks-nat',
+    type: 'Microsoft.Network/natGateways',
+    location: 'eastus',
+    sku: { name: 'Standard' },
+    properties: { idleTimeoutInMinutes: 4, publicIpAddresses: [{ id: EXAMPLE_IDS.publicIp }], subnets: [{ id: EXAMPLE_IDS.subnet }] },
+  });
   sim = await startSimForTest([s]);
   fixtures = await fixtureServer();
 });
@@ -276,6 +370,17 @@ const missingIn = (sdkFromSim: unknown, sdkFromAzure: unknown) => {
   return pathsOf(sdkFromAzure).filter((p) => !have.has(p));
 };
 
+/**
+ * For SDK paths: false when the path is under a field index.json marks optional for that example.
+ * The SDK lifts `properties` into the object and a list into an array, so "$.value[].properties.x"
+ * is "[].x" there and "$.properties.x" is ".x".
+ */
+const notOptional = (file: string) => {
+  const prefixes = (index.fixtures.find((f) => f.file === file)?.optional ?? []).map((o) => o.replace(/^\$/, '').replace(/^\.value\[\]/, '[]').replace(/\.properties(?=\.|\[|$)/g, ''));
+  // Case-insensitive: the SDK renames a few fields (azurePortalFQDN is azurePortalFqdn there).
+  return (path: string) => !prefixes.map((o) => o.toLowerCase()).some((o) => [path.toLowerCase()].some((p) => p === o || p.startsWith(`${o}:`) || p.startsWith(`${o}.`) || p.startsWith(`${o}[]`)));
+};
+
 describe("the SDK deserialises Azure's examples and the simulator's answers alike", () => {
   it('NetworkSecurityGroup (get, and the PUT result)', async () => {
     const fromAzure = await getNetworkSecurityGroup(fixtures.layer, EXAMPLE_IDS.nsg);
@@ -318,5 +423,140 @@ describe("the SDK deserialises Azure's examples and the simulator's answers alik
     // Same fields per series and point (names and dimension values differ by design).
     const strip = (r: typeof fromAzure) => r.map((m) => ({ ...m, name: 'm', series: m.series.map((s) => ({ dimensions: {}, points: s.points })) }));
     expect(missingIn(strip(fromSim), strip(fromAzure))).toEqual([]);
+  });
+});
+
+describe("the simulator answers in the shape of Azure's examples (clusters, subscriptions, Resource Graph, outbound and NICs)", () => {
+  it('managedClusters.get and managedClusters.list', async () => {
+    const got = await raw('GET', EXAMPLE_IDS.cluster, sdkVersion('ManagedClustersGet.json'));
+    expect(got.status).toBe(200);
+    expect(gapsFor('ManagedClustersGet.json', got.json)).toEqual([]);
+    const list = await raw('GET', `/subscriptions/${EXAMPLE_IDS.subscriptionId}/providers/Microsoft.ContainerService/managedClusters`, sdkVersion('ManagedClustersList.json'));
+    expect(list.status).toBe(200);
+    expect(gapsFor('ManagedClustersList.json', list.json)).toEqual([]);
+  });
+
+  it('managedClusters.createOrUpdate: same body shape, and the Azure-AsyncOperation header of its LRO', async () => {
+    const read = (await raw('GET', CLUSTER_TO_UPDATE, sdkVersion('ManagedClustersCreate_Update.json'))).json as { location: string; properties: Record<string, any> };
+    // What the SNAT fixes send: the cluster as read, with more managed outbound IPs.
+    const body = structuredClone(read);
+    body.properties.networkProfile.loadBalancerProfile.managedOutboundIPs = { count: 2 };
+    const res = await fetch(`${sim.sim.url}${CLUSTER_TO_UPDATE}?api-version=${sdkVersion('ManagedClustersCreate_Update.json')}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('azure-asyncoperation')).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/subscriptions\/.+\/providers\/Microsoft\.ContainerService\/locations\/[^/]+\/operations\//);
+    expect(gapsFor('ManagedClustersCreate_Update.json', await res.json())).toEqual([]);
+  });
+
+  it('subscriptions.get', async () => {
+    const got = await raw('GET', `/subscriptions/${EXAMPLE_IDS.subscriptionId}`, sdkVersion('GetSubscription.json'));
+    expect(got.status).toBe(200);
+    expect(gapsFor('GetSubscription.json', got.json)).toEqual([]);
+  });
+
+  it('resourceGraph.resources: a first page ($top smaller than the matches) carries $skipToken', async () => {
+    const res = await fetch(`${sim.sim.url}/providers/Microsoft.ResourceGraph/resources?api-version=${sdkVersion('ResourcesFirstPageQuery.json')}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        subscriptions: [EXAMPLE_IDS.subscriptionId],
+        query: "Resources | where type =~ 'microsoft.containerservice/managedclusters' | project id, name, type, location",
+        options: { $top: 1, $skip: 0, resultFormat: 'objectArray' },
+      }),
+    });
+    expect(res.status).toBe(200);
+    expect(gapsFor('ResourcesFirstPageQuery.json', await res.json())).toEqual([]);
+  });
+
+  it('loadBalancers.get, publicIPAddresses.get and natGateways.get', async () => {
+    const lb = await raw('GET', EXAMPLE_IDS.loadBalancer, sdkVersion('LoadBalancerGet.json'));
+    expect(lb.status).toBe(200);
+    expect(gapsFor('LoadBalancerGet.json', lb.json)).toEqual([]);
+    const ip = await raw('GET', EXAMPLE_IDS.publicIp, sdkVersion('PublicIpAddressGet.json'));
+    expect(ip.status).toBe(200);
+    expect(gapsFor('PublicIpAddressGet.json', ip.json)).toEqual([]);
+    const nat = await raw('GET', NAT_GATEWAY, sdkVersion('NatGatewayGet.json'));
+    expect(nat.status).toBe(200);
+    expect(gapsFor('NatGatewayGet.json', nat.json)).toEqual([]);
+  });
+
+  it('networkInterfaces.listVirtualMachineScaleSetNetworkInterfaces (at the api-version the SDK sends, 2018-10-01)', async () => {
+    const got = await raw('GET', `${EXAMPLE_IDS.vmss}/networkInterfaces`, sdkVersion('VmssNetworkInterfaceList.json'));
+    expect(got.status).toBe(200);
+    expect(gapsFor('VmssNetworkInterfaceList.json', got.json)).toEqual([]);
+  });
+
+  it('securityRules.delete: 202 with the Azure-AsyncOperation header of its LRO and no body; 204 for a rule that is not there', async () => {
+    const version = sdkVersion('NetworkSecurityGroupRuleDelete.json');
+    const rule = `${EXAMPLE_IDS.nsg}/securityRules/contract-delete`;
+    const put = await fetch(`${sim.sim.url}${rule}?api-version=${version}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ properties: { ...RULE, name: undefined, priority: 140 } }),
+    });
+    expect([200, 201]).toContain(put.status);
+    const del = await fetch(`${sim.sim.url}${rule}?api-version=${version}`, { method: 'DELETE' });
+    expect([200, 202]).toContain(del.status);
+    expect(del.headers.get('azure-asyncoperation')).toMatch(/\/providers\/Microsoft\.Network\/locations\/[^/]+\/operations\//);
+    expect(await del.text()).toBe('');
+    const again = await fetch(`${sim.sim.url}${EXAMPLE_IDS.nsg}/securityRules/never-there?api-version=${version}`, { method: 'DELETE' });
+    expect(again.status).toBe(204);
+  });
+});
+
+describe("the SDK deserialises Azure's examples and the simulator's answers alike (clusters, subscriptions, Resource Graph, outbound and NICs)", () => {
+  it("a managed cluster, through the bot's own getCluster, listClusters and updateCluster", async () => {
+    const fromAzure = await getCluster(fixtures.layer, EXAMPLE_IDS.cluster);
+    expect(fromAzure.networkProfile?.loadBalancerProfile?.allocatedOutboundPorts).toBe(2000);
+    const fromSim = await getCluster(sim.layer, EXAMPLE_IDS.cluster);
+    expect(missingIn(fromSim, fromAzure).filter(notOptional('ManagedClustersGet.json'))).toEqual([]);
+    const listedAzure = await listClusters(fixtures.layer, [EXAMPLE_IDS.subscriptionId]);
+    expect(listedAzure).toEqual([{ id: expect.stringContaining('/clustername1'), name: 'clustername1', resourceGroup: 'rg1', subscriptionId: EXAMPLE_IDS.subscriptionId, location: 'location1' }]);
+    expect(missingIn(await listClusters(sim.layer, [EXAMPLE_IDS.subscriptionId]), listedAzure)).toEqual([]);
+    const updatedAzure = await updateCluster(fixtures.layer, EXAMPLE_IDS.cluster, fromAzure);
+    expect(updatedAzure.networkProfile?.loadBalancerProfile?.managedOutboundIPs?.count).toBe(2);
+    const updatedSim = await updateCluster(sim.layer, CLUSTER_TO_UPDATE, await getCluster(sim.layer, CLUSTER_TO_UPDATE));
+    expect(missingIn(updatedSim, updatedAzure).filter(notOptional('ManagedClustersCreate_Update.json'))).toEqual([]);
+  });
+
+  it("a subscription's name, and Resource Graph pages (through the bot's own getSubscriptionName and findClustersByName)", async () => {
+    expect(await getSubscriptionName(fixtures.layer, EXAMPLE_IDS.subscriptionId)).toBe('Example Subscription');
+    expect(await getSubscriptionName(sim.layer, EXAMPLE_IDS.subscriptionId)).toEqual(expect.any(String));
+    // Two pages (the example's, then the same rows without a token): the reader follows $skipToken.
+    const fromAzure = await findClustersByName(fixtures.layer, 'clustername1');
+    expect(fromAzure.map((r) => r.name)).toEqual(['yetanothertest_OsDisk_1_f396cbcb625a457bb69fe2abf5975820', 'TestAA', 'TestRB', 'yetanothertest_OsDisk_1_f396cbcb625a457bb69fe2abf5975820', 'TestAA', 'TestRB']);
+    const fromSim = await findClustersByName(sim.layer, 'aks-prod-eastus');
+    expect(fromSim.map((r) => r.name)).toEqual(['aks-prod-eastus']);
+    expect(missingIn(fromSim, fromAzure)).toEqual([]);
+  });
+
+  it('LoadBalancer, PublicIPAddress and NatGateway', async () => {
+    const lbAzure = await getLoadBalancer(fixtures.layer, EXAMPLE_IDS.loadBalancer);
+    expect(lbAzure.frontendIPConfigurations?.[0]).toMatchObject({ name: 'fe-lb', privateIPAddress: '10.0.1.4' });
+    expect(missingIn(await getLoadBalancer(sim.layer, EXAMPLE_IDS.loadBalancer), lbAzure).filter(notOptional('LoadBalancerGet.json'))).toEqual([]);
+    const ipAzure = await getPublicIpAddress(fixtures.layer, EXAMPLE_IDS.publicIp);
+    expect(ipAzure).toMatchObject({ publicIPAllocationMethod: 'Dynamic', idleTimeoutInMinutes: 4 });
+    expect(missingIn(await getPublicIpAddress(sim.layer, EXAMPLE_IDS.publicIp), ipAzure).filter(notOptional('PublicIpAddressGet.json'))).toEqual([]);
+    const natAzure = await getNatGateway(fixtures.layer, NAT_GATEWAY);
+    expect(natAzure.publicIpAddresses?.[0]?.id).toMatch(/PublicIpAddress1$/);
+    expect(missingIn(await getNatGateway(sim.layer, NAT_GATEWAY), natAzure).filter(notOptional('NatGatewayGet.json'))).toEqual([]);
+  });
+
+  it("scale-set NICs (through the bot's own listScaleSetNetworkInterfaces)", async () => {
+    const fromAzure = await listScaleSetNetworkInterfaces(fixtures.layer, EXAMPLE_IDS.vmss);
+    expect(fromAzure.map((n) => n.ipConfigurations?.[0]?.privateIPAddress)).toEqual(['10.0.0.4', '10.0.0.5']);
+    const fromSim = await listScaleSetNetworkInterfaces(sim.layer, EXAMPLE_IDS.vmss);
+    expect(missingIn(fromSim, fromAzure).filter(notOptional('VmssNetworkInterfaceList.json'))).toEqual([]);
+  });
+
+  it("a rule DELETE's LRO completes through the bot's own deleteSecurityRule, on both", async () => {
+    await expect(deleteSecurityRule(fixtures.layer, EXAMPLE_IDS.nsg, 'rule1')).resolves.toBeUndefined();
+    await putSecurityRule(sim.layer, EXAMPLE_IDS.nsg, { ...RULE, name: 'sdk-delete', priority: 150 });
+    await expect(deleteSecurityRule(sim.layer, EXAMPLE_IDS.nsg, 'sdk-delete')).resolves.toBeUndefined();
+    const after = await getNetworkSecurityGroup(sim.layer, EXAMPLE_IDS.nsg);
+    expect(after.securityRules?.map((r) => r.name)).not.toContain('sdk-delete');
   });
 });
