@@ -14,22 +14,25 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAzureLayer, type AzureLayer } from '../../src/azure/clients.js';
-import { getCluster, getSubscriptionName, listClusters, runKubectl, updateCluster } from '../../src/azure/clusters.js';
-import { runShellScript } from '../../src/azure/compute.js';
+import { getCluster, getSubscriptionName, listClusters, listSubscriptions, runKubectl, updateCluster } from '../../src/azure/clusters.js';
+import { listScaleSetInstances, listScaleSets, runShellScript } from '../../src/azure/compute.js';
 import { getMetricSeries } from '../../src/azure/metrics.js';
 import {
   deleteSecurityRule,
+  getApplicationSecurityGroup,
   getLoadBalancer,
   getNatGateway,
   getNetworkSecurityGroup,
   getPublicIpAddress,
   getRouteTable,
   getSubnet,
+  getVirtualNetwork,
   listScaleSetNetworkInterfaces,
   putNetworkSecurityGroup,
   putSecurityRule,
 } from '../../src/azure/network.js';
 import { findClustersByName } from '../../src/azure/resource-graph.js';
+import { SDK_OPERATIONS } from '../../src/azure/rbac-actions.js';
 import { EXAMPLE_IDS, exampleScenario, startSimForTest, type SimForTest } from '../support/sim.js';
 
 const DIR = join(import.meta.dirname, '../fixtures/azure-specs');
@@ -72,6 +75,26 @@ function sendExample(res: http.ServerResponse, file: string, status = '200'): vo
  */
 function answerFromFurtherExamples(method: string, path: string, body: string, res: http.ServerResponse, base: string): boolean {
   if (path.endsWith('/providers/microsoft.insights/metrics')) return false;
+  if (method === 'GET' && path === '/subscriptions') {
+    sendExample(res, 'GetSubscriptions.json');
+    return true;
+  }
+  if (method === 'GET' && path.endsWith('/providers/microsoft.compute/virtualmachinescalesets')) {
+    sendExample(res, 'VirtualMachineScaleSet_List_MinimumSet_Gen.json');
+    return true;
+  }
+  if (method === 'GET' && path.endsWith('/virtualmachines') && path.includes('/virtualmachinescalesets/')) {
+    sendExample(res, 'VirtualMachineScaleSetVM_List_MinimumSet_Gen.json');
+    return true;
+  }
+  if (method === 'GET' && /\/virtualnetworks\/[^/]+$/.test(path)) {
+    sendExample(res, 'VirtualNetworkGetWithSubnetDelegation.json');
+    return true;
+  }
+  if (method === 'GET' && path.includes('/applicationsecuritygroups/')) {
+    sendExample(res, 'ApplicationSecurityGroupGet.json');
+    return true;
+  }
   if (method === 'POST' && path === '/providers/microsoft.resourcegraph/resources') {
     // The first page as the example has it ($skipToken: there is more); the page the token asks
     // for is the same rows without a token (the last page), so a reader that pages stops.
@@ -127,6 +150,8 @@ function answerFromFurtherExamples(method: string, path: string, body: string, r
 }
 
 let sim: SimForTest;
+/** Every request the bot's SDK clients sent to the fixture server (what api-version each operation really sends). */
+const sentBySdk: Array<{ method: string; path: string; apiVersion: string }> = [];
 const ROUTE_TABLE = EXAMPLE_IDS.nsg.replace(/networkSecurityGroups\/.+$/, 'routeTables/rt1');
 const ASG = EXAMPLE_IDS.nsg.replace(/networkSecurityGroups\/.+$/, 'applicationSecurityGroups/nodes-asg');
 const RULE = { name: 'rule1', protocol: '*', sourceAddressPrefix: '10.0.0.0/8', destinationAddressPrefix: '11.0.0.0/8', access: 'Deny', destinationPortRange: '8080', sourcePortRange: '*', priority: 100, direction: 'Outbound' };
@@ -139,7 +164,9 @@ const NAT_GATEWAY = EXAMPLE_IDS.nsg.replace(/networkSecurityGroups\/.+$/, 'natGa
  * whatever the resource path (the bot's ARM-id checks want GUID subscriptions, the examples use "subid"). */
 async function fixtureServer(): Promise<typeof fixtures> {
   const server = http.createServer(async (req, res) => {
-    const path = new URL(req.url ?? '/', 'http://x').pathname.toLowerCase();
+    const url = new URL(req.url ?? '/', 'http://x');
+    const path = url.pathname.toLowerCase();
+    sentBySdk.push({ method: req.method ?? 'GET', path, apiVersion: url.searchParams.get('api-version') ?? '' });
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     if (answerFromFurtherExamples(req.method ?? 'GET', path, Buffer.concat(chunks).toString('utf8'), res, `http://127.0.0.1:${(server.address() as AddressInfo).port}`)) return;
@@ -237,6 +264,13 @@ describe('the fixtures name their source', () => {
       expect(f.sdkApiVersion, f.file).toMatch(/^\d{4}-\d{2}-\d{2}/);
       expect(JSON.parse(readFileSync(join(DIR, f.file), 'utf8')).parameters['api-version'], f.file).toBe(f.apiVersion);
     }
+  });
+});
+
+describe('the fixtures cover every ARM operation the bot calls', () => {
+  it('each operation of src/azure/rbac-actions.ts (every SDK call in src/azure/*.ts) has a fixture', () => {
+    const covered = new Set(index.fixtures.map((f) => f.operation));
+    expect(Object.keys(SDK_OPERATIONS).filter((op) => !covered.has(op))).toEqual([]);
   });
 });
 
@@ -558,5 +592,93 @@ describe("the SDK deserialises Azure's examples and the simulator's answers alik
     await expect(deleteSecurityRule(sim.layer, EXAMPLE_IDS.nsg, 'sdk-delete')).resolves.toBeUndefined();
     const after = await getNetworkSecurityGroup(sim.layer, EXAMPLE_IDS.nsg);
     expect(after.securityRules?.map((r) => r.name)).not.toContain('sdk-delete');
+  });
+});
+
+describe("the SDK deserialises Azure's examples and the simulator's answers alike (the first thirteen's reads)", () => {
+  it("subscriptions, scale sets and their instances, through the bot's own readers", async () => {
+    const subsAzure = await listSubscriptions(fixtures.layer);
+    expect(subsAzure.length).toBeGreaterThan(0);
+    expect(missingIn(await listSubscriptions(sim.layer), subsAzure)).toEqual([]);
+    const rg = EXAMPLE_IDS.nodeResourceGroup;
+    const setsAzure = await listScaleSets(fixtures.layer, EXAMPLE_IDS.subscriptionId, rg);
+    expect(setsAzure.map((v) => v.location)).toEqual(['eastus', 'eastus']);
+    expect(missingIn(await listScaleSets(sim.layer, EXAMPLE_IDS.subscriptionId, rg), setsAzure)).toEqual([]);
+    const vmsAzure = await listScaleSetInstances(fixtures.layer, EXAMPLE_IDS.vmss);
+    expect(vmsAzure.map((v) => v.id)).toEqual([expect.stringMatching(/\/virtualMachines\/0$/)]);
+    expect(missingIn(await listScaleSetInstances(sim.layer, EXAMPLE_IDS.vmss), vmsAzure)).toEqual([]);
+  });
+
+  it('VirtualNetwork and ApplicationSecurityGroup', async () => {
+    const vnetAzure = await getVirtualNetwork(fixtures.layer, EXAMPLE_IDS.vnet);
+    expect(vnetAzure.addressSpace?.addressPrefixes?.length).toBeGreaterThan(0);
+    expect(missingIn(await getVirtualNetwork(sim.layer, EXAMPLE_IDS.vnet), vnetAzure).filter(notOptional('VirtualNetworkGetWithSubnetDelegation.json'))).toEqual([]);
+    const asgAzure = await getApplicationSecurityGroup(fixtures.layer, ASG);
+    expect(asgAzure.resourceGuid).toEqual(expect.any(String));
+    expect(missingIn(await getApplicationSecurityGroup(sim.layer, ASG), asgAzure)).toEqual([]);
+  });
+});
+
+/** Which requests of the fixture server belong to which fixture: the first request of the operation (not its LRO polls). */
+const FIRST_REQUEST_OF: Record<string, (r: { method: string; path: string }) => boolean> = {
+  'NetworkSecurityGroupGet.json': (r) => r.method === 'GET' && /\/networksecuritygroups\/[^/]+$/.test(r.path),
+  'NetworkSecurityGroupCreateWithRule.json': (r) => r.method === 'PUT' && /\/networksecuritygroups\/[^/]+$/.test(r.path),
+  'NetworkSecurityGroupRuleCreate.json': (r) => r.method === 'PUT' && r.path.includes('/securityrules/'),
+  'NetworkSecurityGroupRuleDelete.json': (r) => r.method === 'DELETE' && r.path.includes('/securityrules/'),
+  'GetMetric.json': (r) => r.path.endsWith('/providers/microsoft.insights/metrics'),
+  'SubnetGet.json': (r) => r.method === 'GET' && r.path.includes('/subnets/'),
+  'RouteTableGet.json': (r) => r.method === 'GET' && r.path.includes('/routetables/'),
+  'RunCommandRequest.json': (r) => r.method === 'POST' && r.path.endsWith('/runcommand') && r.path.includes('/managedclusters/'),
+  'VirtualMachineScaleSetVMRunCommand.json': (r) => r.method === 'POST' && r.path.endsWith('/runcommand') && r.path.includes('/virtualmachines/'),
+  'ManagedClustersGet.json': (r) => r.method === 'GET' && /\/managedclusters\/[^/]+$/.test(r.path),
+  'ManagedClustersList.json': (r) => r.method === 'GET' && r.path.endsWith('/providers/microsoft.containerservice/managedclusters'),
+  'ManagedClustersCreate_Update.json': (r) => r.method === 'PUT' && /\/managedclusters\/[^/]+$/.test(r.path),
+  'GetSubscription.json': (r) => r.method === 'GET' && /^\/subscriptions\/[^/]+$/.test(r.path),
+  'ResourcesFirstPageQuery.json': (r) => r.method === 'POST' && r.path === '/providers/microsoft.resourcegraph/resources',
+  'LoadBalancerGet.json': (r) => r.method === 'GET' && /\/loadbalancers\/[^/]+$/.test(r.path),
+  'PublicIpAddressGet.json': (r) => r.method === 'GET' && r.path.includes('/publicipaddresses/'),
+  'NatGatewayGet.json': (r) => r.method === 'GET' && r.path.includes('/natgateways/'),
+  'GetSubscriptions.json': (r) => r.method === 'GET' && r.path === '/subscriptions',
+  'VirtualMachineScaleSet_List_MinimumSet_Gen.json': (r) => r.method === 'GET' && r.path.endsWith('/providers/microsoft.compute/virtualmachinescalesets'),
+  'VirtualMachineScaleSetVM_List_MinimumSet_Gen.json': (r) => r.method === 'GET' && r.path.endsWith('/virtualmachines') && r.path.includes('/virtualmachinescalesets/'),
+  'VirtualNetworkGetWithSubnetDelegation.json': (r) => r.method === 'GET' && /\/virtualnetworks\/[^/]+$/.test(r.path),
+  'ApplicationSecurityGroupGet.json': (r) => r.method === 'GET' && r.path.includes('/applicationsecuritygroups/'),
+  'VmssNetworkInterfaceList.json': (r) => r.method === 'GET' && r.path.endsWith('/networkinterfaces') && r.path.includes('/virtualmachinescalesets/'),
+};
+
+describe("index.json's sdkApiVersion is what the bot's SDK clients send", () => {
+  it("for every operation, as the bot's own readers and writers send it", async () => {
+    sentBySdk.length = 0;
+    const l = fixtures.layer;
+    const nsg = await getNetworkSecurityGroup(l, EXAMPLE_IDS.nsg);
+    await putNetworkSecurityGroup(l, EXAMPLE_IDS.nsg, nsg, { ifMatch: '*' });
+    await putSecurityRule(l, EXAMPLE_IDS.nsg, RULE);
+    await deleteSecurityRule(l, EXAMPLE_IDS.nsg, 'rule1');
+    await getMetricSeries(l, EXAMPLE_IDS.loadBalancer, ['BlobCapacity'], { aggregation: 'Average,count', filter: "BlobType eq '*'", top: 3, orderby: 'Average asc' });
+    await getSubnet(l, EXAMPLE_IDS.subnet);
+    await getRouteTable(l, ROUTE_TABLE);
+    await runKubectl(l, EXAMPLE_IDS.cluster, 'kubectl get ns');
+    await runShellScript(l, EXAMPLE_IDS.vmss, '0', ['Write-Host Hello World!'], [], { windows: true });
+    const cluster = await getCluster(l, EXAMPLE_IDS.cluster);
+    await listClusters(l, [EXAMPLE_IDS.subscriptionId]);
+    await updateCluster(l, EXAMPLE_IDS.cluster, cluster);
+    await getSubscriptionName(l, EXAMPLE_IDS.subscriptionId);
+    await listSubscriptions(l);
+    await findClustersByName(l, 'clustername1');
+    await getLoadBalancer(l, EXAMPLE_IDS.loadBalancer);
+    await getPublicIpAddress(l, EXAMPLE_IDS.publicIp);
+    await getNatGateway(l, NAT_GATEWAY);
+    await listScaleSetNetworkInterfaces(l, EXAMPLE_IDS.vmss);
+    await listScaleSets(l, EXAMPLE_IDS.subscriptionId, EXAMPLE_IDS.nodeResourceGroup);
+    await listScaleSetInstances(l, EXAMPLE_IDS.vmss);
+    await getVirtualNetwork(l, EXAMPLE_IDS.vnet);
+    await getApplicationSecurityGroup(l, ASG);
+    const checked = Object.entries(FIRST_REQUEST_OF).map(([file, isFirst]) => {
+      const sent = [...new Set(sentBySdk.filter(isFirst).map((r) => r.apiVersion))];
+      return { file, sent, expected: [sdkVersion(file)] };
+    });
+    // Every fixture was requested at least once, and always with the api-version index.json names.
+    expect(Object.keys(FIRST_REQUEST_OF).sort()).toEqual(index.fixtures.map((f) => f.file).sort());
+    expect(checked.filter((c) => c.sent.length !== 1 || c.sent[0] !== c.expected[0])).toEqual([]);
   });
 });
