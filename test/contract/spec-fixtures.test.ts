@@ -4,9 +4,12 @@
  * api-version in index.json) against the simulated Azure:
  *  - shape: every field of Azure's example is in the simulator's answer to the same operation,
  *    with the same JSON type (the simulator may add fields; it may not drop or retype one), and a
- *    long-running PUT carries the LRO header its spec names (final-state-via azure-async-operation);
+ *    long-running PUT, POST or DELETE carries the LRO header its spec or example names;
  *  - SDK: the bot's SDK client deserialises Azure's example (served verbatim from a local HTTP
- *    server) and the simulator's answer into objects of the same shape.
+ *    server) and the simulator's answer into objects of the same shape;
+ *  - coverage: every SDK operation of src/azure/rbac-actions.ts has a fixture, and the api-version
+ *    index.json says the SDK sends is the one it sends.
+ * Fields an example carries only for some configurations are listed as optional in index.json, with why.
  */
 import http from 'node:http';
 import { readFileSync } from 'node:fs';
@@ -160,8 +163,8 @@ let fixtures: { url: string; layer: AzureLayer; server: http.Server };
 const CLUSTER_TO_UPDATE = EXAMPLE_IDS.cluster.replace(/[^/]+$/, 'aks-contract-put');
 const NAT_GATEWAY = EXAMPLE_IDS.nsg.replace(/networkSecurityGroups\/.+$/, 'natGateways/aks-nat');
 
-/** A local stand-in for ARM answering with Azure's examples verbatim (no LRO: a 200 with the body),
- * whatever the resource path (the bot's ARM-id checks want GUID subscriptions, the examples use "subid"). */
+/** A local stand-in for ARM answering with Azure's examples verbatim (reads and PUTs: a 200 with the
+ * body; the POSTs and the rule DELETE: their 202 and the result), whatever the resource path (the bot's ARM-id checks want GUID subscriptions, the examples use "subid"). */
 async function fixtureServer(): Promise<typeof fixtures> {
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
