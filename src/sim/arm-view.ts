@@ -12,18 +12,30 @@ import type { ArmResource } from '../scenario/types.js';
 
 type Json = Record<string, any>;
 
+/**
+ * A nested child resource: `{ name, properties }`, or `{ name, id }` as a scenario may write a child
+ * with nothing to configure (a backend pool) — ARM still serves it with `properties`.
+ */
 function isChildResource(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && typeof (value as Json).name === 'string' && typeof (value as Json).properties === 'object';
+  if (typeof value !== 'object' || value === null || typeof (value as Json).name !== 'string') return false;
+  const v = value as Json;
+  return typeof v.properties === 'object' || (v.properties === undefined && typeof v.id === 'string');
 }
 
-function withChildren(parentId: string, etag: string | undefined, properties: Json): Json {
+/**
+ * `parentType`: the type of the resource whose first-level children these are; each such child
+ * carries `<parent type>/<collection>` as its type (e.g. "Microsoft.Network/loadBalancers/
+ * frontendIPConfigurations", example …/stable/2024-07-01/examples/LoadBalancerGet.json).
+ */
+function withChildren(parentId: string, etag: string | undefined, properties: Json, parentType?: string): Json {
   const out: Json = { ...properties };
   out.provisioningState ??= 'Succeeded';
   for (const [key, value] of Object.entries(properties)) {
     if (!Array.isArray(value) || value.length === 0 || !value.every(isChildResource)) continue;
     out[key] = value.map((child: Json) => {
       const id = child.id ?? `${parentId}/${key}/${child.name}`;
-      return { ...child, id, ...(etag && !child.etag ? { etag } : {}), properties: withChildren(id, etag, child.properties) };
+      const type = child.type ?? (parentType ? `${parentType}/${key}` : undefined);
+      return { ...child, id, ...(etag && !child.etag ? { etag } : {}), ...(type ? { type } : {}), properties: withChildren(id, etag, child.properties ?? {}) };
     });
   }
   return out;
@@ -35,6 +47,17 @@ function withTypeDefaults(type: string, id: string, properties: Json): Json {
   if (type === 'microsoft.network/virtualnetworks') return { virtualNetworkPeerings: [], ...properties };
   // An ASG carries its resourceGuid (example .../stable/2024-07-01/examples/ApplicationSecurityGroupGet.json).
   if (type === 'microsoft.network/applicationsecuritygroups') return { resourceGuid: stableGuid(id), ...properties };
+  // A load balancer carries its resourceGuid and lists every rule collection, empty when it has
+  // none ("inboundNatPools": [] in example …/stable/2024-07-01/examples/LoadBalancerGet.json).
+  if (type === 'microsoft.network/loadbalancers') {
+    return { resourceGuid: stableGuid(id), frontendIPConfigurations: [], backendAddressPools: [], loadBalancingRules: [], probes: [], inboundNatRules: [], inboundNatPools: [], ...properties };
+  }
+  // A public IP's idle timeout defaults to 4 minutes and is always served (REST spec
+  // PublicIPAddressPropertiesFormat.idleTimeoutInMinutes; example …/stable/2024-05-01/examples/PublicIpAddressGet.json).
+  if (type === 'microsoft.network/publicipaddresses') return { resourceGuid: stableGuid(id), idleTimeoutInMinutes: 4, ipTags: [], ...properties };
+  // A NAT gateway's idle timeout defaults to 4 minutes (Learn, "Azure NAT Gateway resource": "The
+  // default TCP idle timeout is 4 minutes"); example …/stable/2024-07-01/examples/NatGatewayGet.json.
+  if (type === 'microsoft.network/natgateways') return { resourceGuid: stableGuid(id), idleTimeoutInMinutes: 4, ...properties };
   return properties;
 }
 
@@ -48,5 +71,8 @@ function stableGuid(id: string): string {
 export function armView(resource: ArmResource): ArmResource {
   const type = resource.type.toLowerCase();
   if (!type.startsWith('microsoft.network/')) return resource;
-  return { ...resource, properties: withChildren(resource.id, resource.etag, withTypeDefaults(type, resource.id, resource.properties ?? {})) };
+  // Every network resource has an etag, and its children carry it (every GET example of the
+  // network specs, e.g. LoadBalancerGet.json); a scenario that names none gets a stable one.
+  const etag = resource.etag ?? `W/"${stableGuid(`${resource.id}#etag`)}"`;
+  return { ...resource, etag, properties: withChildren(resource.id, etag, withTypeDefaults(type, resource.id, resource.properties ?? {}), resource.type) };
 }

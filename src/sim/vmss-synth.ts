@@ -152,7 +152,10 @@ export function scaleSetNics(estate: Estate, node: ScenarioNode): Json[] {
           if (p.publicIPAddressConfiguration) props.publicIPAddress = { id: `${nicId}/ipConfigurations/${ipc.name}/publicIPAddresses/${p.publicIPAddressConfiguration.name}` };
           return { id: `${nicId}/ipConfigurations/${ipc.name}`, name: String(ipc.name), etag: nicEtag(nicId), properties: props };
         }),
-        dnsSettings: { dnsServers: [], appliedDnsServers: [] },
+        // Azure gives every NIC its VNet's internal DNS suffix, set or not (REST spec
+        // NetworkInterfaceDnsSettings.internalDomainNameSuffix, readOnly: "a DNS entry is created for
+        // the primary NIC of the VM"; example Microsoft.Network/stable/2024-07-01/examples/VmssNetworkInterfaceList.json).
+        dnsSettings: { dnsServers: [], appliedDnsServers: [], internalDomainNameSuffix: internalDnsSuffixOf(vmss?.location ?? 'eastus', node.vmss) },
         macAddress: macOf(nicId),
         enableAcceleratedNetworking: config.properties?.enableAcceleratedNetworking ?? false,
         enableIPForwarding: config.properties?.enableIPForwarding ?? false,
@@ -165,6 +168,13 @@ export function scaleSetNics(estate: Estate, node: ScenarioNode): Json[] {
     if (typeof nsgId === 'string') nic.properties.networkSecurityGroup = { id: nsgId };
     return nic;
   });
+}
+
+/** `<26 letters>.<2 letters>.internal.cloudapp.net`, as Azure forms it; the same for every NIC of a scale set. */
+function internalDnsSuffixOf(location: string, vmssId: string): string {
+  const h = createHash('sha256').update(vmssId.toLowerCase()).digest();
+  const letters = [...h].map((b) => String.fromCharCode(97 + (b % 26))).join('');
+  return `${letters.slice(0, 26)}.${location.slice(0, 2).toLowerCase() || 'bx'}.internal.cloudapp.net`;
 }
 
 function nicEtag(nicId: string): string {

@@ -4,6 +4,7 @@
  * (POST …/runCommand → 202, result at …/commandResults/{id}), which runs kubectl against the
  * scenario's Kubernetes objects.
  */
+import { createHash, randomUUID } from 'node:crypto';
 import type { ArmResource } from '../../scenario/types.js';
 import { ArmHttpError, badRequest, ok, resourceGroupNotFound, type ArmReply } from '../arm-http.js';
 import type { Estate } from '../estate.js';
@@ -21,6 +22,74 @@ function clustersIn(ctx: RouteContext, resourceGroup?: string): ArmResource[] {
   return ctx.world.estates.flatMap((e) => e.resourcesOfType(TYPE, sub, resourceGroup));
 }
 
+/**
+ * A managed cluster as AKS serves it: the read-only fields AKS always fills in, added on a copy when
+ * the scenario leaves them out (REST spec specification/containerservice/resource-manager/
+ * Microsoft.ContainerService/aks/stable/2024-09-01/managedClusters.json, readOnly properties, and
+ * its examples ManagedClustersGet.json, ManagedClustersList.json, ManagedClustersCreate_Update.json):
+ * - eTag on the cluster and on each agent pool ("Unique read-only string used to implement
+ *   optimistic concurrency"); maxAgentPools ("The max number of agent pools"; AKS allows 100 node
+ *   pools per cluster, Learn "Create node pools for a cluster in AKS", Limitations);
+ * - azurePortalFQDN beside fqdn (the portal's CORS-enabled name: fqdn with ".portal" after its first label);
+ * - each pool's currentOrchestratorVersion (the version it runs, orchestratorVersion unless mid-upgrade);
+ * - networkProfile.podCidrs / serviceCidrs ("One IPv4 CIDR is expected for single-stack networking")
+ *   and ipFamilies ("For single-stack, the expected value is IPv4").
+ */
+export function clusterForRead(resource: ArmResource): ArmResource {
+  const p: Record<string, any> = structuredClone(resource.properties ?? {});
+  p.maxAgentPools ??= 100;
+  if (typeof p.fqdn === 'string' && p.azurePortalFQDN === undefined && !p.apiServerAccessProfile?.enablePrivateCluster) {
+    const [first, ...rest] = p.fqdn.split('.');
+    p.azurePortalFQDN = [first, 'portal', ...rest].join('.');
+  }
+  if (Array.isArray(p.agentPoolProfiles)) {
+    p.agentPoolProfiles = p.agentPoolProfiles.map((pool: Record<string, any>) => ({
+      ...pool,
+      eTag: pool.eTag ?? stableTag(`${resource.id}/agentPools/${pool.name}`, String(resource.eTag ?? '')),
+      ...(pool.currentOrchestratorVersion === undefined && (pool.orchestratorVersion ?? p.currentKubernetesVersion) !== undefined
+        ? { currentOrchestratorVersion: pool.orchestratorVersion ?? p.currentKubernetesVersion }
+        : {}),
+    }));
+  }
+  const net = p.networkProfile;
+  if (net && typeof net === 'object') {
+    if (net.podCidrs === undefined && typeof net.podCidr === 'string') net.podCidrs = [net.podCidr];
+    if (net.serviceCidrs === undefined && typeof net.serviceCidr === 'string') net.serviceCidrs = [net.serviceCidr];
+    net.ipFamilies ??= ['IPv4'];
+  }
+  return { ...resource, eTag: typeof resource.eTag === 'string' ? resource.eTag : stableTag(resource.id), properties: p };
+}
+
+/** Fields of an agent pool that only AKS sets (readOnly in the REST spec): a PUT body does not carry them. */
+const POOL_READ_ONLY = ['provisioningState', 'currentOrchestratorVersion', 'nodeImageVersion', 'powerState'] as const;
+
+/**
+ * The properties after a PUT: the body's, with the read-only fields AKS keeps (the SDK sends none of
+ * them): each pool's state and versions by pool name, and the load balancer's effectiveOutboundIPs.
+ * The simulator does not create or delete managed outbound IPs, so that list stays as it was.
+ */
+function withReadOnlyKept(old: Record<string, any>, body: Record<string, any>): Record<string, any> {
+  const next: Record<string, any> = { ...old, ...body };
+  if (Array.isArray(body.agentPoolProfiles) && Array.isArray(old.agentPoolProfiles)) {
+    next.agentPoolProfiles = body.agentPoolProfiles.map((pool: Record<string, any>) => {
+      const before = old.agentPoolProfiles.find((o: Record<string, any>) => String(o.name).toLowerCase() === String(pool.name).toLowerCase());
+      const kept = Object.fromEntries(POOL_READ_ONLY.filter((k) => before?.[k] !== undefined && pool[k] === undefined).map((k) => [k, before[k]]));
+      return { ...pool, ...kept };
+    });
+  }
+  const oldIps = old.networkProfile?.loadBalancerProfile?.effectiveOutboundIPs;
+  const lbProfile = body.networkProfile?.loadBalancerProfile;
+  if (oldIps !== undefined && lbProfile && typeof lbProfile === 'object' && lbProfile.effectiveOutboundIPs === undefined) {
+    next.networkProfile = { ...body.networkProfile, loadBalancerProfile: { ...lbProfile, effectiveOutboundIPs: oldIps } };
+  }
+  return next;
+}
+
+/** A stable eTag for a resource the scenario gave none (renewed with the cluster's own, when it has one). */
+function stableTag(id: string, salt = ''): string {
+  return createHash('sha256').update(`${id.toLowerCase()}#${salt}`).digest('hex').slice(0, 32);
+}
+
 function clusterId(ctx: RouteContext): string {
   return idFromPath(ctx, 8);
 }
@@ -32,6 +101,11 @@ function writeCluster(ctx: RouteContext, estate: Estate, next: ArmResource, crea
     throw new ArmHttpError(409, 'OperationNotAllowed', `Operation is not allowed because there's an in progress update managed cluster operation on '${next.name}'. Please try again later.`);
   }
   next.properties = { ...(next.properties ?? {}), provisioningState: created ? 'Creating' : 'Updating' };
+  // Every write changes the eTag (and so the pools' eTags, derived from it: read-only, whatever the body says).
+  next.eTag = randomUUID();
+  if (Array.isArray(next.properties.agentPoolProfiles)) {
+    next.properties.agentPoolProfiles = next.properties.agentPoolProfiles.map(({ eTag: _readOnly, ...pool }: Record<string, any>) => pool);
+  }
   estate.upsert(next);
   const op = ctx.world.board.start({
     estate,
@@ -46,7 +120,7 @@ function writeCluster(ctx: RouteContext, estate: Estate, next: ArmResource, crea
       return {};
     },
   });
-  return ok(structuredClone(next), created ? 201 : 200, ctx.world.board.headers(op, ctx.baseUrl, ctx.apiVersion, false));
+  return ok(clusterForRead(next), created ? 201 : 200, ctx.world.board.headers(op, ctx.baseUrl, ctx.apiVersion, false));
 }
 
 /**
@@ -83,11 +157,11 @@ function refuseCommandInvoke(resource: ArmResource, clusterToken: unknown): void
 }
 
 export const managedClusterRoutes: Route[] = [
-  route('managedClusters.listBySubscription', 'GET', `${SUB}/providers/Microsoft.ContainerService/managedClusters`, (ctx) => page(ctx, clustersIn(ctx))),
+  route('managedClusters.listBySubscription', 'GET', `${SUB}/providers/Microsoft.ContainerService/managedClusters`, (ctx) => page(ctx, clustersIn(ctx).map(clusterForRead))),
   route('managedClusters.listByResourceGroup', 'GET', `${RG}/providers/Microsoft.ContainerService/managedClusters`, (ctx) =>
-    page(ctx, clustersIn(ctx, param(ctx, 'rg'))),
+    page(ctx, clustersIn(ctx, param(ctx, 'rg')).map(clusterForRead)),
   ),
-  route('managedClusters.get', 'GET', CLUSTER, (ctx) => ok(ctx.world.require(clusterId(ctx), TYPE).resource)),
+  route('managedClusters.get', 'GET', CLUSTER, (ctx) => ok(clusterForRead(ctx.world.require(clusterId(ctx), TYPE).resource))),
   route('managedClusters.createOrUpdate', 'PUT', CLUSTER, (ctx) => {
     const body = ctx.body;
     if (typeof body !== 'object' || body === null || typeof body.location !== 'string') {
@@ -105,7 +179,7 @@ export const managedClusterRoutes: Route[] = [
       id: old?.id ?? id,
       name: old?.name ?? param(ctx, 'name'),
       type: old?.type ?? TYPE,
-      properties: { ...(old?.properties ?? {}), ...(body.properties ?? {}) },
+      properties: withReadOnlyKept(old?.properties ?? {}, body.properties ?? {}),
     };
     return writeCluster(ctx, estate, next, old === undefined);
   }),
