@@ -77,7 +77,7 @@ const DETAIL_LEVELS: readonly DetailLevel[] = [
 /** The line under a check's title: about two lines at 540 px; the whole summary is in its evidence. */
 const LINE_CHARS = 120;
 /** A consequence's line under its cause: one line. */
-const CONSEQUENCE_CHARS = 70;
+const CONSEQUENCE_CHARS = 90;
 
 /** Cut to `max` with a bare "…": the whole text is one toggle away, so no count of what was cut. */
 function oneLine(text: string, max: number): string {
