@@ -265,8 +265,32 @@ export const en: Messages = {
       executed: 'executed',
       verified: 'verified',
       failed: 'failed',
+      refused: 'refused',
     },
     result: { succeeded: 'succeeded', failed: 'failed', partial: 'partial' },
+    verb: { request: 'request', approve: 'approve', reject: 'reject', cancel: 'cancel', refresh: 'refresh' },
+    reason: {
+      'unknown-request': 'unknown request',
+      'already-requested': 'already requested',
+      'wrong-tenant': 'another organisation',
+      'no-identity': 'no Entra identity sent',
+      'not-requester': 'not the requester',
+      'not-approver': 'not an approver',
+      'self-approval': 'own request',
+      'already-decided': 'already decided',
+      expired: 'expired',
+      'plan-changed': 'plan changed',
+      'no-approvers-configured': 'no approvers configured',
+      'not-enough-approvers': 'too few approvers configured',
+      'already-approved-by-you': 'approved it already',
+      'not-approved': 'not approved',
+      'not-executing': 'not executing',
+      'not-owner': 'run by another instance',
+      'not-claimed': 'approval never applied',
+      busy: 'too many clicks at once',
+      'not-recorded': 'audit log unavailable',
+    },
+    refusedStep: (verb, who, at, why) => `${verb} by ${who} refused at ${at} (${why})`,
   },
 
   approval: {
@@ -316,6 +340,7 @@ export const en: Messages = {
     outcome: { change: 'Change', then: 'Then', checkBefore: 'Check before', checkAfter: 'Check after', note: 'Check note', recheck: 'Re-check' },
     buttons: { approve: 'Approve', reject: 'Reject', cancel: 'Cancel request', refresh: 'Refresh' },
     refusal: (_code, english) => english,
+    notApprover: 'You are not an approver, so nothing was done.',
   },
 
   incident: {
@@ -331,6 +356,7 @@ export const en: Messages = {
       failed: (cluster) => `Fix failed on ${cluster}`,
       failedPartial: (cluster) => `Fix interrupted on ${cluster}: it may or may not have changed the cluster`,
       verified: (cluster) => `Fix verified on ${cluster}: the tunnel check passes`,
+      refused: (cluster) => `A click on a fix for ${cluster} was refused`,
       stillFailing: (cluster) => `Fix applied to ${cluster}, but the re-check still fails`,
     },
     fact: {

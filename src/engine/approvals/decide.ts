@@ -219,7 +219,8 @@ function decideRequest(draft: ApprovalRequest | undefined, action: ApprovalActio
   if (tenant) return tenant;
   if (policy.requesterIds.length > 0) {
     if (!isListed(policy.requesterIds, action.by.aadObjectId)) {
-      return refuse('not-requester', `You are not allowed to request fixes. An administrator can add your Entra object id (${action.by.aadObjectId}) to REQUESTER_IDS.`);
+      // Who to ask, never a raw object id (issue 15): the administrator finds the id in Entra.
+      return refuse('not-requester', 'You are not allowed to request fixes. Ask someone listed in REQUESTER_IDS to request it; the bot administrator can add you to REQUESTER_IDS.');
     }
   }
   if (policy.approverIds.length === 0) return refuse('no-approvers-configured', NO_APPROVERS);
@@ -244,7 +245,8 @@ function approverRefusal(request: ApprovalRequest, by: ActingUser, policy: Appro
     return refuse('no-identity', 'Your Teams client did not send your Entra identity, so the bot cannot check that you may approve. Use Teams signed in with your work account.');
   }
   if (!isListed(policy.approverIds, by.aadObjectId)) {
-    return refuse('not-approver', `You are not an approver, so nothing was done. An administrator can add your Entra object id (${by.aadObjectId}) to APPROVER_IDS.`);
+    // Who to ask, never a raw object id (issue 15); the app names the approvers when it knows them.
+    return refuse('not-approver', 'You are not an approver, so nothing was done. Ask an approver listed in APPROVER_IDS to approve it; the bot administrator can add you to APPROVER_IDS.');
   }
   return undefined;
 }
