@@ -70,6 +70,9 @@ export type Decision =
       effects?: ApprovalEffect[];
     };
 
+/** A second "Request this fix" for a fix already requested (also refused by the flow before it reaches here). */
+export const ALREADY_REQUESTED: Refusal = { code: 'already-requested', message: 'This fix has already been requested; use the request card that is already in the chat.' };
+
 export function refuse(code: RefusalCode, message: string): Decision {
   return { ok: false, refusal: { code, message } };
 }
@@ -207,7 +210,7 @@ function pendingRefusal(request: ApprovalRequest, now: Date): Decision | undefin
 
 function decideRequest(draft: ApprovalRequest | undefined, action: ApprovalAction, policy: ApprovalPolicy): Decision {
   if (!draft) return refuse('unknown-request', 'This fix is not in the stored report any more. Run the diagnosis again.');
-  if (draft.history.length > 0) return refuse('already-requested', 'This fix has already been requested; use the request card that is already in the chat.');
+  if (draft.history.length > 0) return { ok: false, refusal: ALREADY_REQUESTED };
   const requester: Requester = draft.requester;
   // Only a person the channel vouches for may start a change (Teams' Entra object id): never a
   // channel user id, whatever REQUESTER_IDS says.
