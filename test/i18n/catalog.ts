@@ -99,6 +99,7 @@ const SAMPLES: Record<string, (f: any) => string[]> = {
   'audit.fallback': (f) => [f('H', 3)],
   'audit.step': (f) => [f('approved', 'Ana', '{{TIME(2026-11-26T01:23:00Z)}}')],
   'audit.refusedStep': (f) => [f('approve', 'Olive', '{{TIME(2026-11-26T01:24:00Z)}}', 'not an approver')],
+  'audit.unverified': (f) => [f('Olive')],
   'approval.state': (f) => APPROVAL_STATES.map((s) => f(s)),
   'approval.fallback': (f) => [f('H', 'Fix', 'aks-x')],
   'approval.facts.approvalsValue': (f) => [f(0, 1, []), f(1, 2, ['Ana'])],

@@ -291,6 +291,7 @@ export const en: Messages = {
       'not-recorded': 'audit log unavailable',
     },
     refusedStep: (verb, who, at, why) => `${verb} by ${who} refused at ${at} (${why})`,
+    unverified: (name) => `${name} (no Entra id)`,
   },
 
   approval: {

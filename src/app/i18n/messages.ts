@@ -195,6 +195,8 @@ export interface Messages {
     reason: Readonly<Record<RefusalCode, string>>;
     /** One refused click in a request's story: "approve by Olive refused at <time> (not an approver)". */
     refusedStep(verb: string, who: string, at: string, why: string): string;
+    /** Who a refused click without an Entra id claimed to be: shown, marked as not vouched for. */
+    unverified(name: string): string;
   };
 
   approval: {

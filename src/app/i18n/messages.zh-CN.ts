@@ -417,6 +417,7 @@ export const zhCN: Messages = {
       'not-recorded': '审计日志不可用',
     },
     refusedStep: (verb, who, at, why) => `${who} 于 ${at} 尝试${verb}，被拒绝（${why}）`,
+    unverified: (name) => `${name}（无 Entra 身份）`,
   },
 
   approval: {
