@@ -136,20 +136,27 @@ export function createFixFlow(deps: FixFlowDeps): FixFlow {
   }
 
   /**
-   * Display names of approvers the clicker could ask, never the clicker: the deployment's (local
-   * mode's demo people) and those the audit log has seen act under an Entra object id listed in
-   * APPROVER_IDS (the id decides who counts; the name is only shown). Empty when none is known.
+   * Display names of approvers the clicker could ask about `request`: the deployment's (local mode's
+   * demo people) and those the audit log has seen act under an Entra object id listed in
+   * APPROVER_IDS (the id decides who counts; the name is only shown). Never the clicker, nor who
+   * cannot approve this request any more (its requester under the four-eyes rule, who approved it
+   * already). Empty when none is known.
    */
-  async function approversToAsk(clicker: Caller): Promise<string[]> {
+  async function approversToAsk(clicker: Caller, request: ApprovalRequest | undefined): Promise<string[]> {
+    const excluded: Array<{ aadObjectId?: string | undefined; name?: string | undefined }> = [clicker, ...(request?.approvals.map((a) => a.by) ?? [])];
+    if (request && policy.requireDistinctApprover) excluded.push(request.requester);
+    const excludedIds = excluded.map((p) => p.aadObjectId);
+    const excludedNames = excluded.map((p) => p.name?.trim().toLowerCase());
     const names = new Map<string, string>();
     const add = (name: string | undefined) => {
       const shown = name?.trim();
-      if (shown && shown.toLowerCase() !== clicker.name?.trim().toLowerCase()) names.set(shown.toLowerCase(), shown);
+      if (shown && !excludedNames.includes(shown.toLowerCase())) names.set(shown.toLowerCase(), shown);
     };
     (deps.approverNames ?? []).forEach(add);
     try {
       for (const r of await deps.audit.readAudit({ limit: SEEN_APPROVER_RECORDS })) {
-        if (r.actor.aadObjectId && isListed(policy.approverIds, r.actor.aadObjectId) && !sameId(r.actor.aadObjectId, clicker.aadObjectId)) add(r.actor.name);
+        const id = r.actor.aadObjectId;
+        if (id && isListed(policy.approverIds, id) && !excludedIds.some((x) => sameId(x, id))) add(r.actor.name);
       }
     } catch (err) {
       // Only the names are missing: the refusal still says to ask an approver listed in APPROVER_IDS.
@@ -159,10 +166,10 @@ export function createFixFlow(deps: FixFlowDeps): FixFlow {
   }
 
   /** A refused approval says who can approve instead: by display name where the bot knows any, never by object id. */
-  async function refusalText(code: Refusal['code'], english: string, m: Messages, clicker: Caller): Promise<string> {
+  async function refusalText(code: Refusal['code'], english: string, m: Messages, clicker: Caller, request: ApprovalRequest | undefined): Promise<string> {
     const reason = m.approval.refusal(code, english);
     if (code !== 'not-approver' && code !== 'self-approval') return reason;
-    const names = await approversToAsk(clicker);
+    const names = await approversToAsk(clicker, request);
     // Without names the engine's message already says to ask an approver listed in APPROVER_IDS.
     if (names.length === 0) return reason;
     const ask = m.incidentLayout.askApprovers(names);
@@ -417,7 +424,7 @@ export function createFixFlow(deps: FixFlowDeps): FixFlow {
     const m = messagesOf(event);
     if (!outcome.ok) {
       // The engine's refusal has a code: the clicker reads it in their language (English as written).
-      const reason = await refusalText(outcome.refusal.code, outcome.refusal.message, m, event.caller);
+      const reason = await refusalText(outcome.refusal.code, outcome.refusal.message, m, event.caller, outcome.request);
       const card = outcome.request ? cardOf(outcome.request, event.caller, reason, m.locale) : refusalCard({ reason, hint: m.common.nothingDone }, m.locale);
       return { card };
     }
