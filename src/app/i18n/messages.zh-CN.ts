@@ -111,6 +111,8 @@ function approvalRefusal(code: RefusalCode, english: string): string {
       return '这个请求当前不在执行中。';
     case 'not-owner':
       return '这个请求正由另一个机器人实例执行。';
+    case 'not-claimed':
+      return '已获批准，但机器人在应用之前停止了：集群未被修改，也不会自动再次运行。如果仍然需要，请重新诊断并再次申请修复。';
     case 'busy':
       return '很多人同时修改了这个请求，你的点击未能生效。未执行任何操作；请刷新卡片后重试。';
     case 'not-recorded':
