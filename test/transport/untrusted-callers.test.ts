@@ -194,6 +194,17 @@ describe('identity comes from Teams, or not at all', () => {
     await h.click('cancel', { requestId }, REQUESTER, activityId);
   });
 
+  it('a click from another organisation is refused as wrong-tenant, approve and refresh alike, and each attempt is audited', async () => {
+    const { activityId, requestId } = await h.requestFix(await h.diagnose('aks-nsg-deny'), 'nsg-10250:');
+    const elsewhere = { conversation: { ...CONVERSATION, tenantId: '11111111-2222-4333-8444-555555555555' }, channelData: { tenant: { id: '11111111-2222-4333-8444-555555555555' } } };
+    expect(cardText(await clickAs('approve', { requestId }, APPROVER, activityId, elsewhere))).toMatch(/another organisation/);
+    expect(cardText(await clickAs('refresh', { requestId }, APPROVER, activityId, elsewhere))).toMatch(/another organisation/);
+    const audit = await auditOf(requestId);
+    expect(audit.map((r) => `${r.action} ${r.verb ?? ''} ${r.reason ?? ''}`.trim())).toEqual(['requested', 'refused approve wrong-tenant', 'refused refresh wrong-tenant']);
+    expect(audit[1]!.actor.aadObjectId).toBe(APPROVER.aadObjectId);
+    await h.click('cancel', { requestId }, REQUESTER, activityId);
+  });
+
   it('upper-case object ids are the same person: the requester, under another case and channel id, may cancel their request', async () => {
     const { activityId, requestId } = await h.requestFix(await h.diagnose('aks-nsg-deny'), 'nsg-10250:');
     const shouting: Sender = { id: '29:someone-else', name: 'On-call (phone)', aadObjectId: REQUESTER.aadObjectId.toUpperCase() };
