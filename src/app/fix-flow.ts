@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import type { Logger } from '../log.js';
 import type { ApprovalPolicy } from '../engine/approvals/policy.js';
 import { isListed, sameId } from '../engine/approvals/policy.js';
-import { isSameUser, type ApprovalVerb } from '../engine/approvals/decide.js';
+import { ALREADY_REQUESTED, isSameUser, type ApprovalVerb, type Refusal } from '../engine/approvals/decide.js';
 import { draftApprovalRequest, effectiveState, isRequestId, type ApprovalRequest, type StepOutcome } from '../engine/approvals/request.js';
 import { ApprovalRequestRepository, type TransitionOutcome } from '../engine/approvals/request-repository.js';
 import { checksForFix, type FixVerification } from '../engine/fixes/verify.js';
@@ -68,6 +68,10 @@ export interface FixFlow {
 /** Where a request came from: its report and fix, so the executor gets the stored baseline and cluster. */
 const SOURCE_KEY_PREFIX = 'approval-source/';
 const MAX_FIX_ID_CHARS = 300;
+/** Recent audit records searched for approvers' display names (a refusal names who to ask). */
+const SEEN_APPROVER_RECORDS = 200;
+/** Approvers named in one refusal: enough to find someone, short enough to read. */
+const MAX_NAMED_APPROVERS = 5;
 
 /**
  * One request per fix of a report: the id is derived from the (unguessable) report id and the fix
@@ -131,11 +135,58 @@ export function createFixFlow(deps: FixFlowDeps): FixFlow {
     return approvalCard({ request, state, buttons: buttonsFor(request, state, policy, viewer), whoMayApprove, now: now(), ...(notice ? { notice } : {}) }, locale);
   }
 
-  /** A refused approval says who can approve instead, by name where the deployment knows names. */
-  function refusalText(code: string, english: string, m: Messages): string {
-    const reason = m.approval.refusal(code as Parameters<Messages['approval']['refusal']>[0], english);
+  /**
+   * Display names of approvers the clicker could ask about `request`: the deployment's (local mode's
+   * demo people) and those the audit log has seen act under an Entra object id listed in
+   * APPROVER_IDS (the id decides who counts; the name is only shown). Never the clicker, nor who
+   * cannot approve this request any more (its requester under the four-eyes rule, who approved it
+   * already). Empty when none is known.
+   */
+  async function approversToAsk(clicker: Caller, request: ApprovalRequest | undefined): Promise<string[]> {
+    const excluded: Array<{ aadObjectId?: string | undefined; name?: string | undefined }> = [clicker, ...(request?.approvals.map((a) => a.by) ?? [])];
+    if (request && policy.requireDistinctApprover) excluded.push(request.requester);
+    const excludedIds = excluded.map((p) => p.aadObjectId);
+    const excludedNames = excluded.map((p) => p.name?.trim().toLowerCase());
+    const names = new Map<string, string>();
+    const add = (name: string | undefined) => {
+      const shown = name?.trim();
+      if (shown && !excludedNames.includes(shown.toLowerCase())) names.set(shown.toLowerCase(), shown);
+    };
+    (deps.approverNames ?? []).forEach(add);
+    try {
+      for (const r of await deps.audit.readAudit({ limit: SEEN_APPROVER_RECORDS })) {
+        const id = r.actor.aadObjectId;
+        if (id && isListed(policy.approverIds, id) && !excludedIds.some((x) => sameId(x, id))) add(r.actor.name);
+      }
+    } catch (err) {
+      // Only the names are missing: the refusal still says to ask an approver listed in APPROVER_IDS.
+      log.warn('could not read the audit log for approver names', { err });
+    }
+    return [...names.values()].slice(0, MAX_NAMED_APPROVERS);
+  }
+
+  /** A refused approval says who can approve instead: by display name where the bot knows any, never by object id. */
+  async function refusalText(code: Refusal['code'], english: string, m: Messages, clicker: Caller, request: ApprovalRequest | undefined): Promise<string> {
+    const reason = m.approval.refusal(code, english);
     if (code !== 'not-approver' && code !== 'self-approval') return reason;
-    return `${reason} ${m.incidentLayout.askApprovers([...(deps.approverNames ?? [])])}`;
+    const names = await approversToAsk(clicker, request);
+    // Without names the engine's message already says to ask an approver listed in APPROVER_IDS.
+    if (names.length === 0) return reason;
+    const ask = m.incidentLayout.askApprovers(names);
+    return code === 'not-approver' ? `${m.approval.notApprover} ${ask}` : `${reason} ${ask}`;
+  }
+
+  /**
+   * Every refused click on a stored request (or on the draft of a refused "Request this fix") goes
+   * to the audit log: who, which verb, why (issue 15). A refusal changes no state, so a lost record
+   * has nothing to undo; it is logged and the clicker still gets the refusal, never an error.
+   */
+  async function auditRefusal(request: ApprovalRequest, verb: ApprovalVerb, refusal: Refusal, event: CardActionEvent): Promise<void> {
+    try {
+      await repo.recordRefusal(request, verb, refusal, event.caller);
+    } catch (err) {
+      log.warn('refused click not audited', { err, correlationId: event.correlationId, requestId: request.id, verb, code: refusal.code });
+    }
   }
 
   /**
@@ -238,10 +289,16 @@ export function createFixFlow(deps: FixFlowDeps): FixFlow {
     const draft = draftApprovalRequest({ report: stored.report, fixId, requester: event.caller, policy, now: now(), id: requestId });
     if (!draft.ok) return withNotice(m.locale === 'en' ? draft.message : m.fixFlow.noSuchFix(fixId.slice(0, 80)));
     const existing = await repo.load(requestId);
-    if (existing) return withNotice(m.fixFlow.alreadyRequested);
+    if (existing) {
+      await auditRefusal(existing, 'request', ALREADY_REQUESTED, event);
+      return withNotice(m.fixFlow.alreadyRequested);
+    }
     await rememberSource(requestId, reportId, fixId, event.replyToId);
     const outcome = await repo.submit(draft.draft, { by: event.caller, now: now() }, policy);
-    if (!outcome.ok) return withNotice(m.approval.refusal(outcome.refusal.code, outcome.refusal.message));
+    if (!outcome.ok) {
+      await auditRefusal(draft.draft, 'request', outcome.refusal, event);
+      return withNotice(m.approval.refusal(outcome.refusal.code, outcome.refusal.message));
+    }
     const request = outcome.request;
     log.info('fix requested', { correlationId: event.correlationId, requestId, fix: fix.kind, cluster: request.clusterId });
     const title = localFixText(fix, m).title.slice(0, 120);
@@ -363,11 +420,11 @@ export function createFixFlow(deps: FixFlowDeps): FixFlow {
     return undefined;
   }
 
-  function answerTo(event: CardActionEvent, outcome: TransitionOutcome, verb: ApprovalVerb): CardActionAnswer {
+  async function answerTo(event: CardActionEvent, outcome: TransitionOutcome, verb: ApprovalVerb): Promise<CardActionAnswer> {
     const m = messagesOf(event);
     if (!outcome.ok) {
       // The engine's refusal has a code: the clicker reads it in their language (English as written).
-      const reason = refusalText(outcome.refusal.code, outcome.refusal.message, m);
+      const reason = await refusalText(outcome.refusal.code, outcome.refusal.message, m, event.caller, outcome.request);
       const card = outcome.request ? cardOf(outcome.request, event.caller, reason, m.locale) : refusalCard({ reason, hint: m.common.nothingDone }, m.locale);
       return { card };
     }
@@ -395,7 +452,11 @@ export function createFixFlow(deps: FixFlowDeps): FixFlow {
       if (verb === 'refresh') await repo.resolveUnclaimed(requestId);
       const outcome = await repo.act(requestId, { verb, by: event.caller, now: now() }, policy);
       if (outcome.ok && verb !== 'refresh') log.info('fix request decision', { correlationId: event.correlationId, requestId, verb, state: outcome.request.state });
-      if (!outcome.ok) log.info('fix request click refused', { correlationId: event.correlationId, requestId, verb, code: outcome.refusal.code });
+      if (!outcome.ok) {
+        log.info('fix request click refused', { correlationId: event.correlationId, requestId, verb, code: outcome.refusal.code });
+        // An id the bot never stored is not audited: card data is untrusted, and there is no request to name.
+        if (outcome.request) await auditRefusal(outcome.request, verb, outcome.refusal, event);
+      }
       return answerTo(event, outcome, verb);
     };
   }

@@ -147,7 +147,9 @@ export function createIncidentFeed(deps: IncidentFeedDeps): IncidentFeed {
       enqueue(report.cluster.id, () => ({ card: incidentDiagnosisCard(report, by?.name ? { requestedBy: by.name } : {}, locale) }));
     },
     audited(record) {
-      if (!deps.channelId || !record.clusterId) return;
+      // A refused click changed nothing on the incident: it stays in the audit log, not the channel
+      // (anyone who can see a card could otherwise flood the channel with refused clicks).
+      if (!deps.channelId || !record.clusterId || record.action === 'refused') return;
       enqueue(record.clusterId, () => ({ card: incidentAuditCard(record, locale) }));
     },
     async idle() {

@@ -12,6 +12,7 @@ import { ScenarioError } from '../scenario/load.js';
 import { startSimulatedAzure, type SimServer } from '../sim/server.js';
 import { loadScenarios } from '../start-bot.js';
 import { parseCommand } from '../app/parse-command.js';
+import { LOCALES, messagesFor } from '../app/i18n/index.js';
 import { userMessageOf } from '../user-message.js';
 import { resolveCluster } from '../engine/find-cluster.js';
 import { azureClusterDirectory } from '../engine/cluster-directory.js';
@@ -24,7 +25,7 @@ import { formatAuditText, readAuditRecords } from './audit.js';
 
 const USAGE = `Usage:
   tunnel-doctor diagnose <cluster name | managedClusters resource id> [options]
-  tunnel-doctor audit [--cluster <name | id>] [--limit n] [--json]
+  tunnel-doctor audit [--cluster <name | id>] [--limit n] [--lang en | zh-CN] [--json]
 
 Options:
   --scenario <file>         diagnose inside a simulated Azure loaded from this scenario file (repeatable)
@@ -33,6 +34,7 @@ Options:
   --json                    print the report (tunnel-doctor-report/v1), or the audit records, as JSON
   --cluster <name|id>       audit: only this cluster's records
   --limit <n>               audit: at most n records, newest first (default 50)
+  --lang <en|zh-CN>         audit: the language of refused clicks' verb and reason (default en; records stay as written)
   --verbose                 log progress to stderr
 
 Without --scenario the environment decides (AZURE_MODE, AZURE_SUBSCRIPTION_IDS, SIM_SCENARIOS, SIM_ENDPOINT), as for the bot:
@@ -59,6 +61,7 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: Io): Pr
         verbose: { type: 'boolean', default: false },
         cluster: { type: 'string' },
         limit: { type: 'string' },
+        lang: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -153,10 +156,15 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: Io): Pr
   }
 }
 
-async function runAudit(values: { cluster?: string; limit?: string; json?: boolean }, env: NodeJS.ProcessEnv, io: Io): Promise<number> {
+async function runAudit(values: { cluster?: string; limit?: string; lang?: string; json?: boolean }, env: NodeJS.ProcessEnv, io: Io): Promise<number> {
   const limit = values.limit === undefined ? 50 : Number(values.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
     io.err(`tunnel-doctor: --limit takes a whole number from 1 to 1000, got "${values.limit}"\n`);
+    return EXIT.badInput;
+  }
+  const lang = values.lang ?? 'en';
+  if (!(LOCALES as readonly string[]).includes(lang)) {
+    io.err(`tunnel-doctor: --lang takes ${LOCALES.join(' or ')}, got "${lang.slice(0, 40)}"\n`);
     return EXIT.badInput;
   }
   if (values.cluster !== undefined) {
@@ -169,7 +177,7 @@ async function runAudit(values: { cluster?: string; limit?: string; json?: boole
   }
   try {
     const records = await readAuditRecords(parseConfig(env), { ...(values.cluster !== undefined ? { cluster: values.cluster } : {}), limit });
-    io.out(values.json ? JSON.stringify(records, null, 2) + '\n' : formatAuditText(records));
+    io.out(values.json ? JSON.stringify(records, null, 2) + '\n' : formatAuditText(records, messagesFor(lang)));
     return 0;
   } catch (err) {
     if (err instanceof ConfigError) {

@@ -17,6 +17,9 @@ export const AUDIT_ACTIONS = [
   'executed',
   'verified',
   'failed',
+  // A card click the approval flow refused: who tried what, and why not (verb and reason below).
+  // It changes no state; it is evidence of the attempt (issue 15).
+  'refused',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -43,6 +46,10 @@ export interface AuditRecord {
   /** One human sentence: what was asked, decided or done. */
   detail: string;
   result?: AuditResult;
+  /** 'refused' records only: the card verb that was refused (request, approve, reject, cancel, refresh). */
+  verb?: string;
+  /** 'refused' records only: the refusal code (engine/approvals/decide.ts RefusalCode), e.g. 'self-approval'. */
+  reason?: string;
 }
 
 /** An append: `at` defaults to now. */
@@ -64,6 +71,8 @@ export interface AuditLog {
 export const MAX_AUDIT_READ = 1000;
 const MAX_DETAIL_CHARS = 4000;
 const MAX_FIELD_CHARS = 1024;
+/** A verb or refusal code: a short kebab-case word, never free text (it is shown as it is). */
+const CODE_WORD = /^[a-z][a-z0-9-]{0,63}$/;
 
 export class AuditRecordError extends TypeError {
   constructor(message: string) {
@@ -96,6 +105,13 @@ export function toAuditRecord(entry: AuditEntry, now: () => Date = () => new Dat
   if (entry.result !== undefined && !(AUDIT_RESULTS as readonly string[]).includes(entry.result)) {
     throw new AuditRecordError(`result must be one of ${AUDIT_RESULTS.join(', ')}.`);
   }
+  for (const field of ['verb', 'reason'] as const) {
+    const value = entry[field];
+    if (entry.action === 'refused' && (typeof value !== 'string' || !CODE_WORD.test(value))) {
+      throw new AuditRecordError(`${field} of a refused record must be a short lower-case code (a-z, 0-9, -).`);
+    }
+    if (entry.action !== 'refused' && value !== undefined) throw new AuditRecordError(`${field} belongs to refused records only.`);
+  }
   const actor: AuditActor = { id: entry.actor.id };
   if (entry.actor.aadObjectId !== undefined) actor.aadObjectId = entry.actor.aadObjectId;
   if (entry.actor.name !== undefined) actor.name = entry.actor.name;
@@ -103,6 +119,8 @@ export function toAuditRecord(entry: AuditEntry, now: () => Date = () => new Dat
   if (entry.requestId !== undefined) record.requestId = entry.requestId;
   if (entry.clusterId !== undefined) record.clusterId = entry.clusterId;
   if (entry.result !== undefined) record.result = entry.result;
+  if (entry.verb !== undefined) record.verb = entry.verb;
+  if (entry.reason !== undefined) record.reason = entry.reason;
   return record;
 }
 

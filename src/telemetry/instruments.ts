@@ -39,7 +39,9 @@ export type ApprovalOutcome =
   | 'failed'
   | 'interrupted'
   | 'verified'
-  | 'still-failing';
+  | 'still-failing'
+  /** A refused card click (audit action 'refused'): changes nothing, counted so attempts show. */
+  | 'refused';
 
 /** Checks run from seconds (ARM reads) to minutes (run-command on many nodes): buckets in ms. */
 const DURATION_BUCKETS_MS = [50, 100, 250, 500, 1000, 2500, 5000, 10_000, 20_000, 30_000, 60_000, 120_000, 300_000, 600_000];

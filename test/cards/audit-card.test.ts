@@ -62,11 +62,73 @@ describe('audit card', () => {
   });
 
   it('shows the fix in Chinese from its kind, and an action this build does not know by its name', () => {
-    const refused = { at: '2026-11-25T10:05:00.000Z', actor: ONCALL, action: 'refused', requestId: 'req-1', clusterId: CLUSTER_ID, detail: 'not-approver' } as unknown as AuditRecord;
-    const zh = auditCard({ records: [refused, ...RECORDS] }, 'zh-CN');
+    const later = { at: '2026-11-25T10:05:00.000Z', actor: ONCALL, action: 'escalated', requestId: 'req-1', clusterId: CLUSTER_ID, detail: 'from a newer build' } as unknown as AuditRecord;
+    const zh = auditCard({ records: [later, ...RECORDS] }, 'zh-CN');
     expectValidCard(zh);
     const text = visibleText(zh);
     expect(text).toContain('在 NSG aks-agentpool-1-nsg 中添加入站规则');
-    expect(text).toContain('On-call Engineer 于 {{DATE(2026-11-25T10:05:00Z, SHORT)}} {{TIME(2026-11-25T10:05:00Z)}} refused');
+    expect(text).toContain('On-call Engineer 于 {{DATE(2026-11-25T10:05:00Z, SHORT)}} {{TIME(2026-11-25T10:05:00Z)}} escalated');
+  });
+});
+
+describe('audit card: refused clicks (issue 15)', () => {
+  const OUTSIDER = { id: '29:dev', name: 'Developer', aadObjectId: '00000000-0000-0000-0000-00000000c003' };
+  const what = `Add inbound rule AllowKubelet to NSG aks-agentpool-1-nsg [nsg-allow-10250, risk medium] on aks-prod (${NSG})`;
+  const refusedRecord = (at: string, actor: AuditRecord['actor'], verb: string, reason: string, requestId = 'req-1'): AuditRecord => ({
+    at,
+    actor,
+    action: 'refused',
+    verb,
+    reason,
+    requestId,
+    clusterId: CLUSTER_ID,
+    detail: `Refused ${verb} (${reason}) of ${what}: You are not an approver, so nothing was done.`,
+  });
+  const rowsOf = (card: Json) => ofType(card, 'Container').filter((c) => Array.isArray(c.items) && (c.items as Json[]).some((i) => i.type === 'ActionSet'));
+
+  it("puts each refused click in its request's story: who, which verb, why; the badge keeps the request's outcome", () => {
+    const records = [
+      refusedRecord('2026-11-25T10:06:00.000Z', OUTSIDER, 'approve', 'already-decided'),
+      ...RECORDS.slice(0, 4),
+      // The log's order (newest first): both refusals came between the request and the approval.
+      refusedRecord('2026-11-25T10:01:40.000Z', OUTSIDER, 'approve', 'not-approver'),
+      refusedRecord('2026-11-25T10:01:30.000Z', ONCALL, 'approve', 'self-approval'),
+      ...RECORDS.slice(4),
+    ];
+    const card = auditCard({ cluster: 'aks-prod', records });
+    expectValidCard(card);
+    const rows = rowsOf(card);
+    expect(rows).toHaveLength(2);
+    const text = visibleText(rows[0]!);
+    expect(text).toContain(
+      'requested by On-call Engineer at {{DATE(2026-11-25T10:01:00Z, SHORT)}} {{TIME(2026-11-25T10:01:00Z)}} → approve by On-call Engineer refused at {{DATE(2026-11-25T10:01:30Z, SHORT)}} {{TIME(2026-11-25T10:01:30Z)}} (own request) → approve by Developer refused at {{DATE(2026-11-25T10:01:40Z, SHORT)}} {{TIME(2026-11-25T10:01:40Z)}} (not an approver) → approved by Team Lead',
+    );
+    expect(text).toContain('approve by Developer refused at {{DATE(2026-11-25T10:06:00Z, SHORT)}} {{TIME(2026-11-25T10:06:00Z)}} (already decided)');
+    // The last record is a refusal, but the request was verified: that is its outcome.
+    expect(ofType(rows[0]!, 'TextBlock').find((t) => t.text === 'verified (succeeded)')?.color).toBe('Good');
+  });
+
+  it('a refused "Request this fix" is a row of its own, named by the fix, badged refused', () => {
+    const card = auditCard({ records: [refusedRecord('2026-11-25T11:00:00.000Z', OUTSIDER, 'request', 'not-requester', 'req-9')] });
+    expectValidCard(card);
+    const [row] = rowsOf(card);
+    expect(visibleText(row!)).toContain('Add inbound rule AllowKubelet to NSG aks-agentpool-1-nsg');
+    expect(visibleText(row!)).toContain('request by Developer refused at {{DATE(2026-11-25T11:00:00Z, SHORT)}} {{TIME(2026-11-25T11:00:00Z)}} (not the requester)');
+    expect(ofType(row!, 'TextBlock').find((t) => t.text === 'refused')?.color).toBe('Warning');
+  });
+
+  it('marks a clicker without an Entra id as unverified: the name is what the client sent', () => {
+    const card = auditCard({ records: [refusedRecord('2026-11-25T11:00:00.000Z', { id: '29:webchat-user', name: 'Team Lead' }, 'approve', 'no-identity')] });
+    expect(visibleText(card)).toContain('approve by Team Lead (no Entra id) refused at');
+    expect(visibleText(card)).toContain('(no Entra identity sent)');
+  });
+
+  it('reads in Chinese: verb and reason from the catalog, the record itself verbatim', () => {
+    const card = auditCard({ records: [refusedRecord('2026-11-25T10:01:40.000Z', OUTSIDER, 'approve', 'not-approver'), ...RECORDS] }, 'zh-CN');
+    expectValidCard(card);
+    const text = visibleText(card);
+    expect(text).toContain('Developer 于 {{DATE(2026-11-25T10:01:40Z, SHORT)}} {{TIME(2026-11-25T10:01:40Z)}} 尝试批准，被拒绝（不是审批人）');
+    const anonymous = auditCard({ records: [refusedRecord('2026-11-25T10:01:40.000Z', { id: 'unknown' , name: 'X' }, 'cancel', 'no-identity')] }, 'zh-CN');
+    expect(visibleText(anonymous)).toContain('X（无 Entra 身份） 于 {{DATE(2026-11-25T10:01:40Z, SHORT)}} {{TIME(2026-11-25T10:01:40Z)}} 尝试取消，被拒绝（未发送 Entra 身份）');
   });
 });

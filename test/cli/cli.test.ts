@@ -129,4 +129,26 @@ describe('tunnel-doctor audit (subprocess)', () => {
     expect((await runCli(['audit', '--cluster', 'a;b'], { STATE_SQLITE_PATH: file })).code).toBe(2);
     expect((await runCli(['audit', '--limit', 'lots'], { STATE_SQLITE_PATH: file })).stderr).toMatch(/--limit takes a whole number/);
   });
+
+  it('shows refused clicks with their verb and reason, in English or Chinese (--lang); an identity-less clicker is marked', async () => {
+    const file = path.join(tempDir('audit'), 'state.sqlite');
+    const store = createStateStore({ kind: 'sqlite', path: file });
+    const outsider = { id: '29:dev', aadObjectId: '00000000-0000-0000-0000-00000000c003', name: 'Developer' };
+    await store.audit.appendAudit({ at: '2026-11-25T10:03:00.000Z', actor: outsider, action: 'refused', verb: 'approve', reason: 'not-approver', clusterId: A, requestId: 'r1', detail: 'Refused approve (not-approver) of …' });
+    await store.audit.appendAudit({ at: '2026-11-25T10:04:00.000Z', actor: { id: '29:webchat', name: 'Team Lead' }, action: 'refused', verb: 'cancel', reason: 'no-identity', clusterId: A, requestId: 'r1', detail: 'Refused cancel (no-identity) of …' });
+    await store.close();
+    const english = await runCli(['audit'], { STATE_SQLITE_PATH: file });
+    expect(english.code).toBe(0);
+    expect(english.stdout).toMatch(/refused +\[approve: not an approver \(not-approver\)\] aks-a  Developer \(00000000-0000-0000-0000-00000000c003\): Refused approve/);
+    expect(english.stdout).toMatch(/refused +\[cancel: no Entra identity sent \(no-identity\)\] aks-a  Team Lead \(29:webchat\) \(no Entra id\): /);
+    const chinese = await runCli(['audit', '--lang', 'zh-CN'], { STATE_SQLITE_PATH: file });
+    expect(chinese.code).toBe(0);
+    expect(chinese.stdout).toContain('[批准: 不是审批人 (not-approver)]');
+    expect(chinese.stdout).toContain('Team Lead (29:webchat)（无 Entra 身份）');
+    const json = JSON.parse((await runCli(['audit', '--json'], { STATE_SQLITE_PATH: file })).stdout);
+    expect(json.map((r: { verb: string; reason: string }) => `${r.verb}:${r.reason}`)).toEqual(['cancel:no-identity', 'approve:not-approver']);
+    const bad = await runCli(['audit', '--lang', 'fr'], { STATE_SQLITE_PATH: file });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--lang takes en or zh-CN, got "fr"/);
+  });
 });

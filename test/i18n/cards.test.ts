@@ -85,6 +85,16 @@ const AUDIT_RECORDS: AuditRecord[] = [
     clusterId: CLUSTER_ID,
     detail: 'Requested fix-nsg-1 on aks-prod',
   },
+  {
+    at: '2026-11-25T10:02:00.000Z',
+    actor: { id: '29:dev', name: 'Dev Outsider', aadObjectId: '00000000-0000-0000-0000-00000000c003' },
+    action: 'refused',
+    verb: 'approve',
+    reason: 'not-approver',
+    requestId: 'req-1',
+    clusterId: CLUSTER_ID,
+    detail: 'Refused approve (not-approver) of fix-nsg-1 on aks-prod',
+  },
 ];
 
 const POLICY = { requesterIds: [], approverIds: [], requireDistinctApprover: true, highRiskApprovals: 2, ttlMinutes: 30, allowedTenantIds: [] };

@@ -149,10 +149,15 @@ describe('texts the catalog shares with other modules', () => {
     if (cyrillic.kind === 'refused') expect(zhCN.refusal.command(cyrillic.refusal, cyrillic).reason).toContain('U+0430');
   });
 
-  it('approval refusals: every code has a Chinese message; the object id in the English one is kept', () => {
+  it('approval refusals: every code has a Chinese message, and none shows an Entra object id (issue 15: name who to ask)', () => {
     for (const code of REFUSAL_CODES) expect(zhCN.approval.refusal(code, 'English.'), code).toMatch(CJK);
-    const english = 'You are not an approver, so nothing was done. An administrator can add your Entra object id (00000000-0000-0000-0000-00000000a002) to APPROVER_IDS.';
-    expect(zhCN.approval.refusal('not-approver', english)).toContain('00000000-0000-0000-0000-00000000a002');
+    // Even an English message from an older build that quoted the clicker's object id is not echoed.
+    const older = 'You are not an approver, so nothing was done. An administrator can add your Entra object id (00000000-0000-0000-0000-00000000a002) to APPROVER_IDS.';
+    expect(zhCN.approval.refusal('not-approver', older)).not.toContain('00000000-0000-0000-0000-00000000a002');
+    expect(zhCN.approval.refusal('not-approver', older)).toContain('APPROVER_IDS');
+    expect(zhCN.approval.refusal('not-requester', 'You are not allowed to request fixes.')).toContain('REQUESTER_IDS');
+    for (const code of REFUSAL_CODES) expect(zhCN.audit.reason[code], code).toMatch(CJK);
+    const english = 'You are not an approver, so nothing was done. Ask an approver listed in APPROVER_IDS to approve it; the bot administrator can add you to APPROVER_IDS.';
     expect(en.approval.refusal('not-approver', english)).toBe(english);
     expect(zhCN.approval.refusal('not-requester', 'Only the person who requested this fix can cancel it.')).toContain('取消');
   });

@@ -36,6 +36,7 @@ describe('approvals by outcome from audit appends', () => {
     expect(approvalOutcomeOf({ action: 'verified', result: 'succeeded' })).toBe('verified');
     expect(approvalOutcomeOf({ action: 'verified', result: 'failed' })).toBe('still-failing');
     expect(approvalOutcomeOf({ action: 'rejected' })).toBe('rejected');
+    expect(approvalOutcomeOf({ action: 'refused' })).toBe('refused');
   });
 
   it('counts each appended record once, by outcome, and passes records and reads through', async () => {

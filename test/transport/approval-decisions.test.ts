@@ -27,8 +27,17 @@ afterAll(async () => {
   await h?.close();
 });
 
+/** The request's transitions, oldest first (refused clicks, which change nothing, are left to refusalsOf). */
 async function auditActions(requestId: string): Promise<string[]> {
-  return (await h.bot.store.audit.readAudit({ requestId, limit: 50 })).map((r) => r.action).reverse();
+  return (await h.bot.store.audit.readAudit({ requestId, limit: 50 })).filter((r) => r.action !== 'refused').map((r) => r.action).reverse();
+}
+
+/** The request's refused clicks, oldest first: "<verb> <reason> <who>". */
+async function refusalsOf(requestId: string): Promise<string[]> {
+  return (await h.bot.store.audit.readAudit({ requestId, limit: 50 }))
+    .filter((r) => r.action === 'refused')
+    .map((r) => `${r.verb} ${r.reason} ${r.actor.name}`)
+    .reverse();
 }
 
 describe('approval decisions over HTTP', () => {
@@ -54,6 +63,21 @@ describe('approval decisions over HTTP', () => {
     expect(h.azureRequests()).toBe(azureBefore);
     expect(h.route(RULE_PUT)).toBe(0);
     expect(await auditActions(requestId)).toEqual(['requested', 'rejected']);
+    expect(await refusalsOf(requestId)).toEqual(['reject not-approver Developer', 'approve already-decided Security Lead']);
+  });
+
+  it('a refusal names the approvers the bot has seen act, never an object id (issue 15)', async () => {
+    // Team Lead rejected and Security Lead clicked above, both under object ids listed in APPROVER_IDS.
+    const { activityId, requestId } = await h.requestFix(await h.diagnose('aks-nsg-deny'), 'nsg-10250:');
+    const stranger = await h.click('approve', { requestId }, BYSTANDER, activityId);
+    const text = cardText(stranger);
+    expect(text).toMatch(/You are not an approver, so nothing was done\. Ask (Team Lead or Security Lead|Security Lead or Team Lead) to approve it\./);
+    for (const person of [BYSTANDER, APPROVER, APPROVER_2]) expect(text).not.toContain(person.aadObjectId);
+    // In Chinese too.
+    const zh = cardText(await h.click('approve', { requestId }, BYSTANDER, activityId, { locale: 'zh-CN' }));
+    expect(zh).toMatch(/你不是审批人，因此未执行任何操作。 请让 (Team Lead 或 Security Lead|Security Lead 或 Team Lead) 批准。/);
+    await h.click('cancel', { requestId }, REQUESTER, activityId);
+    expect(await refusalsOf(requestId)).toEqual(['approve not-approver Developer', 'approve not-approver Developer']);
   });
 
   it('only the requester may cancel; their cancel stops the request with nothing executed', async () => {
@@ -99,7 +123,8 @@ describe('approval decisions over HTTP', () => {
     await h.bot.drain();
     expect(h.azureRequests()).toBe(azureBefore);
     const records = (await h.bot.store.audit.readAudit({ requestId, limit: 10 })).reverse();
-    expect(records.map((r) => [r.action, r.result])).toEqual([['requested', undefined], ['failed', 'failed']]);
+    expect(records.map((r) => [r.action, r.result])).toEqual([['requested', undefined], ['failed', 'failed'], ['refused', undefined]]);
+    expect(records[2]).toMatchObject({ verb: 'approve', reason: 'already-decided', actor: { aadObjectId: APPROVER_2.aadObjectId } });
   });
 
   it('the refresh of a request past its time limit says it expired and that nothing was changed', async () => {

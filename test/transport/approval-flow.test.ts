@@ -172,14 +172,33 @@ describe('one-click fix gated by approval, over HTTP', () => {
     expect(cardText(self.card)).toMatch(/Fix waiting for approval/);
     const stranger = await click('approve', { requestId }, BYSTANDER, approvalActivityId);
     expect(cardText(stranger.card)).toMatch(/not an approver/);
-    expect(cardText(stranger.card)).toContain(BYSTANDER.aadObjectId);
-    expect(cardText(stranger.card)).toMatch(/Ask one of the approvers your bot administrator configured/);
+    // Who to ask, never a raw object id (issue 15). The only approver the bot has seen act is the
+    // requester, who may not approve their own request: so no name, the configured list instead.
+    for (const person of [BYSTANDER, REQUESTER, APPROVER]) expect(cardText(stranger.card)).not.toContain(person.aadObjectId);
+    expect(cardText(stranger.card)).not.toMatch(/Ask [^.]*On-call Engineer/);
+    expect(cardText(stranger.card)).toMatch(/Ask an approver listed in APPROVER_IDS/);
     const unknown = await click('approve', { requestId: 'B'.repeat(22) }, APPROVER, approvalActivityId);
     expect(cardText(unknown.card)).toMatch(/unknown to the bot/);
     const garbage = await click('approve', { requestId: 'approval/../x' }, APPROVER, approvalActivityId);
     expect(cardText(garbage.card)).toMatch(/does not name a fix request/);
     await bot.drain();
     expect(rulePuts()).toBe(0);
+  });
+
+  it('audits each refused click on the stored request: who, which verb, why (issue 15)', async () => {
+    const refused = (await bot.store.audit.readAudit({ requestId, limit: 50 })).filter((r) => r.action === 'refused').reverse();
+    const summary = refused.map((r) => [r.verb, r.reason, r.actor.aadObjectId, r.actor.name]);
+    expect(summary).toEqual([
+      ['request', 'already-requested', REQUESTER.aadObjectId, REQUESTER.name],
+      ['approve', 'self-approval', REQUESTER.aadObjectId, REQUESTER.name],
+      ['approve', 'not-approver', BYSTANDER.aadObjectId, BYSTANDER.name],
+    ]);
+    for (const r of refused) {
+      expect(r.clusterId).toMatch(/\/managedClusters\/aks-nsg-deny$/i);
+      expect(r.detail).toMatch(new RegExp(`^Refused ${r.verb} \\(${r.reason}\\) of `));
+    }
+    // A forged or unknown request id is no stored request: nothing to name, nothing recorded.
+    expect(await bot.store.audit.readAudit({ requestId: 'B'.repeat(22), limit: 5 })).toEqual([]);
   });
 
   it('the approver approves: answered at once, then the card is updated in place to executed and verified', async () => {
@@ -239,7 +258,7 @@ describe('one-click fix gated by approval, over HTTP', () => {
   });
 
   it('the audit log tells the story in order', async () => {
-    const records = await bot.store.audit.readAudit({ requestId, limit: 20 });
+    const records = (await bot.store.audit.readAudit({ requestId, limit: 20 })).filter((r) => r.action !== 'refused');
     expect(records.map((r) => r.action).reverse()).toEqual(['requested', 'approved', 'executed', 'verified']);
     expect(records.find((r) => r.action === 'approved')?.actor.aadObjectId).toBe(APPROVER.aadObjectId);
   });
@@ -255,6 +274,9 @@ describe('one-click fix gated by approval, over HTTP', () => {
     const text = await ask('audit cluster aks-nsg-deny');
     expect(text).toMatch(/Audit log: aks-nsg-deny/);
     for (const action of ['requested', 'approved', 'executed', 'verified']) expect(text).toContain(action);
+    // The refused clicks are in the request's story, by name and reason.
+    expect(text).toMatch(/approve by Developer refused at \{\{DATE\([^)]*\)\}\} \{\{TIME\([^)]*\)\}\} \(not an approver\)/);
+    expect(text).toMatch(/approve by On-call Engineer refused at .*\(own request\)/);
     expect(await ask('audit cluster aks-demo-healthy')).toMatch(/No fix was requested/);
     expect(await ask('audit cluster aks;reboot')).toMatch(/";"/);
   });

@@ -48,7 +48,8 @@ export interface ApprovalHarness {
   azureRequests(): number;
   route(name: string): number;
   diagnose(cluster: string, by?: Person): Promise<Json>;
-  click(verb: string, data: unknown, user: Person, replyToId: string): Promise<Json>;
+  /** `locale`: the clicker's Teams UI language (the invoke's locale), when not the default. */
+  click(verb: string, data: unknown, user: Person, replyToId: string, opts?: { locale?: string }): Promise<Json>;
   /** Clicks "Request this fix" for the first fix whose id starts with `fixIdPrefix`; returns the approval card message. */
   requestFix(diagnosis: Json, fixIdPrefix: string, by?: Person): Promise<{ activityId: string; card: Json; requestId: string }>;
   /** Waits for an in-place update of `activityId` whose text matches `pattern`; returns that card. */
@@ -77,13 +78,14 @@ export async function startApprovalHarness(env: Record<string, string>, conversa
     return card;
   }
 
-  async function click(verb: string, data: unknown, user: Person, replyToId: string): Promise<Json> {
+  async function click(verb: string, data: unknown, user: Person, replyToId: string, opts: { locale?: string } = {}): Promise<Json> {
     const res = await postActivity(bot.url, cardActionActivity(verb, data, {
       serviceUrl: connector.url,
       from: user,
       conversation,
       channelData: { tenant: { id: TENANT } },
       replyToId,
+      ...(opts.locale ? { locale: opts.locale } : {}),
     }));
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ statusCode: 200, type: 'application/vnd.microsoft.card.adaptive' });

@@ -70,6 +70,8 @@ describe('incident feed', () => {
     expect(h.posts).toEqual([]);
     h.feed.diagnosed(report(['fail', 'pass', 'pass', 'pass', 'pass', 'pass']));
     h.feed.audited(record('requested', { clusterId: CLUSTER_ID.toLowerCase() }));
+    // A refused click changed nothing: it stays in the audit log, out of the channel.
+    h.feed.audited(record('refused', { verb: 'approve', reason: 'not-approver' }));
     h.feed.audited(record('approved'));
     await h.feed.idle();
     expect(h.posts.map((p) => p.threadOf)).toEqual([undefined, 'root-1', 'root-1']);

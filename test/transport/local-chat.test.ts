@@ -147,6 +147,9 @@ describe('local chat in local mode', () => {
 
     const outsider = await call(api('/invoke'), 'POST', { identity: 'outsider', replyToId: approval.id, verb: 'approve', data: approve.data });
     expect(cardText(outsider.body.card)).toMatch(/not an approver/);
+    // Who to ask, by the demo approvers' names, never an object id (issue 15).
+    expect(cardText(outsider.body.card)).toMatch(/Ask Avery \(team lead\) or Sam \(SRE lead\) to approve it/);
+    expect(cardText(outsider.body.card)).not.toMatch(/de70c004-/);
     const self = await call(api('/invoke'), 'POST', { identity: 'requester', replyToId: approval.id, verb: 'approve', data: approve.data });
     // The demo requester is no approver (only the two demo approvers are, APPROVER_IDS being unset).
     expect(cardText(self.body.card)).toMatch(/not an approver/);

@@ -159,12 +159,17 @@ async function auditOf(requestId: string) {
 }
 
 describe('identity comes from Teams, or not at all', () => {
-  it('a caller with a channel user id only may diagnose but not request a fix: nothing stored, nothing audited', async () => {
+  it('a caller with a channel user id only may diagnose but not request a fix: nothing stored, the refused attempt audited as the activity carried it', async () => {
     const button = await requestButton();
     const auditBefore = await auditCount();
     const card = await clickAs('request-fix', button.data, { id: '29:bob', name: 'Bob' }, 'diagnosis-card');
     expect(cardText(card)).toMatch(/did not send your Entra identity/);
-    expect(await auditCount()).toBe(auditBefore);
+    expect(await auditCount()).toBe(auditBefore + 1);
+    const [refused] = await h.bot.store.audit.readAudit({ limit: 1 });
+    expect(refused).toMatchObject({ action: 'refused', verb: 'request', reason: 'no-identity', actor: { id: '29:bob', name: 'Bob' } });
+    expect(refused!.actor.aadObjectId).toBeUndefined();
+    const key = `approval/${refused!.requestId}`;
+    expect((await h.bot.store.state.read([key]))[key]).toBeUndefined();
     expect(rulePutsIn(accessLog)).toHaveLength(0);
   });
 
@@ -180,8 +185,23 @@ describe('identity comes from Teams, or not at all', () => {
     expect(cardText(refusedApproval)).toMatch(/Fix waiting for approval/);
     await h.bot.drain();
     expect(rulePutsIn(accessLog)).toHaveLength(0);
-    expect((await auditOf(requestId)).map((r) => r.action)).toEqual(['requested']);
+    const audit = await auditOf(requestId);
+    expect(audit.map((r) => r.action)).toEqual(['requested', 'refused']);
+    // Audited as the activity carried it, without the object id the client set and nobody vouched for.
+    expect(audit[1]).toMatchObject({ verb: 'approve', reason: 'no-identity', actor: { id: APPROVER.id, name: APPROVER.name } });
+    expect(audit[1]!.actor.aadObjectId).toBeUndefined();
     // Cancelled here so the next test starts from a quiet cluster.
+    await h.click('cancel', { requestId }, REQUESTER, activityId);
+  });
+
+  it('a click from another organisation is refused as wrong-tenant, approve and refresh alike, and each attempt is audited', async () => {
+    const { activityId, requestId } = await h.requestFix(await h.diagnose('aks-nsg-deny'), 'nsg-10250:');
+    const elsewhere = { conversation: { ...CONVERSATION, tenantId: '11111111-2222-4333-8444-555555555555' }, channelData: { tenant: { id: '11111111-2222-4333-8444-555555555555' } } };
+    expect(cardText(await clickAs('approve', { requestId }, APPROVER, activityId, elsewhere))).toMatch(/another organisation/);
+    expect(cardText(await clickAs('refresh', { requestId }, APPROVER, activityId, elsewhere))).toMatch(/another organisation/);
+    const audit = await auditOf(requestId);
+    expect(audit.map((r) => `${r.action} ${r.verb ?? ''} ${r.reason ?? ''}`.trim())).toEqual(['requested', 'refused approve wrong-tenant', 'refused refresh wrong-tenant']);
+    expect(audit[1]!.actor.aadObjectId).toBe(APPROVER.aadObjectId);
     await h.click('cancel', { requestId }, REQUESTER, activityId);
   });
 
@@ -203,7 +223,9 @@ describe('identity comes from Teams, or not at all', () => {
     await clickAs('cancel', { requestId }, bob, activityId);
     await h.bot.drain();
     expect(rulePutsIn(accessLog)).toHaveLength(0);
-    expect((await auditOf(requestId)).map((r) => r.action)).toEqual(['requested', 'cancelled']);
+    const audit = await auditOf(requestId);
+    expect(audit.map((r) => r.action)).toEqual(['requested', 'refused', 'cancelled']);
+    expect(audit[1]).toMatchObject({ verb: 'approve', reason: 'self-approval', actor: { id: '29:bob-phone', aadObjectId: APPROVER.aadObjectId } });
   });
 });
 
@@ -229,6 +251,25 @@ describe('audit and state move together', () => {
     expect((await auditOf(requestId)).map((r) => r.action)).toEqual(['requested']);
     await h.click('cancel', { requestId }, REQUESTER, activityId);
     expect((await auditOf(requestId)).map((r) => r.action)).toEqual(['requested', 'cancelled']);
+  });
+
+  it('a refused click whose record cannot be written still gets its refusal, never an error', async () => {
+    const { activityId, requestId } = await h.requestFix(await h.diagnose('aks-nsg-deny'), 'nsg-10250:');
+    const db = new Database(statePath);
+    try {
+      db.exec(`CREATE TRIGGER td_test_audit_down BEFORE INSERT ON audit BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END;`);
+      // The requester is no approver here: refused as 'not-approver', whose record the log refuses.
+      const refused = await clickAs('approve', { requestId }, REQUESTER, activityId);
+      expect(cardText(refused)).toMatch(/not an approver/);
+      expect(cardText(refused)).toMatch(/Fix waiting for approval/);
+      expect(cardText(refused)).not.toMatch(/did not work|went wrong|Reference for support/i);
+    } finally {
+      db.exec('DROP TRIGGER IF EXISTS td_test_audit_down');
+      db.close();
+    }
+    // The lost record is logged (warn), not retried: the log holds what it could take.
+    expect((await auditOf(requestId)).map((r) => r.action)).toEqual(['requested']);
+    await h.click('cancel', { requestId }, REQUESTER, activityId);
   });
 
   it('an approver with no channel user id and an 1100-character name: approved, executed once, every step audited', async () => {

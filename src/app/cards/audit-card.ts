@@ -1,7 +1,8 @@
 /**
  * The audit log in chat (`audit`, `audit cluster X`), one row per fix request: what was asked on
  * which cluster, then its story (requested by → approved by → executed → verified, with times and
- * any refused clicks), its outcome as a badge, and the records themselves behind a toggle. Records
+ * any refused clicks: who tried which verb and why it was refused), its outcome as a badge, and the
+ * records themselves behind a toggle. Records
  * without a request (or of an action this build does not know) are rows of their own.
  *
  * The records are the bot's own English data (the log is evidence, kept as written): the fix's
@@ -38,11 +39,15 @@ function storiesOf(records: readonly AuditRecord[]): RequestStory[] {
   return [...byKey.entries()].map(([key, list]) => ({ key, records: [...list].reverse() }));
 }
 
-/** "Requested <title> [<kind>, risk <risk>] on <cluster> (<target>): <change>" (engine/approvals/audit-entries.ts). */
-const REQUESTED = /^Requested (.+?) \[([a-z0-9-]+), risk (low|medium|high)\] on (\S+) \(([^)]*)\)/;
+/**
+ * "Requested <title> [<kind>, risk <risk>] on <cluster> (<target>): <change>", or for a refused
+ * click "Refused <verb> (<code>) of <title> [<kind>, …] …" (engine/approvals/audit-entries.ts).
+ */
+const REQUESTED = /^(?:Requested|Refused [a-z-]+ \([a-z0-9-]+\) of) (.+?) \[([a-z0-9-]+), risk (low|medium|high)\] on (\S+) \(([^)]*)\)/;
 
 function fixTitleOf(story: RequestStory, m: Messages): string | undefined {
-  const requested = story.records.find((r) => r.action === 'requested');
+  // A refused "Request this fix" leaves no 'requested' record: its refusal names the fix too.
+  const requested = story.records.find((r) => r.action === 'requested') ?? story.records.find((r) => r.action === 'refused');
   const parsed = requested ? REQUESTED.exec(requested.detail) : null;
   if (!parsed) return undefined;
   const [, title, kind, , , target] = parsed;
@@ -52,7 +57,20 @@ function fixTitleOf(story: RequestStory, m: Messages): string | undefined {
 
 function personOf(r: AuditRecord, m: Messages): string {
   if (r.actor.id === 'system') return m.incident.system;
-  return inertMarkdown(truncate(r.actor.name ?? r.actor.aadObjectId ?? r.actor.id, 60, m.common.cut));
+  const shown = inertMarkdown(truncate(r.actor.name ?? r.actor.aadObjectId ?? r.actor.id, 60, m.common.cut));
+  // A refused click without an Entra id names whoever the client said it was: say so.
+  return r.action === 'refused' && !r.actor.aadObjectId ? m.audit.unverified(shown) : shown;
+}
+
+/** One step of a request's story: "approved by Bo at 10:03", or "approve by Olive refused at 10:04 (not an approver)". */
+function stepOf(r: AuditRecord, m: Messages): string {
+  const who = personOf(r, m);
+  if (r.action === 'refused') {
+    const verb = (m.audit.verb as Record<string, string | undefined>)[r.verb ?? ''] ?? inertMarkdown(r.verb ?? '?');
+    const why = (m.audit.reason as Record<string, string | undefined>)[r.reason ?? ''] ?? inertMarkdown(r.reason ?? '?');
+    return m.audit.refusedStep(verb, who, cardTime(r.at), why);
+  }
+  return m.audit.step((m.audit.action as Record<string, string | undefined>)[r.action] ?? r.action, who, cardTime(r.at));
 }
 
 /** What the last record says about the whole request: its badge. */
@@ -60,7 +78,7 @@ function badgeOf(last: AuditRecord, m: Messages): { text: string; color: TextCol
   const word = (m.audit.action as Record<string, string | undefined>)[last.action] ?? last.action;
   const result = last.result ? (m.audit.result as Record<string, string | undefined>)[last.result] ?? last.result : undefined;
   const color: TextColor =
-    last.result === 'failed' || last.action === 'rejected' ? 'Attention' : last.action === 'verified' && last.result === 'succeeded' ? 'Good' : last.result === 'partial' ? 'Warning' : 'Default';
+    last.result === 'failed' || last.action === 'rejected' ? 'Attention' : last.action === 'refused' ? 'Warning' : last.action === 'verified' && last.result === 'succeeded' ? 'Good' : last.result === 'partial' ? 'Warning' : 'Default';
   return { text: result ? `${word} (${result})` : word, color };
 }
 
@@ -69,11 +87,12 @@ export function auditCard(input: { cluster?: string; records: AuditRecord[] }, l
   const shown = input.records.slice(0, AUDIT_CARD_RECORDS);
   const heading = m.audit.heading(input.cluster);
   const rows = storiesOf(shown).map((story, i) => {
-    const last = story.records.at(-1)!;
+    // Refused clicks change nothing: the badge tells the request's state, unless refusals are all there is.
+    const last = story.records.findLast((r) => r.action !== 'refused') ?? story.records.at(-1)!;
     const cluster = last.clusterId?.split('/').pop();
     const title = fixTitleOf(story, m) ?? (cluster ? cluster : (m.audit.action as Record<string, string | undefined>)[last.action] ?? last.action);
     // requested by Ana at 10:01 → approved by Bo at 10:03 → executed at 10:03 …
-    const steps = story.records.map((r) => m.audit.step((m.audit.action as Record<string, string | undefined>)[r.action] ?? r.action, personOf(r, m), cardTime(r.at)));
+    const steps = story.records.map((r) => stepOf(r, m));
     return {
       detailsId: `audit-${i + 1}`,
       title: inertMarkdown(truncate(title, 200, m.common.cut)),

@@ -120,6 +120,8 @@ function auditLook(record: AuditRecord, t: Messages['incident']): { look: Banner
       return record.result === 'partial' ? { look: BANNER.warning, headline: a.failedPartial } : { look: BANNER.attention, headline: a.failed };
     case 'verified':
       return record.result === 'succeeded' ? { look: BANNER.good, headline: a.verified } : { look: BANNER.attention, headline: a.stillFailing };
+    case 'refused':
+      return { look: BANNER.refused, headline: a.refused };
   }
 }
 

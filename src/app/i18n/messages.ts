@@ -11,7 +11,7 @@
  */
 import type { CheckId, CheckStatus, Risk, TunnelKind } from '../../engine/report.js';
 import type { ApprovalState } from '../../engine/approvals/request.js';
-import type { RefusalCode } from '../../engine/approvals/decide.js';
+import type { ApprovalVerb, RefusalCode } from '../../engine/approvals/decide.js';
 import type { AuditAction, AuditResult } from '../../store/append-log.js';
 import type { CommandRefusal } from '../parse-command.js';
 
@@ -189,6 +189,14 @@ export interface Messages {
     step(action: string, who: string, at: string): string;
     action: Readonly<Record<AuditAction, string>>;
     result: Readonly<Record<AuditResult, string>>;
+    /** The card verbs a refused record names (its `verb`). */
+    verb: Readonly<Record<ApprovalVerb, string>>;
+    /** A refusal code in a few words, for a refused click in a request's story (its `reason`). */
+    reason: Readonly<Record<RefusalCode, string>>;
+    /** One refused click in a request's story: "approve by Olive refused at <time> (not an approver)". */
+    refusedStep(verb: string, who: string, at: string, why: string): string;
+    /** Who a refused click without an Entra id claimed to be: shown, marked as not vouched for. */
+    unverified(name: string): string;
   };
 
   approval: {
@@ -216,6 +224,8 @@ export interface Messages {
     buttons: { approve: string; reject: string; cancel: string; refresh: string };
     /** A refusal from the approval flow (decide.ts), from its code; `english` is the engine's message. */
     refusal(code: RefusalCode, english: string): string;
+    /** 'not-approver' when the bot can name the approvers to ask (followed by incidentLayout.askApprovers). */
+    notApprover: string;
   };
 
   /** The incident channel's summaries (cards/incident-card.ts). */

@@ -72,13 +72,7 @@ function commandRefusal(r: CommandRefusal): { reason: string; hint: string } {
   }
 }
 
-/** An Entra object id quoted in the engine's English message ("… (00000000-…) to APPROVER_IDS"). */
-function quotedObjectId(english: string): string | undefined {
-  return /\(([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\)/i.exec(english)?.[1];
-}
-
 function approvalRefusal(code: RefusalCode, english: string): string {
-  const id = quotedObjectId(english);
   switch (code) {
     case 'unknown-request':
       return '机器人找不到这个请求（可能属于另一个机器人，或已被删除）。未执行任何操作。请重新运行诊断。';
@@ -92,11 +86,11 @@ function approvalRefusal(code: RefusalCode, english: string): string {
       // One code, three situations (decide.ts); the English message tells them apart.
       if (english.startsWith('Only the person')) return '只有申请人可以取消这个修复申请；审批人可以改为拒绝。';
       if (english.startsWith('You are not allowed')) {
-        return `你无权申请修复。管理员可以将你的 Entra 对象 ID${id ? `（${id}）` : ''}加入 REQUESTER_IDS。`;
+        return '你无权申请修复。请让 REQUESTER_IDS 中列出的人申请；机器人管理员可以把你加入 REQUESTER_IDS。';
       }
       return '修复申请必须由点击按钮的本人提交。';
     case 'not-approver':
-      return `你不是审批人，因此未执行任何操作。管理员可以将你的 Entra 对象 ID${id ? `（${id}）` : ''}加入 APPROVER_IDS。`;
+      return '你不是审批人，因此未执行任何操作。请让 APPROVER_IDS 中列出的审批人批准；机器人管理员可以把你加入 APPROVER_IDS。';
     case 'self-approval':
       return '这个修复是你申请的，必须由其他人审批（已启用 REQUIRE_DISTINCT_APPROVER）。请联系另一位审批人。';
     case 'already-decided':
@@ -117,6 +111,8 @@ function approvalRefusal(code: RefusalCode, english: string): string {
       return '这个请求当前不在执行中。';
     case 'not-owner':
       return '这个请求正由另一个机器人实例执行。';
+    case 'not-claimed':
+      return '已获批准，但机器人在应用之前停止了：集群未被修改，也不会自动再次运行。如果仍然需要，请重新诊断并再次申请修复。';
     case 'busy':
       return '很多人同时修改了这个请求，你的点击未能生效。未执行任何操作；请刷新卡片后重试。';
     case 'not-recorded':
@@ -397,8 +393,33 @@ export const zhCN: Messages = {
       executed: '已执行',
       verified: '已验证',
       failed: '失败',
+      refused: '操作被拒',
     },
     result: { succeeded: '成功', failed: '失败', partial: '部分完成' },
+    verb: { request: '申请', approve: '批准', reject: '拒绝', cancel: '取消', refresh: '刷新' },
+    reason: {
+      'unknown-request': '未知请求',
+      'already-requested': '已申请过',
+      'wrong-tenant': '其他组织',
+      'no-identity': '未发送 Entra 身份',
+      'not-requester': '不是申请人',
+      'not-approver': '不是审批人',
+      'self-approval': '审批自己的申请',
+      'already-decided': '已处理过',
+      expired: '已过期',
+      'plan-changed': '方案已变更',
+      'no-approvers-configured': '未配置审批人',
+      'not-enough-approvers': '配置的审批人不足',
+      'already-approved-by-you': '本人已批准过',
+      'not-approved': '未获批准',
+      'not-executing': '不在执行中',
+      'not-owner': '由另一实例执行',
+      'not-claimed': '批准后未被执行',
+      busy: '同时点击过多',
+      'not-recorded': '审计日志不可用',
+    },
+    refusedStep: (verb, who, at, why) => `${who} 于 ${at} 尝试${verb}，被拒绝（${why}）`,
+    unverified: (name) => `${name}（无 Entra 身份）`,
   },
 
   approval: {
@@ -436,6 +457,7 @@ export const zhCN: Messages = {
     outcome: { change: '更改', then: '随后', checkBefore: '修复前检查', checkAfter: '修复后检查', note: '检查备注', recheck: '重新检查' },
     buttons: { approve: '批准', reject: '拒绝', cancel: '取消申请', refresh: '刷新' },
     refusal: approvalRefusal,
+    notApprover: '你不是审批人，因此未执行任何操作。',
   },
 
   incident: {
@@ -451,6 +473,7 @@ export const zhCN: Messages = {
       failed: (cluster) => `${cluster} 上的修复失败`,
       failedPartial: (cluster) => `${cluster} 上的修复被中断：集群可能已被修改，也可能没有`,
       verified: (cluster) => `${cluster} 上的修复已验证：隧道检查通过`,
+      refused: (cluster) => `对 ${cluster} 修复的一次操作被拒绝`,
       stillFailing: (cluster) => `修复已应用到 ${cluster}，但重新检查仍然失败`,
     },
     fact: {

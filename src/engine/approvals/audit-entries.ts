@@ -4,7 +4,7 @@
  * state store (which may be overwritten; the audit log cannot be).
  */
 import type { AuditAction, AuditEntry, AuditResult } from '../../store/append-log.js';
-import type { ApprovalEffect } from './decide.js';
+import type { ApprovalEffect, ApprovalVerb, Refusal } from './decide.js';
 import type { ApprovalActor, ApprovalRequest } from './request.js';
 
 /** The plan's follow-up steps (FixProposal.then) as the audit record tells them: what ran after the change, and how it ended. */
@@ -12,8 +12,13 @@ function stepsText(request: ApprovalRequest): string {
   return (request.execution?.steps ?? []).map((s) => ` Then ${s.kind}: ${s.result}: ${s.detail}`).join('');
 }
 
-function sentence(action: AuditAction, request: ApprovalRequest): { detail: string; result?: AuditResult } {
-  const what = `${request.fix.title} [${request.fix.kind}, risk ${request.fix.risk}] on ${request.clusterName} (${request.fix.target}): ${request.fix.change}`;
+/** "<title> [<kind>, risk <risk>] on <cluster> (<target>)": how every record names the fix (cards/audit-card.ts parses it). */
+function fixNamed(request: ApprovalRequest): string {
+  return `${request.fix.title} [${request.fix.kind}, risk ${request.fix.risk}] on ${request.clusterName} (${request.fix.target})`;
+}
+
+function sentence(action: Exclude<AuditAction, 'refused'>, request: ApprovalRequest): { detail: string; result?: AuditResult } {
+  const what = `${fixNamed(request)}: ${request.fix.change}`;
   switch (action) {
     case 'requested':
       return { detail: `Requested ${what}${(request.fix.then ?? []).map((t) => `; then ${t.kind}: ${t.change}`).join('')}; needs ${request.requiredApprovals} approval(s) by ${request.expiresAt}; plan ${request.planHash}` };
@@ -44,6 +49,7 @@ export function auditEntriesFor(effects: readonly ApprovalEffect[], request: App
   return effects.flatMap((effect) => {
     if (!effect.startsWith('audit:')) return [];
     const action = effect.slice('audit:'.length) as AuditAction;
+    if (action === 'refused') return []; // a refusal is recorded by refusalEntry, never as a transition's effect
     const { detail, result } = sentence(action, request);
     const entry: AuditEntry = {
       actor: { ...actor },
@@ -55,4 +61,22 @@ export function auditEntriesFor(effects: readonly ApprovalEffect[], request: App
     if (result) entry.result = result;
     return [entry];
   });
+}
+
+/**
+ * The record of a refused click on a stored request (or on the draft of a refused "Request this
+ * fix"): who tried which verb on which fix, and the refusal code and message. `actor` is what the
+ * activity carried (actorOf), recorded as seen even without an Entra id, and never used to decide
+ * anything. The message is the engine's English, so the record reads the same in every language.
+ */
+export function refusalEntry(request: ApprovalRequest, verb: ApprovalVerb, refusal: Refusal, actor: ApprovalActor): AuditEntry {
+  return {
+    actor: { ...actor },
+    action: 'refused',
+    verb,
+    reason: refusal.code,
+    requestId: request.id,
+    clusterId: request.clusterId,
+    detail: `Refused ${verb} (${refusal.code}) of ${fixNamed(request)}: ${refusal.message}`.slice(0, 4000),
+  };
 }

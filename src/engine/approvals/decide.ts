@@ -70,6 +70,9 @@ export type Decision =
       effects?: ApprovalEffect[];
     };
 
+/** A second "Request this fix" for a fix already requested (also refused by the flow before it reaches here). */
+export const ALREADY_REQUESTED: Refusal = { code: 'already-requested', message: 'This fix has already been requested; use the request card that is already in the chat.' };
+
 export function refuse(code: RefusalCode, message: string): Decision {
   return { ok: false, refusal: { code, message } };
 }
@@ -207,7 +210,7 @@ function pendingRefusal(request: ApprovalRequest, now: Date): Decision | undefin
 
 function decideRequest(draft: ApprovalRequest | undefined, action: ApprovalAction, policy: ApprovalPolicy): Decision {
   if (!draft) return refuse('unknown-request', 'This fix is not in the stored report any more. Run the diagnosis again.');
-  if (draft.history.length > 0) return refuse('already-requested', 'This fix has already been requested; use the request card that is already in the chat.');
+  if (draft.history.length > 0) return { ok: false, refusal: ALREADY_REQUESTED };
   const requester: Requester = draft.requester;
   // Only a person the channel vouches for may start a change (Teams' Entra object id): never a
   // channel user id, whatever REQUESTER_IDS says.
@@ -219,7 +222,8 @@ function decideRequest(draft: ApprovalRequest | undefined, action: ApprovalActio
   if (tenant) return tenant;
   if (policy.requesterIds.length > 0) {
     if (!isListed(policy.requesterIds, action.by.aadObjectId)) {
-      return refuse('not-requester', `You are not allowed to request fixes. An administrator can add your Entra object id (${action.by.aadObjectId}) to REQUESTER_IDS.`);
+      // Who to ask, never a raw object id (issue 15): the administrator finds the id in Entra.
+      return refuse('not-requester', 'You are not allowed to request fixes. Ask someone listed in REQUESTER_IDS to request it; the bot administrator can add you to REQUESTER_IDS.');
     }
   }
   if (policy.approverIds.length === 0) return refuse('no-approvers-configured', NO_APPROVERS);
@@ -244,7 +248,8 @@ function approverRefusal(request: ApprovalRequest, by: ActingUser, policy: Appro
     return refuse('no-identity', 'Your Teams client did not send your Entra identity, so the bot cannot check that you may approve. Use Teams signed in with your work account.');
   }
   if (!isListed(policy.approverIds, by.aadObjectId)) {
-    return refuse('not-approver', `You are not an approver, so nothing was done. An administrator can add your Entra object id (${by.aadObjectId}) to APPROVER_IDS.`);
+    // Who to ask, never a raw object id (issue 15); the app names the approvers when it knows them.
+    return refuse('not-approver', 'You are not an approver, so nothing was done. Ask an approver listed in APPROVER_IDS to approve it; the bot administrator can add you to APPROVER_IDS.');
   }
   return undefined;
 }

@@ -10,7 +10,8 @@
  * (toAuditRecord) before anything is written, then the state is swapped in, then the records are
  * appended; if the append fails, the swap is undone (while nobody has moved the request on) and the
  * click is refused ('not-recorded'), so no state exists without its record and no record without
- * its state. A refused click changes nothing and records nothing (except a found expiry).
+ * its state. A refused click changes nothing (except a found expiry); the flow records the attempt
+ * itself with recordRefusal (who, which verb, why), a record no state depends on.
  *
  * Requests being executed are also listed in `approval-index/executing`, so a restarted instance
  * can find the ones its dead predecessor left 'executing' and mark them 'interrupted' (the store
@@ -25,8 +26,8 @@
  */
 import { toAuditRecord, type AuditEntry, type AuditLog } from '../../store/append-log.js';
 import { ETagConflictError, IF_ABSENT, type StateItem, type StateStore } from '../../store/state-store.js';
-import { auditEntriesFor } from './audit-entries.js';
-import { abandonUnclaimed, actorOf, decideAction, expireOverdue, EXPIRY_ACTOR, UNCLAIMED_ACTOR, type ApprovalAction, type ApprovalEffect, type Decision, type Refusal } from './decide.js';
+import { auditEntriesFor, refusalEntry } from './audit-entries.js';
+import { abandonUnclaimed, actorOf, decideAction, expireOverdue, EXPIRY_ACTOR, UNCLAIMED_ACTOR, type ActingUser, type ApprovalAction, type ApprovalEffect, type ApprovalVerb, type Decision, type Refusal } from './decide.js';
 import { finishExecution, interruptExecution, recordVerification, renewExecution, startExecution, systemActor } from './execution.js';
 import type { ApprovalPolicy } from './policy.js';
 import { APPROVAL_STATES, canonicalJson, DEFAULT_EXECUTION_LEASE_MS, isOwnerGone, isPastExpiry, isRequestId, isUnclaimedTooLong, type ApprovalActor, type ApprovalRequest, type ExecutionResult, type StepOutcome } from './request.js';
@@ -222,6 +223,16 @@ export class ApprovalRequestRepository {
     // A click that finds an approval nobody claimed records the bot's give-up, not the clicker's.
     const actor = (next: ApprovalRequest) => (next.execution?.neverStarted && next.state === 'interrupted' ? UNCLAIMED_ACTOR : actorOf(action.by));
     return this.transition(id, (current) => decideAction(current, action, policy), actor);
+  }
+
+  /**
+   * Appends the record of a refused click on `request` (stored, or the draft of a refused request):
+   * the clicker as the activity carried them (actorOf: normalised, never trusted for a decision),
+   * the verb and the refusal code. No state goes with it, so there is nothing to undo; throws when
+   * the log refuses the append, and the caller decides what a lost record means (the flow logs it).
+   */
+  async recordRefusal(request: ApprovalRequest, verb: ApprovalVerb, refusal: Refusal, by: ActingUser): Promise<void> {
+    await this.audit.appendAudit(refusalEntry(request, verb, refusal, actorOf(by)));
   }
 
   /**

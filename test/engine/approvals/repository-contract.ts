@@ -77,6 +77,22 @@ export function describeApprovalRepository(name: string, makeStore: () => Promis
       expect((await repo.load(request.id))?.state).toBe('pending');
     });
 
+    it('records a refused click as evidence (verb, code, the clicker normalised) and changes nothing', async () => {
+      const request = await submitted();
+      const outcome = await repo.act(request.id, { verb: 'approve', by: EVE, now: clock }, policy());
+      if (outcome.ok) throw new Error('an outsider approved');
+      await repo.recordRefusal(request, 'approve', outcome.refusal, { ...EVE, aadObjectId: EVE.aadObjectId!.toUpperCase(), name: '  Eve  ' });
+      // Without an Entra id: recorded as the activity carried it (the channel id, the name).
+      await repo.recordRefusal(request, 'cancel', { code: 'no-identity', message: 'no identity' }, { id: '29:anon', name: 'Claims To Be Alex' });
+      const [anonymous, refused] = await sut.audit.readAudit({ requestId: request.id, limit: 10 });
+      expect(refused).toMatchObject({ action: 'refused', verb: 'approve', reason: 'not-approver', clusterId: request.clusterId });
+      expect(refused!.actor).toEqual({ id: EVE.id, aadObjectId: EVE.aadObjectId, name: 'Eve' });
+      expect(refused!.detail).toMatch(/^Refused approve \(not-approver\) of .* on .*: You are not an approver/);
+      expect(anonymous).toMatchObject({ action: 'refused', verb: 'cancel', reason: 'no-identity', actor: { id: '29:anon', name: 'Claims To Be Alex' } });
+      expect(anonymous!.actor.aadObjectId).toBeUndefined();
+      expect(await repo.load(request.id)).toEqual(request);
+    });
+
     it('records an approver with no channel user id and an 1100-character name, normalised, with its audit record', async () => {
       const request = await submitted();
       const nameless = { ...ALEX, id: '', name: `  ${'N'.repeat(1100)}  `, aadObjectId: (ALEX.aadObjectId as string).toUpperCase() };
