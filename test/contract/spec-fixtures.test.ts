@@ -37,6 +37,7 @@ import {
 import { findClustersByName } from '../../src/azure/resource-graph.js';
 import { SDK_OPERATIONS } from '../../src/azure/rbac-actions.js';
 import { EXAMPLE_IDS, exampleScenario, startSimForTest, type SimForTest } from '../support/sim.js';
+import { until } from '../support/until.js';
 
 const DIR = join(import.meta.dirname, '../fixtures/azure-specs');
 interface FixtureEntry { file: string; operation: string; path: string; apiVersion: string; sdkApiVersion: string; optional?: string[] }
@@ -258,6 +259,14 @@ const gapsFor = (file: string, actual: Json, status = '200') => {
   return shapeGaps(example(file, status), actual).filter((gap) => !optional.some((o) => gap.startsWith(`${o}:`) || gap.startsWith(`${o}[]`) || gap.startsWith(`${o}.`)));
 };
 
+/** Polls an LRO's Location until it answers 200, as a client would (only a hang fails the wait). */
+async function resultAt(location: string): Promise<{ status: number; json: Json }> {
+  return until(`200 from ${location}`, async () => {
+    const r = await fetch(location);
+    return r.status === 200 ? { status: r.status, json: (await r.json()) as Json } : undefined;
+  }, undefined, 20);
+}
+
 describe('the fixtures name their source', () => {
   it('each has a spec path, an example api-version and the SDK api-version', () => {
     expect(index.fixtures.length).toBeGreaterThanOrEqual(3);
@@ -332,12 +341,7 @@ describe("the simulator answers in the shape of Azure's examples", () => {
     expect(res.status).toBe(202);
     const location = res.headers.get('location') ?? '';
     expect(location).toMatch(/\/commandResults\/[^/?]+\?api-version=/);
-    let result: { status: number; json: Json } = { status: 202, json: {} };
-    for (let i = 0; i < 1000 && result.status !== 200; i += 1) {
-      const r = await fetch(location);
-      result = { status: r.status, json: r.status === 200 ? await r.json() : {} };
-      if (result.status !== 200) await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    const result = await resultAt(location);
     expect(result.status).toBe(200);
     expect(shapeGaps(example('RunCommandRequest.json', '200'), result.json)).toEqual([]);
     expect((result.json as { properties: { provisioningState: string } }).properties.provisioningState).toBe('succeeded');
@@ -353,12 +357,7 @@ describe("the simulator answers in the shape of Azure's examples", () => {
     expect(res.status).toBe(202);
     const location = res.headers.get('location') ?? '';
     expect(location).toMatch(/\/providers\/Microsoft\.Compute\/locations\/[^/]+\/operation/);
-    let result: { status: number; json: Json } = { status: 202, json: {} };
-    for (let i = 0; i < 1000 && result.status !== 200; i += 1) {
-      const r = await fetch(location);
-      result = { status: r.status, json: r.status === 200 ? await r.json() : {} };
-      if (result.status !== 200) await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    const result = await resultAt(location);
     expect(result.status).toBe(200);
     expect(gapsFor('VirtualMachineScaleSetVMRunCommand.json', result.json)).toEqual([]);
   });
