@@ -276,13 +276,17 @@ export async function runProbePlan(layer: AzureLayer, nodes: NodeView[], opts: P
     })();
     return clock ? clock.span('reads', started) : started;
   };
-  const readWindowsFirewall = async (node: NodeView): Promise<WindowsFirewallRun> => {
-    try {
-      const out = await session.run(node, WINDOWS_FIREWALL_SCRIPT, validateScriptParameters('windows-firewall', []));
-      return { node: node.computerName, result: parseWindowsFirewall(out.stdout) };
-    } catch (err) {
-      return { node: node.computerName, result: { failed: readFailureOf(err, node.computerName) } };
-    }
+  const readWindowsFirewall = (node: NodeView): Promise<WindowsFirewallRun> => {
+    const started = (async (): Promise<WindowsFirewallRun> => {
+      try {
+        const out = await session.run(node, WINDOWS_FIREWALL_SCRIPT, validateScriptParameters('windows-firewall', []));
+        return { node: node.computerName, result: parseWindowsFirewall(out.stdout) };
+      } catch (err) {
+        return { node: node.computerName, result: { failed: readFailureOf(err, node.computerName) } };
+      }
+    })();
+    // Counted in the same "reads" phase as the Linux firewall reads of the report's timing.
+    return clock ? clock.span('reads', started) : started;
   };
   const noteUnreachable = (runs: ProbeRun[]) => {
     const fresh = unansweredIps(runs).filter((ip) => !unreachable.has(ip));
