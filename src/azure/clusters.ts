@@ -126,11 +126,30 @@ export async function updateCluster(layer: AzureLayer, id: string, cluster: Mana
 /**
  * Only plain kubectl invocations: AKS command invoke runs the command through a shell in a pod,
  * so anything that could be shell syntax (quotes, $, ;, |, &, redirects, backticks) is refused.
+ * The one exception is the engine's batch (engine/kube-batch.ts): plain kubectl commands joined by
+ * "; ", each followed by a constant echo of an end marker whose only expansion is `$?`.
  */
 const SAFE_KUBECTL = /^kubectl( [A-Za-z0-9._:/=,@+-]+)+$/;
+const BATCH_END_MARKER = /^echo "@@tunnel-doctor-end [a-z0-9-]+ \$\?@@"$/;
+
+function isSafeCommandList(command: string): boolean {
+  const parts = command.split('; ');
+  if (parts.length === 1) return SAFE_KUBECTL.test(command) && command.length <= 1000;
+  return (
+    command.length <= 8000 &&
+    parts.every((part, i) => (i % 2 === 0 ? SAFE_KUBECTL.test(part) && part.length <= 1000 : BATCH_END_MARKER.test(part))) &&
+    parts.length % 2 === 0
+  );
+}
+
+/** The command as messages name it: quoted, or for a batch how many kubectl commands it holds. */
+function shownCommand(command: string): string {
+  const n = command.split('; ').length / 2;
+  return Number.isInteger(n) && n >= 1 && command.includes('; echo "@@tunnel-doctor-end') ? `${n} kubectl reads (one command invoke)` : `"${command}"`;
+}
 
 export function assertSafeKubectl(command: string): void {
-  if (!SAFE_KUBECTL.test(command) || command.length > 1000) {
+  if (!isSafeCommandList(command)) {
     throw new AzureError({
       code: 'InvalidCommand',
       message: `refused kubectl command: ${JSON.stringify(command.slice(0, 200))}`,
@@ -194,7 +213,8 @@ const MISSING_CLUSTER_TOKEN = 'MissingAADClusterToken';
 export async function runKubectl(layer: AzureLayer, clusterId: string, command: string): Promise<{ exitCode: number; logs: string }> {
   assertSafeKubectl(command);
   const p = expectArmType(clusterId, CLUSTER_TYPE);
-  const what = `run "${command}" on AKS cluster ${p.name}`;
+  const shown = shownCommand(command);
+  const what = `run ${shown} on AKS cluster ${p.name}`;
   // One overall deadline for every attempt: command invoke runs in a pod that may never start.
   const options = lroOptions(layer, layer.deadlines.commandInvokeMs);
   const invoke = async (entraId: boolean) => {
@@ -216,8 +236,8 @@ export async function runKubectl(layer: AzureLayer, clusterId: string, command: 
         const seconds = Math.round(layer.deadlines.commandInvokeMs / 1000);
         throw new AzureError({
           code: 'CommandInvokeNoResult',
-          message: `command invoke "${command}" on ${p.name}: no result within ${seconds} s`,
-          userMessage: `"${command}" on ${p.name} returned no result within ${seconds} s (AKS command invoke runs it in a pod in the cluster; the pod may not have started).`,
+          message: `command invoke ${shown} on ${p.name}: no result within ${seconds} s`,
+          userMessage: `${shown} on ${p.name} returned no result within ${seconds} s (AKS command invoke runs it in a pod in the cluster; the pod may not have started).`,
           cause: e,
         });
       }
@@ -231,7 +251,7 @@ export async function runKubectl(layer: AzureLayer, clusterId: string, command: 
       throw new AzureError({
         code: 'CommandFailed',
         message: `command invoke ended ${result.provisioningState}: ${result.reason ?? ''}`,
-        userMessage: `Running "${command}" on ${p.name} did not complete (${result.provisioningState}${result.reason ? `: ${result.reason}` : ''}).`,
+        userMessage: `Running ${shown} on ${p.name} did not complete (${result.provisioningState}${result.reason ? `: ${result.reason}` : ''}).`,
       });
     }
     return { exitCode: result.exitCode ?? 0, logs: result.logs ?? '' };

@@ -17,7 +17,8 @@ import type { SymptomResult } from './symptom-check.js';
 import { gatherNetwork, gatherNodes, markTunnelAgents } from './gather.js';
 import { startSpeculativeProbe, type SpeculativeProbe } from './probe-plan.js';
 import { phaseClock, type PhaseClock } from './phase-timing.js';
-import { commandInvokeDisabled, readTunnelPods } from './tunnel-pod-list.js';
+import { commandInvokeDisabled } from './tunnel-pod-list.js';
+import { kubeReadsFailed, readKube, type KubeReads } from './kube-reads.js';
 import { unreadPoolsWarning, withUnreadPools } from './unread-pools.js';
 
 export interface DiagnosisContext {
@@ -31,6 +32,8 @@ export interface DiagnosisContext {
   agentPods: PodSummary[];
   /** The tunnel's kube-system pods (tunnel-pod-list.ts), or why they could not be read and what would resolve it. */
   pods: { ok: true; pods: PodSummary[] } | { ok: false; reason: string; resolve?: string };
+  /** Everything read from Kubernetes in the one early command invoke (kube-reads.ts); `pods` is its tunnel pods. */
+  kube: KubeReads;
   /** Memoises any further read for the length of this diagnosis. */
   once<T>(key: string, read: () => Promise<T>): Promise<T>;
   /** Kubelet probes started before the pods were known (only when some check probes). */
@@ -62,16 +65,17 @@ export interface DiagnoseOptions {
 
 
 /**
- * The tunnel's pods. Waits for the cluster read (one ARM GET, a blink beside command invoke's tens
- * of seconds) so that a cluster with command invoke turned off is told so plainly and sent nothing.
+ * The tunnel's pods and the rest of the early Kubernetes reads (kube-reads.ts), in one command
+ * invoke. Waits for the cluster read (one ARM GET, a blink beside command invoke's tens of seconds)
+ * so that a cluster with command invoke turned off is told so plainly and sent nothing.
  */
-async function readPods(layer: AzureLayer, clusterId: string, clusterP: Promise<ManagedClusterLike>): Promise<DiagnosisContext['pods']> {
+async function readKubernetes(layer: AzureLayer, clusterId: string, clusterP: Promise<ManagedClusterLike>): Promise<KubeReads> {
   const disabled = commandInvokeDisabled(await clusterP.catch(() => ({}) as ManagedClusterLike));
-  if (disabled) return { ok: false, ...disabled };
+  if (disabled) return { ...kubeReadsFailed(undefined), pods: { ok: false, ...disabled } };
   try {
-    return await readTunnelPods((command) => runKubectl(layer, clusterId, command));
+    return await readKube((command) => runKubectl(layer, clusterId, command));
   } catch (err) {
-    return { ok: false, reason: userMessageOf(err) };
+    return kubeReadsFailed(err);
   }
 }
 
@@ -111,7 +115,7 @@ export async function diagnoseCluster(layer: AzureLayer, ref: ClusterRef, opts: 
   // are known, the kubelet probe starts from the likely agent nodes (probe-plan.ts).
   const clock = phaseClock();
   const clusterP = clock.span('inventory', getCluster(layer, ref.id)) as Promise<ManagedClusterLike>;
-  const podsP = clock.span('pods', readPods(layer, ref.id, clusterP));
+  const kubeP = clock.span('pods', readKubernetes(layer, ref.id, clusterP));
   const cluster = await clusterP;
   const nodeRg = cluster.nodeResourceGroup;
   const scaleSetsP = clock.span('inventory', nodeRg ? (listScaleSets(layer, parseArmId(ref.id).subscriptionId, nodeRg) as Promise<ScaleSetLike[]>) : Promise.resolve([]));
@@ -126,7 +130,8 @@ export async function diagnoseCluster(layer: AzureLayer, ref: ClusterRef, opts: 
     : undefined;
   // Observed by the checks that need them; this only marks them handled.
   for (const p of [inventoryP, networkP, speculativeP]) p?.catch(() => {});
-  const [scaleSets, pods] = await Promise.all([scaleSetsP, podsP]);
+  const [scaleSets, kube] = await Promise.all([scaleSetsP, kubeP]);
+  const pods = kube.pods;
   const tunnel = pods.ok ? tunnelAgentPods(pods.pods) : { kind: 'unknown' as const, pods: [] };
   const facts = clusterFacts(ref, cluster, poolFacts(cluster, scaleSets), {
     kind: tunnel.kind,
@@ -146,6 +151,7 @@ export async function diagnoseCluster(layer: AzureLayer, ref: ClusterRef, opts: 
     facts,
     agentPods: tunnel.pods,
     pods,
+    kube,
     once: <T>(key: string, read: () => Promise<T>) => {
       let p = memo.get(key) as Promise<T> | undefined;
       if (!p) {

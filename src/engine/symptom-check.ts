@@ -34,8 +34,8 @@ const loggable = (node: string) => (p: PodSummary) => p.node?.toLowerCase() === 
 
 /**
  * The first MAX_SYMPTOM_NODES affected nodes, those with a listed running pod first (no extra
- * lookup). The diagnosis lists only the tunnel's pods (tunnel-pod-list.ts), so most nodes have none
- * listed: checkNodeSymptom then finds one of their kube-system pods first.
+ * lookup). The diagnosis lists the tunnel's pods and a kube-proxy pod per node early (kube-reads.ts),
+ * so only a node without kube-proxy (Cilium clusters) needs checkNodeSymptom to find a pod first.
  */
 export function pickSymptomNodes(affectedNodes: string[], pods: PodSummary[]): SymptomPick[] {
   const listed: SymptomPick[] = [];
@@ -61,7 +61,7 @@ async function podOnNode(layer: AzureLayer, clusterId: string, node: string): Pr
   }
 }
 
-/** `kubectl logs` of the picked pod (found on the node first when none was listed): one or two AKS command invokes. */
+/** `kubectl logs` of the picked pod (found on the node first when none was listed): one AKS command invoke, two without a listed pod. */
 export async function checkNodeSymptom(layer: AzureLayer, clusterId: string, pick: SymptomPick): Promise<SymptomResult> {
   const { node } = pick;
   const pod = pick.pod ?? (await podOnNode(layer, clusterId, node));

@@ -3,10 +3,12 @@
  * instead of every kube-system pod. Command invoke returns at most 512 kB of output ("logs"): the
  * whole kube-system list in JSON, with a pod of each DaemonSet on every node, passes that at a few
  * dozen nodes. A label selector ANDs its terms (no "or" in equality-based selectors), so each kind
- * is its own command: konnectivity (every current AKS cluster) and its autoscaler first, the retired
- * tunnelfront and aks-link only when no konnectivity agent exists.
+ * is its own command; the commands share one command invoke (kube-batch.ts).
  */
+import { runBatch, type BatchPart, type Kubectl, type KubectlResult } from './kube-batch.js';
 import { parsePodList, type PodSummary } from './kube-pods.js';
+
+export type { Kubectl } from './kube-batch.js';
 
 /** AKS command invoke keeps this much of a command's output (RunCommandResult.logs). */
 export const COMMAND_INVOKE_OUTPUT_LIMIT = 512 * 1024;
@@ -24,7 +26,6 @@ export const AGENT_POD_COMMANDS = {
 } as const;
 export const AUTOSCALER_POD_COMMAND = 'kubectl get pods -n kube-system -l k8s-app=konnectivity-agent-autoscaler -o json';
 
-export type Kubectl = (command: string) => Promise<{ exitCode: number; logs: string }>;
 
 export type TunnelPodRead = { ok: true; pods: PodSummary[] } | { ok: false; reason: string; resolve?: string };
 
@@ -58,18 +59,38 @@ export function podsFromCommand(command: string, result: { exitCode: number; log
   }
 }
 
-/** The tunnel agent pods (of whichever kind the cluster runs) and the konnectivity autoscaler pods. */
-export async function readTunnelPods(kubectl: Kubectl): Promise<TunnelPodRead> {
-  const read = async (command: string) => podsFromCommand(command, await kubectl(command));
+/** The command invoke parts that list the tunnel's pods: one per label selector (see above). */
+export const TUNNEL_POD_PARTS: readonly BatchPart[] = [
+  { key: 'tunnel-front-pods', command: AGENT_POD_COMMANDS['tunnel-front'] },
+  { key: 'aks-link-pods', command: AGENT_POD_COMMANDS['aks-link'] },
+  { key: 'autoscaler-pods', command: AUTOSCALER_POD_COMMAND },
+  { key: 'konnectivity-pods', command: AGENT_POD_COMMANDS.konnectivity },
+];
+
+/**
+ * The tunnel agent pods (of whichever kind the cluster runs) and the konnectivity autoscaler pods,
+ * from the parts' results: konnectivity and its autoscaler on every current cluster; the retired
+ * tunnelfront and aks-link only count when no konnectivity agent exists.
+ */
+export function tunnelPodsFrom(results: ReadonlyMap<string, KubectlResult>): TunnelPodRead {
+  const read = (key: string) => {
+    const part = TUNNEL_POD_PARTS.find((p) => p.key === key) as BatchPart;
+    return podsFromCommand(part.command, results.get(key) ?? { exitCode: -1, logs: 'not run' });
+  };
   try {
-    const [konnectivity, autoscaler] = await Promise.all([read(AGENT_POD_COMMANDS.konnectivity), read(AUTOSCALER_POD_COMMAND)]);
+    const konnectivity = read('konnectivity-pods');
+    const autoscaler = read('autoscaler-pods');
     if (konnectivity.length > 0) return { ok: true, pods: [...konnectivity, ...autoscaler] };
-    const [tunnelFront, aksLink] = await Promise.all([read(AGENT_POD_COMMANDS['tunnel-front']), read(AGENT_POD_COMMANDS['aks-link'])]);
-    return { ok: true, pods: [...autoscaler, ...tunnelFront, ...aksLink] };
+    return { ok: true, pods: [...autoscaler, ...read('tunnel-front-pods'), ...read('aks-link-pods')] };
   } catch (err) {
     if (err instanceof TunnelPodReadError) return { ok: false, reason: err.message, ...(err.resolve ? { resolve: err.resolve } : {}) };
     throw err;
   }
+}
+
+/** The tunnel's pods in one command invoke (the fixes' re-read; a diagnosis reads them with the rest, kube-reads.ts). */
+export async function readTunnelPods(kubectl: Kubectl): Promise<TunnelPodRead> {
+  return tunnelPodsFrom(await runBatch(kubectl, TUNNEL_POD_PARTS));
 }
 
 /**

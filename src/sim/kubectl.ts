@@ -150,8 +150,30 @@ function namespaceOf(args: ParsedArgs): { namespace: string; all: boolean } {
 
 function outputFormat(args: ParsedArgs): string {
   const o = flag(args, 'output') ?? '';
-  if (!['', 'json', 'wide', 'name'].includes(o)) throw new KubectlUsageError(`error: unable to match a printer suitable for the output format "${o}", allowed formats are: json,name,wide`);
+  if (o.startsWith('custom-columns=')) return o;
+  if (!['', 'json', 'wide', 'name'].includes(o)) throw new KubectlUsageError(`error: unable to match a printer suitable for the output format "${o}", allowed formats are: custom-columns,json,name,wide`);
   return o;
+}
+
+/**
+ * `-o custom-columns=HEADER:.field.path,…` (kubectl reference, "Custom columns":
+ * https://kubernetes.io/docs/reference/kubectl/#custom-columns): one column per spec, the value
+ * read from the object as the API server returns it, `<none>` where the field is absent, printed
+ * with tabwriter like every kubectl table. Only plain dotted paths are modelled (no [] or filters).
+ */
+function customColumns(output: string, objects: Array<Record<string, any>>): string {
+  const specs = output.slice('custom-columns='.length).split(',').map((spec) => {
+    const colon = spec.indexOf(':');
+    const path = colon > 0 ? spec.slice(colon + 1) : '';
+    if (colon <= 0 || !/^(\.[A-Za-z0-9_-]+)+$/.test(path)) throw new KubectlUsageError(`error: unexpected custom-columns spec: ${spec}, expected <header>:<json-path-expr>`);
+    return { header: spec.slice(0, colon), path: path.slice(1).split('.') };
+  });
+  const valueOf = (obj: Record<string, any>, path: string[]): string => {
+    let v: any = obj;
+    for (const key of path) v = v === undefined || v === null ? undefined : v[key];
+    return v === undefined || v === null ? '<none>' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  };
+  return table(specs.map((s) => s.header), objects.map((o) => specs.map((s) => valueOf(o, s.path))));
 }
 
 function noResources(namespace: string, all: boolean): KubectlResult {
@@ -174,6 +196,7 @@ function getPods(estate: Estate, args: ParsedArgs, name: string | undefined): Ku
   const selected = pods.filter((p) => (all || p.namespace === namespace) && selectorMatches(flag(args, 'selector'), p.labels) && podFieldsMatch(flag(args, 'field-selector'), p));
   if (output === 'json') return done(`${JSON.stringify(kubeList(selected.map((p) => podJson(p, nodes, indexOf(p)))), null, 4)}\n`);
   if (selected.length === 0) return noResources(namespace, all);
+  if (output.startsWith('custom-columns=')) return done(customColumns(output, selected.map((p) => podJson(p, nodes, indexOf(p)))));
   if (output === 'name') return done(selected.map((p) => `pod/${p.name}\n`).join(''));
   return done(podTable(selected, nodes, { wide: output === 'wide', allNamespaces: all, indexOf }));
 }

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { AGENT_POD_COMMANDS, AUTOSCALER_POD_COMMAND, podsFromCommand, readTunnelPods } from '../../src/engine/tunnel-pod-list.js';
 import { eventsFromCommand } from '../../src/engine/checks/tunnel-agent-health.js';
 import { runKubectlCommand } from '../../src/sim/kubectl.js';
+import { runShellScript } from '../../src/sim/command-shell.js';
 import { Estate } from '../../src/sim/estate.js';
 import { createNetworkOracle } from '../../src/sim/network-oracle.js';
 import { exampleScenario } from '../support/sim.js';
@@ -14,33 +15,52 @@ import { exampleScenario } from '../support/sim.js';
 const list = (...items: Array<{ name: string; labels: Record<string, string> }>) =>
   JSON.stringify({ items: items.map((p) => ({ metadata: { name: p.name, namespace: 'kube-system', labels: p.labels }, spec: { nodeName: 'n0' }, status: { phase: 'Running' } })) });
 
+/**
+ * A command invoke whose shell is the simulator's (command-shell.ts) and whose kubectl answers from
+ * the table: `invokes` counts command invokes, `asked` the kubectl commands they ran.
+ */
 function kubectlFrom(answers: Record<string, { exitCode: number; logs: string }>) {
   const asked: string[] = [];
+  let invokes = 0;
   return {
     asked,
-    kubectl: async (command: string) => {
-      asked.push(command);
-      return answers[command] ?? { exitCode: 0, logs: list() };
+    invokes: () => invokes,
+    kubectl: async (script: string) => {
+      invokes += 1;
+      return runShellScript(script, (command) => {
+        asked.push(command);
+        return answers[command] ?? { exitCode: 0, logs: list() };
+      });
     },
   };
 }
 
 describe('readTunnelPods', () => {
-  it('konnectivity: the agents and the autoscaler, two commands, no legacy selectors', async () => {
+  it('konnectivity: the agents and the autoscaler, in one command invoke; the legacy selectors do not count', async () => {
     const k = kubectlFrom({
       [AGENT_POD_COMMANDS.konnectivity]: { exitCode: 0, logs: list({ name: 'konnectivity-agent-abc12345-x2x7q', labels: { app: 'konnectivity-agent' } }) },
       [AUTOSCALER_POD_COMMAND]: { exitCode: 0, logs: list({ name: 'konnectivity-agent-autoscaler-7d9f8-abcde', labels: { 'k8s-app': 'konnectivity-agent-autoscaler' } }) },
     });
     const r = await readTunnelPods(k.kubectl);
     expect(r.ok && r.pods.map((p) => p.name)).toEqual(['konnectivity-agent-abc12345-x2x7q', 'konnectivity-agent-autoscaler-7d9f8-abcde']);
-    expect(k.asked.sort()).toEqual([AGENT_POD_COMMANDS.konnectivity, AUTOSCALER_POD_COMMAND].sort());
+    expect(k.asked.sort()).toEqual([AGENT_POD_COMMANDS.konnectivity, AGENT_POD_COMMANDS['tunnel-front'], AGENT_POD_COMMANDS['aks-link'], AUTOSCALER_POD_COMMAND].sort());
+    expect(k.invokes()).toBe(1);
   });
 
-  it('no konnectivity agent: tunnelfront and aks-link are asked for too', async () => {
+  it('no konnectivity agent: tunnelfront and aks-link count', async () => {
     const k = kubectlFrom({ [AGENT_POD_COMMANDS['tunnel-front']]: { exitCode: 0, logs: list({ name: 'tunnelfront-5d8f7-qwxyz', labels: { component: 'tunnel' } }) } });
     const r = await readTunnelPods(k.kubectl);
     expect(r.ok && r.pods.map((p) => p.name)).toEqual(['tunnelfront-5d8f7-qwxyz']);
-    expect(k.asked).toHaveLength(4);
+    expect(k.invokes()).toBe(1);
+  });
+
+  it('a legacy selector that fails does not matter on a konnectivity cluster', async () => {
+    const k = kubectlFrom({
+      [AGENT_POD_COMMANDS.konnectivity]: { exitCode: 0, logs: list({ name: 'konnectivity-agent-abc12345-x2x7q', labels: { app: 'konnectivity-agent' } }) },
+      [AGENT_POD_COMMANDS['aks-link']]: { exitCode: 1, logs: 'Error from server (Forbidden): pods is forbidden' },
+    });
+    const r = await readTunnelPods(k.kubectl);
+    expect(r.ok && r.pods.map((p) => p.name)).toEqual(['konnectivity-agent-abc12345-x2x7q']);
   });
 
   it('a failed command makes the list unreadable, with kubectl\'s words', async () => {

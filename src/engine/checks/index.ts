@@ -3,8 +3,6 @@
  * reads it needs (memoised per diagnosis, so the NSGs are read once for all checks and the probe
  * plan runs once) and hands them to its pure decision function.
  */
-import { runKubectl } from '../../azure/clusters.js';
-import { userMessageOf } from '../../user-message.js';
 import { NETWORK_KEY, NODES_KEY, SYMPTOMS_KEY, type Check, type DiagnosisContext } from '../diagnose.js';
 import { checkNodeSymptom, pickSymptomNodes, type SymptomPick } from '../symptom-check.js';
 import type { Phase } from '../phase-timing.js';
@@ -21,9 +19,7 @@ import { decideSnatExhaustion } from './snat-exhaustion.js';
 import { EXPLAINING_CHECKS, decideKubeletReachability } from './kubelet-reachability.js';
 import type { CheckId } from '../report.js';
 import {
-  EVENTS_COMMAND,
   KUBECTL_ACCESS_RESOLVE,
-  LADDER_COMMAND,
   decideTunnelAgentHealth,
   eventsFromCommand,
   ladderFromCommand,
@@ -63,7 +59,9 @@ export const probePlanOf = (ctx: DiagnosisContext): Promise<ProbePlanResult> =>
     // The kubectl-logs symptom check needs only the unreachable nodes: each picked node's check
     // starts as soon as a probe reports it, and the final pick (from every probe) is what counts.
     const symptomOf = (pick: SymptomPick) => ctx.once(`symptom:${pick.node.toLowerCase()}`, () => timed(ctx, 'symptom', checkNodeSymptom(ctx.layer, ctx.ref.id, pick)));
-    const pickFrom = (unreachable: NodeView[]) => (ctx.pods.ok ? pickSymptomNodes(unreachable.map((n) => n.computerName), ctx.pods.pods) : []);
+    // The pods listed early (tunnel agents, one kube-proxy per node) spare the symptom check a lookup.
+    const listed = [...(ctx.pods.ok ? ctx.pods.pods : []), ...ctx.kube.nodePods];
+    const pickFrom = (unreachable: NodeView[]) => (ctx.pods.ok || listed.length > 0 ? pickSymptomNodes(unreachable.map((n) => n.computerName), listed) : []);
     return runProbePlan(ctx.layer, nodes, {
       ...(port && host ? { egress: { host, ...port } } : {}),
       ...(speculative ? { speculative } : {}),
@@ -165,24 +163,15 @@ const snatExhaustion: Check = {
 const tunnelAgentHealth: Check = {
   id: 'tunnel-agent-health',
   run: async (ctx) => {
-    const kubectl = async (command: string) => {
-      try {
-        return await runKubectl(ctx.layer, ctx.ref.id, command);
-      } catch (err) {
-        return { exitCode: -1, logs: userMessageOf(err) };
-      }
-    };
+    // Read with the pods in the diagnosis's one early command invoke (kube-reads.ts). The ladder
+    // only counts on konnectivity clusters, the OOM events only beside a pod list.
     const konnectivity = ctx.facts.tunnel === 'konnectivity';
-    const [ladderResult, eventsResult] = await Promise.all([
-      konnectivity ? kubectl(LADDER_COMMAND) : Promise.resolve(undefined),
-      ctx.pods.ok ? kubectl(EVENTS_COMMAND) : Promise.resolve(undefined),
-    ]);
-    const events = eventsResult ? eventsFromCommand(eventsResult) : { events: [] };
+    const events = ctx.pods.ok ? eventsFromCommand(ctx.kube.events) : { events: [] };
     return decideTunnelAgentHealth({
       tunnel: await tunnelWithApiServerOf(ctx),
       pods: ctx.pods.ok ? ctx.pods.pods : { unreadable: { why: ctx.pods.reason, resolve: ctx.pods.resolve ?? KUBECTL_ACCESS_RESOLVE } },
       nodeCount: ctx.facts.nodeCount,
-      ladder: ladderFromCommand(ladderResult ?? { exitCode: 1, logs: 'Error from server (NotFound): not a konnectivity cluster' }),
+      ladder: ladderFromCommand(konnectivity ? ctx.kube.ladder : { exitCode: 1, logs: 'Error from server (NotFound): not a konnectivity cluster' }),
       events: events.events,
       ...(events.eventsUnreadable ? { eventsUnreadable: events.eventsUnreadable } : {}),
     });

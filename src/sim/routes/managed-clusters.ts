@@ -9,6 +9,7 @@ import type { ArmResource } from '../../scenario/types.js';
 import { ArmHttpError, badRequest, ok, resourceGroupNotFound, type ArmReply } from '../arm-http.js';
 import type { Estate } from '../estate.js';
 import { runKubectlCommand } from '../kubectl.js';
+import { runShellScript } from '../command-shell.js';
 import { idFromPath, page, param, RG, route, SUB, type Route, type RouteContext } from '../world.js';
 import { operationResult } from './operations.js';
 
@@ -205,7 +206,8 @@ export const managedClusterRoutes: Route[] = [
       location: String(resource.location ?? 'eastus'),
       durationMs: ctx.world.scaled(estate.latency.kubectlMs),
       work: () => {
-        const { exitCode, logs: full } = runKubectlCommand(estate, command, ctx.world.oracle(estate));
+        const oracle = ctx.world.oracle(estate);
+        const { exitCode, logs: full } = runShellScript(command, (simple) => runKubectlCommand(estate, simple, oracle));
         const logs = cutCommandOutput(full);
         return {
           result: {
