@@ -13,7 +13,8 @@ import { runProbePlan, type EgressRun, type ProbePlanResult } from '../probe-pla
 import { readVnetIntegration, usesVnetIntegration, type VnetIntegration } from '../api-server-address.js';
 import type { NetworkView, NodeView, TunnelView } from './views.js';
 import { decideNsg10250 } from './nsg-10250.js';
-import { decideIptables10250, decideUfw10250 } from './host-firewall.js';
+import { decideUfw10250 } from './ufw-10250.js';
+import { decideIptables10250 } from './iptables-10250.js';
 import { decideEgressTunnelPorts, type EgressProbe } from './egress-tunnel-ports.js';
 import { decideSnatExhaustion } from './snat-exhaustion.js';
 import { EXPLAINING_CHECKS, decideKubeletReachability } from './kubelet-reachability.js';

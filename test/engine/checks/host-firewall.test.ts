@@ -8,14 +8,10 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  HOST_CHANGE_WARNING,
-  IPTABLES_REBOOT_WARNING,
-  decideIptables10250,
-  decideUfw10250,
-  unreachableNodes,
-  type HostCheckInput,
-} from '../../../src/engine/checks/host-firewall.js';
+import { HOST_CHANGE_WARNING, IPTABLES_REBOOT_WARNING, type HostCheckInput } from '../../../src/engine/checks/host-layer.js';
+import { decideIptables10250 } from '../../../src/engine/checks/iptables-10250.js';
+import { unreachableNodes } from '../../../src/engine/checks/probe-reading.js';
+import { decideUfw10250 } from '../../../src/engine/checks/ufw-10250.js';
 import type { NodeView, SubnetView } from '../../../src/engine/checks/views.js';
 import { parseFixScriptOutput, parseHostFirewall, parseProbeKubelet } from '../../../src/engine/host/script-output.js';
 import { tunnelAgentPods } from '../../../src/engine/kube-pods.js';
