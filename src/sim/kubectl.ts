@@ -8,6 +8,7 @@
 import type { ProbeOutcome, ScenarioPod } from '../scenario/types.js';
 import type { Estate } from './estate.js';
 import type { NetworkOracle } from './host/run-script.js';
+import { customColumns } from './custom-columns.js';
 import { age, containerNameOf, kubeList, markPodCreated, nodeJson, podJson, podTable, table } from './kube-objects.js';
 
 export interface KubectlResult {
@@ -155,27 +156,6 @@ function outputFormat(args: ParsedArgs): string {
   return o;
 }
 
-/**
- * `-o custom-columns=HEADER:.field.path,…` (kubectl reference, "Custom columns":
- * https://kubernetes.io/docs/reference/kubectl/#custom-columns): one column per spec, the value
- * read from the object as the API server returns it, `<none>` where the field is absent, printed
- * with tabwriter like every kubectl table. Only plain dotted paths are modelled (no [] or filters).
- */
-function customColumns(output: string, objects: Array<Record<string, any>>): string {
-  const specs = output.slice('custom-columns='.length).split(',').map((spec) => {
-    const colon = spec.indexOf(':');
-    const path = colon > 0 ? spec.slice(colon + 1) : '';
-    if (colon <= 0 || !/^(\.[A-Za-z0-9_-]+)+$/.test(path)) throw new KubectlUsageError(`error: unexpected custom-columns spec: ${spec}, expected <header>:<json-path-expr>`);
-    return { header: spec.slice(0, colon), path: path.slice(1).split('.') };
-  });
-  const valueOf = (obj: Record<string, any>, path: string[]): string => {
-    let v: any = obj;
-    for (const key of path) v = v === undefined || v === null ? undefined : v[key];
-    return v === undefined || v === null ? '<none>' : typeof v === 'object' ? JSON.stringify(v) : String(v);
-  };
-  return table(specs.map((s) => s.header), objects.map((o) => specs.map((s) => valueOf(o, s.path))));
-}
-
 function noResources(namespace: string, all: boolean): KubectlResult {
   return done(all ? 'No resources found\n' : `No resources found in ${namespace} namespace.\n`);
 }
@@ -196,7 +176,11 @@ function getPods(estate: Estate, args: ParsedArgs, name: string | undefined): Ku
   const selected = pods.filter((p) => (all || p.namespace === namespace) && selectorMatches(flag(args, 'selector'), p.labels) && podFieldsMatch(flag(args, 'field-selector'), p));
   if (output === 'json') return done(`${JSON.stringify(kubeList(selected.map((p) => podJson(p, nodes, indexOf(p)))), null, 4)}\n`);
   if (selected.length === 0) return noResources(namespace, all);
-  if (output.startsWith('custom-columns=')) return done(customColumns(output, selected.map((p) => podJson(p, nodes, indexOf(p)))));
+  if (output.startsWith('custom-columns=')) {
+    const printed = customColumns(output, selected.map((p) => podJson(p, nodes, indexOf(p))));
+    if ('error' in printed) throw new KubectlUsageError(printed.error);
+    return done(printed.text);
+  }
   if (output === 'name') return done(selected.map((p) => `pod/${p.name}\n`).join(''));
   return done(podTable(selected, nodes, { wide: output === 'wide', allNamespaces: all, indexOf }));
 }
