@@ -2,15 +2,13 @@
  * The composition root: configuration in, a running bot out (the simulated Azure too, in simulated
  * mode). main.ts and the tests both start the bot through here.
  */
-import { statSync } from 'node:fs';
 import { assertSafeToServe, type Config } from './config.js';
 import type { Logger } from './log.js';
-import { createAzureLayer, simulatedDeadlines, type AzureLayer } from './azure/clients.js';
 import { listSubscriptions } from './azure/clusters.js';
-import { loadScenarioDir, loadScenarioFile } from './scenario/load.js';
-import type { Scenario } from './scenario/types.js';
-import { startSimulatedAzure, type SimServer } from './sim/server.js';
-import { createBotApp, type DemoCluster } from './app/bot-app.js';
+import type { AzureLayer } from './azure/clients.js';
+import type { SimServer } from './sim/server.js';
+import { openAzure } from './open-azure.js';
+import { createBotApp } from './app/bot-app.js';
 import { azureClusterDirectory } from './engine/cluster-directory.js';
 import { diagnoseCluster } from './engine/diagnose.js';
 import { ALL_CHECKS } from './engine/checks/index.js';
@@ -74,25 +72,7 @@ async function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolea
   }
 }
 
-export function loadScenarios(paths: string[]): Scenario[] {
-  return paths.flatMap((p) => (statSync(p).isDirectory() ? loadScenarioDir(p) : [loadScenarioFile(p)]));
-}
-
-/** The demo's headline clusters, listed first in the help card: healthy, then one per cause. */
-const FEATURED_DEMOS = ['aks-demo-healthy', 'aks-nsg-deny', 'aks-ufw-one', 'aks-ipt-drop', 'aks-egress-443', 'aks-snat-lb', 'aks-agents-oom', 'aks-unexplained'];
-
-export function demoClustersOf(scenarios: Scenario[]): DemoCluster[] {
-  const all = scenarios.flatMap((s) =>
-    s.resources
-      .filter((r) => r.type.toLowerCase() === 'microsoft.containerservice/managedclusters')
-      .map((r) => ({ cluster: r.name, title: s.title })),
-  );
-  const rank = (d: DemoCluster) => {
-    const i = FEATURED_DEMOS.indexOf(d.cluster);
-    return i < 0 ? FEATURED_DEMOS.length : i;
-  };
-  return all.map((d, i) => ({ d, i })).sort((a, b) => rank(a.d) - rank(b.d) || a.i - b.i).map(({ d }) => d);
-}
+export { demoClustersOf, loadScenarios } from './open-azure.js';
 
 /** The engine's fix executors and re-check over the Azure layer, for the app's approval flow. */
 export function azureFixRunner(layer: AzureLayer): FixRunner {
@@ -123,30 +103,8 @@ export async function startBot(config: Config, log: Logger, opts: StartOptions =
   const telemetry =
     opts.telemetry ??
     (connectionString ? (await import('./telemetry/app-insights.js')).appInsightsTelemetry({ connectionString, instanceId: config.instanceId, log }) : noTelemetry());
-  // Only when recording: the ARM pipeline then carries the tracing/counting policy.
-  const traced = telemetry.exporting ? { telemetry } : {};
-  let sim: SimServer | undefined;
-  let demoClusters: DemoCluster[] = [];
-  let layer: AzureLayer;
-  if (config.azureMode === 'simulated' && config.simulator.endpoint) {
-    // Several bot instances sharing one simulated Azure (and one state store): scale-out tests.
-    layer = createAzureLayer({ mode: 'simulated', endpoint: config.simulator.endpoint, deadlines: simulatedDeadlines(config.simulator.latencyScale), ...traced });
-    demoClusters = demoClustersOf(loadScenarios(config.simulator.scenarios));
-    log.info('using a running simulated Azure', { url: config.simulator.endpoint });
-  } else if (config.azureMode === 'simulated') {
-    const scenarios = loadScenarios(config.simulator.scenarios);
-    sim = await startSimulatedAzure({
-      scenarios,
-      port: config.simulator.port,
-      latencyScale: config.simulator.latencyScale,
-      ...(config.simulator.accessLog ? { accessLogPath: config.simulator.accessLog } : {}),
-    });
-    demoClusters = demoClustersOf(scenarios);
-    layer = createAzureLayer({ mode: 'simulated', endpoint: sim.url, deadlines: simulatedDeadlines(config.simulator.latencyScale), ...traced });
-    log.info('simulated Azure started', { url: sim.url, clusters: demoClusters.length });
-  } else {
-    layer = createAzureLayer({ mode: 'azure', ...traced });
-  }
+  const azure = await openAzure(config, { telemetry, log });
+  const { layer, sim, demoClusters } = azure;
 
   if (config.demoIdentities) {
     log.warn('DEMO IDENTITIES ON: local mode without an app id; the demo approvers may approve fixes (set TD_DEMO_IDENTITIES=false or APPROVER_IDS to change)', {
@@ -265,7 +223,7 @@ export async function startBot(config: Config, log: Logger, opts: StartOptions =
     // verdicts, briefly (shutdown() allows this whole function 5 s; telemetry must still flush).
     await watchScheduler.close({ waitMs: 2_000 });
     await store.close();
-    await sim?.close();
+    await azure.close();
     // Last: exports the spans and metrics of everything above (bounded, see telemetry.ts).
     await telemetry.shutdown();
   }
