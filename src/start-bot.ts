@@ -10,21 +10,22 @@ import type { SimServer } from './sim/server.js';
 import { openAzure } from './open-azure.js';
 import { createBotApp } from './app/bot-app.js';
 import { azureClusterDirectory } from './engine/cluster-directory.js';
-import { diagnoseCluster } from './engine/diagnose.js';
+import { diagnoseCluster, type DiagnoseOptions } from './engine/diagnose.js';
 import { ALL_CHECKS } from './engine/checks/index.js';
 import { createBotFramework } from './transport/bot-framework.js';
 import { createConversationStore } from './transport/conversation-store.js';
-import { auditFeedingIncidents, createIncidentFeed, lateBoundOutbox } from './app/incident-feed.js';
+import { createIncidentFeed, feedIncidentsFrom } from './app/incident-feed.js';
+import { auditEmittingSteps, createAppEvents } from './app/app-events.js';
 import { startHttpServer } from './transport/http-server.js';
 import { createStateStore, storeReady, type DurableStore } from './store/create-store.js';
-import { createFixFlow, type FixRunner } from './app/fix-flow.js';
-import { executorFor, nsgBaselineOf } from './engine/fixes/executors.js';
-import { verifyFix } from './engine/fixes/verify.js';
+import { createFixFlow } from './app/fix-flow.js';
+import { azureFixRunner } from './engine/fixes/fix-runner.js';
+import { tracedVerification } from './telemetry/verification.js';
 import { WatchRepository } from './engine/watch/repository.js';
 import { createWatchCommands } from './app/watch-commands.js';
 import { createWatchScheduler } from './app/watch-scheduler.js';
 import type { ClusterRef } from './engine/find-cluster.js';
-import { runPlanStep } from './engine/fixes/run-step.js';
+import type { DiagnosisScope } from './app/bot-app.js';
 import { noTelemetry, type Telemetry } from './telemetry/telemetry.js';
 import { countingAuditLog } from './telemetry/audit.js';
 import { traceDiagnosis } from './telemetry/diagnosis.js';
@@ -74,23 +75,6 @@ async function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolea
 
 export { demoClustersOf, loadScenarios } from './open-azure.js';
 
-/** The engine's fix executors and re-check over the Azure layer, for the app's approval flow. */
-export function azureFixRunner(layer: AzureLayer): FixRunner {
-  return {
-    // The diagnosis-time state the fix is approved against, as the checks read it (no second read).
-    async captureBaseline(fix) {
-      return nsgBaselineOf(fix);
-    },
-    async execute(cluster, fix, baseline) {
-      const executor = executorFor(fix.kind);
-      if (!executor) return { result: 'refused', detail: `The bot has no executor for ${fix.kind} fixes; apply it by hand.`, perTarget: [] };
-      return executor.execute({ layer, cluster, fix, ...(baseline ? { baseline } : {}) });
-    },
-    verify: (cluster, fix, before) => verifyFix(layer, cluster, fix, { before }),
-    runStep: (cluster, step) => runPlanStep({ layer, cluster }, step),
-  };
-}
-
 export interface StartOptions {
   /** Tests: telemetry with in-memory exporters; default from config.telemetry. */
   telemetry?: Telemetry;
@@ -113,11 +97,13 @@ export async function startBot(config: Config, log: Logger, opts: StartOptions =
   }
   // Opened at start so a bad location fails now, not at the first approval.
   const store = createStateStore(config.store);
-  // Every approval step appends an audit record; two decorators listen there rather than in the fix
-  // flow: telemetry counts approvals by outcome, and the incident channel hears of each step
-  // (incident-feed.ts). Posts go through the transport's outbox, attached once the transport exists.
-  const outbox = lateBoundOutbox();
+  // The transport first: the outbox the incident feed and the watches post through is made from its
+  // adapter; the app is plugged into it below, once built (bolt's receiver shape).
   const conversations = createConversationStore(store.state);
+  const bot = createBotFramework({ bot: config.bot, log, conversations, trustedChannels: config.trustedChannels });
+  const outbox = bot.outbox;
+  // One path to the incident channel: the app's events (a finished diagnosis, each approval step).
+  const events = createAppEvents(log);
   const incidents = createIncidentFeed({
     ...(config.incidentChannelId ? { channelId: config.incidentChannelId } : {}),
     state: store.state,
@@ -127,13 +113,16 @@ export async function startBot(config: Config, log: Logger, opts: StartOptions =
     locale: config.incidentLocale,
     log,
   });
-  const audit = auditFeedingIncidents(countingAuditLog(store.audit, telemetry), incidents);
+  feedIncidentsFrom(events, incidents);
+  // Every approval step appends exactly one audit record: telemetry counts approvals by outcome
+  // there, and the step becomes an app event there (app-events.ts).
+  const audit = auditEmittingSteps(countingAuditLog(store.audit, telemetry), events);
   const fixes = createFixFlow({
     state: store.state,
     audit,
     policy: config.approvals,
     instanceId: config.instanceId,
-    runner: azureFixRunner(layer),
+    runner: tracedVerification(azureFixRunner(layer), telemetry),
     // Who to name as approvers: the demo people in local mode; a real deployment knows object ids only.
     ...(config.demoIdentities ? { approverNames: approverNamesOf(config.approvals.approverIds) } : {}),
     log,
@@ -152,8 +141,12 @@ export async function startBot(config: Config, log: Logger, opts: StartOptions =
   const watchRepository = new WatchRepository(store.state);
   // One directory for chat commands and watches alike.
   const directory = azureClusterDirectory(layer, config.subscriptionIds);
-  const diagnoseForWatch = (cluster: ClusterRef) =>
-    traceDiagnosis(telemetry, { cluster }, () => diagnoseCluster(layer, cluster, { checks: ALL_CHECKS, log: log.child({ watch: cluster.name }) }));
+  /** The one diagnosis of chat commands and watches alike, traced; `scope` names the event it serves. */
+  const diagnose = (cluster: ClusterRef, scope: Partial<DiagnosisScope> & Pick<DiagnoseOptions, 'onProgress'> = {}) =>
+    traceDiagnosis(telemetry, { cluster, ...(scope.correlationId ? { correlationId: scope.correlationId } : {}) }, () =>
+      diagnoseCluster(layer, cluster, { checks: ALL_CHECKS, log: scope.log ?? log, ...(scope.onProgress ? { onProgress: scope.onProgress } : {}) }),
+    );
+  const diagnoseForWatch = (cluster: ClusterRef) => diagnose(cluster, { log: log.child({ watch: cluster.name }) });
   const watchCommands = createWatchCommands({ watches: watchRepository, directory, diagnose: diagnoseForWatch, log });
   const watchScheduler = createWatchScheduler({
     state: store.state,
@@ -171,16 +164,12 @@ export async function startBot(config: Config, log: Logger, opts: StartOptions =
     fixes,
     audit,
     directory,
-    diagnose: (cluster, onProgress, scope) =>
-      traceDiagnosis(telemetry, { cluster, ...(scope ? { correlationId: scope.correlationId } : {}) }, () =>
-        diagnoseCluster(layer, cluster, { checks: ALL_CHECKS, log: scope?.log ?? log, onProgress }),
-      ),
+    diagnose: (cluster, onProgress, scope) => diagnose(cluster, { ...scope, onProgress }),
     demoClusters,
     log,
-    incidents,
+    events,
   });
-  const bot = createBotFramework({ bot: config.bot, app, log, conversations, trustedChannels: config.trustedChannels });
-  outbox.attach(bot.outbox);
+  bot.init(app);
   /** Replies after their turn and the incident posts they cause (and the replies those cause). */
   const drainAll = async () => {
     do {
