@@ -15,7 +15,7 @@ import { ALL_CHECKS } from './engine/checks/index.js';
 import { createBotFramework } from './transport/bot-framework.js';
 import { createConversationStore } from './transport/conversation-store.js';
 import { createIncidentFeed, feedIncidentsFrom } from './app/incident-feed.js';
-import { auditEmittingSteps, createAppEvents } from './app/app-events.js';
+import { createAppEvents } from './app/app-events.js';
 import { startHttpServer } from './transport/http-server.js';
 import { createStateStore, storeReady, type DurableStore } from './store/create-store.js';
 import { createFixFlow } from './app/fix-flow.js';
@@ -114,9 +114,9 @@ export async function startBot(config: Config, log: Logger, opts: StartOptions =
     log,
   });
   feedIncidentsFrom(events, incidents);
-  // Every approval step appends exactly one audit record: telemetry counts approvals by outcome
-  // there, and the step becomes an app event there (app-events.ts).
-  const audit = auditEmittingSteps(countingAuditLog(store.audit, telemetry), events);
+  // Telemetry counts approvals by outcome where each step appends its audit record; the fix flow
+  // turns the same records into app events (app-events.ts).
+  const audit = countingAuditLog(store.audit, telemetry);
   const fixes = createFixFlow({
     state: store.state,
     audit,
@@ -127,6 +127,7 @@ export async function startBot(config: Config, log: Logger, opts: StartOptions =
     ...(config.demoIdentities ? { approverNames: approverNamesOf(config.approvals.approverIds) } : {}),
     log,
     executionLeaseMs: config.executionLeaseSeconds * 1000,
+    events,
   });
   // Before any click is served. A store that does not answer yet must not stop the start (the
   // readiness check reports it); the sweep then runs at the next start.

@@ -21,6 +21,7 @@ import type { ClusterRef } from '../engine/find-cluster.js';
 import type { Report } from '../engine/report.js';
 import type { AuditLog } from '../store/append-log.js';
 import type { StateStore } from '../store/state-store.js';
+import { auditEmittingSteps, type AppEvents } from './app-events.js';
 import type { CardVerbEntry, CardVerbFeature } from './card-verbs.js';
 import { errorCard, refusalCard } from './cards/index.js';
 import { localFixText } from './cards/fix-text.js';
@@ -48,6 +49,8 @@ export interface FixFlowDeps {
   now?: () => Date;
   /** How long an execution may go without this process's heartbeat before another instance interrupts it. */
   executionLeaseMs?: number;
+  /** Told of each approval step once its audit record is stored (the incident channel listens there). */
+  events?: Pick<AppEvents, 'emit'>;
 }
 
 export interface FixFlow extends CardVerbFeature {
@@ -72,10 +75,12 @@ function refused(reason: string, m: Messages = en): CardActionAnswer {
 export function createFixFlow(deps: FixFlowDeps): FixFlow {
   const { policy, runner, log, instanceId } = deps;
   const now = deps.now ?? (() => new Date());
-  const repo = new ApprovalRequestRepository({ state: deps.state, audit: deps.audit, now, ...(deps.executionLeaseMs ? { executionLeaseMs: deps.executionLeaseMs } : {}) });
+  // Every approval step appends exactly one audit record (the repository's): that is where it becomes an event.
+  const audit = deps.events ? auditEmittingSteps(deps.audit, deps.events) : deps.audit;
+  const repo = new ApprovalRequestRepository({ state: deps.state, audit, now, ...(deps.executionLeaseMs ? { executionLeaseMs: deps.executionLeaseMs } : {}) });
   const shelf = reportShelf(deps.state);
   const sources = fixSources(deps.state, shelf);
-  const cards = createFixCards({ repo, sources, audit: deps.audit, policy, ...(deps.approverNames ? { approverNames: deps.approverNames } : {}), log, now });
+  const cards = createFixCards({ repo, sources, audit, policy, ...(deps.approverNames ? { approverNames: deps.approverNames } : {}), log, now });
 
   /**
    * Every refused click on a stored request (or on the draft of a refused "Request this fix") goes
