@@ -23,7 +23,7 @@ import {
   AUDIT_CARD_RECORDS,
 } from './cards/index.js';
 import { auditRecordsFor } from './audit-records.js';
-import { localeOf, messagesFor, userMessageIn } from './i18n/index.js';
+import { userMessageIn } from './i18n/index.js';
 import type { AuditLog } from '../store/append-log.js';
 import type { WatchCommands } from './watch-commands.js';
 import type { AppEvents } from './app-events.js';
@@ -126,7 +126,7 @@ export function createBotApp(deps: AppDeps): BotApp {
     } catch (err) {
       if (!(err instanceof DiagnosisDropped)) throw err;
       log.info('diagnosis dropped: the bot is stopping', { cluster: shownName });
-      await show(errorCard({ title: m.app.droppedTitle(shownName), message: m.app.dropped, correlationId: event.correlationId }, locale));
+      await show(errorCard({ title: m.app.droppedTitle(shownName), message: m.app.dropped, correlationId: ctx.correlationId }, locale));
       return;
     }
     let resolution: ClusterResolution;
@@ -134,7 +134,7 @@ export function createBotApp(deps: AppDeps): BotApp {
       resolution = await resolveCluster(deps.directory, target);
     } catch (err) {
       log.warn('cluster lookup failed', { err });
-      await show(errorCard({ title: m.error.lookupFailed(shownName), message: userMessageIn(m, err), correlationId: event.correlationId }, locale));
+      await show(errorCard({ title: m.error.lookupFailed(shownName), message: userMessageIn(m, err), correlationId: ctx.correlationId }, locale));
       return;
     }
     // Say how the cluster was found: one Resource Graph query, or a list per subscription (and why).
@@ -167,14 +167,14 @@ export function createBotApp(deps: AppDeps): BotApp {
           lastShown = p.done;
           replies.update(progressId, { card: progressCard(cluster.name, p.done, p.total, locale, finished) }).catch(() => {});
         }
-      }, { correlationId: event.correlationId, log });
+      }, { correlationId: ctx.correlationId, log });
       const reportId = await deps.fixes?.keepReport(report, cluster);
       await show(diagnosisCard(report, reportId ? { reportId } : {}, locale));
-      deps.events?.emit({ kind: 'diagnosed', report, by: event.caller, correlationId: event.correlationId });
+      deps.events?.emit({ kind: 'diagnosed', report, by: event.caller, correlationId: ctx.correlationId });
       log.info('diagnosis finished', { cluster: cluster.id, checks: report.checks.map((c) => `${c.id}:${c.status}`) });
     } catch (err) {
       log.error('diagnosis failed', { cluster: cluster.id, err });
-      await show(errorCard({ title: m.error.diagnosisFailed(cluster.name), message: userMessageIn(m, err), correlationId: event.correlationId }, locale));
+      await show(errorCard({ title: m.error.diagnosisFailed(cluster.name), message: userMessageIn(m, err), correlationId: ctx.correlationId }, locale));
     }
   }
 
@@ -192,7 +192,7 @@ export function createBotApp(deps: AppDeps): BotApp {
         return await handler(event, ctx);
       } catch (err) {
         ctx.log.error('card action failed', { err, verb: event.verb });
-        return { card: cardActionErrorCard(err, event.correlationId, ctx.locale) };
+        return { card: cardActionErrorCard(err, ctx.correlationId, ctx.locale) };
       }
     },
     async handleMessage(event, replies) {
@@ -216,7 +216,7 @@ export function createBotApp(deps: AppDeps): BotApp {
             await replies.send({ card: auditCard({ ...(command.cluster ? { cluster: command.cluster } : {}), records }, locale) });
           } catch (err) {
             log.warn('audit read failed', { err });
-            await replies.send({ card: errorCard({ title: m.error.auditReadFailed, message: userMessageIn(m, err), correlationId: event.correlationId }, locale) });
+            await replies.send({ card: errorCard({ title: m.error.auditReadFailed, message: userMessageIn(m, err), correlationId: ctx.correlationId }, locale) });
           }
           return;
         }
@@ -225,7 +225,7 @@ export function createBotApp(deps: AppDeps): BotApp {
           return;
         case 'refused':
           // A bare `unwatch`: offer the clusters this chat watches instead of only refusing.
-          if (command.refusal?.code === 'watch-no-cluster' && command.refusal.verb === 'unwatch' && (await deps.watches?.offerUnwatch(event, replies))) return;
+          if (command.refusal?.code === 'watch-no-cluster' && command.refusal.verb === 'unwatch' && (await deps.watches?.offerUnwatch(event, replies, ctx))) return;
           log.info('command refused', { reason: command.reason });
           await replies.send({ card: refusalCard(m.refusal.command(command.refusal, { reason: command.reason, hint: command.hint }), locale) });
           return;
@@ -253,12 +253,12 @@ export function createBotApp(deps: AppDeps): BotApp {
             return;
           }
           try {
-            if (command.kind === 'watch') await watches.watch(command.target, command.intervalMinutes, event, replies);
-            else if (command.kind === 'unwatch') await watches.unwatch(command.target, event, replies);
-            else await watches.list(event, replies);
+            if (command.kind === 'watch') await watches.watch(command.target, command.intervalMinutes, event, replies, ctx);
+            else if (command.kind === 'unwatch') await watches.unwatch(command.target, event, replies, ctx);
+            else await watches.list(event, replies, ctx);
           } catch (err) {
             log.error('watch command failed', { err });
-            await replies.send({ card: errorCard({ title: m.watch.commandFailedTitle, message: userMessageIn(m, err), correlationId: event.correlationId }, locale) });
+            await replies.send({ card: errorCard({ title: m.watch.commandFailedTitle, message: userMessageIn(m, err), correlationId: ctx.correlationId }, locale) });
           }
           return;
         }
