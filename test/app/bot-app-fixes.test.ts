@@ -19,6 +19,7 @@ import { diagnoseCluster } from '../../src/engine/diagnose.js';
 import type { FixProposal } from '../../src/engine/report.js';
 import { silentLogger } from '../../src/log.js';
 import { createStateStore, type DurableStore } from '../../src/store/create-store.js';
+import type { StateStore } from '../../src/store/state-store.js';
 import { cardText, executeActions, type Json } from '../support/card-walk.js';
 import { startSimForTest, type SimForTest } from '../support/sim.js';
 import { tempDir } from '../support/temp-dir.js';
@@ -95,8 +96,35 @@ function fakeRunner(): FixRunner & { executed: FixProposal[]; verified: Array<{ 
   };
 }
 
+/** Store reads and writes by key, to count what one click costs. */
+function countingState(state: StateStore): StateStore & { reads: string[]; writes: string[]; reset(): void } {
+  const reads: string[] = [];
+  const writes: string[] = [];
+  return {
+    reads,
+    writes,
+    reset() {
+      reads.length = 0;
+      writes.length = 0;
+    },
+    read: (keys) => {
+      reads.push(...keys);
+      return state.read(keys);
+    },
+    write: (changes) => {
+      writes.push(...Object.keys(changes));
+      return state.write(changes);
+    },
+    delete: (keys) => {
+      writes.push(...keys);
+      return state.delete(keys);
+    },
+  };
+}
+
 interface World {
   app: BotApp;
+  state: ReturnType<typeof countingState>;
   store: DurableStore;
   runner: ReturnType<typeof fakeRunner>;
   events: AppEvent[];
@@ -109,7 +137,8 @@ function world(): World {
   const bus = createAppEvents(silentLogger);
   const events: AppEvent[] = [];
   bus.on((e) => events.push(e));
-  const fixes = createFixFlow({ state: store.state, audit: store.audit, policy: POLICY, instanceId: 'bot-test', runner, log: silentLogger, events: bus });
+  const state = countingState(store.state);
+  const fixes = createFixFlow({ state, audit: store.audit, policy: POLICY, instanceId: 'bot-test', runner, log: silentLogger, events: bus });
   const app = createBotApp({
     directory: azureClusterDirectory(sim.layer, []),
     diagnose: (cluster, onProgress, scope) => diagnoseCluster(sim.layer, cluster, { checks: ALL_CHECKS, onProgress, ...(scope ? { log: scope.log } : {}) }),
@@ -119,7 +148,7 @@ function world(): World {
     audit: store.audit,
     events: bus,
   });
-  return { app, store, runner, events, repo: new ApprovalRequestRepository({ state: store.state, audit: store.audit }) };
+  return { app, state, store, runner, events, repo: new ApprovalRequestRepository({ state: store.state, audit: store.audit }) };
 }
 
 let n = 0;
@@ -202,8 +231,12 @@ describe('the app without HTTP', () => {
     expect((await w.repo.load(requestId))?.state).toBe('pending');
 
     const approveClick = click('approve', { requestId }, APPROVER, approvalId);
+    w.state.reset();
     const approved = await w.app.handleCardAction(approveClick);
+    const clickReads = w.state.reads.filter((k) => k === `approval/${requestId}`).length;
     expect(approved.followUp).toBeDefined();
+    // One read of the request per click: the executing-index check and the decision share it.
+    expect(clickReads).toBe(1);
     const pipeline = recordingReplies();
     // Teams may deliver the follow-up twice (a retried invoke): the claim lets one run.
     await Promise.all([approved.followUp!(pipeline), approved.followUp!(recordingReplies())]);
