@@ -248,6 +248,7 @@ export function createBotFramework(opts: BotFrameworkOptions): BotFramework {
   async function onTurn(ctx: TurnContext, afterTurn: Array<() => void>): Promise<void> {
     const activity = ctx.activity;
     await trackInstallation(activity);
+    // Invokes are routed first (as teams-ai's router does): theirs is the tightest deadline.
     if (activity.type === ActivityTypes.Invoke && activity.name === CARD_ACTION_INVOKE) {
       await onCardAction(ctx, afterTurn);
       return;
