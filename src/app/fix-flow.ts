@@ -32,10 +32,6 @@ import { fixSources, requestIdFor, type LoadedFixSource } from './fix-sources.js
 import { fixesOf, isReportId, reportShelf } from './stored-reports.js';
 import { en, messagesFor, userMessageIn, type Locale, type Messages } from './i18n/index.js';
 
-export type { FixRunner } from '../engine/fixes/fix-runner.js';
-export { requestIdFor } from './fix-sources.js';
-export { verificationDetail } from '../engine/approvals/run-approved-fix.js';
-
 export interface FixFlowDeps {
   state: StateStore;
   audit: AuditLog;
