@@ -73,7 +73,6 @@ async function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolea
   }
 }
 
-
 export interface StartOptions {
   /** Tests: telemetry with in-memory exporters; default from config.telemetry. */
   telemetry?: Telemetry;
