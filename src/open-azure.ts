@@ -28,6 +28,11 @@ export interface OpenAzureOptions {
   log?: Logger;
   /** The port of a simulated Azure started here; default config.simulator.port (0: any free port). */
   simulatorPort?: number;
+  /**
+   * False: a running simulated Azure's scenario files are not read for the demo list (the CLI names
+   * its cluster and never lists them). Default true.
+   */
+  demoClusters?: boolean;
 }
 
 export function loadScenarios(paths: string[]): Scenario[] {
@@ -59,7 +64,7 @@ export async function openAzure(config: Config, opts: OpenAzureOptions = {}): Pr
   if (config.simulator.endpoint) {
     // Several bot instances sharing one simulated Azure (and one state store): scale-out tests; or a
     // proxy or recorder put in front of it.
-    const demoClusters = demoClustersOf(loadScenarios(config.simulator.scenarios));
+    const demoClusters = opts.demoClusters === false ? [] : demoClustersOf(loadScenarios(config.simulator.scenarios));
     opts.log?.info('using a running simulated Azure', { url: config.simulator.endpoint });
     return { layer: createAzureLayer({ mode: 'simulated', endpoint: config.simulator.endpoint, deadlines, ...traced }), demoClusters, close: async () => {} };
   }

@@ -98,7 +98,7 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: Io): Pr
     // A simulated Azure already running (SIM_ENDPOINT), as the bot uses it: anyone can put a proxy
     // or recorder in between. --scenario still starts a private one, since it names the estate.
     const { endpoint: _running, ...privateSimulator } = config.simulator;
-    azure = await openAzure(scenarioFiles ? { ...config, simulator: privateSimulator } : config, { simulatorPort: 0 });
+    azure = await openAzure(scenarioFiles ? { ...config, simulator: privateSimulator } : config, { simulatorPort: 0, demoClusters: false });
     const layer = azure.layer;
     const subscriptionIds = config.azureMode === 'azure' ? config.subscriptionIds : [];
 
