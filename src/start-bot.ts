@@ -2,31 +2,30 @@
  * The composition root: configuration in, a running bot out (the simulated Azure too, in simulated
  * mode). main.ts and the tests both start the bot through here.
  */
-import { statSync } from 'node:fs';
 import { assertSafeToServe, type Config } from './config.js';
 import type { Logger } from './log.js';
-import { createAzureLayer, simulatedDeadlines, type AzureLayer } from './azure/clients.js';
 import { listSubscriptions } from './azure/clusters.js';
-import { loadScenarioDir, loadScenarioFile } from './scenario/load.js';
-import type { Scenario } from './scenario/types.js';
-import { startSimulatedAzure, type SimServer } from './sim/server.js';
-import { createBotApp, type DemoCluster } from './app/bot-app.js';
+import type { AzureLayer } from './azure/clients.js';
+import type { SimServer } from './sim/server.js';
+import { openAzure } from './open-azure.js';
+import { createBotApp } from './app/bot-app.js';
 import { azureClusterDirectory } from './engine/cluster-directory.js';
-import { diagnoseCluster } from './engine/diagnose.js';
+import { diagnoseCluster, type DiagnoseOptions } from './engine/diagnose.js';
 import { ALL_CHECKS } from './engine/checks/index.js';
 import { createBotFramework } from './transport/bot-framework.js';
 import { createConversationStore } from './transport/conversation-store.js';
-import { auditFeedingIncidents, createIncidentFeed, lateBoundOutbox } from './app/incident-feed.js';
+import { createIncidentFeed, feedIncidentsFrom } from './app/incident-feed.js';
+import { createAppEvents } from './app/app-events.js';
 import { startHttpServer } from './transport/http-server.js';
 import { createStateStore, storeReady, type DurableStore } from './store/create-store.js';
-import { createFixFlow, type FixRunner } from './app/fix-flow.js';
-import { executorFor, nsgBaselineOf } from './engine/fixes/executors.js';
-import { verifyFix } from './engine/fixes/verify.js';
+import { createFixFlow } from './app/fix-flow.js';
+import { azureFixRunner } from './engine/fixes/fix-runner.js';
+import { tracedVerification } from './telemetry/verification.js';
 import { WatchRepository } from './engine/watch/repository.js';
 import { createWatchCommands } from './app/watch-commands.js';
 import { createWatchScheduler } from './app/watch-scheduler.js';
 import type { ClusterRef } from './engine/find-cluster.js';
-import { runPlanStep } from './engine/fixes/run-step.js';
+import type { DiagnosisScope } from './app/bot-app.js';
 import { noTelemetry, type Telemetry } from './telemetry/telemetry.js';
 import { countingAuditLog } from './telemetry/audit.js';
 import { traceDiagnosis } from './telemetry/diagnosis.js';
@@ -74,43 +73,6 @@ async function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolea
   }
 }
 
-export function loadScenarios(paths: string[]): Scenario[] {
-  return paths.flatMap((p) => (statSync(p).isDirectory() ? loadScenarioDir(p) : [loadScenarioFile(p)]));
-}
-
-/** The demo's headline clusters, listed first in the help card: healthy, then one per cause. */
-const FEATURED_DEMOS = ['aks-demo-healthy', 'aks-nsg-deny', 'aks-ufw-one', 'aks-ipt-drop', 'aks-egress-443', 'aks-snat-lb', 'aks-agents-oom', 'aks-unexplained'];
-
-export function demoClustersOf(scenarios: Scenario[]): DemoCluster[] {
-  const all = scenarios.flatMap((s) =>
-    s.resources
-      .filter((r) => r.type.toLowerCase() === 'microsoft.containerservice/managedclusters')
-      .map((r) => ({ cluster: r.name, title: s.title })),
-  );
-  const rank = (d: DemoCluster) => {
-    const i = FEATURED_DEMOS.indexOf(d.cluster);
-    return i < 0 ? FEATURED_DEMOS.length : i;
-  };
-  return all.map((d, i) => ({ d, i })).sort((a, b) => rank(a.d) - rank(b.d) || a.i - b.i).map(({ d }) => d);
-}
-
-/** The engine's fix executors and re-check over the Azure layer, for the app's approval flow. */
-export function azureFixRunner(layer: AzureLayer): FixRunner {
-  return {
-    // The diagnosis-time state the fix is approved against, as the checks read it (no second read).
-    async captureBaseline(fix) {
-      return nsgBaselineOf(fix);
-    },
-    async execute(cluster, fix, baseline) {
-      const executor = executorFor(fix.kind);
-      if (!executor) return { result: 'refused', detail: `The bot has no executor for ${fix.kind} fixes; apply it by hand.`, perTarget: [] };
-      return executor.execute({ layer, cluster, fix, ...(baseline ? { baseline } : {}) });
-    },
-    verify: (cluster, fix, before) => verifyFix(layer, cluster, fix, { before }),
-    runStep: (cluster, step) => runPlanStep({ layer, cluster }, step),
-  };
-}
-
 export interface StartOptions {
   /** Tests: telemetry with in-memory exporters; default from config.telemetry. */
   telemetry?: Telemetry;
@@ -123,30 +85,8 @@ export async function startBot(config: Config, log: Logger, opts: StartOptions =
   const telemetry =
     opts.telemetry ??
     (connectionString ? (await import('./telemetry/app-insights.js')).appInsightsTelemetry({ connectionString, instanceId: config.instanceId, log }) : noTelemetry());
-  // Only when recording: the ARM pipeline then carries the tracing/counting policy.
-  const traced = telemetry.exporting ? { telemetry } : {};
-  let sim: SimServer | undefined;
-  let demoClusters: DemoCluster[] = [];
-  let layer: AzureLayer;
-  if (config.azureMode === 'simulated' && config.simulator.endpoint) {
-    // Several bot instances sharing one simulated Azure (and one state store): scale-out tests.
-    layer = createAzureLayer({ mode: 'simulated', endpoint: config.simulator.endpoint, deadlines: simulatedDeadlines(config.simulator.latencyScale), ...traced });
-    demoClusters = demoClustersOf(loadScenarios(config.simulator.scenarios));
-    log.info('using a running simulated Azure', { url: config.simulator.endpoint });
-  } else if (config.azureMode === 'simulated') {
-    const scenarios = loadScenarios(config.simulator.scenarios);
-    sim = await startSimulatedAzure({
-      scenarios,
-      port: config.simulator.port,
-      latencyScale: config.simulator.latencyScale,
-      ...(config.simulator.accessLog ? { accessLogPath: config.simulator.accessLog } : {}),
-    });
-    demoClusters = demoClustersOf(scenarios);
-    layer = createAzureLayer({ mode: 'simulated', endpoint: sim.url, deadlines: simulatedDeadlines(config.simulator.latencyScale), ...traced });
-    log.info('simulated Azure started', { url: sim.url, clusters: demoClusters.length });
-  } else {
-    layer = createAzureLayer({ mode: 'azure', ...traced });
-  }
+  const azure = await openAzure(config, { telemetry, log });
+  const { layer, sim, demoClusters } = azure;
 
   if (config.demoIdentities) {
     log.warn('DEMO IDENTITIES ON: local mode without an app id; the demo approvers may approve fixes (set TD_DEMO_IDENTITIES=false or APPROVER_IDS to change)', {
@@ -155,11 +95,13 @@ export async function startBot(config: Config, log: Logger, opts: StartOptions =
   }
   // Opened at start so a bad location fails now, not at the first approval.
   const store = createStateStore(config.store);
-  // Every approval step appends an audit record; two decorators listen there rather than in the fix
-  // flow: telemetry counts approvals by outcome, and the incident channel hears of each step
-  // (incident-feed.ts). Posts go through the transport's outbox, attached once the transport exists.
-  const outbox = lateBoundOutbox();
+  // The transport first: the outbox the incident feed and the watches post through is made from its
+  // adapter; the app is plugged into it below, once built (bolt's receiver shape).
   const conversations = createConversationStore(store.state);
+  const bot = createBotFramework({ bot: config.bot, log, conversations, trustedChannels: config.trustedChannels });
+  const outbox = bot.outbox;
+  // One path to the incident channel: the app's events (a finished diagnosis, each approval step).
+  const events = createAppEvents(log);
   const incidents = createIncidentFeed({
     ...(config.incidentChannelId ? { channelId: config.incidentChannelId } : {}),
     state: store.state,
@@ -169,17 +111,21 @@ export async function startBot(config: Config, log: Logger, opts: StartOptions =
     locale: config.incidentLocale,
     log,
   });
-  const audit = auditFeedingIncidents(countingAuditLog(store.audit, telemetry), incidents);
+  feedIncidentsFrom(events, incidents);
+  // Telemetry counts approvals by outcome where each step appends its audit record; the fix flow
+  // turns the same records into app events (app-events.ts).
+  const audit = countingAuditLog(store.audit, telemetry);
   const fixes = createFixFlow({
     state: store.state,
     audit,
     policy: config.approvals,
     instanceId: config.instanceId,
-    runner: azureFixRunner(layer),
+    runner: tracedVerification(azureFixRunner(layer), telemetry),
     // Who to name as approvers: the demo people in local mode; a real deployment knows object ids only.
     ...(config.demoIdentities ? { approverNames: approverNamesOf(config.approvals.approverIds) } : {}),
     log,
     executionLeaseMs: config.executionLeaseSeconds * 1000,
+    events,
   });
   // Before any click is served. A store that does not answer yet must not stop the start (the
   // readiness check reports it); the sweep then runs at the next start.
@@ -194,8 +140,12 @@ export async function startBot(config: Config, log: Logger, opts: StartOptions =
   const watchRepository = new WatchRepository(store.state);
   // One directory for chat commands and watches alike.
   const directory = azureClusterDirectory(layer, config.subscriptionIds);
-  const diagnoseForWatch = (cluster: ClusterRef) =>
-    traceDiagnosis(telemetry, { cluster }, () => diagnoseCluster(layer, cluster, { checks: ALL_CHECKS, log: log.child({ watch: cluster.name }) }));
+  /** The one diagnosis of chat commands and watches alike, traced; `scope` names the event it serves. */
+  const diagnose = (cluster: ClusterRef, scope: Partial<DiagnosisScope> & Pick<DiagnoseOptions, 'onProgress'> = {}) =>
+    traceDiagnosis(telemetry, { cluster, ...(scope.correlationId ? { correlationId: scope.correlationId } : {}) }, () =>
+      diagnoseCluster(layer, cluster, { checks: ALL_CHECKS, log: scope.log ?? log, ...(scope.onProgress ? { onProgress: scope.onProgress } : {}) }),
+    );
+  const diagnoseForWatch = (cluster: ClusterRef) => diagnose(cluster, { log: log.child({ watch: cluster.name }) });
   const watchCommands = createWatchCommands({ watches: watchRepository, directory, diagnose: diagnoseForWatch, log });
   const watchScheduler = createWatchScheduler({
     state: store.state,
@@ -213,16 +163,12 @@ export async function startBot(config: Config, log: Logger, opts: StartOptions =
     fixes,
     audit,
     directory,
-    diagnose: (cluster, onProgress, scope) =>
-      traceDiagnosis(telemetry, { cluster, ...(scope ? { correlationId: scope.correlationId } : {}) }, () =>
-        diagnoseCluster(layer, cluster, { checks: ALL_CHECKS, log: scope?.log ?? log, onProgress }),
-      ),
+    diagnose: (cluster, onProgress, scope) => diagnose(cluster, { ...scope, onProgress }),
     demoClusters,
     log,
-    incidents,
+    events,
   });
-  const bot = createBotFramework({ bot: config.bot, app, log, conversations, trustedChannels: config.trustedChannels });
-  outbox.attach(bot.outbox);
+  bot.init(app);
   /** Replies after their turn and the incident posts they cause (and the replies those cause). */
   const drainAll = async () => {
     do {
@@ -265,7 +211,7 @@ export async function startBot(config: Config, log: Logger, opts: StartOptions =
     // verdicts, briefly (shutdown() allows this whole function 5 s; telemetry must still flush).
     await watchScheduler.close({ waitMs: 2_000 });
     await store.close();
-    await sim?.close();
+    await azure.close();
     // Last: exports the spans and metrics of everything above (bounded, see telemetry.ts).
     await telemetry.shutdown();
   }

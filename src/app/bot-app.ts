@@ -23,10 +23,12 @@ import {
   AUDIT_CARD_RECORDS,
 } from './cards/index.js';
 import { auditRecordsFor } from './audit-records.js';
-import { localeOf, messagesFor, userMessageIn } from './i18n/index.js';
+import { userMessageIn } from './i18n/index.js';
 import type { AuditLog } from '../store/append-log.js';
-import type { IncidentFeed } from './incident-feed.js';
 import type { WatchCommands } from './watch-commands.js';
+import type { AppEvents } from './app-events.js';
+import { createCardVerbRegistry, type CardVerbFeature } from './card-verbs.js';
+import { eventContextOf, type EventContext } from './event-context.js';
 import { createDiagnosisQueue, DiagnosisDropped, type DiagnosisQueueOptions } from './diagnosis-queue.js';
 
 export interface DemoCluster {
@@ -59,8 +61,13 @@ export interface AppDeps {
   audit?: AuditLog;
   /** `watch`, `unwatch`, `watches` (watch-commands.ts); without it they are answered "not available". */
   watches?: WatchCommands;
-  /** The incident channel (incident-feed.ts): told of every finished diagnosis; posts in the background. */
-  incidents?: Pick<IncidentFeed, 'diagnosed'>;
+  /** Told of every finished diagnosis (the incident channel listens there: incident-feed.ts). */
+  events?: Pick<AppEvents, 'emit'>;
+  /**
+   * Card verbs of features other than the fix flow (which brings its own). Every verb is registered
+   * once at start-up: a verb two features claim throws here, not at the first click.
+   */
+  features?: readonly CardVerbFeature[];
   /** Bounds on chat diagnoses (diagnosis-queue.ts); defaults DEFAULT_DIAGNOSIS_QUEUE. */
   diagnosisQueue?: Partial<DiagnosisQueueOptions>;
 }
@@ -101,12 +108,13 @@ export function asCodeSpan(text: string): string {
 
 export function createBotApp(deps: AppDeps): BotApp {
   const queue = createDiagnosisQueue(deps.diagnosisQueue);
+  // Watches bring no card verbs yet: their Stop buttons are Action.Submit messages (commandFromValue).
+  const features: CardVerbFeature[] = [...(deps.fixes ? [deps.fixes] : []), ...(deps.features ?? [])];
+  const verbs = createCardVerbRegistry(features.flatMap((f) => f.cardVerbs));
 
-  async function diagnose(target: ClusterTarget, event: MessageEvent, replies: ReplyChannel, started: Promise<void>): Promise<void> {
-    const log = deps.log.child({ correlationId: event.correlationId });
+  async function diagnose(target: ClusterTarget, event: MessageEvent, ctx: EventContext, replies: ReplyChannel, started: Promise<void>): Promise<void> {
+    const { log, locale, m } = ctx;
     const shownName = target.name;
-    const locale = localeOf(event.locale);
-    const m = messagesFor(locale);
     // Answer at once: finding the cluster alone reads every subscription, and the checks take minutes.
     const progressId = await replies.send({ card: progressCard(shownName, 0, CHECK_IDS.length, locale) });
     const show = async (card: object) => {
@@ -118,7 +126,7 @@ export function createBotApp(deps: AppDeps): BotApp {
     } catch (err) {
       if (!(err instanceof DiagnosisDropped)) throw err;
       log.info('diagnosis dropped: the bot is stopping', { cluster: shownName });
-      await show(errorCard({ title: m.app.droppedTitle(shownName), message: m.app.dropped, correlationId: event.correlationId }, locale));
+      await show(errorCard({ title: m.app.droppedTitle(shownName), message: m.app.dropped, correlationId: ctx.correlationId }, locale));
       return;
     }
     let resolution: ClusterResolution;
@@ -126,7 +134,7 @@ export function createBotApp(deps: AppDeps): BotApp {
       resolution = await resolveCluster(deps.directory, target);
     } catch (err) {
       log.warn('cluster lookup failed', { err });
-      await show(errorCard({ title: m.error.lookupFailed(shownName), message: userMessageIn(m, err), correlationId: event.correlationId }, locale));
+      await show(errorCard({ title: m.error.lookupFailed(shownName), message: userMessageIn(m, err), correlationId: ctx.correlationId }, locale));
       return;
     }
     // Say how the cluster was found: one Resource Graph query, or a list per subscription (and why).
@@ -159,38 +167,38 @@ export function createBotApp(deps: AppDeps): BotApp {
           lastShown = p.done;
           replies.update(progressId, { card: progressCard(cluster.name, p.done, p.total, locale, finished) }).catch(() => {});
         }
-      }, { correlationId: event.correlationId, log });
+      }, { correlationId: ctx.correlationId, log });
       const reportId = await deps.fixes?.keepReport(report, cluster);
       await show(diagnosisCard(report, reportId ? { reportId } : {}, locale));
-      deps.incidents?.diagnosed(report, event.caller);
+      deps.events?.emit({ kind: 'diagnosed', report, by: event.caller, correlationId: ctx.correlationId });
       log.info('diagnosis finished', { cluster: cluster.id, checks: report.checks.map((c) => `${c.id}:${c.status}`) });
     } catch (err) {
       log.error('diagnosis failed', { cluster: cluster.id, err });
-      await show(errorCard({ title: m.error.diagnosisFailed(cluster.name), message: userMessageIn(m, err), correlationId: event.correlationId }, locale));
+      await show(errorCard({ title: m.error.diagnosisFailed(cluster.name), message: userMessageIn(m, err), correlationId: ctx.correlationId }, locale));
     }
   }
 
   return {
     stopDiagnoses: () => queue.close(),
     async handleCardAction(event) {
-      const log = deps.log.child({ correlationId: event.correlationId });
-      const handler = deps.fixes?.verbs.handlerFor(event.verb);
+      const ctx = eventContextOf(event, deps.log);
+      const handler = verbs.handlerFor(event.verb);
       if (!handler) {
-        log.info('unknown card verb', { verb: event.verb });
-        const m = messagesFor(localeOf(event.locale));
+        ctx.log.info('unknown card verb', { verb: event.verb });
+        const m = ctx.m;
         return { card: refusalCard({ reason: m.refusal.unknownButton(event.verb.slice(0, 40)), hint: m.refusal.unknownButtonHint }, m.locale) };
       }
       try {
-        return await handler(event);
+        return await handler(event, ctx);
       } catch (err) {
-        log.error('card action failed', { err, verb: event.verb });
-        return { card: cardActionErrorCard(err, event.correlationId, localeOf(event.locale)) };
+        ctx.log.error('card action failed', { err, verb: event.verb });
+        return { card: cardActionErrorCard(err, ctx.correlationId, ctx.locale) };
       }
     },
     async handleMessage(event, replies) {
       const command = commandFromValue(event.value) ?? parseCommand(event.text);
-      const locale = localeOf(event.locale);
-      const m = messagesFor(locale);
+      const ctx = eventContextOf(event, deps.log);
+      const { locale, m, log } = ctx;
       switch (command.kind) {
         case 'help':
           await replies.send({ card: helpCard(deps.demoClusters, locale) });
@@ -207,8 +215,8 @@ export function createBotApp(deps: AppDeps): BotApp {
             const records = await auditRecordsFor(deps.audit, command.cluster, AUDIT_CARD_RECORDS + 1);
             await replies.send({ card: auditCard({ ...(command.cluster ? { cluster: command.cluster } : {}), records }, locale) });
           } catch (err) {
-            deps.log.warn('audit read failed', { correlationId: event.correlationId, err });
-            await replies.send({ card: errorCard({ title: m.error.auditReadFailed, message: userMessageIn(m, err), correlationId: event.correlationId }, locale) });
+            log.warn('audit read failed', { err });
+            await replies.send({ card: errorCard({ title: m.error.auditReadFailed, message: userMessageIn(m, err), correlationId: ctx.correlationId }, locale) });
           }
           return;
         }
@@ -217,20 +225,20 @@ export function createBotApp(deps: AppDeps): BotApp {
           return;
         case 'refused':
           // A bare `unwatch`: offer the clusters this chat watches instead of only refusing.
-          if (command.refusal?.code === 'watch-no-cluster' && command.refusal.verb === 'unwatch' && (await deps.watches?.offerUnwatch(event, replies))) return;
-          deps.log.info('command refused', { correlationId: event.correlationId, reason: command.reason });
+          if (command.refusal?.code === 'watch-no-cluster' && command.refusal.verb === 'unwatch' && (await deps.watches?.offerUnwatch(event, replies, ctx))) return;
+          log.info('command refused', { reason: command.reason });
           await replies.send({ card: refusalCard(m.refusal.command(command.refusal, { reason: command.reason, hint: command.hint }), locale) });
           return;
         case 'diagnose': {
           const admission = queue.admit(event.conversationId);
           if (!admission.ok) {
-            deps.log.info('diagnosis refused: busy', { correlationId: event.correlationId, scope: admission.scope, retryAfterSeconds: admission.retryAfterSeconds, told: admission.tell });
+            log.info('diagnosis refused: busy', { scope: admission.scope, retryAfterSeconds: admission.retryAfterSeconds, told: admission.tell });
             // Said once per conversation into the chat (paced posts); always in an HTTP response.
             if (admission.tell || replies.inResponse) await replies.send({ text: m.app.busy(admission.retryAfterSeconds) });
             return;
           }
           try {
-            await diagnose(command.target, event, replies, admission.ticket.started);
+            await diagnose(command.target, event, ctx, replies, admission.ticket.started);
           } finally {
             admission.ticket.done();
           }
@@ -245,12 +253,12 @@ export function createBotApp(deps: AppDeps): BotApp {
             return;
           }
           try {
-            if (command.kind === 'watch') await watches.watch(command.target, command.intervalMinutes, event, replies);
-            else if (command.kind === 'unwatch') await watches.unwatch(command.target, event, replies);
-            else await watches.list(event, replies);
+            if (command.kind === 'watch') await watches.watch(command.target, command.intervalMinutes, event, replies, ctx);
+            else if (command.kind === 'unwatch') await watches.unwatch(command.target, event, replies, ctx);
+            else await watches.list(event, replies, ctx);
           } catch (err) {
-            deps.log.error('watch command failed', { correlationId: event.correlationId, err });
-            await replies.send({ card: errorCard({ title: m.watch.commandFailedTitle, message: userMessageIn(m, err), correlationId: event.correlationId }, locale) });
+            log.error('watch command failed', { err });
+            await replies.send({ card: errorCard({ title: m.watch.commandFailedTitle, message: userMessageIn(m, err), correlationId: ctx.correlationId }, locale) });
           }
           return;
         }

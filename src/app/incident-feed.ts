@@ -15,7 +15,8 @@
  */
 import type { Logger } from '../log.js';
 import type { Report } from '../engine/report.js';
-import type { AuditEntry, AuditLog, AuditRecord } from '../store/append-log.js';
+import type { AuditRecord } from '../store/append-log.js';
+import type { AppEvents } from './app-events.js';
 import { IF_ABSENT, isETagConflict, type StateStore } from '../store/state-store.js';
 import { ConversationGoneError, type ConversationHandle, type Outbox, type Reply } from './events.js';
 import { incidentAuditCard, incidentDiagnosisCard } from './cards/incident-card.js';
@@ -158,34 +159,10 @@ export function createIncidentFeed(deps: IncidentFeedDeps): IncidentFeed {
   };
 }
 
-/**
- * The audit log as the fix flow sees it, feeding the incident channel too: every approval transition
- * already appends exactly one audit record, so this is where the channel learns of them. The record is
- * posted only once it is stored (evidence first), and the feed never fails the append.
- */
-export function auditFeedingIncidents(audit: AuditLog, feed: Pick<IncidentFeed, 'audited'>): AuditLog {
-  return {
-    async appendAudit(entry: AuditEntry) {
-      const record = await audit.appendAudit(entry);
-      feed.audited(record);
-      return record;
-    },
-    readAudit: (query) => audit.readAudit(query),
-  };
-}
-
-/**
- * An Outbox whose transport is attached later: the app (and this feed) is built before the Bot
- * Framework transport that needs the app. Posts made before `attach` wait for it.
- */
-export function lateBoundOutbox(): Outbox & { attach(outbox: Outbox): void } {
-  let attach!: (outbox: Outbox) => void;
-  const ready = new Promise<Outbox>((resolve) => {
-    attach = resolve;
+/** The feed listens to the app's events: finished diagnoses and approval steps. */
+export function feedIncidentsFrom(events: Pick<AppEvents, 'on'>, feed: Pick<IncidentFeed, 'diagnosed' | 'audited'>): () => void {
+  return events.on((event) => {
+    if (event.kind === 'diagnosed') feed.diagnosed(event.report, event.by);
+    else feed.audited(event.record);
   });
-  return {
-    attach: (outbox) => attach(outbox),
-    post: async (to, reply, opts) => (await ready).post(to, reply, opts),
-    update: async (to, activityId, reply) => (await ready).update(to, activityId, reply),
-  };
 }

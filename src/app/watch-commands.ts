@@ -17,11 +17,12 @@ import { formatInterval } from '../engine/watch/interval.js';
 import { intervalMs } from '../engine/watch/due.js';
 import { compareVerdicts } from '../engine/watch/verdicts.js';
 import { watchIdOf, type Watch, type WatchRepository } from '../engine/watch/repository.js';
+import type { EventContext } from './event-context.js';
 import type { MessageEvent, ReplyChannel } from './events.js';
 import { chooseClusterCard, clusterNotFoundCard, errorCard, refusalCard } from './cards/index.js';
 import { shortTime, watchesCard, watchStateCard } from './cards/watch-card.js';
 import { BANNER } from './cards/status-look.js';
-import { LOCALES, localeOf, messagesFor, userMessageIn, type Locale, type Messages } from './i18n/index.js';
+import { LOCALES, messagesFor, userMessageIn, type Messages } from './i18n/index.js';
 
 export interface WatchCommandDeps {
   watches: WatchRepository;
@@ -33,11 +34,12 @@ export interface WatchCommandDeps {
 }
 
 export interface WatchCommands {
-  watch(target: ClusterTarget, intervalMinutes: number, event: MessageEvent, replies: ReplyChannel): Promise<void>;
-  unwatch(target: ClusterTarget, event: MessageEvent, replies: ReplyChannel): Promise<void>;
-  list(event: MessageEvent, replies: ReplyChannel): Promise<void>;
+  /** `ctx`: the event's context (event-context.ts): its logger, bound to the correlation id, and the asker's language. */
+  watch(target: ClusterTarget, intervalMinutes: number, event: MessageEvent, replies: ReplyChannel, ctx: EventContext): Promise<void>;
+  unwatch(target: ClusterTarget, event: MessageEvent, replies: ReplyChannel, ctx: EventContext): Promise<void>;
+  list(event: MessageEvent, replies: ReplyChannel, ctx: EventContext): Promise<void>;
   /** A bare `unwatch`: the clusters this chat watches, each with its Stop button; false when it watches none. */
-  offerUnwatch(event: MessageEvent, replies: ReplyChannel): Promise<boolean>;
+  offerUnwatch(event: MessageEvent, replies: ReplyChannel, ctx: EventContext): Promise<boolean>;
 }
 
 const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
@@ -67,14 +69,14 @@ function pausedReasonIn(t: Messages['watch'], reason: string): string {
 export function createWatchCommands(deps: WatchCommandDeps): WatchCommands {
   const now = deps.now ?? (() => new Date());
 
-  async function resolved(target: ClusterTarget, event: MessageEvent, replies: ReplyChannel, locale: Locale): Promise<ClusterRef | undefined> {
-    const m = messagesFor(locale);
+  async function resolved(target: ClusterTarget, replies: ReplyChannel, ctx: EventContext): Promise<ClusterRef | undefined> {
+    const { m, locale } = ctx;
     let resolution;
     try {
       resolution = await resolveCluster(deps.directory, target);
     } catch (err) {
-      deps.log.warn('cluster lookup failed', { correlationId: event.correlationId, err });
-      await replies.send({ card: errorCard({ title: m.watch.lookupFailedTitle(target.name), message: userMessageIn(m, err), correlationId: event.correlationId }, locale) });
+      ctx.log.warn('cluster lookup failed', { err });
+      await replies.send({ card: errorCard({ title: m.watch.lookupFailedTitle(target.name), message: userMessageIn(m, err), correlationId: ctx.correlationId }, locale) });
       return undefined;
     }
     switch (resolution.kind) {
@@ -101,17 +103,15 @@ export function createWatchCommands(deps: WatchCommandDeps): WatchCommands {
   }
 
   return {
-    async watch(target, intervalMinutes, event, replies) {
-      const log = deps.log.child({ correlationId: event.correlationId });
-      const locale = localeOf(event.locale);
-      const m = messagesFor(locale);
+    async watch(target, intervalMinutes, event, replies, ctx) {
+      const { log, locale, m } = ctx;
       const t = m.watch;
       const conversation = event.conversation;
       if (!conversation) {
         await replies.send({ card: refusalCard({ reason: t.noConversationReason, hint: t.noConversationHint }, locale) });
         return;
       }
-      const cluster = await resolved(target, event, replies, locale);
+      const cluster = await resolved(target, replies, ctx);
       if (!cluster) return;
       const at = now();
       const watch: Watch = {
@@ -168,9 +168,9 @@ export function createWatchCommands(deps: WatchCommandDeps): WatchCommands {
       }
     },
 
-    async unwatch(target, event, replies) {
-      const locale = localeOf(event.locale);
-      const t = messagesFor(locale).watch;
+    async unwatch(target, event, replies, ctx) {
+      const { locale } = ctx;
+      const t = ctx.m.watch;
       const conversationId = event.conversation?.id ?? event.conversationId;
       const matches = (await deps.watches.listFor(conversationId)).filter((w) => matchesTarget(w, target));
       if (matches.length === 0) {
@@ -183,23 +183,23 @@ export function createWatchCommands(deps: WatchCommandDeps): WatchCommands {
       }
       const w = matches[0] as Watch;
       await deps.watches.remove(w.id);
-      deps.log.info('watch removed', { correlationId: event.correlationId, watchId: w.id, cluster: w.cluster.id });
+      ctx.log.info('watch removed', { watchId: w.id, cluster: w.cluster.id });
       await replies.send({ card: watchStateCard({ heading: t.stoppedHeading(w.cluster.name), message: t.stoppedMessage, cluster: w.cluster, actions: false }, locale) });
     },
 
-    async offerUnwatch(event, replies) {
+    async offerUnwatch(event, replies, ctx) {
       const conversationId = event.conversation?.id ?? event.conversationId;
       if ((await deps.watches.listFor(conversationId)).length === 0) return false;
-      await listWatches(event, replies, true);
+      await listWatches(event, replies, ctx, true);
       return true;
     },
 
-    list: (event, replies) => listWatches(event, replies, false),
+    list: (event, replies, ctx) => listWatches(event, replies, ctx, false),
   };
 
-  async function listWatches(event: MessageEvent, replies: ReplyChannel, offerStop: boolean): Promise<void> {
-    const locale = localeOf(event.locale);
-    const t = messagesFor(locale).watch;
+  async function listWatches(event: MessageEvent, replies: ReplyChannel, ctx: EventContext, offerStop: boolean): Promise<void> {
+    const { locale } = ctx;
+    const t = ctx.m.watch;
     const conversationId = event.conversation?.id ?? event.conversationId;
     const watches = await deps.watches.listFor(conversationId);
     await replies.send({

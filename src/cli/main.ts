@@ -7,10 +7,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, parseConfig } from '../config.js';
-import { createAzureLayer, simulatedDeadlines, type AzureLayer } from '../azure/clients.js';
 import { ScenarioError } from '../scenario/load.js';
-import { startSimulatedAzure, type SimServer } from '../sim/server.js';
-import { loadScenarios } from '../start-bot.js';
+import { openAzure, type OpenAzure } from '../open-azure.js';
 import { parseCommand } from '../app/parse-command.js';
 import { LOCALES, messagesFor } from '../app/i18n/index.js';
 import { userMessageOf } from '../user-message.js';
@@ -92,29 +90,17 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: Io): Pr
   }
 
   const log = values.verbose ? createLogger('info') : silentLogger;
-  let sim: SimServer | undefined;
+  let azure: OpenAzure | undefined;
   try {
-    let layer: AzureLayer;
-    let subscriptionIds: string[] = [];
     const scenarioFiles = values.scenario?.map((f) => path.resolve(f));
     for (const f of scenarioFiles ?? []) if (!existsSync(f)) throw new ScenarioError(`Scenario file ${f} does not exist. Check the path.`);
     const config = parseConfig(scenarioFiles ? { ...env, AZURE_MODE: 'simulated', SIM_SCENARIOS: scenarioFiles.join(',') } : env);
-    if (config.azureMode === 'simulated' && config.simulator.endpoint && !scenarioFiles) {
-      // A simulated Azure already running (SIM_ENDPOINT), as the bot uses it: anyone can put a proxy
-      // or recorder in between. --scenario still starts a private one, since it names the estate.
-      layer = createAzureLayer({ mode: 'simulated', endpoint: config.simulator.endpoint, deadlines: simulatedDeadlines(config.simulator.latencyScale) });
-    } else if (config.azureMode === 'simulated') {
-      const files = config.simulator.scenarios;
-      sim = await startSimulatedAzure({
-        scenarios: loadScenarios(files),
-        latencyScale: config.simulator.latencyScale,
-        ...(config.simulator.accessLog ? { accessLogPath: config.simulator.accessLog } : {}),
-      });
-      layer = createAzureLayer({ mode: 'simulated', endpoint: sim.url, deadlines: simulatedDeadlines(config.simulator.latencyScale) });
-    } else {
-      layer = createAzureLayer({ mode: 'azure' });
-      subscriptionIds = config.subscriptionIds;
-    }
+    // A simulated Azure already running (SIM_ENDPOINT), as the bot uses it: anyone can put a proxy
+    // or recorder in between. --scenario still starts a private one, since it names the estate.
+    const { endpoint: _running, ...privateSimulator } = config.simulator;
+    azure = await openAzure(scenarioFiles ? { ...config, simulator: privateSimulator } : config, { simulatorPort: 0, demoClusters: false });
+    const layer = azure.layer;
+    const subscriptionIds = config.azureMode === 'azure' ? config.subscriptionIds : [];
 
     const resolution = await resolveCluster(azureClusterDirectory(layer, subscriptionIds), command.target);
     // Say how the cluster was found: one Resource Graph query, or a list per subscription (and why).
@@ -152,7 +138,7 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: Io): Pr
     if (values.verbose) io.err(`${(err as Error)?.stack ?? String(err)}\n`);
     return EXIT.incomplete;
   } finally {
-    await sim?.close();
+    await azure?.close();
   }
 }
 

@@ -1,12 +1,12 @@
 /**
- * The one module that knows botbuilder. It turns Bot Framework activities into the app's own events
- * and the app's replies into activities, so the app could move to the Microsoft 365 Agents SDK
- * (the Bot Framework SDK is archived upstream) by replacing this file alone.
+ * The Bot Framework transport, a plug for the app in bolt's receiver shape: built first (the adapter,
+ * and the outbox the app's features post through), then `init(app)` plugs the app in, then the HTTP
+ * server hands it requests. Together with activity-events.ts (activities ⇄ the app's events) these
+ * are the only modules that know botbuilder, so the app could move to the Microsoft 365 Agents SDK
+ * (the Bot Framework SDK is archived upstream) by replacing them alone.
  */
-import { randomUUID } from 'node:crypto';
 import {
   ActivityTypes,
-  CardFactory,
   CloudAdapter,
   ConfigurationBotFrameworkAuthentication,
   DeliveryModes,
@@ -18,7 +18,19 @@ import {
 import type { BotIdentity } from '../config.js';
 import type { Logger } from '../log.js';
 import type { BotApp } from '../app/bot-app.js';
-import { ConversationGoneError, type CardActionEvent, type ConversationHandle, type MessageEvent, type Outbox, type Reply, type ReplyChannel } from '../app/events.js';
+import { ConversationGoneError, type Outbox, type ReplyChannel } from '../app/events.js';
+import {
+  bufferedReplies,
+  CARD_ACTION_INVOKE,
+  cardInvokeResponse,
+  channelHandleOf,
+  checkedActivity,
+  errorInvokeResponse,
+  handleOf,
+  toActivity,
+  toCardActionEvent,
+  toMessageEvent,
+} from './activity-events.js';
 import { createPacedDelivery, type PacedDeliveryOptions } from './paced-delivery.js';
 import type { ConversationStore } from './conversation-store.js';
 
@@ -30,7 +42,6 @@ export interface BotFrameworkOptions {
    * On any other channel the caller has no Entra identity: it may diagnose, never request or approve.
    */
   trustedChannels?: readonly string[];
-  app: BotApp;
   log: Logger;
   /** Where handles of conversations the bot is installed in are kept (incident channel, watches). */
   conversations?: ConversationStore;
@@ -39,6 +50,8 @@ export interface BotFrameworkOptions {
 }
 
 export interface BotFramework {
+  /** Plugs the app in, once; activities that arrive before are answered 503. */
+  init(app: BotApp): void;
   /** Handles POST /api/messages (restify or any req/res with a parsed JSON body). */
   process(req: unknown, res: unknown): Promise<void>;
   /** Work still running after its turn ended (replies sent proactively). */
@@ -47,147 +60,6 @@ export interface BotFramework {
   drain(): Promise<void>;
   /** Posts without a turn into stored conversations, paced like every proactive reply. */
   outbox: Outbox;
-}
-
-function toActivity(reply: Reply): Partial<Activity> {
-  return {
-    type: ActivityTypes.Message,
-    ...(reply.text ? { text: reply.text } : {}),
-    ...(reply.card ? { attachments: [CardFactory.adaptiveCard(reply.card)] } : {}),
-  };
-}
-
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** Longest display name kept (Entra allows 256); the audit log refuses fields over 1024 characters. */
-const MAX_NAME_CHARS = 256;
-const MAX_USER_ID_CHARS = 256;
-
-/** A GUID, lower-case (ids are compared case-insensitively), or undefined for anything else. */
-function guidOf(value: unknown): string | undefined {
-  return typeof value === 'string' && GUID.test(value.trim()) ? value.trim().toLowerCase() : undefined;
-}
-
-function plainOf(value: unknown, max: number): string | undefined {
-  if (typeof value !== 'string') return undefined;
-  // Control characters have no place in a name or id shown on a card or written to the audit log.
-  const clean = value.replace(/[\u0000-\u001f\u007f]/g, ' ').trim().slice(0, max);
-  return clean === '' ? undefined : clean;
-}
-
-/**
- * Who is speaking. The Entra object id and tenant are believed only on a trusted channel (Teams,
- * where Teams fills them in and the Bot Framework token vouches for the activity): on any other
- * channel a client chooses them, so they are dropped and the caller can diagnose but never request
- * or approve (decide.ts refuses 'no-identity'). Normalised once here: trimmed, names capped, GUIDs
- * lower-cased.
- */
-function callerOf(activity: Activity, trustedChannels: readonly string[]): MessageEvent['caller'] {
-  const trusted = trustedChannels.includes((activity.channelId ?? '').toLowerCase());
-  const channelData = (activity.channelData ?? {}) as { tenant?: { id?: string } };
-  const aadObjectId = trusted ? guidOf(activity.from?.aadObjectId) : undefined;
-  const tenantId = trusted ? guidOf(activity.conversation?.tenantId ?? channelData.tenant?.id) : undefined;
-  const name = plainOf(activity.from?.name, MAX_NAME_CHARS);
-  return {
-    id: plainOf(activity.from?.id, MAX_USER_ID_CHARS) ?? '',
-    ...(aadObjectId ? { aadObjectId } : {}),
-    ...(name ? { name } : {}),
-    ...(tenantId ? { tenantId } : {}),
-  };
-}
-
-/**
- * The activity's conversation as a stored, JSON-safe handle. The reference loses the incoming
- * activity id: a later post must start a message (or a thread reply via `threadOf`), not answer it.
- */
-function handleOf(activity: Activity): ConversationHandle {
-  const { activityId: _answered, ...ref } = TurnContext.getConversationReference(activity);
-  return {
-    id: activity.conversation?.id ?? '',
-    channelId: activity.channelId ?? '',
-    ...(activity.conversation?.conversationType ? { conversationType: activity.conversation.conversationType } : {}),
-    ref: JSON.parse(JSON.stringify(ref)) as unknown,
-  };
-}
-
-/** Teams channels: `<channel id>;messageid=<root>` is a thread of the channel; the channel is what gets stored. */
-function channelHandleOf(handle: ConversationHandle): ConversationHandle {
-  const id = handle.id.split(';messageid=')[0] ?? handle.id;
-  const { user: _whoSpoke, locale: _theirLocale, ...ref } = handle.ref as Partial<ConversationReference>;
-  // A channel's handle is the same whoever spoke in it, so it is stored once, not per speaker.
-  const shared = handle.conversationType === 'channel' ? ref : (handle.ref as Partial<ConversationReference>);
-  return { ...handle, id, ref: { ...shared, conversation: { ...ref.conversation, id } } };
-}
-
-function toMessageEvent(activity: Activity, trustedChannels: readonly string[]): MessageEvent {
-  return {
-    kind: 'message',
-    text: typeof activity.text === 'string' ? activity.text : '',
-    value: activity.value,
-    caller: callerOf(activity, trustedChannels),
-    conversationId: activity.conversation?.id ?? '',
-    conversation: handleOf(activity),
-    ...(activity.locale ? { locale: activity.locale } : {}),
-    correlationId: randomUUID(),
-  };
-}
-
-/** The invoke name of an Adaptive Card Universal Action (Action.Execute). */
-const CARD_ACTION_INVOKE = 'adaptiveCard/action';
-
-/**
- * `value.action` of an adaptiveCard/action invoke: `{ type: 'Action.Execute', verb, data }`
- * (https://learn.microsoft.com/microsoftteams/platform/task-modules-and-cards/cards/universal-actions-for-adaptive-cards/work-with-universal-actions-for-adaptive-cards).
- */
-function toCardActionEvent(activity: Activity, trustedChannels: readonly string[]): CardActionEvent {
-  const action = ((activity.value ?? {}) as { action?: { verb?: unknown; data?: unknown } }).action ?? {};
-  return {
-    kind: 'card-action',
-    verb: typeof action.verb === 'string' ? action.verb.slice(0, 64) : '',
-    data: action.data,
-    caller: callerOf(activity, trustedChannels),
-    conversationId: activity.conversation?.id ?? '',
-    ...(activity.replyToId ? { replyToId: activity.replyToId } : {}),
-    conversation: handleOf(activity),
-    ...(activity.locale ? { locale: activity.locale } : {}),
-    correlationId: randomUUID(),
-  };
-}
-
-/** Universal Actions invoke response bodies: a card that replaces the clicked one, or an error. */
-function cardInvokeResponse(card: object): Partial<Activity> {
-  return {
-    type: ActivityTypes.InvokeResponse,
-    value: { status: 200, body: { statusCode: 200, type: 'application/vnd.microsoft.card.adaptive', value: card } },
-  };
-}
-
-function errorInvokeResponse(message: string): Partial<Activity> {
-  return {
-    type: ActivityTypes.InvokeResponse,
-    value: { status: 200, body: { statusCode: 500, type: 'application/vnd.microsoft.error', value: { code: 'InternalError', message } } },
-  };
-}
-
-/**
- * expectReplies: the caller gets every reply in the HTTP response, so there is nothing to update in
- * place: replies are buffered, an update replaces the buffered one, and all are sent at the end.
- */
-function bufferedReplies(): ReplyChannel & { flush(ctx: TurnContext): Promise<void> } {
-  const buffer = new Map<string, Reply>();
-  return {
-    inResponse: true,
-    async send(reply) {
-      const id = `buffered-${buffer.size + 1}`;
-      buffer.set(id, reply);
-      return id;
-    },
-    async update(id, reply) {
-      if (buffer.has(id)) buffer.set(id, reply);
-    },
-    async flush(ctx) {
-      if (buffer.size > 0) await ctx.sendActivities([...buffer.values()].map(toActivity));
-    },
-  };
 }
 
 /** What a successful authentication of a request yields (botframework-connector, through botbuilder). */
@@ -209,37 +81,13 @@ interface OutgoingResponse {
   send(status: number, body?: object): void;
 }
 
-type Checked = { ok: true; value: Activity } | { ok: false; status: number; error: string };
-
-/** The connector on this machine: the local chat's emulation, or a test's stand-in. */
-const LOOPBACK_SERVICE_URL = /^http:\/\/(?:127\.0\.0\.1|localhost|\[::1\])(?::\d{1,5})?(?:\/|$)/i;
-
-/**
- * The body as an activity, or what was wrong with it (400). Timestamps become Dates as botbuilder's
- * own CloudAdapter.process does (activityValidator.js). With authentication off, a serviceUrl off
- * this machine is refused: the bot would post its cards (request ids, approver names) wherever an
- * unauthenticated caller asked.
- */
-function checkedActivity(body: unknown, localOnly: boolean): Checked {
-  if (!body || typeof body !== 'object' || Array.isArray(body)) return { ok: false, status: 400, error: 'The body must be a Bot Framework activity (a JSON object).' };
-  const raw = body as Record<string, unknown>;
-  if (typeof raw.type !== 'string' || raw.type === '') return { ok: false, status: 400, error: 'The activity has no "type".' };
-  if (localOnly && raw.serviceUrl !== undefined && (typeof raw.serviceUrl !== 'string' || !LOOPBACK_SERVICE_URL.test(raw.serviceUrl))) {
-    return { ok: false, status: 400, error: 'Authentication is off (local mode): the bot replies only to a connector on this machine (serviceUrl http://127.0.0.1:<port>).' };
-  }
-  for (const field of ['timestamp', 'localTimestamp', 'expiration'] as const) {
-    const value = raw[field];
-    if (typeof value === 'string') {
-      const rawField = `raw${field[0]!.toUpperCase()}${field.slice(1)}`;
-      raw[rawField] = value;
-      raw[field] = new Date(value);
-    }
-  }
-  return { ok: true, value: raw as unknown as Activity };
-}
-
 export function createBotFramework(opts: BotFrameworkOptions): BotFramework {
-  const { bot, app, log, conversations } = opts;
+  const { bot, log, conversations } = opts;
+  let plugged: BotApp | undefined;
+  const app = (): BotApp => {
+    if (!plugged) throw new Error('the bot transport has no app: call init(app) first');
+    return plugged;
+  };
   const auth = new ConfigurationBotFrameworkAuthentication({
     MicrosoftAppId: bot.appId,
     MicrosoftAppPassword: bot.appPassword,
@@ -383,7 +231,7 @@ export function createBotFramework(opts: BotFrameworkOptions): BotFramework {
     const event = toCardActionEvent(ctx.activity, trustedChannels);
     let answer;
     try {
-      answer = await app.handleCardAction(event);
+      answer = await app().handleCardAction(event);
     } catch (err) {
       log.error('card action failed', { err, correlationId: event.correlationId, verb: event.verb });
       await ctx.sendActivity(errorInvokeResponse(`Something went wrong; nothing more was done. Reference: ${event.correlationId}`));
@@ -400,6 +248,7 @@ export function createBotFramework(opts: BotFrameworkOptions): BotFramework {
   async function onTurn(ctx: TurnContext, afterTurn: Array<() => void>): Promise<void> {
     const activity = ctx.activity;
     await trackInstallation(activity);
+    // Invokes are routed first (as teams-ai's router does): theirs is the tightest deadline.
     if (activity.type === ActivityTypes.Invoke && activity.name === CARD_ACTION_INVOKE) {
       await onCardAction(ctx, afterTurn);
       return;
@@ -407,7 +256,7 @@ export function createBotFramework(opts: BotFrameworkOptions): BotFramework {
     if (activity.type === ActivityTypes.ConversationUpdate) {
       const botId = activity.recipient?.id;
       if (activity.membersAdded?.some((m) => m.id === botId)) {
-        await app.handleMessage({ ...toMessageEvent(activity, trustedChannels), text: 'help' }, proactiveOrInTurn(ctx));
+        await app().handleMessage({ ...toMessageEvent(activity, trustedChannels), text: 'help' }, proactiveOrInTurn(ctx));
       }
       return;
     }
@@ -415,7 +264,7 @@ export function createBotFramework(opts: BotFrameworkOptions): BotFramework {
     const event = toMessageEvent(activity, trustedChannels);
     if (activity.deliveryMode === DeliveryModes.ExpectReplies) {
       const replies = bufferedReplies();
-      await app.handleMessage(event, replies);
+      await app().handleMessage(event, replies);
       await replies.flush(ctx);
       return;
     }
@@ -423,7 +272,8 @@ export function createBotFramework(opts: BotFrameworkOptions): BotFramework {
     // slow turns). So the turn ends now and the app replies through the connector as it goes.
     const claims = ctx.turnState.get(adapter.BotIdentityKey);
     const reference = TurnContext.getConversationReference(activity);
-    inBackground(() => app.handleMessage(event, proactiveReplies(claims, reference)), event.correlationId);
+    const handler = app();
+    inBackground(() => handler.handleMessage(event, proactiveReplies(claims, reference)), event.correlationId);
   }
 
   function proactiveOrInTurn(ctx: TurnContext): ReplyChannel {
@@ -436,9 +286,17 @@ export function createBotFramework(opts: BotFrameworkOptions): BotFramework {
   }
 
   return {
+    init(app) {
+      if (plugged) throw new Error('the bot transport already has an app');
+      plugged = app;
+    },
     async process(req, res) {
       const http = req as IncomingRequest;
       const answer = res as OutgoingResponse;
+      if (!plugged) {
+        answer.send(503, { error: 'The bot is starting; try again shortly.' });
+        return;
+      }
       const activity = checkedActivity(http.body, localOnly);
       if (!activity.ok) {
         answer.send(activity.status, { error: activity.error });

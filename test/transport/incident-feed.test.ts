@@ -5,13 +5,14 @@
  */
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/log.js';
+import { createLogger, silentLogger } from '../../src/log.js';
 import { AUDIT_ACTIONS, type AuditRecord } from '../../src/store/append-log.js';
 import { SqliteStorage } from '../../src/store/sqlite-storage.js';
 import type { Report } from '../../src/engine/report.js';
 import { ConversationGoneError, type ConversationHandle, type Outbox, type Reply } from '../../src/app/events.js';
 import { en, zhCN } from '../../src/app/i18n/index.js';
-import { auditFeedingIncidents, createIncidentFeed, incidentThreadKey, lateBoundOutbox } from '../../src/app/incident-feed.js';
+import { createIncidentFeed, feedIncidentsFrom, incidentThreadKey } from '../../src/app/incident-feed.js';
+import { auditEmittingSteps, createAppEvents } from '../../src/app/app-events.js';
 import { incidentAuditCard, incidentDiagnosisCard } from '../../src/app/cards/incident-card.js';
 import { parseConfig, ConfigError } from '../../src/config.js';
 import { cardText } from '../support/card-walk.js';
@@ -107,7 +108,7 @@ describe('incident feed', () => {
     expect((await h.state.read([key]))[key]).toMatchObject({ channelId: CHANNEL, rootActivityId: 'root-1' });
   });
 
-  it('the audit decorator stores first, then feeds; a failing feed cannot fail the append', async () => {
+  it('the audit decorator stores first, then emits the step; the feed hears it; a failing listener cannot fail the append', async () => {
     const appended: unknown[] = [];
     const inner = {
       appendAudit: async (e: any) => {
@@ -117,21 +118,15 @@ describe('incident feed', () => {
       readAudit: async () => [],
     };
     const seen: AuditRecord[] = [];
-    const audit = auditFeedingIncidents(inner, { audited: (r) => seen.push(r) });
+    const events = createAppEvents(silentLogger);
+    feedIncidentsFrom(events, { audited: (r) => seen.push(r), diagnosed: () => {} });
+    events.on(() => {
+      throw new Error('listener down');
+    });
+    const audit = auditEmittingSteps(inner, events);
     const r = await audit.appendAudit({ actor: { id: 'system' }, action: 'executed', detail: 'x' });
     expect(appended).toHaveLength(1);
     expect(seen).toEqual([r]);
-  });
-
-  it('a late-bound outbox holds posts until the transport is attached', async () => {
-    const late = lateBoundOutbox();
-    const posted = late.post(HANDLE, { text: 'x' });
-    let done = false;
-    void posted.then(() => (done = true));
-    await new Promise((r) => setImmediate(r));
-    expect(done).toBe(false);
-    late.attach({ post: async () => 'id-1', update: async () => {} });
-    expect(await posted).toBe('id-1');
   });
 });
 

@@ -78,7 +78,7 @@ function outcomeOf(request: ApprovalRequest, t: Messages): Array<{ label: string
   if (request.execution?.detail) out.push({ label: labels.change, text: request.execution.detail });
   for (const step of request.execution?.steps ?? []) out.push({ label: labels.then, text: `${t.fixText.stepResult[step.result] ?? step.result}: ${step.detail}` });
   if (request.verification) {
-    // verificationDetail (fix-flow.ts) writes "Before: …", "After: …", "Note: …" lines (English data).
+    // verificationDetail (engine/approvals/run-approved-fix.ts) writes "Before: …", "After: …", "Note: …" lines (English data).
     const byPrefix = { Before: labels.checkBefore, After: labels.checkAfter, Note: labels.note } as const;
     for (const line of request.verification.detail.split('\n').filter(Boolean)) {
       const m = /^(Before|After|Note): (.*)$/s.exec(line);

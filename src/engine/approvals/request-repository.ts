@@ -184,9 +184,11 @@ export class ApprovalRequestRepository {
     id: string,
     decide: (current: ApprovalRequest | undefined) => Decision,
     actor: ApprovalActor | ((next: ApprovalRequest) => ApprovalActor),
+    /** The request as the caller just read it: the first attempt decides on it instead of reading again. */
+    read?: Loaded,
   ): Promise<TransitionOutcome> {
     for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
-      const { request, eTag } = await this.loadWithETag(id);
+      const { request, eTag } = attempt === 1 && read ? read : await this.loadWithETag(id);
       const decision = decide(request);
       const next = decision.next;
       if (!next || next === request) {
@@ -219,10 +221,12 @@ export class ApprovalRequestRepository {
 
   /** A card click (approve, reject, cancel, refresh) by `action.by`, decided on the stored request. */
   async act(id: string, action: ApprovalAction, policy: ApprovalPolicy): Promise<TransitionOutcome> {
-    if (action.verb === 'approve') await this.indexIfApprovalMayComplete(id);
+    // One read per click: the index check and the first attempt of the transition share it.
+    const read = await this.loadWithETag(id);
+    if (action.verb === 'approve') await this.indexIfApprovalMayComplete(id, read.request);
     // A click that finds an approval nobody claimed records the bot's give-up, not the clicker's.
     const actor = (next: ApprovalRequest) => (next.execution?.neverStarted && next.state === 'interrupted' ? UNCLAIMED_ACTOR : actorOf(action.by));
-    return this.transition(id, (current) => decideAction(current, action, policy), actor);
+    return this.transition(id, (current) => decideAction(current, action, policy), actor, read);
   }
 
   /**
@@ -240,8 +244,7 @@ export class ApprovalRequestRepository {
    * this process dies between the approval and its claim, a start-up sweep finds the request
    * (the store has no key listing). A listed request that stays pending is dropped by the sweep.
    */
-  private async indexIfApprovalMayComplete(id: string): Promise<void> {
-    const current = await this.load(id);
+  private async indexIfApprovalMayComplete(id: string, current: ApprovalRequest | undefined): Promise<void> {
     if (current?.state !== 'pending' || current.approvals.length + 1 < current.requiredApprovals) return;
     await this.addToIndex(EXECUTING_INDEX_KEY, id);
   }
@@ -328,11 +331,11 @@ export class ApprovalRequestRepository {
 
   /** approved → executing for exactly one caller; run the fix only when this returns ok. */
   async claimExecution(id: string, owner: string): Promise<TransitionOutcome> {
-    const current = await this.load(id);
-    const early = startExecution(current, owner, this.now());
-    if (!early.ok) return refusedWith(early.refusal, current);
+    const read = await this.loadWithETag(id);
+    const early = startExecution(read.request, owner, this.now());
+    if (!early.ok) return refusedWith(early.refusal, read.request);
     await this.addToIndex(EXECUTING_INDEX_KEY, id);
-    return this.transition(id, (latest) => startExecution(latest, owner, this.now()), systemActor(owner));
+    return this.transition(id, (latest) => startExecution(latest, owner, this.now()), systemActor(owner), read);
   }
 
   /** executing → succeeded | failed, by the claimer only; audits 'executed' or 'failed'. */
