@@ -13,7 +13,8 @@ import { ConversationGoneError, type ConversationHandle, type Outbox, type Reply
 import { en, zhCN } from '../../src/app/i18n/index.js';
 import { auditFeedingIncidents, createIncidentFeed, incidentThreadKey, lateBoundOutbox } from '../../src/app/incident-feed.js';
 import { incidentAuditCard, incidentDiagnosisCard } from '../../src/app/cards/incident-card.js';
-import { parseConfig, ConfigError } from '../../src/config.js';
+import { parseConfig } from '../../src/config.js';
+import { ConfigError } from '../../src/config-error.js';
 import { cardText } from '../support/card-walk.js';
 import { expectValidCard } from '../support/validate-card.js';
 import { tempDir } from '../support/temp-dir.js';
