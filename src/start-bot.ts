@@ -25,7 +25,7 @@ import { verifyFix } from './engine/fixes/verify.js';
 import { WatchRepository } from './engine/watch/repository.js';
 import { createWatchCommands } from './app/watch-commands.js';
 import { createWatchScheduler } from './app/watch-scheduler.js';
-import type { ClusterRef } from './engine/find-cluster.js';
+import type { ClusterRef } from './cluster-ref.js';
 import { runPlanStep } from './engine/fixes/run-step.js';
 import { noTelemetry, type Telemetry } from './telemetry/telemetry.js';
 import { countingAuditLog } from './telemetry/audit.js';

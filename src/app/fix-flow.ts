@@ -17,7 +17,7 @@ import { ApprovalRequestRepository, type TransitionOutcome } from '../engine/app
 import { checksForFix, type FixVerification } from '../engine/fixes/verify.js';
 import type { FixBaseline, FixExecution } from '../engine/fixes/types.js';
 import { notExecutableReason } from '../engine/fixes/executors.js';
-import type { ClusterRef } from '../engine/find-cluster.js';
+import type { ClusterRef } from '../cluster-ref.js';
 import type { CheckResult, FixFollowUp, FixProposal, Report } from '../engine/report.js';
 import type { AuditLog } from '../store/append-log.js';
 import { ETagConflictError, IF_ABSENT, type StateStore } from '../store/state-store.js';

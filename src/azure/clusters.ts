@@ -7,14 +7,7 @@ import type { ManagedCluster } from '@azure/arm-containerservice';
 import { expectArmType, isGuid, parseArmId } from './arm-id.js';
 import type { AzureLayer } from './clients.js';
 import { AzureError, toAzureError } from './errors.js';
-
-export interface ClusterRef {
-  id: string;
-  name: string;
-  resourceGroup: string;
-  subscriptionId: string;
-  location: string;
-}
+import type { ClusterRef, SubscriptionRef } from '../cluster-ref.js';
 
 const CLUSTER_TYPE = 'Microsoft.ContainerService/managedClusters';
 
@@ -24,11 +17,6 @@ export const RBAC = {
   writeCluster: 'Microsoft.ContainerService/managedClusters/write',
   runCommand: 'Microsoft.ContainerService/managedClusters/runcommand/action',
 } as const;
-
-export interface SubscriptionRef {
-  subscriptionId: string;
-  displayName?: string;
-}
 
 /**
  * The configured subscriptions (validated, not looked up), else every enabled subscription the

@@ -7,7 +7,7 @@
  */
 import { parseArmId } from './arm-id.js';
 import type { AzureLayer } from './clients.js';
-import type { ClusterRef } from './clusters.js';
+import type { ClusterRef } from '../cluster-ref.js';
 import { AzureError, toAzureError } from './errors.js';
 
 export const RBAC = {
