@@ -10,6 +10,7 @@ import { readApprovalPolicy, type ApprovalPolicy } from './app/policy-config.js'
 import { DEMO_APPROVER_IDS } from './app/demo-identities.js';
 import type { Locale } from './app/i18n/index.js';
 import { readTelemetryConfig, type TelemetryConfig } from './telemetry/config.js';
+import { ConfigError } from './config-error.js';
 
 export type AzureMode = 'simulated' | 'azure';
 export type AppType = 'SingleTenant' | 'UserAssignedMSI';
@@ -91,18 +92,6 @@ export interface Config {
    * whatever its replica name), so no execution stays "Applying the fix…" forever.
    */
   executionLeaseSeconds: number;
-}
-
-export class ConfigError extends Error {
-  constructor(
-    readonly variable: string,
-    readonly expected: string,
-    readonly got?: string,
-  ) {
-    // Never echo a secret's value back: only its length.
-    super(`${variable}${got === undefined ? ' is missing' : ` is "${got}"`}: ${expected}`);
-    this.name = 'ConfigError';
-  }
 }
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

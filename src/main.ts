@@ -1,6 +1,7 @@
 /** `npm start`: configuration from the environment (and .env), then the bot. */
 import { existsSync } from 'node:fs';
-import { assertSafeToServe, ConfigError, parseConfig } from './config.js';
+import { assertSafeToServe, parseConfig } from './config.js';
+import { ConfigError } from './config-error.js';
 import { createLogger } from './log.js';
 import { startBot } from './start-bot.js';
 

@@ -24,7 +24,7 @@ import { tracedVerification } from './telemetry/verification.js';
 import { WatchRepository } from './engine/watch/repository.js';
 import { createWatchCommands } from './app/watch-commands.js';
 import { createWatchScheduler } from './app/watch-scheduler.js';
-import type { ClusterRef } from './engine/find-cluster.js';
+import type { ClusterRef } from './cluster-ref.js';
 import type { DiagnosisScope } from './app/bot-app.js';
 import { noTelemetry, type Telemetry } from './telemetry/telemetry.js';
 import { countingAuditLog } from './telemetry/audit.js';

@@ -3,7 +3,8 @@
  * HTTP, the CLI, tests). Commands in, replies out; Azure work goes through the engine.
  */
 import type { Logger } from '../log.js';
-import type { ClusterDirectory, ClusterRef, ClusterResolution } from '../engine/find-cluster.js';
+import type { ClusterDirectory, ClusterResolution } from '../engine/find-cluster.js';
+import type { ClusterRef } from '../cluster-ref.js';
 import { resolveCluster } from '../engine/find-cluster.js';
 import type { CheckStatus, Report } from '../engine/report.js';
 import { CHECK_IDS } from '../engine/report.js';

@@ -17,7 +17,7 @@ import { runApprovedFix } from '../engine/approvals/run-approved-fix.js';
 import type { FixRunner } from '../engine/fixes/fix-runner.js';
 import type { FixBaseline } from '../engine/fixes/types.js';
 import { notExecutableReason } from '../engine/fixes/executors.js';
-import type { ClusterRef } from '../engine/find-cluster.js';
+import type { ClusterRef } from '../cluster-ref.js';
 import type { Report } from '../engine/report.js';
 import type { AuditLog } from '../store/append-log.js';
 import type { StateStore } from '../store/state-store.js';

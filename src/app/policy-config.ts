@@ -3,7 +3,7 @@
  * src/config.ts reads the rest: a bad value throws ConfigError naming the variable and the shape
  * it should have. parseConfig calls readApprovalPolicy once at start.
  */
-import { ConfigError } from '../config.js';
+import { ConfigError } from '../config-error.js';
 import {
   DEFAULT_APPROVAL_TTL_MINUTES,
   DEFAULT_HIGH_RISK_APPROVALS,

@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { FixBaseline } from '../engine/fixes/types.js';
-import type { ClusterRef } from '../engine/find-cluster.js';
+import type { ClusterRef } from '../cluster-ref.js';
 import type { FixProposal, Report } from '../engine/report.js';
 import { IF_ABSENT, type StateStore } from '../store/state-store.js';
 

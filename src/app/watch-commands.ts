@@ -11,7 +11,8 @@
  * for what the scheduler posts later.
  */
 import type { Logger } from '../log.js';
-import { resolveCluster, type ClusterDirectory, type ClusterRef, type ClusterTarget } from '../engine/find-cluster.js';
+import { resolveCluster, type ClusterDirectory, type ClusterTarget } from '../engine/find-cluster.js';
+import type { ClusterRef } from '../cluster-ref.js';
 import type { Report } from '../engine/report.js';
 import { formatInterval } from '../engine/watch/interval.js';
 import { intervalMs } from '../engine/watch/due.js';

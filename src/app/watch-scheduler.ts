@@ -18,7 +18,8 @@
  * the `watch` command's activity; records from before it are English).
  */
 import type { Logger } from '../log.js';
-import type { ClusterDirectory, ClusterRef } from '../engine/find-cluster.js';
+import type { ClusterDirectory } from '../engine/find-cluster.js';
+import type { ClusterRef } from '../cluster-ref.js';
 import type { Report } from '../engine/report.js';
 import { isDue, nextDueAfter } from '../engine/watch/due.js';
 import { claimLease, releaseLease } from '../engine/watch/lease.js';

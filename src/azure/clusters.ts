@@ -7,28 +7,20 @@ import type { ManagedCluster } from '@azure/arm-containerservice';
 import { expectArmType, isGuid, parseArmId } from './arm-id.js';
 import type { AzureLayer } from './clients.js';
 import { AzureError, toAzureError } from './errors.js';
-
-export interface ClusterRef {
-  id: string;
-  name: string;
-  resourceGroup: string;
-  subscriptionId: string;
-  location: string;
-}
+import { SUB, RG, POLLS, type SdkPermission } from './operation-permission.js';
+import type { ClusterRef, SubscriptionRef } from '../cluster-ref.js';
 
 const CLUSTER_TYPE = 'Microsoft.ContainerService/managedClusters';
 
-export const RBAC = {
-  listSubscriptions: 'Microsoft.Resources/subscriptions/read',
-  readCluster: 'Microsoft.ContainerService/managedClusters/read',
-  writeCluster: 'Microsoft.ContainerService/managedClusters/write',
-  runCommand: 'Microsoft.ContainerService/managedClusters/runcommand/action',
-} as const;
-
-export interface SubscriptionRef {
-  subscriptionId: string;
-  displayName?: string;
-}
+const SUBSCRIPTIONS_LIST = {
+  operation: 'subscriptions.list',
+  client: '@azure/arm-resources-subscriptions',
+  request: 'GET /subscriptions',
+  action: 'Microsoft.Resources/subscriptions/read',
+  followUps: [],
+  role: 'diagnose',
+  why: 'listSubscriptions: where to search for a named cluster when AZURE_SUBSCRIPTION_IDS is empty.',
+} as const satisfies SdkPermission;
 
 /**
  * The configured subscriptions (validated, not looked up), else every enabled subscription the
@@ -51,9 +43,19 @@ export async function listSubscriptions(layer: AzureLayer, configured?: readonly
     }
     return refs;
   } catch (e) {
-    throw toAzureError(e, 'list the subscriptions it can see', RBAC.listSubscriptions);
+    throw toAzureError(e, 'list the subscriptions it can see', SUBSCRIPTIONS_LIST.action);
   }
 }
+
+const SUBSCRIPTIONS_GET = {
+  operation: 'subscriptions.get',
+  client: '@azure/arm-resources-subscriptions',
+  request: `GET ${SUB}`,
+  action: 'Microsoft.Resources/subscriptions/read',
+  followUps: [],
+  role: 'diagnose',
+  why: 'getSubscriptionName: the display name of the subscription a Resource Graph query found the cluster in.',
+} as const satisfies SdkPermission;
 
 /** One subscription's display name (GET /subscriptions/{id}), for answers; undefined when unreadable. */
 export async function getSubscriptionName(layer: AzureLayer, subscriptionId: string): Promise<string | undefined> {
@@ -79,6 +81,16 @@ export interface ListClustersOptions {
   onError?: (subscriptionId: string, error: AzureError) => void;
 }
 
+const MANAGED_CLUSTERS_LIST = {
+  operation: 'managedClusters.list',
+  client: '@azure/arm-containerservice',
+  request: `GET ${SUB}/providers/Microsoft.ContainerService/managedClusters`,
+  action: 'Microsoft.ContainerService/managedClusters/read',
+  followUps: [],
+  role: 'diagnose',
+  why: 'listClusters: resolve "diagnose cluster <name>" to one cluster.',
+} as const satisfies SdkPermission;
+
 /** Every AKS cluster in the subscriptions, listed in parallel. */
 export async function listClusters(layer: AzureLayer, subscriptionIds: readonly string[], opts: ListClustersOptions = {}): Promise<ClusterRef[]> {
   const perSubscription = await Promise.all(
@@ -91,7 +103,7 @@ export async function listClusters(layer: AzureLayer, subscriptionIds: readonly 
         }
         return refs;
       } catch (e) {
-        const error = toAzureError(e, `list the AKS clusters in subscription ${sub}`, RBAC.readCluster);
+        const error = toAzureError(e, `list the AKS clusters in subscription ${sub}`, MANAGED_CLUSTERS_LIST.action);
         if (!opts.onError) throw error;
         opts.onError(sub, error);
         return [];
@@ -101,6 +113,16 @@ export async function listClusters(layer: AzureLayer, subscriptionIds: readonly 
   return perSubscription.flat();
 }
 
+const MANAGED_CLUSTERS_GET = {
+  operation: 'managedClusters.get',
+  client: '@azure/arm-containerservice',
+  request: `GET ${RG}/providers/Microsoft.ContainerService/managedClusters/{resourceName}`,
+  action: 'Microsoft.ContainerService/managedClusters/read',
+  followUps: [],
+  role: 'diagnose',
+  why: 'getCluster: node resource group, network profile, outbound type, tunnel kind.',
+} as const satisfies SdkPermission;
+
 export async function getCluster(layer: AzureLayer, id: string): Promise<ManagedCluster> {
   const p = expectArmType(id, CLUSTER_TYPE);
   try {
@@ -108,9 +130,19 @@ export async function getCluster(layer: AzureLayer, id: string): Promise<Managed
     rememberEntraId(layer, id, cluster.aadProfile !== undefined && cluster.aadProfile !== null);
     return cluster;
   } catch (e) {
-    throw toAzureError(e, `read AKS cluster ${p.name}`, RBAC.readCluster);
+    throw toAzureError(e, `read AKS cluster ${p.name}`, MANAGED_CLUSTERS_GET.action);
   }
 }
+
+const MANAGED_CLUSTERS_CREATE_OR_UPDATE = {
+  operation: 'managedClusters.createOrUpdate',
+  client: '@azure/arm-containerservice',
+  request: `PUT ${RG}/providers/Microsoft.ContainerService/managedClusters/{resourceName}`,
+  action: 'Microsoft.ContainerService/managedClusters/write',
+  followUps: [...POLLS.containerService],
+  role: 'remediate',
+  why: 'updateCluster: the SNAT fixes (loadBalancerProfile.allocatedOutboundPorts, managedOutboundIPs.count).',
+} as const satisfies SdkPermission;
 
 /** createOrUpdate (a PUT of the whole cluster), waiting for the operation to finish. */
 export async function updateCluster(layer: AzureLayer, id: string, cluster: ManagedCluster): Promise<ManagedCluster> {
@@ -119,7 +151,7 @@ export async function updateCluster(layer: AzureLayer, id: string, cluster: Mana
     const poller = layer.containerService(p.subscriptionId).managedClusters.createOrUpdate(p.resourceGroup, p.name, cluster, lroOptions(layer));
     return await poller.pollUntilDone();
   } catch (e) {
-    throw toAzureError(e, `update AKS cluster ${p.name}`, RBAC.writeCluster);
+    throw toAzureError(e, `update AKS cluster ${p.name}`, MANAGED_CLUSTERS_CREATE_OR_UPDATE.action);
   }
 }
 
@@ -210,6 +242,18 @@ async function clusterTokenFor(layer: AzureLayer, clusterName: string): Promise<
 
 const MISSING_CLUSTER_TOKEN = 'MissingAADClusterToken';
 
+const MANAGED_CLUSTERS_RUN_COMMAND = {
+  operation: 'managedClusters.runCommand',
+  client: '@azure/arm-containerservice',
+  request: `POST ${RG}/providers/Microsoft.ContainerService/managedClusters/{resourceName}/runCommand`,
+  action: 'Microsoft.ContainerService/managedClusters/runcommand/action',
+  // AKS answers 202 with a Location under …/commandResults/{commandId}; the status may also come
+  // from the namespace's locations/operations URLs.
+  followUps: ['Microsoft.ContainerService/managedClusters/commandResults/read', ...POLLS.containerService],
+  role: 'diagnose',
+  why: 'runKubectl (AKS command invoke): kubectl get pods/configmap/events and kubectl logs while the tunnel is down; the recreate-tunnel-pods fix deletes a pod the same way.',
+} as const satisfies SdkPermission;
+
 export async function runKubectl(layer: AzureLayer, clusterId: string, command: string): Promise<{ exitCode: number; logs: string }> {
   assertSafeKubectl(command);
   const p = expectArmType(clusterId, CLUSTER_TYPE);
@@ -241,7 +285,7 @@ export async function runKubectl(layer: AzureLayer, clusterId: string, command: 
           cause: e,
         });
       }
-      const error = toAzureError(e, what, RBAC.runCommand);
+      const error = toAzureError(e, what, MANAGED_CLUSTERS_RUN_COMMAND.action);
       if (!isBusyConflict(error) || attempt >= COMMAND_INVOKE_ATTEMPTS) throw error;
       await sleep(layer.retryBaseMs * 2 ** (attempt - 1));
       continue;
@@ -271,3 +315,6 @@ export function lroOptions(layer: AzureLayer, deadlineMs: number = layer.deadlin
 export function isDeadlineAbort(err: unknown, signal: AbortSignal): boolean {
   return signal.aborted && (err as { name?: string })?.name === 'AbortError';
 }
+
+/** This module's SDK operations with their permissions, gathered by rbac-actions.ts into the roles' table. */
+export const PERMISSIONS: readonly SdkPermission[] = [SUBSCRIPTIONS_LIST, SUBSCRIPTIONS_GET, MANAGED_CLUSTERS_LIST, MANAGED_CLUSTERS_GET, MANAGED_CLUSTERS_CREATE_OR_UPDATE, MANAGED_CLUSTERS_RUN_COMMAND];

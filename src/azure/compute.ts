@@ -10,6 +10,7 @@ import { expectArmType } from './arm-id.js';
 import type { AzureLayer } from './clients.js';
 import { isDeadlineAbort, lroOptions } from './clusters.js';
 import { AzureError, isAzureError, toAzureError } from './errors.js';
+import { RG, POLLS, type SdkPermission } from './operation-permission.js';
 
 export interface ScaleSetInstance {
   vmssId: string;
@@ -33,14 +34,18 @@ export interface RunCommandOutput {
 const VMSS_TYPE = 'Microsoft.Compute/virtualMachineScaleSets';
 export const RUN_COMMAND_OUTPUT_LIMIT = 4096;
 
-export const RBAC = {
-  readScaleSet: 'Microsoft.Compute/virtualMachineScaleSets/read',
-  readInstances: 'Microsoft.Compute/virtualMachineScaleSets/virtualMachines/read',
-  runCommand: 'Microsoft.Compute/virtualMachineScaleSets/virtualMachines/runCommand/action',
-} as const;
-
 /** Attempts when the VM is busy with another run-command (409 Conflict) or Azure throttles (429). */
 const RUN_COMMAND_ATTEMPTS = 5;
+
+const SCALE_SETS_LIST = {
+  operation: 'virtualMachineScaleSets.list',
+  client: '@azure/arm-compute',
+  request: `GET ${RG}/providers/Microsoft.Compute/virtualMachineScaleSets`,
+  action: 'Microsoft.Compute/virtualMachineScaleSets/read',
+  followUps: [],
+  role: 'diagnose',
+  why: 'listScaleSets: the node pools in the node resource group.',
+} as const satisfies SdkPermission;
 
 export async function listScaleSets(layer: AzureLayer, subscriptionId: string, resourceGroup: string): Promise<VirtualMachineScaleSet[]> {
   try {
@@ -48,7 +53,7 @@ export async function listScaleSets(layer: AzureLayer, subscriptionId: string, r
     for await (const s of layer.compute(subscriptionId).virtualMachineScaleSets.list(resourceGroup)) out.push(s);
     return out;
   } catch (e) {
-    throw toAzureError(e, `list the scale sets in resource group ${resourceGroup}`, RBAC.readScaleSet);
+    throw toAzureError(e, `list the scale sets in resource group ${resourceGroup}`, SCALE_SETS_LIST.action);
   }
 }
 
@@ -67,6 +72,16 @@ function instanceOf(vmssId: string, vm: VirtualMachineScaleSetVM): ScaleSetInsta
   };
 }
 
+const SCALE_SET_VMS_LIST = {
+  operation: 'virtualMachineScaleSetVMs.list',
+  client: '@azure/arm-compute',
+  request: `GET ${RG}/providers/Microsoft.Compute/virtualMachineScaleSets/{vmScaleSetName}/virtualMachines`,
+  action: 'Microsoft.Compute/virtualMachineScaleSets/virtualMachines/read',
+  followUps: [],
+  role: 'diagnose',
+  why: 'listScaleSetInstances: nodes with power state ($expand=instanceView).',
+} as const satisfies SdkPermission;
+
 /** Every instance of a scale set with its power state (one paged call with $expand=instanceView). */
 export async function listScaleSetInstances(layer: AzureLayer, vmssId: string): Promise<ScaleSetInstance[]> {
   const p = expectArmType(vmssId, VMSS_TYPE);
@@ -77,7 +92,7 @@ export async function listScaleSetInstances(layer: AzureLayer, vmssId: string): 
     }
     return out;
   } catch (e) {
-    throw toAzureError(e, `list the instances of scale set ${p.name}`, RBAC.readInstances);
+    throw toAzureError(e, `list the instances of scale set ${p.name}`, SCALE_SET_VMS_LIST.action);
   }
 }
 
@@ -145,6 +160,16 @@ function noResultError(layer: AzureLayer, what: string, instanceId: string, vmss
   });
 }
 
+const SCALE_SET_VMS_RUN_COMMAND = {
+  operation: 'virtualMachineScaleSetVMs.runCommand',
+  client: '@azure/arm-compute',
+  request: `POST ${RG}/providers/Microsoft.Compute/virtualMachineScaleSets/{vmScaleSetName}/virtualMachines/{instanceId}/runCommand`,
+  action: 'Microsoft.Compute/virtualMachineScaleSets/virtualMachines/runCommand/action',
+  followUps: [...POLLS.compute],
+  role: 'diagnose',
+  why: 'runShellScript: the constant probe-kubelet / host-firewall / egress scripts; the ufw and iptables fixes run their constant scripts the same way.',
+} as const satisfies SdkPermission;
+
 /**
  * Runs a constant script on one scale-set instance and returns its output.
  * Retries while the VM is busy with another run-command (409 Conflict → code 'RunCommandBusy'
@@ -173,7 +198,7 @@ export async function runShellScript(
       return runCommandOutputOf(await poller.pollUntilDone({ abortSignal: options.abortSignal }));
     } catch (e) {
       if (isDeadlineAbort(e, options.abortSignal)) throw noResultError(layer, what, instanceId, p.name, e);
-      const error = isAzureError(e) ? e : toAzureError(e, what, RBAC.runCommand);
+      const error = isAzureError(e) ? e : toAzureError(e, what, SCALE_SET_VMS_RUN_COMMAND.action);
       const busy = error.statusCode === 409 && error.code === 'Conflict';
       const throttled = error.statusCode === 429;
       if (!busy && !throttled) throw error;
@@ -193,3 +218,6 @@ export async function runShellScript(
     }
   }
 }
+
+/** This module's SDK operations with their permissions, gathered by rbac-actions.ts into the roles' table. */
+export const PERMISSIONS: readonly SdkPermission[] = [SCALE_SETS_LIST, SCALE_SET_VMS_LIST, SCALE_SET_VMS_RUN_COMMAND];

@@ -4,7 +4,7 @@
  * mapped here by status code, as ARM documents them:
  * https://learn.microsoft.com/azure/azure-resource-manager/troubleshooting/common-deployment-errors
  */
-import { armActionOf } from './rbac-actions.js';
+import { armActionOf } from './arm-action.js';
 
 export interface AzureErrorInit {
   code: string;

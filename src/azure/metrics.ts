@@ -5,6 +5,7 @@
 import { parseArmId } from './arm-id.js';
 import type { AzureLayer } from './clients.js';
 import { toAzureError } from './errors.js';
+import { RG, type SdkPermission } from './operation-permission.js';
 
 export type MetricAggregation = 'Total' | 'Average' | 'Maximum' | 'Minimum' | 'Count';
 
@@ -44,9 +45,18 @@ export interface MetricQuery {
   orderby?: string;
 }
 
-export const RBAC = { readMetrics: 'Microsoft.Insights/metrics/read' } as const;
-
 const AGGREGATION_KEYS = ['total', 'average', 'maximum', 'minimum', 'count'] as const;
+
+/** Exported for the SNAT gathering, which names the action when a metrics read fails without one. */
+export const METRICS_LIST = {
+  operation: 'metrics.list',
+  client: '@azure/arm-monitor',
+  request: `GET ${RG}/providers/Microsoft.Network/loadBalancers/{loadBalancerName}/providers/Microsoft.Insights/metrics`,
+  action: 'Microsoft.Insights/metrics/read',
+  followUps: [],
+  role: 'diagnose',
+  why: 'getMetricSeries: SnatConnectionCount / AllocatedSnatPorts / UsedSnatPorts of the outbound load balancer or NAT gateway.',
+} as const satisfies SdkPermission;
 
 export async function getMetricSeries(layer: AzureLayer, resourceId: string, metricNames: readonly string[], opts: MetricQuery): Promise<MetricSeriesResult[]> {
   const p = parseArmId(resourceId);
@@ -78,6 +88,9 @@ export async function getMetricSeries(layer: AzureLayer, resourceId: string, met
       })),
     }));
   } catch (e) {
-    throw toAzureError(e, `read metrics ${metricNames.join(', ')} of ${p.name}`, RBAC.readMetrics);
+    throw toAzureError(e, `read metrics ${metricNames.join(', ')} of ${p.name}`, METRICS_LIST.action);
   }
 }
+
+/** This module's SDK operations with their permissions, gathered by rbac-actions.ts into the roles' table. */
+export const PERMISSIONS: readonly SdkPermission[] = [METRICS_LIST];

@@ -7,14 +7,9 @@
  */
 import { parseArmId } from './arm-id.js';
 import type { AzureLayer } from './clients.js';
-import type { ClusterRef } from './clusters.js';
+import type { ClusterRef } from '../cluster-ref.js';
 import { AzureError, toAzureError } from './errors.js';
-
-export const RBAC = {
-  // "Submits a query on resources within specified subscriptions, management groups or tenant scope"
-  // (https://learn.microsoft.com/azure/role-based-access-control/permissions/management-and-governance#microsoftresourcegraph).
-  query: 'Microsoft.ResourceGraph/resources/read',
-} as const;
+import type { SdkPermission } from './operation-permission.js';
 
 /** Azure's rule for managed cluster names (letters, digits, '-' and '_'): nothing that could end a KQL string. */
 const CLUSTER_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
@@ -29,6 +24,20 @@ export function clustersNamedQuery(name: string): string {
 
 /** Rows per page: Resource Graph's largest $top. */
 const PAGE = 1000;
+
+const RESOURCE_GRAPH_RESOURCES = {
+  operation: 'resourceGraph.resources',
+  // A POST but a read: "Submits a query on resources within specified subscriptions, management groups or tenant scope"
+  // (https://learn.microsoft.com/azure/role-based-access-control/permissions/management-and-governance#microsoftresourcegraph).
+  // ResourceGraphClient.resources is a method of the client itself; the layer exposes the client as
+  // `layer.resourceGraph`, so the call reads `resourceGraph.resources(`.
+  client: '@azure/arm-resourcegraph',
+  request: 'POST /providers/Microsoft.ResourceGraph/resources',
+  action: 'Microsoft.ResourceGraph/resources/read',
+  followUps: [],
+  role: 'diagnose',
+  why: 'findClustersByName: one query finds a named cluster across every subscription (instead of one list per subscription).',
+} as const satisfies SdkPermission;
 
 /**
  * Managed clusters with this name (case-insensitive, as ARM names are), in the given subscriptions
@@ -56,7 +65,10 @@ export async function findClustersByName(layer: AzureLayer, name: string, subscr
       skipToken = page.skipToken;
     } while (skipToken);
   } catch (e) {
-    throw toAzureError(e, `find AKS cluster ${name} with Azure Resource Graph`, RBAC.query);
+    throw toAzureError(e, `find AKS cluster ${name} with Azure Resource Graph`, RESOURCE_GRAPH_RESOURCES.action);
   }
   return refs;
 }
+
+/** This module's SDK operations with their permissions, gathered by rbac-actions.ts into the roles' table. */
+export const PERMISSIONS: readonly SdkPermission[] = [RESOURCE_GRAPH_RESOURCES];

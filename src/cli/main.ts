@@ -6,7 +6,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConfigError, parseConfig } from '../config.js';
+import { ConfigError } from '../config-error.js';
+import { parseConfig } from '../config.js';
 import { ScenarioError } from '../scenario/load.js';
 import { openAzure, type OpenAzure } from '../open-azure.js';
 import { parseCommand } from '../app/parse-command.js';

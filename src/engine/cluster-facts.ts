@@ -3,7 +3,7 @@
  * Pure: the reads happen in the diagnosis context.
  */
 import type { ClusterFacts, NodePoolFacts, TunnelKind } from './report.js';
-import type { ClusterRef } from './find-cluster.js';
+import type { ClusterRef } from '../cluster-ref.js';
 
 /** The fields of @azure/arm-containerservice's ManagedCluster this module reads. */
 export interface ManagedClusterLike {

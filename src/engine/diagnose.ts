@@ -9,7 +9,7 @@ import { parseArmId } from '../azure/arm-id.js';
 import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
 import { clusterFacts, poolFacts, type ManagedClusterLike, type ScaleSetLike } from './cluster-facts.js';
-import type { ClusterRef } from './find-cluster.js';
+import type { ClusterRef } from '../cluster-ref.js';
 import { tunnelAgentPods, type PodSummary } from './kube-pods.js';
 import { REPORT_FORMAT, type CheckId, type CheckResult, type CheckStatus, type ClusterFacts, type Report } from './report.js';
 import { userMessageOf } from '../user-message.js';

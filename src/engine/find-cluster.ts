@@ -2,24 +2,12 @@
  * "diagnose cluster X" → exactly one managed cluster, or a clear reason why not: not found (with what
  * was searched and the closest names), or several candidates to choose from.
  */
+import type { ClusterRef, SubscriptionRef } from '../cluster-ref.js';
 import { userMessageOf } from '../user-message.js';
 /** Which cluster the user named: already validated against Azure's naming rules by the parser. */
 export type ClusterTarget =
   | { by: 'name'; name: string; resourceGroup?: string; subscription?: string }
   | { by: 'id'; id: string; subscriptionId: string; resourceGroup: string; name: string };
-
-export interface ClusterRef {
-  id: string;
-  name: string;
-  resourceGroup: string;
-  subscriptionId: string;
-  location?: string;
-}
-
-export interface SubscriptionRef {
-  subscriptionId: string;
-  displayName?: string;
-}
 
 /** What cluster lookup needs from the Azure layer. */
 export interface ClusterDirectory {

@@ -3,7 +3,7 @@
  * resource group, or the NAT gateway on the node subnets) and its Azure Monitor metrics.
  */
 import { getLoadBalancer, getNatGateway } from '../azure/network.js';
-import { getMetricSeries, RBAC as METRICS_RBAC, type MetricSeriesResult } from '../azure/metrics.js';
+import { getMetricSeries, METRICS_LIST, type MetricSeriesResult } from '../azure/metrics.js';
 import { isAzureError } from '../azure/errors.js';
 import { userMessageOf } from '../user-message.js';
 import type { DiagnosisContext } from './diagnose.js';
@@ -25,7 +25,7 @@ const peak = (points: MetricSeriesResult['series'][number]['points']) => points.
 const dim = (d: Record<string, string>, name: string) => Object.entries(d).find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1];
 
 function unreadable(err: unknown, what: string): { unreadable: { why: string; resolve: string } } {
-  const action = isAzureError(err) && err.rbacAction ? err.rbacAction : METRICS_RBAC.readMetrics;
+  const action = isAzureError(err) && err.rbacAction ? err.rbacAction : METRICS_LIST.action;
   return { unreadable: { why: `the ${what} metrics could not be read: ${userMessageOf(err)}`, resolve: `grant the bot's identity ${action} on the ${what} (Monitoring Reader has it), then diagnose again` } };
 }
 

@@ -14,11 +14,12 @@ async function main(env: NodeJS.ProcessEnv): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`SIM_PORT "${env.SIM_PORT}" is not a port number (0-65535).`);
   const latencyScale = Number(env.SIM_LATENCY_SCALE ?? '1');
   if (!Number.isFinite(latencyScale) || latencyScale < 0) throw new Error(`SIM_LATENCY_SCALE "${env.SIM_LATENCY_SCALE}" must be a number ≥ 0.`);
+  const accessLogPath = env.SIM_ACCESS_LOG || undefined;
   const scenarios = loadScenarios(spec);
-  const sim = await startSimulatedAzure({ scenarios, port, latencyScale });
+  const sim = await startSimulatedAzure({ scenarios, port, latencyScale, ...(accessLogPath ? { accessLogPath } : {}) });
   console.log(`Simulated Azure listening on ${sim.url} (${scenarios.length} scenario${scenarios.length === 1 ? '' : 's'} from ${spec})`);
   for (const c of servedClusters(scenarios)) console.log(`  ${c.name}  ${c.id}  — ${c.scenario}`);
-  if (env.SIM_ACCESS_LOG) console.log(`Access log: ${env.SIM_ACCESS_LOG}`);
+  if (accessLogPath) console.log(`Access log: ${accessLogPath}`);
   const stop = (): void => {
     void sim.close().then(() => process.exit(0));
   };

@@ -26,7 +26,10 @@ export interface SimOptions {
   host?: string;
   /** Multiplies scenario latencies; tests use 0 or 0.001. Default 1. */
   latencyScale?: number;
-  /** One JSON line per request; SIM_ACCESS_LOG is used when absent. */
+  /**
+   * One JSON line per request, appended to this file; none when absent. The entry point reads
+   * SIM_ACCESS_LOG (src/config.ts for the bot's embedded simulator, main.ts for `npm run sim`).
+   */
   accessLogPath?: string;
   /** Items per list page before a nextLink (default 100). */
   pageSize?: number;
@@ -110,7 +113,7 @@ function faultReply(estates: Estate[], method: string, path: string): ArmReply |
 
 export async function startSimulatedAzure(opts: SimOptions): Promise<SimServer> {
   const world = new SimWorld(opts.scenarios, { latencyScale: opts.latencyScale ?? 1, pageSize: opts.pageSize ?? 100 });
-  const accessLog = opts.accessLogPath ?? process.env.SIM_ACCESS_LOG;
+  const accessLog = opts.accessLogPath;
   const host = opts.host ?? '127.0.0.1';
 
   async function answer(req: IncomingMessage, baseUrl: string): Promise<{ reply: ArmReply; routeName: string; path: string }> {

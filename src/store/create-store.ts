@@ -5,7 +5,7 @@
  * variable and what it should look like (ConfigError), and never echoes a secret.
  */
 import path from 'node:path';
-import { ConfigError } from '../config.js';
+import { ConfigError } from '../config-error.js';
 import type { AuditLog } from './append-log.js';
 import { BlobAuditLog } from './blob-append-log.js';
 import { containerClientFor } from './blob-client.js';

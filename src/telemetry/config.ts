@@ -4,7 +4,7 @@
  * the variable and the problem but never echoes the value.
  * Format: https://learn.microsoft.com/azure/azure-monitor/app/connection-strings
  */
-import { ConfigError } from '../config.js';
+import { ConfigError } from '../config-error.js';
 
 export interface TelemetryConfig {
   /** Unset: no telemetry is exported. */

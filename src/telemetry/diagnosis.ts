@@ -4,7 +4,7 @@
  * every ARM request span the pipeline policy starts inside it becomes its child.
  */
 import { context, SpanStatusCode, trace } from '@opentelemetry/api';
-import type { ClusterRef } from '../engine/find-cluster.js';
+import type { ClusterRef } from '../cluster-ref.js';
 import type { Report } from '../engine/report.js';
 import type { Telemetry } from './telemetry.js';
 import { ATTR, recordCheckDurations } from './instruments.js';

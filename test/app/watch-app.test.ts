@@ -15,7 +15,7 @@ import { CHECK_IDS } from '../../src/engine/report.js';
 import { ALL_CHECKS } from '../../src/engine/checks/index.js';
 import { azureClusterDirectory } from '../../src/engine/cluster-directory.js';
 import { diagnoseCluster } from '../../src/engine/diagnose.js';
-import type { ClusterRef } from '../../src/engine/find-cluster.js';
+import type { ClusterRef } from '../../src/cluster-ref.js';
 import { WatchRepository, type WatchLimits } from '../../src/engine/watch/repository.js';
 import { silentLogger } from '../../src/log.js';
 import { createStateStore, type DurableStore } from '../../src/store/create-store.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from '../../src/config.js';
+import { parseConfig } from '../../src/config.js';
+import { ConfigError } from '../../src/config-error.js';
 
 describe('WATCH_TICK_SECONDS', () => {
   it('defaults to 30 seconds and reads whole seconds from 1 to 300', () => {

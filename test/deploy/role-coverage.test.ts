@@ -1,8 +1,9 @@
 /**
  * The custom roles in infra/roles/ against the code, three ways:
- * (a) statically: every Azure SDK operation called in src/azure/*.ts is in SDK_OPERATIONS
- *     (src/azure/rbac-actions.ts), every entry there is a real SDK method still called, and each
- *     module's RBAC constant (what a 403 names) is the entry's action;
+ * (a) statically: every Azure SDK operation called in src/azure/*.ts is declared, with its
+ *     permission, by the module that calls it (its PERMISSIONS, gathered into SDK_OPERATIONS by
+ *     src/azure/rbac-actions.ts), every declaration is a real SDK method its module still calls,
+ *     and no module spells an action outside its declarations (what a 403 names is the declaration's);
  * (b) the table against the roles: every action an operation needs is in the role it names, and
  *     the roles hold nothing the table does not need (no wildcards, no writes in diagnose);
  * (c) dynamically: diagnoses and every fix executor run against the simulated Azure with its access
@@ -20,22 +21,12 @@ import { ResourceGraphClient } from '@azure/arm-resourcegraph';
 import { SubscriptionClient } from '@azure/arm-resources-subscriptions';
 import type { TokenCredential } from '@azure/core-auth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listClusters, listSubscriptions, RBAC as CLUSTERS_RBAC } from '../../src/azure/clusters.js';
-import { RBAC as COMPUTE_RBAC, runShellScript } from '../../src/azure/compute.js';
+import { armActionOf } from '../../src/azure/arm-action.js';
+import { listClusters, listSubscriptions } from '../../src/azure/clusters.js';
+import { runShellScript } from '../../src/azure/compute.js';
 import { isAzureError } from '../../src/azure/errors.js';
-import { RBAC as METRICS_RBAC } from '../../src/azure/metrics.js';
-import { RBAC as NETWORK_RBAC } from '../../src/azure/network.js';
-import { RBAC as RESOURCE_GRAPH_RBAC } from '../../src/azure/resource-graph.js';
-import {
-  actionsNeededBy,
-  armActionOf,
-  KUBECTL_DATA_ACTIONS,
-  kubectlDataActionKey,
-  roleGrants,
-  SDK_OPERATIONS,
-  type OperationPermission,
-  type RolePermissions,
-} from '../../src/azure/rbac-actions.js';
+import type { OperationPermission, SdkPermission } from '../../src/azure/operation-permission.js';
+import { actionsNeededBy, KUBECTL_DATA_ACTIONS, kubectlDataActionKey, PERMISSIONS_BY_MODULE, roleGrants, SDK_OPERATIONS, type RolePermissions } from '../../src/azure/rbac-actions.js';
 import { ALL_CHECKS } from '../../src/engine/checks/index.js';
 import { diagnoseCluster } from '../../src/engine/diagnose.js';
 import { EXECUTORS, executorFor, isExecutable, nsgBaselineOf } from '../../src/engine/fixes/executors.js';
@@ -62,8 +53,14 @@ const DIAGNOSE = readRole('tunnel-doctor-diagnose.json');
 const REMEDIATE = readRole('tunnel-doctor-remediate.json');
 /** Fixes run with both roles assigned (remediate holds only what the fixes need on top). */
 const FIXING: RolePermissions = { Actions: [...DIAGNOSE.Actions, ...REMEDIATE.Actions], NotActions: [...DIAGNOSE.NotActions, ...REMEDIATE.NotActions] };
-const TABLE = SDK_OPERATIONS as Record<string, OperationPermission>;
+const TABLE: Readonly<Record<string, OperationPermission>> = SDK_OPERATIONS;
 const lower = (s: string) => s.toLowerCase();
+/** The action an operation's declaration names (the one its module names on a 403). */
+function actionOf(operation: string): string {
+  const p = TABLE[operation];
+  if (!p) throw new Error(`${operation} is not declared`);
+  return p.action;
+}
 
 // ---------------------------------------------------------------------------------------------
 // (a) the static scan
@@ -123,9 +120,17 @@ function azureLayerSources(): Array<{ file: string; source: string }> {
     .map((f) => ({ file: `src/azure/${f}`, source: readFileSync(path.join(dir, f), 'utf8') }));
 }
 
-/** The operations called but missing from the table, each with where it is called. */
-function untabled(calls: readonly SdkCall[], table: Record<string, unknown>): string[] {
-  return calls.filter((c) => !(c.operation in table)).map((c) => `${c.file}:${c.line} calls ${c.operation}: add it to SDK_OPERATIONS in src/azure/rbac-actions.ts with the RBAC action it needs`);
+/** The operations called but not declared by the module that calls them (its PERMISSIONS), each with where it is called. */
+function undeclared(calls: readonly SdkCall[], byModule: Readonly<Record<string, readonly SdkPermission[]>>): string[] {
+  return calls
+    .filter((c) => !(byModule[c.file] ?? []).some((p) => p.operation === c.operation))
+    .map((c) => `${c.file}:${c.line} calls ${c.operation}: declare its permission next to the call and list it in that module's PERMISSIONS (gathered in src/azure/rbac-actions.ts)`);
+}
+
+/** RBAC action literals (…/read, /write, /delete, /action) in a module's source outside its permission declarations. */
+function actionLiteralsOutsideDeclarations(source: string): string[] {
+  const outside = stripComments(source).replace(/const [A-Z_]+ = \{[\s\S]*?\} as const satisfies SdkPermission;/g, '');
+  return [...outside.matchAll(/['"`](Microsoft\.[\w./]+\/(?:read|write|delete|action))['"`]/gi)].map((m) => m[1] ?? '');
 }
 
 const GROUPS = operationGroups();
@@ -142,8 +147,8 @@ describe('(a) every SDK operation the Azure layer calls has its RBAC action in t
     }
   });
 
-  it('no call is missing from SDK_OPERATIONS', () => {
-    expect(untabled(CALLS, TABLE)).toEqual([]);
+  it('no call is missing from SDK_OPERATIONS: each is declared by the module that makes it', () => {
+    expect(undeclared(CALLS, PERMISSIONS_BY_MODULE)).toEqual([]);
   });
 
   it('the scan catches a new call, on one line or chained over several, and names it', () => {
@@ -159,26 +164,37 @@ describe('(a) every SDK operation the Azure layer calls has its RBAC action in t
     ].join('\n');
     const calls = sdkCallsIn(source, 'src/azure/new.ts', GROUP_NAMES);
     expect(calls.map((c) => `${c.operation}@${c.line}`)).toEqual(['virtualMachineScaleSetVMs.beginRestartAndWait@3', 'networkInterfaces.beginDeleteAndWait@6']);
-    expect(untabled(calls, TABLE)).toEqual([
-      'src/azure/new.ts:3 calls virtualMachineScaleSetVMs.beginRestartAndWait: add it to SDK_OPERATIONS in src/azure/rbac-actions.ts with the RBAC action it needs',
-      'src/azure/new.ts:6 calls networkInterfaces.beginDeleteAndWait: add it to SDK_OPERATIONS in src/azure/rbac-actions.ts with the RBAC action it needs',
+    expect(undeclared(calls, PERMISSIONS_BY_MODULE)).toEqual([
+      "src/azure/new.ts:3 calls virtualMachineScaleSetVMs.beginRestartAndWait: declare its permission next to the call and list it in that module's PERMISSIONS (gathered in src/azure/rbac-actions.ts)",
+      "src/azure/new.ts:6 calls networkInterfaces.beginDeleteAndWait: declare its permission next to the call and list it in that module's PERMISSIONS (gathered in src/azure/rbac-actions.ts)",
     ]);
+    // A call declared in another module does not count: the declaration stays next to its call.
+    const moved = sdkCallsIn('await layer.network(s).routeTables.get(rg, name);', 'src/azure/compute.ts', GROUP_NAMES);
+    expect(undeclared(moved, PERMISSIONS_BY_MODULE)).toHaveLength(1);
   });
 
-  it('every table entry is a real SDK method that the code still calls', () => {
-    const called = new Set(CALLS.map((c) => c.operation));
-    for (const op of Object.keys(TABLE)) {
-      const [group, method] = op.split('.') as [string, string];
-      expect(typeof GROUPS.get(group)?.[method], `${op} is not a method of the SDK clients`).toBe('function');
-      expect(called.has(op), `${op} is in the table but no longer called in src/azure`).toBe(true);
+  it('every declaration is a real SDK method that its module still calls', () => {
+    for (const [file, declared] of Object.entries(PERMISSIONS_BY_MODULE)) {
+      const called = new Set(CALLS.filter((c) => c.file === file).map((c) => c.operation));
+      for (const { operation: op } of declared) {
+        const [group, method] = op.split('.') as [string, string];
+        expect(typeof GROUPS.get(group)?.[method], `${op} is not a method of the SDK clients`).toBe('function');
+        expect(called.has(op), `${op} is declared in ${file} but no longer called there`).toBe(true);
+      }
     }
+    expect(Object.keys(TABLE).sort()).toEqual(Object.values(PERMISSIONS_BY_MODULE).flatMap((d) => d.map((p) => p.operation)).sort());
   });
 
-  it("each module's RBAC constant (named on a 403) is the action of a table entry, and back", () => {
-    const moduleActions = [CLUSTERS_RBAC, COMPUTE_RBAC, NETWORK_RBAC, METRICS_RBAC, RESOURCE_GRAPH_RBAC].flatMap((r) => Object.values(r) as string[]).map(lower);
-    const tableActions = Object.values(TABLE).map((p) => lower(p.action));
-    expect(moduleActions.filter((a) => !tableActions.includes(a))).toEqual([]);
-    expect(tableActions.filter((a) => !moduleActions.includes(a))).toEqual([]);
+  it('an action a module names on a 403 comes from its declarations (no second spelling of an action string)', () => {
+    for (const file of Object.keys(PERMISSIONS_BY_MODULE)) {
+      expect(actionLiteralsOutsideDeclarations(readFileSync(path.resolve(file), 'utf8')), file).toEqual([]);
+    }
+    // The check sees a literal written next to a call, and not one inside a declaration.
+    const source = [
+      "const ROUTE_TABLES_GET = {\n  action: 'Microsoft.Network/routeTables/read',\n} as const satisfies SdkPermission;",
+      "throw toAzureError(e, 'read route table', 'Microsoft.Network/routeTables/read');",
+    ].join('\n');
+    expect(actionLiteralsOutsideDeclarations(source)).toEqual(['Microsoft.Network/routeTables/read']);
   });
 
   it("each entry's documented request derives (as ARM derives it) to the entry's action", () => {
@@ -237,10 +253,10 @@ describe('(b) the custom roles grant exactly what the table needs', () => {
   });
 
   it('roleGrants reports a missing action, with wildcards and NotActions as Azure applies them', () => {
-    const without = { Actions: DIAGNOSE.Actions.filter((a) => lower(a) !== lower(COMPUTE_RBAC.runCommand)) };
-    expect(actionsNeededBy('diagnose').filter((a) => !roleGrants(without, a))).toEqual([COMPUTE_RBAC.runCommand]);
+    const without = { Actions: DIAGNOSE.Actions.filter((a) => lower(a) !== lower(actionOf('virtualMachineScaleSetVMs.runCommand'))) };
+    expect(actionsNeededBy('diagnose').filter((a) => !roleGrants(without, a))).toEqual([actionOf('virtualMachineScaleSetVMs.runCommand')]);
     expect(roleGrants({ Actions: ['Microsoft.Network/*/read'] }, 'microsoft.network/routeTables/read')).toBe(true);
-    expect(roleGrants({ Actions: ['Microsoft.Network/*'], NotActions: ['Microsoft.Network/*/delete'] }, NETWORK_RBAC.deleteRule)).toBe(false);
+    expect(roleGrants({ Actions: ['Microsoft.Network/*'], NotActions: ['Microsoft.Network/*/delete'] }, actionOf('securityRules.beginDeleteAndWait'))).toBe(false);
   });
 
   it('kubectl data actions: every kubectl command the engine sends maps to a data action its role holds', () => {
@@ -414,15 +430,15 @@ describe('(c) every request a diagnosis and every fix makes is granted by the ro
   it('the log holds what the checks and fixes do (reads, both run-commands, LRO polls, writes)', () => {
     const actions = new Set([...diagnosisLines, ...fixLines].map((l) => lower(actionOfLine(l) ?? '')));
     for (const a of [
-      COMPUTE_RBAC.runCommand,
-      CLUSTERS_RBAC.runCommand,
+      actionOf('virtualMachineScaleSetVMs.runCommand'),
+      actionOf('managedClusters.runCommand'),
       'Microsoft.ContainerService/managedClusters/commandResults/read',
       'Microsoft.Compute/locations/operations/read',
-      METRICS_RBAC.readMetrics,
-      NETWORK_RBAC.readRouteTable,
-      NETWORK_RBAC.readNatGateway,
-      NETWORK_RBAC.writeNsg,
-      CLUSTERS_RBAC.writeCluster,
+      actionOf('metrics.list'),
+      actionOf('routeTables.get'),
+      actionOf('natGateways.get'),
+      actionOf('networkSecurityGroups.beginCreateOrUpdateAndWait'),
+      actionOf('managedClusters.createOrUpdate'),
     ]) {
       expect(actions.has(lower(a)), a).toBe(true);
     }
@@ -440,7 +456,7 @@ describe('(c) every request a diagnosis and every fix makes is granted by the ro
 
   it('fixes need the remediate role: diagnose alone is refused the writes, named by action', () => {
     const refused = ungrantedRequests(fixLines, DIAGNOSE).map((r) => r.split(' ')[0]);
-    expect(refused.map((a) => lower(a ?? ''))).toEqual(expect.arrayContaining([NETWORK_RBAC.writeNsg, CLUSTERS_RBAC.writeCluster].map(lower)));
+    expect(refused.map((a) => lower(a ?? ''))).toEqual(expect.arrayContaining([actionOf('networkSecurityGroups.beginCreateOrUpdateAndWait'), actionOf('managedClusters.createOrUpdate')].map(lower)));
   });
 
   it('a role missing one action fails with that action named', () => {
@@ -472,7 +488,7 @@ describe('a 403 names the action ARM refused, even on a request the module did n
     const env = await startSimForTest([s]);
     try {
       const err = await runShellScript(env.layer, EXAMPLE_IDS.vmss, '0', ['echo ok']).then(() => undefined, (e: unknown) => e);
-      expect(isAzureError(err) && err.rbacAction).toBe(COMPUTE_RBAC.runCommand);
+      expect(isAzureError(err) && err.rbacAction).toBe(actionOf('virtualMachineScaleSetVMs.runCommand'));
     } finally {
       await env.close();
     }

@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError } from '../../src/config.js';
+import { ConfigError } from '../../src/config-error.js';
 import { createStateStore, DEFAULT_BLOB_CONTAINER, readStoreConfig, storeReady } from '../../src/store/create-store.js';
 import { tempDir } from '../support/temp-dir.js';
 

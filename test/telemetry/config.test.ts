@@ -2,7 +2,8 @@
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from '../../src/config.js';
+import { parseConfig } from '../../src/config.js';
+import { ConfigError } from '../../src/config-error.js';
 import { createLogger } from '../../src/log.js';
 import { appInsightsTelemetry } from '../../src/telemetry/app-insights.js';
 import { createTelemetry } from '../../src/telemetry/sdk.js';

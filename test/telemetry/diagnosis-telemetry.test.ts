@@ -10,7 +10,7 @@ import { createAzureLayer, type AzureLayer } from '../../src/azure/clients.js';
 import { parseArmId } from '../../src/azure/arm-id.js';
 import { ALL_CHECKS } from '../../src/engine/checks/index.js';
 import { diagnoseCluster } from '../../src/engine/diagnose.js';
-import type { ClusterRef } from '../../src/engine/find-cluster.js';
+import type { ClusterRef } from '../../src/cluster-ref.js';
 import { CHECK_IDS, type Report } from '../../src/engine/report.js';
 import { loadScenarioFile } from '../../src/scenario/load.js';
 import type { Scenario } from '../../src/scenario/types.js';

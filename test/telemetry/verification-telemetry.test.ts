@@ -11,7 +11,7 @@ import { parseArmId } from '../../src/azure/arm-id.js';
 import { ALL_CHECKS } from '../../src/engine/checks/index.js';
 import { diagnoseCluster } from '../../src/engine/diagnose.js';
 import { azureFixRunner } from '../../src/engine/fixes/fix-runner.js';
-import type { ClusterRef } from '../../src/engine/find-cluster.js';
+import type { ClusterRef } from '../../src/cluster-ref.js';
 import { silentLogger } from '../../src/log.js';
 import { ATTR } from '../../src/telemetry/instruments.js';
 import { tracedVerification, VERIFICATION_SPAN } from '../../src/telemetry/verification.js';

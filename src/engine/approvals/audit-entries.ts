@@ -3,7 +3,7 @@
  * who did what to which fix on which cluster, in one sentence an auditor can read without the
  * state store (which may be overwritten; the audit log cannot be).
  */
-import type { AuditAction, AuditEntry, AuditResult } from '../../store/append-log.js';
+import { toAuditRecord, type AuditAction, type AuditEntry, type AuditResult } from '../../store/append-log.js';
 import type { ApprovalEffect, ApprovalVerb, Refusal } from './decide.js';
 import type { ApprovalActor, ApprovalRequest } from './request.js';
 
@@ -79,4 +79,19 @@ export function refusalEntry(request: ApprovalRequest, verb: ApprovalVerb, refus
     clusterId: request.clusterId,
     detail: `Refused ${verb} (${refusal.code}) of ${fixNamed(request)}: ${refusal.message}`.slice(0, 4000),
   };
+}
+
+/**
+ * The audit entries of a transition, each checked as the log will check it (toAuditRecord);
+ * undefined if one would be refused. Checked before the state is written: a record the log would
+ * refuse (an empty actor, a name too long) must stop the transition, not leave it unrecorded.
+ */
+export function checkedAuditEntries(effects: readonly ApprovalEffect[], request: ApprovalRequest, actor: ApprovalActor, now: () => Date): AuditEntry[] | undefined {
+  const entries = auditEntriesFor(effects, request, actor);
+  try {
+    for (const entry of entries) toAuditRecord(entry, now);
+  } catch {
+    return undefined;
+  }
+  return entries;
 }

@@ -6,41 +6,32 @@
  * instances sharing the store produce one transition to 'approved', hence one 'execute' effect,
  * and one claimExecution winner.
  *
- * Audit and state move together: a transition's audit records are built and checked
- * (toAuditRecord) before anything is written, then the state is swapped in, then the records are
+ * Audit and state move together: a transition's audit records are built and checked before
+ * anything is written, then the state is swapped in, then the records are
  * appended; if the append fails, the swap is undone (while nobody has moved the request on) and the
  * click is refused ('not-recorded'), so no state exists without its record and no record without
  * its state. A refused click changes nothing (except a found expiry); the flow records the attempt
  * itself with recordRefusal (who, which verb, why), a record no state depends on.
  *
- * Requests being executed are also listed in `approval-index/executing`, so a restarted instance
- * can find the ones its dead predecessor left 'executing' and mark them 'interrupted' (the store
- * has no key listing). The id goes into the index BEFORE the claim: a crash between the two
- * leaves an index entry for a request that is not executing, which the sweep drops; the other
- * order could leave an executing request nobody would ever find.
- *
- * Requests still open (pending or approved) are listed in `approval-index/open` the same way, from
- * submit until the transition that leaves those states, so sweepOpenRequests (run on the watch
- * lease holder's tick) can record expiries and unclaimed approvals nobody clicks on: otherwise the
- * audit log, and the incident feed that follows it, would only hear of them on the next click.
+ * Executing and open requests are listed in two indexes (request-index.ts; the store has no key
+ * listing): a restarted instance finds what its dead predecessor left 'executing', and
+ * sweepOpenRequests (the watch lease holder's tick) records expiries and unclaimed approvals.
  */
-import { toAuditRecord, type AuditEntry, type AuditLog } from '../../store/append-log.js';
-import { ETagConflictError, IF_ABSENT, type StateItem, type StateStore } from '../../store/state-store.js';
-import { auditEntriesFor, refusalEntry } from './audit-entries.js';
+import type { AuditEntry, AuditLog } from '../../store/append-log.js';
+import { ETagConflictError, IF_ABSENT, type StateStore } from '../../store/state-store.js';
+import { checkedAuditEntries, refusalEntry } from './audit-entries.js';
 import { abandonUnclaimed, actorOf, decideAction, expireOverdue, EXPIRY_ACTOR, UNCLAIMED_ACTOR, type ActingUser, type ApprovalAction, type ApprovalEffect, type ApprovalVerb, type Decision, type Refusal } from './decide.js';
 import { finishExecution, interruptExecution, recordVerification, renewExecution, startExecution, systemActor } from './execution.js';
 import type { ApprovalPolicy } from './policy.js';
-import { APPROVAL_STATES, canonicalJson, DEFAULT_EXECUTION_LEASE_MS, isOwnerGone, isPastExpiry, isRequestId, isUnclaimedTooLong, type ApprovalActor, type ApprovalRequest, type ExecutionResult, type StepOutcome } from './request.js';
+import { backOff } from './back-off.js';
+import { requestFromItem } from './request-from-item.js';
+import { EXECUTING_INDEX_KEY, OPEN_INDEX_KEY, RequestIndex, type IndexKey } from './request-index.js';
+import { canonicalJson, DEFAULT_EXECUTION_LEASE_MS, isOwnerGone, isPastExpiry, isRequestId, isUnclaimedTooLong, type ApprovalActor, type ApprovalRequest, type ExecutionResult, type StepOutcome } from './request.js';
 
 export const APPROVAL_KEY_PREFIX = 'approval/';
-export const EXECUTING_INDEX_KEY = 'approval-index/executing';
-export const OPEN_INDEX_KEY = 'approval-index/open';
-type IndexKey = typeof EXECUTING_INDEX_KEY | typeof OPEN_INDEX_KEY;
 const DEFAULT_MAX_ATTEMPTS = 20;
 
-export function approvalKey(id: string): string {
-  return `${APPROVAL_KEY_PREFIX}${id}`;
-}
+export const approvalKey = (id: string): string => `${APPROVAL_KEY_PREFIX}${id}`;
 
 export type TransitionOutcome =
   | { ok: true; request: ApprovalRequest; effects: ApprovalEffect[] }
@@ -61,11 +52,6 @@ interface Loaded {
   eTag: string | undefined;
 }
 
-interface RequestIndex {
-  /** Request id → when it was added (ISO). */
-  requests: Record<string, string>;
-}
-
 /** What one sweepOpenRequests call recorded or dropped (ids). */
 export interface SweepResult {
   expired: string[];
@@ -83,25 +69,6 @@ const BUSY: Refusal = {
   message: 'Many people changed this request at the same moment and your click could not be applied. Nothing was done; refresh the card and try again.',
 };
 
-/** A stored item as a request, or undefined when it is not one (so a damaged record is never acted on). */
-function toRequest(id: string, item: StateItem | undefined): ApprovalRequest | undefined {
-  if (!item) return undefined;
-  const { eTag: _eTag, ...value } = item;
-  const request = value as unknown as ApprovalRequest;
-  const wellFormed =
-    request.id === id &&
-    (APPROVAL_STATES as readonly string[]).includes(request.state) &&
-    typeof request.fix === 'object' &&
-    request.fix !== null &&
-    typeof request.requester === 'object' &&
-    request.requester !== null &&
-    Array.isArray(request.approvals) &&
-    Array.isArray(request.history) &&
-    typeof request.planHash === 'string' &&
-    typeof request.expiresAt === 'string';
-  return wellFormed ? request : undefined;
-}
-
 const NOT_RECORDED: Refusal = {
   code: 'not-recorded',
   message: 'The bot could not write the audit record of this step, so the step was not taken: the request is as it was. Nothing was done; try again in a minute.',
@@ -114,17 +81,16 @@ class AuditNotWritten extends Error {
   }
 }
 
-function pause(attempt: number): Promise<void> {
-  // Random back-off, so racing writers do not collide again in lockstep.
-  return new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(5 * attempt, 50)));
-}
-
 export class ApprovalRequestRepository {
   private readonly state: StateStore;
   private readonly audit: AuditLog;
   private readonly maxAttempts: number;
   private readonly now: () => Date;
   readonly executionLeaseMs: number;
+  /** Requests being executed (or about to be claimed): what a start-up sweep must look at. */
+  private readonly executing: RequestIndex;
+  /** Requests pending or approved: what sweepOpenRequests must look at. */
+  private readonly open: RequestIndex;
 
   constructor(options: ApprovalRepositoryOptions) {
     this.executionLeaseMs = options.executionLeaseMs ?? DEFAULT_EXECUTION_LEASE_MS;
@@ -132,6 +98,10 @@ export class ApprovalRequestRepository {
     this.audit = options.audit;
     this.maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
     this.now = options.now ?? (() => new Date());
+    // An index has more writers than one request (every request's transitions), so more attempts.
+    const indexOf = (key: IndexKey) => new RequestIndex({ state: this.state, key, maxAttempts: this.maxAttempts * 3, now: this.now });
+    this.executing = indexOf(EXECUTING_INDEX_KEY);
+    this.open = indexOf(OPEN_INDEX_KEY);
   }
 
   /** Stores a new request; throws ETagConflictError if the id exists (IF_ABSENT: two instances, one record). */
@@ -143,7 +113,7 @@ export class ApprovalRequestRepository {
   async submit(draft: ApprovalRequest, action: Omit<ApprovalAction, 'verb'>, policy: ApprovalPolicy): Promise<TransitionOutcome> {
     const decision = decideAction(draft, { ...action, verb: 'request' }, policy);
     if (!decision.ok) return { ok: false, refusal: decision.refusal };
-    const entries = this.checkedEntries(decision.effects, decision.next, actorOf(action.by));
+    const entries = checkedAuditEntries(decision.effects, decision.next, actorOf(action.by), this.now);
     if (!entries) return { ok: false, refusal: NOT_RECORDED };
     try {
       await this.create(decision.next);
@@ -160,7 +130,7 @@ export class ApprovalRequestRepository {
       return { ok: false, refusal: NOT_RECORDED };
     }
     // After the create, so the sweep never finds (and drops) an id whose request is not written yet.
-    await this.addToIndex(OPEN_INDEX_KEY, decision.next.id);
+    await this.open.add(decision.next.id);
     return { ok: true, request: decision.next, effects: decision.effects };
   }
 
@@ -173,7 +143,7 @@ export class ApprovalRequestRepository {
     if (!isRequestId(id)) return { request: undefined, eTag: undefined };
     const key = approvalKey(id);
     const item = (await this.state.read([key]))[key];
-    return { request: toRequest(id, item), eTag: item?.eTag };
+    return { request: requestFromItem(id, item), eTag: item?.eTag };
   }
 
   /**
@@ -195,15 +165,13 @@ export class ApprovalRequestRepository {
         return decision.ok ? { ok: true, request: decision.next, effects: decision.effects } : refusedWith(decision.refusal, request);
       }
       const effects = decision.effects ?? [];
-      // Checked before the write: a record the log would refuse (an empty actor, a name too long)
-      // must stop the transition, not leave it stored without its record.
-      const entries = this.checkedEntries(effects, next, typeof actor === 'function' ? actor(next) : actor);
+      const entries = checkedAuditEntries(effects, next, typeof actor === 'function' ? actor(next) : actor, this.now);
       if (!entries) return refusedWith(NOT_RECORDED, request);
       try {
         await this.state.write({ [approvalKey(id)]: { ...next, eTag: eTag ?? IF_ABSENT } });
       } catch (err) {
         if (!(err instanceof ETagConflictError)) throw err;
-        await pause(attempt);
+        await backOff(attempt);
         continue;
       }
       try {
@@ -213,7 +181,7 @@ export class ApprovalRequestRepository {
         return refusedWith(NOT_RECORDED, await this.undo(id, next, request));
       }
       // Only the writer that made the request leave pending/approved drops it: one index write per request.
-      if (isOpen(request) && !isOpen(next)) await this.dropFromIndex(OPEN_INDEX_KEY, id);
+      if (isOpen(request) && !isOpen(next)) await this.open.drop(id);
       return decision.ok ? { ok: true, request: next, effects } : refusedWith(decision.refusal, next);
     }
     return refusedWith(BUSY, await this.load(id));
@@ -246,14 +214,7 @@ export class ApprovalRequestRepository {
    */
   private async indexIfApprovalMayComplete(id: string, current: ApprovalRequest | undefined): Promise<void> {
     if (current?.state !== 'pending' || current.approvals.length + 1 < current.requiredApprovals) return;
-    await this.addToIndex(EXECUTING_INDEX_KEY, id);
-  }
-
-  private addToIndex(key: IndexKey, id: string): Promise<void> {
-    return this.updateIndex(key, (index) => {
-      if (index.requests[id]) return undefined;
-      return { requests: { ...index.requests, [id]: this.now().toISOString() } };
-    });
+    await this.executing.add(id);
   }
 
   /**
@@ -270,7 +231,7 @@ export class ApprovalRequestRepository {
     const current = await this.load(id);
     if (!current || !isUnclaimedTooLong(current, now)) return { request: current, recorded: false };
     const outcome = await this.transition(id, (latest) => abandonUnclaimed(latest, now), UNCLAIMED_ACTOR);
-    if (outcome.ok) await this.dropFromIndex(EXECUTING_INDEX_KEY, id);
+    if (outcome.ok) await this.executing.drop(id);
     return { request: outcome.request, recorded: outcome.ok };
   }
 
@@ -284,10 +245,10 @@ export class ApprovalRequestRepository {
    */
   async sweepOpenRequests(now: Date = this.now()): Promise<SweepResult> {
     const result: SweepResult = { expired: [], interrupted: [], dropped: [] };
-    for (const id of Object.keys((await this.readIndex(OPEN_INDEX_KEY)).requests)) {
+    for (const id of await this.open.ids()) {
       const request = await this.load(id);
       if (!isOpen(request)) {
-        await this.dropFromIndex(OPEN_INDEX_KEY, id);
+        await this.open.drop(id);
         result.dropped.push(id);
         continue;
       }
@@ -309,7 +270,7 @@ export class ApprovalRequestRepository {
    */
   async interruptOrphanedExecutions(now: Date = this.now(), by = 'lease sweep'): Promise<string[]> {
     const interrupted: string[] = [];
-    for (const id of Object.keys((await this.readIndex(EXECUTING_INDEX_KEY)).requests)) {
+    for (const id of await this.executing.ids()) {
       const request = await this.load(id);
       if (!request || !isOwnerGone(request, now, this.executionLeaseMs)) continue;
       const outcome = await this.transition(
@@ -319,7 +280,7 @@ export class ApprovalRequestRepository {
       );
       if (!outcome.ok) continue;
       interrupted.push(id);
-      await this.dropFromIndex(EXECUTING_INDEX_KEY, id);
+      await this.executing.drop(id);
     }
     return interrupted;
   }
@@ -334,14 +295,14 @@ export class ApprovalRequestRepository {
     const read = await this.loadWithETag(id);
     const early = startExecution(read.request, owner, this.now());
     if (!early.ok) return refusedWith(early.refusal, read.request);
-    await this.addToIndex(EXECUTING_INDEX_KEY, id);
+    await this.executing.add(id);
     return this.transition(id, (latest) => startExecution(latest, owner, this.now()), systemActor(owner), read);
   }
 
   /** executing → succeeded | failed, by the claimer only; audits 'executed' or 'failed'. */
   async finishExecution(id: string, owner: string, outcome: { result: ExecutionResult; detail: string; steps?: StepOutcome[]; notNeeded?: boolean }): Promise<TransitionOutcome> {
     const done = await this.transition(id, (latest) => finishExecution(latest, owner, outcome, this.now()), systemActor(owner));
-    if (done.ok) await this.dropFromIndex(EXECUTING_INDEX_KEY, id);
+    if (done.ok) await this.executing.drop(id);
     return done;
   }
 
@@ -360,15 +321,14 @@ export class ApprovalRequestRepository {
    * Returns the ids marked interrupted.
    */
   async markInterruptedOnStartup(owner?: string): Promise<string[]> {
-    const index = await this.readIndex(EXECUTING_INDEX_KEY);
     const interrupted: string[] = [];
-    for (const id of Object.keys(index.requests)) {
+    for (const id of await this.executing.ids()) {
       const request = await this.load(id);
       if (request?.state === 'approved') {
         const outcome = await this.transition(id, (latest) => abandonUnclaimed(latest, this.now()), UNCLAIMED_ACTOR);
         if (!outcome.ok) continue; // claimed meanwhile, or still within its grace: leave it listed
         interrupted.push(id);
-        await this.dropFromIndex(EXECUTING_INDEX_KEY, id);
+        await this.executing.drop(id);
         continue;
       }
       // Another instance's execution is left to it while it still renews its lease; once it has
@@ -388,66 +348,19 @@ export class ApprovalRequestRepository {
         if (outcome.ok) interrupted.push(id);
         else if (outcome.request?.state === 'executing') continue;
       }
-      await this.dropFromIndex(EXECUTING_INDEX_KEY, id);
+      await this.executing.drop(id);
     }
     return interrupted;
   }
 
   /** Ids in the executing index (for tests and the readiness page). */
-  async executingIndex(): Promise<string[]> {
-    return Object.keys((await this.readIndex(EXECUTING_INDEX_KEY)).requests);
+  executingIndex(): Promise<string[]> {
+    return this.executing.ids();
   }
 
   /** Ids in the open index: pending or approved requests the sweep still watches (for tests). */
-  async openIndex(): Promise<string[]> {
-    return Object.keys((await this.readIndex(OPEN_INDEX_KEY)).requests);
-  }
-
-  private async readIndex(key: IndexKey): Promise<RequestIndex & { eTag?: string }> {
-    const item = (await this.state.read([key]))[key];
-    const requests = item && typeof item.requests === 'object' && item.requests !== null ? (item.requests as Record<string, string>) : {};
-    return item?.eTag ? { requests, eTag: item.eTag } : { requests };
-  }
-
-  /** Compare-and-swap on the index; `change` returns undefined when nothing needs writing. */
-  private async updateIndex(key: IndexKey, change: (index: RequestIndex) => RequestIndex | undefined): Promise<void> {
-    for (let attempt = 1; attempt <= this.maxAttempts * 3; attempt++) {
-      const index = await this.readIndex(key);
-      const next = change(index);
-      if (!next) return;
-      try {
-        await this.state.write({ [key]: { requests: next.requests, eTag: index.eTag ?? IF_ABSENT } });
-        return;
-      } catch (err) {
-        if (!(err instanceof ETagConflictError)) throw err;
-        await pause(attempt);
-      }
-    }
-    throw new Error(`Could not update ${key}: too many concurrent writers.`);
-  }
-
-  private async dropFromIndex(key: IndexKey, id: string): Promise<void> {
-    // Best effort: a leftover entry is harmless, the next (start-up or periodic) sweep drops it.
-    try {
-      await this.updateIndex(key, (index) => {
-        if (!index.requests[id]) return undefined;
-        const { [id]: _dropped, ...rest } = index.requests;
-        return { requests: rest };
-      });
-    } catch (err) {
-      if (!(err instanceof Error) || !err.message.startsWith('Could not update')) throw err;
-    }
-  }
-
-  /** The audit entries of a transition, each checked as the log will check it; undefined if one would be refused. */
-  private checkedEntries(effects: readonly ApprovalEffect[], request: ApprovalRequest, actor: ApprovalActor): AuditEntry[] | undefined {
-    const entries = auditEntriesFor(effects, request, actor);
-    try {
-      for (const entry of entries) toAuditRecord(entry, this.now);
-    } catch {
-      return undefined;
-    }
-    return entries;
+  openIndex(): Promise<string[]> {
+    return this.open.ids();
   }
 
   private async appendEntries(entries: readonly AuditEntry[]): Promise<void> {
@@ -474,7 +387,7 @@ export class ApprovalRequestRepository {
         return previous;
       } catch (err) {
         if (!(err instanceof ETagConflictError)) throw err;
-        await pause(attempt);
+        await backOff(attempt);
       }
     }
     return this.load(id);

@@ -7,7 +7,7 @@
  */
 import type { Logger } from '../../log.js';
 import { userMessageOf } from '../../user-message.js';
-import type { ClusterRef } from '../find-cluster.js';
+import type { ClusterRef } from '../../cluster-ref.js';
 import type { CheckResult, FixProposal, Report } from '../report.js';
 import type { FixRunner } from '../fixes/fix-runner.js';
 import type { FixBaseline, FixExecution } from '../fixes/types.js';

@@ -5,7 +5,7 @@
  */
 import type { AzureLayer } from '../../azure/clients.js';
 import type { Logger } from '../../log.js';
-import type { ClusterRef } from '../find-cluster.js';
+import type { ClusterRef } from '../../cluster-ref.js';
 import type { CheckResult, FixFollowUp, FixProposal } from '../report.js';
 import { executorFor, nsgBaselineOf } from './executors.js';
 import { runPlanStep } from './run-step.js';

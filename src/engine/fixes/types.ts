@@ -6,7 +6,7 @@
  */
 import type { AzureLayer } from '../../azure/clients.js';
 import { userMessageOf } from '../../user-message.js';
-import type { ClusterRef } from '../find-cluster.js';
+import type { ClusterRef } from '../../cluster-ref.js';
 import type { FixProposal } from '../report.js';
 
 /**

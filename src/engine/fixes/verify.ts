@@ -12,7 +12,7 @@ import type { AzureLayer } from '../../azure/clients.js';
 import { ALL_CHECKS } from '../checks/index.js';
 import { EXPLAINING_CHECKS } from '../checks/kubelet-reachability.js';
 import { diagnoseCluster } from '../diagnose.js';
-import type { ClusterRef } from '../find-cluster.js';
+import type { ClusterRef } from '../../cluster-ref.js';
 import { CHECK_IDS, type CheckId, type CheckResult, type FixProposal } from '../report.js';
 import { parseNodeTarget } from './cluster-nodes.js';
 

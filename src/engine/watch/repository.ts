@@ -11,7 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import { IF_ABSENT, isETagConflict, type StateItem, type StateStore } from '../../store/state-store.js';
-import type { ClusterRef } from '../find-cluster.js';
+import type { ClusterRef } from '../../cluster-ref.js';
 import type { Verdicts } from './verdicts.js';
 
 export const WATCH_KEY_PREFIX = 'watch/';

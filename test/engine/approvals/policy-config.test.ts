@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readApprovalPolicy } from '../../../src/app/policy-config.js';
-import { ConfigError } from '../../../src/config.js';
+import { ConfigError } from '../../../src/config-error.js';
 import { ALEX, DANA, OTHER_TENANT, TENANT } from './fixtures.js';
 
 function configErrorOf(env: NodeJS.ProcessEnv): ConfigError {

@@ -4,7 +4,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UNCLAIMED_DETAIL, type ApprovalEffect } from '../../../src/engine/approvals/decide.js';
-import { approvalKey, ApprovalRequestRepository, EXECUTING_INDEX_KEY, OPEN_INDEX_KEY, type TransitionOutcome } from '../../../src/engine/approvals/request-repository.js';
+import { approvalKey, ApprovalRequestRepository, type TransitionOutcome } from '../../../src/engine/approvals/request-repository.js';
+import { EXECUTING_INDEX_KEY, OPEN_INDEX_KEY } from '../../../src/engine/approvals/request-index.js';
 import { CLAIM_GRACE_MS, type ApprovalRequest } from '../../../src/engine/approvals/request.js';
 import type { AuditLog } from '../../../src/store/append-log.js';
 import type { StateStore } from '../../../src/store/state-store.js';

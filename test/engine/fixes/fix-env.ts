@@ -6,7 +6,7 @@ import path from 'node:path';
 import { parseArmId } from '../../../src/azure/arm-id.js';
 import { ALL_CHECKS } from '../../../src/engine/checks/index.js';
 import { diagnoseCluster } from '../../../src/engine/diagnose.js';
-import type { ClusterRef } from '../../../src/engine/find-cluster.js';
+import type { ClusterRef } from '../../../src/cluster-ref.js';
 import type { CheckId, FixProposal, Report } from '../../../src/engine/report.js';
 import { loadScenarioFile } from '../../../src/scenario/load.js';
 import type { Scenario } from '../../../src/scenario/types.js';
