@@ -12,6 +12,7 @@ import type { Estate } from './estate.js';
 import { hostFirewallOutcome } from './host/firewall.js';
 import { listenerOutcome, nftOutcome } from './host/node-reads.js';
 import { routedPathDrops } from './udr-path.js';
+import { virtualNetworkPrefixes } from './vnet-prefixes.js';
 import { windowsFirewallOutcome } from './host/windows-firewall.js';
 import type { NetworkOracle } from './host/run-script.js';
 import { nodeNetwork, type NodeNetwork } from './node-network.js';
@@ -26,13 +27,6 @@ const EPHEMERAL_PORT = 49152;
 
 function isRunning(node: ScenarioNode): boolean {
   return node.powerState.toLowerCase() === 'running';
-}
-
-export function virtualNetworkPrefixes(estate: Estate): string[] {
-  return estate
-    .resources()
-    .filter((r) => r.type.toLowerCase() === 'microsoft.network/virtualnetworks')
-    .flatMap((r) => (Array.isArray(r.properties?.addressSpace?.addressPrefixes) ? (r.properties.addressSpace.addressPrefixes as string[]) : []));
 }
 
 /**

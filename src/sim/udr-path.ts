@@ -9,7 +9,7 @@
  */
 import type { Estate } from './estate.js';
 import type { NodeNetwork } from './node-network.js';
-import { virtualNetworkPrefixes } from './network-oracle.js';
+import { virtualNetworkPrefixes } from './vnet-prefixes.js';
 
 interface Hop { prefix: string; nextHopType: string; nextHopIp?: string; user: boolean }
 

@@ -4,7 +4,7 @@
  * "Network security groups" overview, "Default security rules"). Every NSG has them and they
  * cannot be removed, only overridden by rules with a lower priority number.
  */
-import type { SecurityRuleLike } from './evaluate.js';
+import type { SecurityRuleLike } from './nsg-types.js';
 
 function defaultRule(rule: Omit<SecurityRuleLike, 'sourcePortRange' | 'destinationPortRange' | 'protocol' | 'sourcePortRanges' | 'destinationPortRanges' | 'sourceAddressPrefixes' | 'destinationAddressPrefixes'>): SecurityRuleLike {
   return Object.freeze({
