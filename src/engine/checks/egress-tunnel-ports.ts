@@ -13,26 +13,13 @@
  */
 import { withTunnelRestart } from '../fixes/plan-steps.js';
 import { tunnelEgressPort } from '../kube-pods.js';
-import type { Flow, NsgVerdict } from '../nsg/evaluate.js';
 import { isNonPublicIpv4, tryParseIpv4 } from '../nsg/ipv4.js';
 import type { Evidence, FixProposal, TunnelKind } from '../report.js';
-import { nextHopFor, type NextHop } from '../routes/effective-route.js';
-import {
-  dedupeUnreadable,
-  describeRule,
-  isRunning,
-  nodePath,
-  planNsgOpening,
-  ruleOf,
-  ruleResourceId,
-  safeEvaluatePath,
-  sortedUnique,
-  subnetPrefixesOf,
-  tagContextOf,
-  type NodePath,
-  type Unreadable,
-} from './nsg-10250.js';
-import { key, type CheckOutcome, type NetworkView, type NodeView, type NsgView, type SubnetView, type TunnelView } from './views.js';
+import { dedupeUnreadable, isRunning, lastSegment, plural, sortedUnique, subnetPrefixesOf, tagContextOf } from '../nsg/node-path.js';
+import { planNsgOpening } from '../nsg/plan-opening.js';
+import { describeRule, ruleOf, ruleResourceId } from '../nsg/rule-text.js';
+import { hopText, readEgressRoutes, readOutboundNsgs, type SubnetRoute } from './egress-paths.js';
+import { key, type CheckOutcome, type NetworkView, type NodeView, type TunnelView } from './views.js';
 
 export type EgressProbeOutcome = 'open' | 'timeout' | 'refused' | 'unverifiable-udp' | 'not-run';
 
@@ -63,32 +50,9 @@ export const POD_READ_RESOLVE =
 
 const AGENT_NAME: Record<string, string> = { konnectivity: 'konnectivity-agent', 'tunnel-front': 'tunnelfront', 'aks-link': 'aks-link' };
 const APPLIANCE_HOPS = new Set(['virtualappliance', 'virtualnetworkgateway']);
-const plural = (n: number, word: string, many = `${word}s`) => `${n} ${n === 1 ? word : many}`;
-const lastSegment = (id: string) => id.split('/').filter(Boolean).pop() ?? id;
 /** "the tunnel-agent node", "both tunnel-agent nodes", "all 3 …", "2 of 3 …". */
 const countOf = (k: number, n: number, word: string) =>
   k === n ? (n === 1 ? `the ${word}` : n === 2 ? `both ${word}s` : `all ${n} ${word}s`) : `${k} of ${plural(n, word)}`;
-
-interface SubnetRoute {
-  subnet: SubnetView;
-  routeTable?: { id: string; name: string };
-  hop: NextHop;
-  nodes: string[];
-}
-
-interface DenyGroup {
-  nsg: NsgView;
-  verdict: NsgVerdict;
-  nodes: Set<string>;
-  subnets: Set<string>;
-  flows: Flow[];
-}
-
-function hopText(route: SubnetRoute): string {
-  const via = route.hop.nextHopIpAddress ? ` ${route.hop.nextHopIpAddress}` : '';
-  const where = route.routeTable ? ` (route table ${route.routeTable.name}, route ${route.hop.routeName ?? route.hop.prefix} ${route.hop.prefix})` : '';
-  return `${route.hop.nextHopType}${via}${where}`;
-}
 
 export function decideEgressTunnelPorts(input: EgressTunnelPortsInput): CheckOutcome {
   const { tunnel, nodes, network, probes } = input;
@@ -166,85 +130,9 @@ export function decideEgressTunnelPorts(input: EgressTunnelPortsInput): CheckOut
   }
 
   // 1. Outbound NSG rules on each source's path.
-  const ctx = tagContextOf(network, nodes);
-  const denyGroups = new Map<string, DenyGroup>();
-  const nsgDenied = new Set<string>();
-  const unreadable: Unreadable[] = [];
-  const allowTexts = new Set<string>();
-  const paths = new Map<string, NodePath>();
-  for (const source of sources) {
-    const path = nodePath(source, network);
-    paths.set(source.computerName, path);
-    unreadable.push(...path.missing);
-    if (!source.privateIp) {
-      unreadable.push({ resource: source.computerName, why: `no IP address is known for ${source.computerName}`, resolve: "Grant the bot's identity Microsoft.Network/networkInterfaces/read on the node resource group." });
-      continue;
-    }
-    if (!path.subnetNsg && !path.nicNsg) continue;
-    const flow: Flow = {
-      direction: 'Outbound',
-      protocol,
-      sourceIp: source.privateIp,
-      destinationIp,
-      destinationPort: egress.port,
-      sourceAsgIds: source.asgIds,
-    };
-    const { result, problem } = safeEvaluatePath(
-      { ...(path.subnetNsg ? { subnetNsg: path.subnetNsg } : {}), ...(path.nicNsg ? { nicNsg: path.nicNsg } : {}) },
-      flow,
-      ctx,
-    );
-    if (problem) {
-      unreadable.push(problem);
-      continue;
-    }
-    for (const step of result?.steps ?? []) {
-      const nsg = step.level === 'nic' ? path.nicNsg : path.subnetNsg;
-      if (!nsg) continue;
-      for (const a of step.assumptions ?? []) evidence.push({ kind: 'note', detail: `Assumption: ${a}.` });
-      if (step.access === 'Allow') {
-        allowTexts.add(`${nsg.name ?? lastSegment(nsg.id)} ${step.ruleName} (${step.priority})`);
-        continue;
-      }
-      nsgDenied.add(source.computerName);
-      const k = `${key(nsg.id)}|${step.ruleName}`;
-      const group = denyGroups.get(k) ?? { nsg, verdict: step, nodes: new Set<string>(), subnets: new Set<string>(), flows: [] };
-      group.nodes.add(source.computerName);
-      if (path.subnet) group.subnets.add(path.subnet.name);
-      group.flows.push(flow);
-      denyGroups.set(k, group);
-    }
-  }
-
+  const { denyGroups, nsgDenied, unreadable, allowTexts, paths } = readOutboundNsgs({ sources, nodes, network, protocol, destinationIp, port: egress.port }, evidence);
   // 2. The route each source subnet uses towards the API server.
-  const routes = new Map<string, SubnetRoute>();
-  for (const source of sources) {
-    const subnet = paths.get(source.computerName)?.subnet;
-    if (!subnet) continue;
-    const existing = routes.get(key(subnet.id));
-    if (existing) {
-      existing.nodes.push(source.computerName);
-      continue;
-    }
-    const table = subnet.routeTableId ? network.routeTables.get(key(subnet.routeTableId)) : undefined;
-    if (subnet.routeTableId && !table) {
-      const known = network.unreadable.find((u) => key(u.resource) === key(subnet.routeTableId as string));
-      evidence.push({
-        kind: 'note',
-        resource: subnet.routeTableId,
-        detail: `Route table ${lastSegment(subnet.routeTableId)} of subnet ${subnet.name} could not be read${known ? ` (${known.why})` : ''}: the egress route is unknown.`,
-      });
-      continue;
-    }
-    let hop: NextHop;
-    try {
-      hop = nextHopFor(table?.routes ?? [], destinationIp, { virtualNetworkPrefixes: network.virtualNetworkPrefixes });
-    } catch (error) {
-      evidence.push({ kind: 'note', resource: table?.id, detail: `The routes of ${table?.name ?? subnet.name} could not be evaluated: ${(error as Error).message}` });
-      continue;
-    }
-    routes.set(key(subnet.id), { subnet, ...(table ? { routeTable: { id: table.id, name: table.name } } : {}), hop, nodes: [source.computerName] });
-  }
+  const routes = readEgressRoutes(sources, paths, network, destinationIp, evidence);
   const appliances = [...routes.values()].filter((r) => APPLIANCE_HOPS.has(r.hop.nextHopType.toLowerCase()));
   const blackholes = [...routes.values()].filter((r) => r.hop.nextHopType.toLowerCase() === 'none');
   const applianceOf = (node: string) => appliances.find((r) => r.nodes.includes(node));
@@ -354,7 +242,7 @@ export function decideEgressTunnelPorts(input: EgressTunnelPortsInput): CheckOut
       direction: 'Outbound',
       level: group.verdict.level,
       flows,
-      ctx,
+      ctx: tagContextOf(network, nodes),
       spec: {
         checkId: 'egress-tunnel-ports',
         protocol,

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { decideNsg10250, AKS_MANAGED_NSG_WARNING, portRangesWithout, tagContextOf } from '../../../src/engine/checks/nsg-10250.js';
+import { decideNsg10250 } from '../../../src/engine/checks/nsg-10250.js';
+import { AKS_MANAGED_NSG_WARNING } from '../../../src/engine/nsg/plan-opening.js';
+import { tagContextOf } from '../../../src/engine/nsg/node-path.js';
+import { portRangesWithout } from '../../../src/engine/nsg/rule-text.js';
 import { key, type NetworkView, type NodeView, type NsgView, type SubnetView } from '../../../src/engine/checks/views.js';
 import type { SecurityRuleLike } from '../../../src/engine/nsg/evaluate.js';
 import { securityRuleFromArm } from '../../../src/engine/nsg/from-arm.js';
