@@ -9,8 +9,7 @@ import { isListed, sameId } from '../engine/approvals/policy.js';
 import { isSameUser, type Refusal } from '../engine/approvals/decide.js';
 import { effectiveState, type ApprovalRequest } from '../engine/approvals/request.js';
 import type { ApprovalRequestRepository } from '../engine/approvals/request-repository.js';
-import { notExecutableReason } from '../engine/fixes/executors.js';
-import type { Report } from '../engine/report.js';
+import { appliedByBot, type Report } from '../engine/report.js';
 import type { AuditLog } from '../store/append-log.js';
 import { approvalCard, diagnosisCard, type ApprovalButtons } from './cards/index.js';
 import type { Caller, ReplyChannel } from './events.js';
@@ -105,7 +104,7 @@ export function createFixCards(deps: FixCardsDeps) {
   async function requestsOf(reportId: string, report: Report, known?: ApprovalRequest): Promise<Record<string, ApprovalRequest>> {
     const found: Record<string, ApprovalRequest> = {};
     for (const fix of fixesOf(report)) {
-      if (notExecutableReason(fix) !== undefined) continue;
+      if (!appliedByBot(fix)) continue;
       const id = requestIdFor(reportId, fix.id);
       const request = known?.id === id ? known : await repo.load(id);
       if (request) found[fix.id] = request;

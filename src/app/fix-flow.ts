@@ -16,9 +16,8 @@ import { ApprovalRequestRepository, type TransitionOutcome } from '../engine/app
 import { runApprovedFix } from '../engine/approvals/run-approved-fix.js';
 import type { FixRunner } from '../engine/fixes/fix-runner.js';
 import type { FixBaseline } from '../engine/fixes/types.js';
-import { notExecutableReason } from '../engine/fixes/executors.js';
 import type { ClusterRef } from '../cluster-ref.js';
-import type { Report } from '../engine/report.js';
+import { appliedByBot, BY_HAND_REASON, type Report } from '../engine/report.js';
 import type { AuditLog } from '../store/append-log.js';
 import type { StateStore } from '../store/state-store.js';
 import { auditEmittingSteps, type AppEvents } from './app-events.js';
@@ -95,7 +94,7 @@ export function createFixFlow(deps: FixFlowDeps): FixFlow {
     try {
       const baselines: Record<string, FixBaseline> = {};
       for (const fix of fixesOf(report)) {
-        if (notExecutableReason(fix) !== undefined) continue;
+        if (!appliedByBot(fix)) continue;
         baselines[fix.id] = await runner.captureBaseline(fix);
       }
       return await shelf.save(report, cluster, baselines);
@@ -117,8 +116,7 @@ export function createFixFlow(deps: FixFlowDeps): FixFlow {
     const withNotice = async (notice: string) => ({ card: await cards.storedDiagnosisCard(stored, reportId, m.locale, { text: notice, tone: 'refused' }) });
     const fix = fixesOf(stored.report).find((f) => f.id === fixId);
     if (!fix) return withNotice(m.fixFlow.noSuchFix(fixId.slice(0, 80)));
-    const manual = notExecutableReason(fix);
-    if (manual) return withNotice(m.fixFlow.manualNotRequested(m.diagnosis.manualFix(manual)));
+    if (!appliedByBot(fix)) return withNotice(m.fixFlow.manualNotRequested(m.diagnosis.manualFix(fix.byHandReason ?? BY_HAND_REASON)));
     const requestId = requestIdFor(reportId, fixId);
     const draft = draftApprovalRequest({ report: stored.report, fixId, requester: ctx.caller, policy, now: now(), id: requestId });
     if (!draft.ok) return withNotice(m.locale === 'en' ? draft.message : m.fixFlow.noSuchFix(fixId.slice(0, 80)));

@@ -20,6 +20,7 @@ import { phaseClock, type PhaseClock } from './phase-timing.js';
 import { commandInvokeDisabled } from './tunnel-pod-list.js';
 import { kubeReadsFailed, readKube, type KubeReads } from './kube-reads.js';
 import { unreadPoolsWarning, withUnreadPools } from './unread-pools.js';
+import { withApplier } from './fixes/fix-kinds.js';
 
 export interface DiagnosisContext {
   ref: ClusterRef;
@@ -174,7 +175,10 @@ export async function diagnoseCluster(layer: AzureLayer, ref: ClusterRef, opts: 
     }),
   );
   const poolsNotRead = unreadPoolsWarning(facts.nodePools ?? []);
-  for (const [i, r] of results.entries()) results[i] = withUnreadPools(r, facts.nodePools ?? []);
+  for (const [i, r] of results.entries()) {
+    // Who applies each fix is part of the report: cards and the fix flow read it from there.
+    results[i] = { ...withUnreadPools(r, facts.nodePools ?? []), fixes: r.fixes.map(withApplier) };
+  }
   const warnings = [...(pods.ok ? [] : [`The kube-system pods could not be read (${pods.reason}), so the tunnel kind is unknown.`]), ...(poolsNotRead ? [poolsNotRead] : [])];
   const affected = [...new Set(results.filter((r) => r.status === 'fail').flatMap((r) => r.nodes))].sort();
   // Tie the verdict to the symptom on the node-reachability causes (not SNAT or agent health, whose

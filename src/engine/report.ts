@@ -66,7 +66,20 @@ export interface FixProposal {
    * tunnel agents in crash back-off, so the plan restarts them.
    */
   then?: FixFollowUp[];
+  /**
+   * Extension (optional), set by the diagnosis for every fix (fixes/fix-kinds.ts): 'bot' when the bot
+   * may apply it itself once approved, 'hand' when it is advice to apply by hand (`byHandReason`
+   * says why). Absent (a report from an older version): treated as 'hand'.
+   */
+  appliedBy?: 'bot' | 'hand';
+  byHandReason?: string;
 }
+
+/** Why a fix is applied by hand, when nothing more specific is known (FixProposal.byHandReason). */
+export const BY_HAND_REASON = 'The bot cannot apply this change itself; apply it by hand as described.';
+
+/** True when the bot may apply this fix itself once approved (the report says so; see appliedBy). */
+export const appliedByBot = (fix: Pick<FixProposal, 'appliedBy'>): boolean => fix.appliedBy === 'bot';
 
 /** A step of an approved plan that runs after its main fix succeeded. */
 export interface FixFollowUp {

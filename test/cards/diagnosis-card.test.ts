@@ -194,7 +194,7 @@ describe('diagnosisCard — a node nothing else explains', () => {
   });
 });
 
-describe('diagnosisCard — verdicts and progress', () => {
+describe('diagnosisCard — verdicts', () => {
   it('says "incomplete" when a check is unknown and none failed', () => {
     const report = mixedReport();
     report.checks = report.checks.filter((c) => c.status !== 'fail');
@@ -208,17 +208,6 @@ describe('diagnosisCard — verdicts and progress', () => {
     const report = mixedReport();
     report.checks = report.checks.filter((c) => c.id !== 'nsg-10250');
     expect(headline(diagnosisCard(report))).toBe('❌ 1 cause found on aks-prod');
-  });
-
-  it('claims no verdict while checks are still running', () => {
-    const report = mixedReport();
-    report.checks = report.checks.slice(0, 2);
-    const card = diagnosisCard(report, { progress: { done: 2, total: 6 } });
-    expectValidCard(card);
-    expect(headline(card)).toBe('⏳ Diagnosing aks-prod… 2 of 6 checks');
-    expect(checkRows(card)).toHaveLength(2);
-    expect(ofType(card, 'Action.Submit')).toEqual([]);
-    expect(visibleText(card)).not.toContain('took');
   });
 });
 

@@ -2,7 +2,13 @@
  * Reports built by hand from the contract (scenario-format.md §2, src/engine/report.ts), as the
  * engine would produce them for the cards to render.
  */
+import { withApplier } from '../../src/engine/fixes/fix-kinds.js';
 import type { CheckResult, FixProposal, Report } from '../../src/engine/report.js';
+
+/** As the diagnosis hands the report on: each fix says who applies it (src/engine/fixes/fix-kinds.ts). */
+function asDiagnosed(report: Report): Report {
+  return { ...report, checks: report.checks.map((c) => ({ ...c, fixes: c.fixes.map(withApplier) })) };
+}
 
 const SUB = '6a1c3e2f-4b5d-4e6f-8a9b-0c1d2e3f4a5b';
 const RG = 'rg-prod';
@@ -138,7 +144,7 @@ export function mixedReport(): Report {
   ];
   report.affectedNodes = [n1, n2];
   report.warnings = ['Could not read NSG on the NIC of aks-nodepool1-12345678-vmss000002: 403 (needs Microsoft.Network/networkSecurityGroups/read)'];
-  return report;
+  return asDiagnosed(report);
 }
 
 /** A cluster of `nodeCount` nodes where every check fails on every node, with evidence and a fix per node. */
@@ -169,7 +175,7 @@ export function allFailingReport(nodeCount: number): Report {
   }));
   report.affectedNodes = nodes;
   report.warnings = Array.from({ length: 40 }, (_, i) => `Note ${i}: ` + 'n'.repeat(200));
-  return report;
+  return asDiagnosed(report);
 }
 
 /**
@@ -235,5 +241,5 @@ export function egressBlockedReport(): Report {
     },
   ];
   report.affectedNodes = [n0, n1];
-  return report;
+  return asDiagnosed(report);
 }

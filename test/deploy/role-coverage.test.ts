@@ -29,7 +29,9 @@ import type { OperationPermission, SdkPermission } from '../../src/azure/operati
 import { actionsNeededBy, KUBECTL_DATA_ACTIONS, kubectlDataActionKey, PERMISSIONS_BY_MODULE, roleGrants, SDK_OPERATIONS, type RolePermissions } from '../../src/azure/rbac-actions.js';
 import { ALL_CHECKS } from '../../src/engine/checks/index.js';
 import { diagnoseCluster } from '../../src/engine/diagnose.js';
-import { EXECUTORS, executorFor, isExecutable, nsgBaselineOf } from '../../src/engine/fixes/executors.js';
+import { executorFor, FIX_KINDS } from '../../src/engine/fixes/fix-kinds.js';
+import { nsgBaselineOf } from '../../src/engine/fixes/nsg-rule.js';
+import { appliedByBot } from '../../src/engine/report.js';
 import { verifyFix } from '../../src/engine/fixes/verify.js';
 import type { FixProposal } from '../../src/engine/report.js';
 import type { Scenario } from '../../src/scenario/types.js';
@@ -366,7 +368,7 @@ async function fixPhase(name: string, s: Scenario, kind: string): Promise<void> 
   const { env, cluster, lines } = await simWithLog(s, `${name}-${kind}`);
   try {
     const report = await diagnoseCluster(env.layer, cluster, { checks: ALL_CHECKS });
-    const fix = report.checks.flatMap((c) => c.fixes).find((f: FixProposal) => f.kind === kind && isExecutable(f));
+    const fix = report.checks.flatMap((c) => c.fixes).find((f: FixProposal) => f.kind === kind && appliedByBot(f));
     if (!fix) {
       fixRuns.push({ scenario: name, kind, result: 'not proposed', detail: '' });
       return;
@@ -422,7 +424,7 @@ describe('(c) every request a diagnosis and every fix makes is granted by the ro
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
   it('every executor kind ran and succeeded (so its requests are in the log)', () => {
-    const kinds = [...EXECUTORS.keys()].sort();
+    const kinds = [...FIX_KINDS.values()].filter((k) => k.executor).map((k) => k.kind).sort();
     expect(FIX_SCENARIOS.map(([k]) => k).sort(), 'FIX_SCENARIOS needs one scenario per executor kind').toEqual(kinds);
     for (const run of fixRuns) expect(run.result, `${run.kind} on ${run.scenario}: ${run.detail}`).toBe('succeeded');
   });

@@ -139,11 +139,6 @@ const CASES: Array<{ name: string; data: unknown; build: (locale: Locale) => Ada
   { name: 'diagnosis (healthy)', data: healthyReport(), build: (l) => diagnosisCard(healthyReport(), {}, l) },
   { name: 'diagnosis (mixed, with fix buttons)', data: mixedReport(), build: (l) => diagnosisCard(mixedReport(), { reportId: 'r-1' }, l) },
   {
-    name: 'diagnosis (in progress)',
-    data: mixedReport(),
-    build: (l) => diagnosisCard({ ...mixedReport(), checks: mixedReport().checks.slice(0, 2) }, { progress: { done: 2, total: 6 } }, l),
-  },
-  {
     name: 'diagnosis (with a notice)',
     data: [mixedReport(), 'A notice in the data'],
     build: (l) => diagnosisCard(mixedReport(), { reportId: 'r-1', notice: 'A notice in the data', noticeTone: 'info' }, l),

@@ -6,6 +6,7 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { byHandReason, FIX_KINDS } from '../../src/engine/fixes/fix-kinds.js';
 import { ALL_CHECKS } from '../../src/engine/checks/index.js';
 import { diagnoseCluster } from '../../src/engine/diagnose.js';
 import { parseArmId } from '../../src/azure/arm-id.js';
@@ -51,6 +52,11 @@ describe('scenario corpus verdicts', () => {
       const detail = JSON.stringify(report.checks.find((c) => c.id === id)?.summary);
       expect({ id, status: g?.status }, `${file} ${id}: ${detail}`).toEqual({ id, status: w.status });
       if (w.nodes.length > 0) expect({ id, nodes: g?.nodes }, `${file} ${id}`).toEqual({ id, nodes: w.nodes });
+    }
+    // Every kind a check proposes is described once (fixes/fix-kinds.ts), and the report says who applies it.
+    for (const fix of report.checks.flatMap((c) => c.fixes)) {
+      expect(FIX_KINDS.has(fix.kind), `${file}: fix kind "${fix.kind}" has no descriptor in src/engine/fixes/fix-kinds.ts`).toBe(true);
+      expect(fix.appliedBy, `${file}: ${fix.id}`).toBe(byHandReason(fix) === undefined ? 'bot' : 'hand');
     }
   });
 });

@@ -11,23 +11,21 @@
  */
 import template from '../../../cards/diagnosis.json' with { type: 'json' };
 import type { ApprovalRequest } from '../../engine/approvals/request.js';
-import { effectiveState } from '../../engine/approvals/request.js';
 import { rootCauses } from '../../engine/cause-links.js';
-import type { CheckResult, ClusterFacts, FixProposal, NodePoolFacts, Report } from '../../engine/report.js';
+import type { CheckResult, Report } from '../../engine/report.js';
 import { CHECK_IDS } from '../../engine/report.js';
-import { notExecutableReason } from '../../engine/fixes/executors.js';
 import { diagnoseSubmitData, type DiagnoseSubmitData } from './card-actions.js';
 import { CARD_BYTE_BUDGET, cardBytes, expandCard, type AdaptiveCard } from './card-json.js';
 import { firstOf, inertMarkdown, inertRun, stripControl, truncate } from './card-text.js';
-import { azEquivalent, parseArmId, portalUrl, prettyChange, topLevelResource, vmssInstanceId } from './fix-commands.js';
-import { localFixText } from './fix-text.js';
+import { portalUrl, topLevelResource, vmssInstanceId } from './fix-commands.js';
 import { cardTime } from './card-time.js';
-import { BANNER, RISK_COLOR, statusLook, type Banner, type TextColor } from './status-look.js';
+import { BANNER, statusLook, type Banner } from './status-look.js';
+import { clusterFacts, factsStrip, listOf, type Fact } from './cluster-facts-view.js';
+import { DETAIL_LEVELS, type DetailLevel } from './detail-levels.js';
+import { fixView, type FixView, type FixViewContext } from './fix-view.js';
 import { messagesFor, type LeftOutKind, type Locale, type Messages } from '../i18n/index.js';
 
 export interface DiagnosisCardOptions {
-  /** While checks are still running: the card shows what is done so far and claims no verdict. */
-  progress?: { done: number; total: number };
   /**
    * The id the report is stored under (the approval flow): each fix the bot can apply gets a
    * "Request this fix" button (Action.Execute, data { reportId, fixId }), the others say why not.
@@ -46,34 +44,6 @@ export interface DiagnosisCardOptions {
   now?: Date;
 }
 
-/** `data` of "Request this fix": ids only; the server reloads the report and the fix from its store. */
-export interface RequestFixData {
-  reportId: string;
-  fixId: string;
-}
-
-/** How much detail the card carries; the builder steps down this ladder until the card fits. */
-interface DetailLevel {
-  evidencePerCheck: number;
-  evidenceChars: number;
-  fixesPerCheck: number;
-  changeChars: number;
-  warningsPerFix: number;
-  summaryChars: number;
-  notes: number;
-}
-
-const DETAIL_LEVELS: readonly DetailLevel[] = [
-  { evidencePerCheck: 5, evidenceChars: 600, fixesPerCheck: 3, changeChars: 1500, warningsPerFix: 3, summaryChars: 600, notes: 5 },
-  { evidencePerCheck: 3, evidenceChars: 400, fixesPerCheck: 2, changeChars: 1000, warningsPerFix: 2, summaryChars: 400, notes: 3 },
-  { evidencePerCheck: 2, evidenceChars: 250, fixesPerCheck: 1, changeChars: 800, warningsPerFix: 2, summaryChars: 300, notes: 3 },
-  { evidencePerCheck: 1, evidenceChars: 200, fixesPerCheck: 1, changeChars: 500, warningsPerFix: 1, summaryChars: 300, notes: 2 },
-  // The first fix's exact change outlives its warnings and the evidence: it is what gets approved.
-  { evidencePerCheck: 0, evidenceChars: 0, fixesPerCheck: 1, changeChars: 500, warningsPerFix: 0, summaryChars: 160, notes: 1 },
-  { evidencePerCheck: 0, evidenceChars: 0, fixesPerCheck: 1, changeChars: 300, warningsPerFix: 1, summaryChars: 200, notes: 1 },
-  { evidencePerCheck: 0, evidenceChars: 0, fixesPerCheck: 0, changeChars: 0, warningsPerFix: 0, summaryChars: 160, notes: 1 },
-];
-
 /** The line under a check's title: about two lines at 540 px; the whole summary is in its evidence. */
 const LINE_CHARS = 120;
 /** A consequence's line under its cause: one line. */
@@ -85,74 +55,16 @@ function oneLine(text: string, max: number): string {
   return flat.length <= max ? flat : `${flat.slice(0, max - 1).trimEnd()}…`;
 }
 
-/** A "Then:" step is a sentence, not a rule: it never needs the change's full length. */
-const THEN_CHARS = 600;
-
 /** Nodes named under a cause (the evidence toggle names up to NODES_SHOWN). */
 const NODES_INLINE = 3;
 const NODES_SHOWN = 10;
-
-interface Fact {
-  title: string;
-  value: string;
-}
-
-/** "a, b, c and 990 more", in the card's language. */
-function listOf(items: readonly string[], max: number, m: Messages): string {
-  const { shown, more } = firstOf(items, max);
-  const head = shown.join(m.common.listSeparator);
-  return more > 0 ? m.common.listMore(head, more) : head;
-}
-
-function poolLabel(pool: NodePoolFacts): string {
-  const mode = pool.mode ? `${pool.mode}, ` : '';
-  const size = pool.vmSize ? ` × ${pool.vmSize}` : '';
-  return `${pool.name} (${mode}${pool.osType}, ${pool.count}${size})`;
-}
-
-function clusterFacts(cluster: ClusterFacts, m: Messages): Fact[] {
-  const t = m.diagnosis.facts;
-  const facts: Fact[] = [{ title: t.cluster, value: cluster.name }];
-  if (cluster.resourceGroup) facts.push({ title: t.resourceGroup, value: cluster.resourceGroup });
-  if (cluster.location) facts.push({ title: t.location, value: cluster.location });
-  // The tunnel kind with the egress it needs (docs/checks.md).
-  facts.push({ title: t.tunnel, value: m.tunnel[cluster.tunnel] ?? cluster.tunnel });
-  facts.push({ title: t.apiServer, value: cluster.private ? t.private : t.public });
-  facts.push({ title: t.outboundType, value: cluster.outboundType || t.unknown });
-  if (cluster.kubernetesVersion) facts.push({ title: t.kubernetes, value: cluster.kubernetesVersion });
-  facts.push({ title: t.nodes, value: String(cluster.nodeCount) });
-  if (cluster.nodePools && cluster.nodePools.length > 0) {
-    const { shown, more } = firstOf(cluster.nodePools, 6);
-    const head = shown.map(poolLabel).join('; ');
-    facts.push({ title: t.nodePools, value: more > 0 ? m.common.listMore(head, more) : head });
-  }
-  if (cluster.nodeResourceGroup) facts.push({ title: t.nodeResourceGroup, value: cluster.nodeResourceGroup });
-  // Fact values render markdown in Teams; names come from Azure, but nothing outside may link.
-  return facts.map((f) => ({ title: f.title, value: inertMarkdown(truncate(f.value, 300, m.common.cut)) }));
-}
-
-/** resource group · region · Kubernetes · nodes · tunnel: what an on-call reader checks first, on one line. */
-function factsStrip(cluster: ClusterFacts, m: Messages): string {
-  const s = m.incidentLayout.factsStrip;
-  const parts = [
-    cluster.resourceGroup,
-    cluster.location,
-    cluster.kubernetesVersion ? s.kubernetes(cluster.kubernetesVersion) : undefined,
-    s.nodes(cluster.nodeCount),
-    m.tunnel[cluster.tunnel] ?? cluster.tunnel,
-  ].filter((p): p is string => p !== undefined && p !== '');
-  return inertMarkdown(truncate(parts.join(' · '), 300, m.common.cut));
-}
 
 interface Verdict extends Banner {
   headline: string;
 }
 
-function verdictOf(report: Report, causes: number, progress: DiagnosisCardOptions['progress'], m: Messages): Verdict {
+function verdictOf(report: Report, causes: number, m: Messages): Verdict {
   const name = report.cluster.name;
-  if (progress && progress.done < progress.total) {
-    return { ...BANNER.working, headline: m.diagnosis.diagnosing(name, progress.done, progress.total) };
-  }
   if (causes > 0) return { ...BANNER.attention, headline: m.diagnosis.causesFound(causes, name) };
   // Same order as exitCodeFor: a failure outranks an unknown, and unknown means "incomplete".
   if (report.checks.some((c) => c.status === 'unknown')) return { ...BANNER.warning, headline: m.diagnosis.incomplete(name) };
@@ -168,127 +80,13 @@ function durationText(report: Report, m: Messages): string | undefined {
 /** Tally order: what needs action first. */
 const TALLY_ORDER: ReadonlyArray<CheckResult['status']> = ['fail', 'warn', 'unknown', 'pass', 'not-applicable'];
 
-function subtitleOf(report: Report, progress: DiagnosisCardOptions['progress'], m: Messages): string {
+function subtitleOf(report: Report, m: Messages): string {
   if (report.checks.length === 0) return '';
   const count = (s: CheckResult['status']) => report.checks.filter((c) => c.status === s).length;
   const parts = TALLY_ORDER.filter((s) => count(s) > 0).map((s) => m.diagnosis.tally[s](count(s)));
-  const inProgress = progress && progress.done < progress.total;
-  const took = inProgress ? undefined : durationText(report, m);
-  const asOf = inProgress ? '' : cardTime(report.finishedAt);
+  const took = durationText(report, m);
+  const asOf = cardTime(report.finishedAt);
   return `${m.diagnosis.subtitle(report.checks.length, parts, took)}${asOf ? ` · ${m.incidentLayout.asOf(asOf)}` : ''}`;
-}
-
-interface FixProgressView {
-  state: string;
-  color: TextColor;
-  lines: Array<{ text: string }>;
-}
-
-function personOf(actor: { id: string; name?: string; aadObjectId?: string }): string {
-  return inertMarkdown(truncate(actor.name ?? actor.aadObjectId ?? actor.id, 80));
-}
-
-const STATE_COLOR: Partial<Record<ApprovalRequest['state'], TextColor>> = {
-  verified: 'Good',
-  failed: 'Attention',
-  'still-failing': 'Warning',
-  interrupted: 'Warning',
-  rejected: 'Attention',
-};
-
-/** The fix's story so far, as the diagnosis card tells it: who asked and when, who approved, what came of it. */
-function fixProgress(request: ApprovalRequest, now: Date, m: Messages): FixProgressView {
-  const t = m.incidentLayout;
-  const state = effectiveState(request, now);
-  const lines: Array<{ text: string }> = [{ text: t.requestedBy(personOf(request.requester), cardTime(request.createdAt)) }];
-  const last = request.approvals.at(-1);
-  if (last) lines.push({ text: t.approvedBy(request.approvals.map((a) => personOf(a.by)), cardTime(last.at)) });
-  if (state === 'pending') {
-    const minutes = Math.max(1, Math.ceil((Date.parse(request.expiresAt) - now.getTime()) / 60_000));
-    lines.push({ text: t.expiresIn(minutes) });
-  }
-  // Why it did not work, in the engine's words (English data: other languages see the state line
-  // and the approval card's outcome).
-  if (m.locale === 'en') {
-    if (state === 'failed' && !request.execution?.notNeeded && request.execution?.detail) lines.push({ text: inertMarkdown(truncate(request.execution.detail, 300)) });
-    if (state === 'still-failing' && request.verification) {
-      const after = request.verification.detail.split('\n').filter((l) => l.startsWith('After:') || l.startsWith('Note:'));
-      for (const line of after.slice(0, 2)) lines.push({ text: inertMarkdown(truncate(line, 300)) });
-    }
-  }
-  if (state === 'failed' && request.execution?.notNeeded) return { state: t.notNeeded.line, color: 'Default', lines };
-  return { state: t.stateLine(state), color: STATE_COLOR[state] ?? 'Default', lines };
-}
-
-interface FixView {
-  detailsId: string;
-  title: string;
-  risk: string;
-  riskColor: string;
-  approval: string;
-  target: string;
-  change: string;
-  hasAz: boolean;
-  az: string;
-  hasPortal: boolean;
-  portalUrl: string;
-  portalTitle: string;
-  /** Steps the approved plan runs after `change` (FixProposal.then), shown as "Then: …" under it. */
-  then: Array<{ text: string }>;
-  warnings: Array<{ text: string }>;
-  hasRequest: boolean;
-  request: RequestFixData | Record<string, never>;
-  hasManualReason: boolean;
-  manualReason: string;
-  hasProgress: boolean;
-  progress: FixProgressView | Record<string, never>;
-}
-
-interface FixViewContext {
-  level: DetailLevel;
-  reportId: string | undefined;
-  requests: Readonly<Record<string, ApprovalRequest>>;
-  now: Date;
-  m: Messages;
-  /** A counter for unique element ids across the card. */
-  nextId: () => string;
-  /** ARM ids of the node pools' scale sets, to link a node to its instance. */
-  scaleSets: readonly string[];
-}
-
-function fixView(fix: FixProposal, ctx: FixViewContext): FixView {
-  const { level, reportId, m } = ctx;
-  const manual = reportId === undefined ? undefined : notExecutableReason(fix);
-  const request = ctx.requests[fix.id];
-  const canRequest = reportId !== undefined && manual === undefined && request === undefined;
-  const local = localFixText(fix, m);
-  const az = level.changeChars > 0 ? azEquivalent(fix) : undefined;
-  const url = portalUrl(fix.target);
-  const targetType = parseArmId(fix.target)?.type.toLowerCase() === 'networksecuritygroups' ? 'NSG' : parseArmId(fix.target)?.type ?? '';
-  return {
-    detailsId: ctx.nextId(),
-    hasRequest: canRequest,
-    request: canRequest ? { reportId, fixId: fix.id } : {},
-    hasManualReason: manual !== undefined,
-    manualReason: inertRun(manual === undefined ? '' : m.diagnosis.manualFix(manual)),
-    title: inertMarkdown(truncate(local.title, 300, m.common.cut)),
-    risk: m.diagnosis.riskLabel(m.risk[fix.risk] ?? fix.risk),
-    riskColor: RISK_COLOR[fix.risk] ?? 'Default',
-    approval: ` · ${fix.needsApproval ? m.diagnosis.needsApproval : m.diagnosis.noApprovalNeeded}`,
-    target: stripControl(truncate(fix.target, 300, m.common.cut)),
-    // Verbatim and indented: a TextRun renders no markdown, so `*` in a rule or `_` in a chain name stay as they are.
-    change: stripControl(truncate(prettyChange(fix.change), level.changeChars, m.common.cut)),
-    hasAz: az !== undefined,
-    az: stripControl(az ?? ''),
-    hasPortal: url !== undefined,
-    portalUrl: url ?? '',
-    portalTitle: m.incidentLayout.openResource(targetType),
-    // Part of what an approver approves (the plan hash covers it).
-    then: local.then.map((text) => ({ text: inertRun(truncate(text, Math.min(THEN_CHARS, Math.max(level.changeChars, 160)), m.common.cut)) })),
-    warnings: firstOf(local.warnings, level.warningsPerFix).shown.map((w) => ({ text: inertRun(truncate(w, 300, m.common.cut)) })),
-    hasProgress: request !== undefined,
-    progress: request ? fixProgress(request, ctx.now, m) : {},
-  };
 }
 
 interface CheckView {
@@ -487,11 +285,10 @@ interface DiagnosisView {
 }
 
 function diagnosisView(report: Report, opts: DiagnosisCardOptions, level: DetailLevel, m: Messages): DiagnosisView {
-  const inProgress = opts.progress !== undefined && opts.progress.done < opts.progress.total;
   let ids = 0;
   const ctx: FixViewContext = {
     level,
-    reportId: inProgress ? undefined : opts.reportId,
+    reportId: opts.reportId,
     requests: opts.fixRequests ?? {},
     now: opts.now ?? new Date(),
     m,
@@ -500,8 +297,8 @@ function diagnosisView(report: Report, opts: DiagnosisCardOptions, level: Detail
   };
   const checks = orderedChecks(report.checks);
   const roots = rootCauses({ checks });
-  const verdict = verdictOf(report, roots.length, opts.progress, m);
-  const subtitle = subtitleOf(report, opts.progress, m);
+  const verdict = verdictOf(report, roots.length, m);
+  const subtitle = subtitleOf(report, m);
   const failing = roots.map((r) => r.check.id);
   const notes = firstOf(report.warnings ?? [], level.notes);
   const cluster = report.cluster;
@@ -519,7 +316,7 @@ function diagnosisView(report: Report, opts: DiagnosisCardOptions, level: Detail
   const others = checks.filter((c) => needsAMention(c) || uncovered.includes(c)).map((c) => checkView(c, level, ctx, true));
   const passed = checks.filter((c) => c.status === 'pass' || c.status === 'not-applicable');
   const url = portalUrl(cluster.id);
-  const hasRediagnose = !inProgress && cluster.id !== '';
+  const hasRediagnose = cluster.id !== '';
   return {
     t: chromeOf(m),
     fallbackText: stripControl(m.diagnosis.fallback(verdict.headline, failing)),

@@ -25,8 +25,6 @@ export interface ActingUser {
 export interface ApprovalAction {
   verb: ApprovalVerb;
   by: ActingUser;
-  /** From the card: untrusted, only compared with the stored request's. */
-  planHash?: string;
   now: Date;
 }
 
@@ -149,11 +147,11 @@ function tenantRefusal(user: ActingUser, request: ApprovalRequest | undefined, p
   return undefined;
 }
 
-function integrityRefusal(request: ApprovalRequest, cardPlanHash: string | undefined): Decision | undefined {
-  // The stored fix must still hash to the stored plan hash (an edited record does not), and a card
-  // drawn for another plan (an old card for a request id reused with other data) is refused.
+function integrityRefusal(request: ApprovalRequest): Decision | undefined {
+  // The stored fix must still hash to the stored plan hash: an edited record does not. (Cards carry
+  // no plan of their own: a click names a request id, and the stored request is what runs.)
   const stored = planHashOf(request.clusterId, request.fix);
-  if (stored !== request.planHash || (cardPlanHash !== undefined && cardPlanHash !== request.planHash)) {
+  if (stored !== request.planHash) {
     return refuse(
       'plan-changed',
       'The fix on this card no longer matches the stored plan, so nothing was done. Run the diagnosis again and request the fix from the new report.',
@@ -234,7 +232,7 @@ function decideRequest(draft: ApprovalRequest | undefined, action: ApprovalActio
       `This ${draft.fix.risk}-risk fix needs ${draft.requiredApprovals} approvals from people other than you, but APPROVER_IDS lists only ${eligible} such approver(s). An administrator must add approvers (APPROVER_IDS) or lower HIGH_RISK_APPROVALS.`,
     );
   }
-  const integrity = integrityRefusal(draft, action.planHash);
+  const integrity = integrityRefusal(draft);
   if (integrity) return integrity;
   if (isPastExpiry(draft, action.now)) return refuse('expired', 'This request expired before it was made (its time limit is in the past). Request the fix again.');
   // The requester as recorded: normalised like every actor (a 1100-character name is cut, not refused).
@@ -343,7 +341,7 @@ export function decideAction(request: ApprovalRequest | undefined, action: Appro
     if (!abandoned.ok) return abandoned;
     return { ok: false, refusal: { code: 'not-claimed', message: UNCLAIMED_DETAIL }, next: abandoned.next, effects: abandoned.effects };
   }
-  const integrity = integrityRefusal(request, action.planHash);
+  const integrity = integrityRefusal(request);
   if (integrity) return integrity;
   switch (action.verb) {
     case 'approve':

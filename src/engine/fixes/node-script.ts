@@ -88,11 +88,6 @@ function nodeScriptExecutor(kind: string, scriptId: NodeScriptId, stateCheck?: N
   };
   return {
     kind,
-    async precheck(ctx): Promise<Precheck> {
-      const planned = await precheckPlan(ctx);
-      if (!planned.ok) return planned;
-      return { ok: true, detail: `${planned.plan.nodes.map((n) => n.computerName).join(', ')}: running, nodes of ${ctx.cluster.name}.` };
-    },
     async execute(ctx): Promise<FixExecution> {
       const planned = await precheckPlan(ctx);
       if (!planned.ok) return refused(planned.reason);

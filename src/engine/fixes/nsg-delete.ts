@@ -41,10 +41,6 @@ async function precheckDelete(ctx: FixContext): Promise<Precheck & { rule?: stri
 
 export const nsgDeleteDeny: FixExecutor = {
   kind: 'nsg-delete-deny',
-  precheck: async (ctx) => {
-    const { rule: _rule, read: _read, ...result } = await precheckDelete(ctx);
-    return result as Precheck;
-  },
   async execute(ctx): Promise<FixExecution> {
     const check = await precheckDelete(ctx);
     if (!check.ok || !check.rule || !check.read) return refused(check.ok ? 'The rule could not be read from the fix.' : check.reason);

@@ -89,10 +89,6 @@ async function precheckRule(ctx: FixContext, shape: RuleShape): Promise<Precheck
 function ruleExecutor(kind: string, shape: RuleShape): FixExecutor {
   return {
     kind,
-    precheck: async (ctx) => {
-      const { write: _write, read: _read, ...result } = await precheckRule(ctx, shape);
-      return result as Precheck;
-    },
     async execute(ctx): Promise<FixExecution> {
       const check = await precheckRule(ctx, shape);
       if (!check.ok || !check.write || !check.read) return refused(check.ok ? 'The rule could not be read from the fix.' : check.reason);

@@ -84,10 +84,6 @@ async function precheckOutbound(ctx: FixContext, required: Field[]): Promise<Che
 function outboundExecutor(kind: string, required: Field[]): FixExecutor {
   return {
     kind,
-    async precheck(ctx): Promise<Precheck> {
-      const c = await precheckOutbound(ctx, required);
-      return c.ok ? { ok: true, detail: `${ctx.cluster.name}: ${c.settings.map((s) => `${s.field} still ${s.from}`).join(', ')}.` } : c;
-    },
     async execute(ctx): Promise<FixExecution> {
       const c = await precheckOutbound(ctx, required);
       if (!c.ok) return refused(c.reason);

@@ -43,10 +43,6 @@ async function precheckPod(ctx: FixContext): Promise<PodTarget> {
 
 export const recreateTunnelPods: FixExecutor = {
   kind: 'recreate-tunnel-pods',
-  async precheck(ctx): Promise<Precheck> {
-    const t = await precheckPod(ctx);
-    return t.ok ? { ok: true, detail: `Pod ${t.name} is still there.` } : t;
-  },
   async execute(ctx): Promise<FixExecution> {
     const t = await precheckPod(ctx);
     // A pod that is already gone needs no deleting: its ReplicaSet replaced it, which is what the fix wanted.

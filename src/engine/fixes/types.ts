@@ -1,8 +1,8 @@
 /**
- * What every fix executor takes and gives back. The registry (executors.ts) maps a FixProposal's
- * `kind` to one executor; the approval flow calls `precheck` when the card is shown again and
- * `execute` once approved. `execute` always runs its own precheck first, so nothing is written
- * against a target that changed since the diagnosis.
+ * What every fix executor takes and gives back. The fix kinds (fix-kinds.ts) map a FixProposal's
+ * `kind` to at most one executor; the approved fix's pipeline calls `execute` once. `execute` always
+ * runs its own precheck first (is the target still as the diagnosis saw it?), so nothing is written
+ * against a target that changed since the diagnosis; a failed precheck is a 'refused' execution.
  */
 import type { AzureLayer } from '../../azure/clients.js';
 import { userMessageOf } from '../../user-message.js';
@@ -48,7 +48,6 @@ export interface FixExecution {
 
 export interface FixExecutor {
   kind: string;
-  precheck(ctx: FixContext): Promise<Precheck>;
   execute(ctx: FixContext): Promise<FixExecution>;
 }
 

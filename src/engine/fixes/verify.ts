@@ -15,26 +15,7 @@ import { diagnoseCluster } from '../diagnose.js';
 import type { ClusterRef } from '../../cluster-ref.js';
 import { CHECK_IDS, type CheckId, type CheckResult, type FixProposal } from '../report.js';
 import { parseNodeTarget } from './cluster-nodes.js';
-
-const CHECKS_BY_KIND: Record<string, CheckId[]> = {
-  'nsg-allow-10250': ['nsg-10250'],
-  'nsg-edit-deny': ['nsg-10250'],
-  'nsg-delete-deny': ['nsg-10250'],
-  'nsg-allow-egress': ['egress-tunnel-ports'],
-  'ufw-allow-10250': ['ufw-10250'],
-  'ufw-disable': ['ufw-10250'],
-  'iptables-delete-rule': ['iptables-10250'],
-  'iptables-insert-accept': ['iptables-10250'],
-  'recreate-tunnel-pods': ['tunnel-agent-health'],
-  'raise-agent-memory': ['tunnel-agent-health'],
-  'raise-replica-ladder': ['tunnel-agent-health'],
-  'lb-allocated-outbound-ports': ['snat-exhaustion'],
-  'lb-outbound-ips': ['snat-exhaustion'],
-  'nat-gateway': ['snat-exhaustion'],
-  'nat-gateway-outbound-ips': ['snat-exhaustion'],
-};
-
-const NODE_KINDS = new Set(['ufw-allow-10250', 'ufw-disable', 'iptables-delete-rule', 'iptables-insert-accept']);
+import { fixKindOf } from './fix-kinds.js';
 
 /**
  * The checks to re-run: the one named by the fix id's prefix (every check builds ids as
@@ -42,7 +23,7 @@ const NODE_KINDS = new Set(['ufw-allow-10250', 'ufw-disable', 'iptables-delete-r
  */
 export function checksForFix(fix: Pick<FixProposal, 'id' | 'kind' | 'then'>): CheckId[] {
   const prefix = fix.id.split(':')[0] ?? '';
-  const own = (CHECK_IDS as readonly string[]).includes(prefix) ? [prefix as CheckId] : (CHECKS_BY_KIND[fix.kind] ?? []);
+  const own = (CHECK_IDS as readonly string[]).includes(prefix) ? [prefix as CheckId] : [...(fixKindOf(fix.kind)?.verifiedBy ?? [])];
   // A plan that restarts the tunnel agents is only done when the agents run again.
   const restarts = (fix.then ?? []).some((s) => s.kind === 'recreate-tunnel-pods');
   const withAgents: CheckId[] = restarts && !own.includes('tunnel-agent-health') ? [...own, 'tunnel-agent-health'] : own;
@@ -70,7 +51,7 @@ export async function verifyFix(
   if (ids.length === 0) return { verdict: 'still-failing', after: [], note: `No check verifies a ${fix.kind} fix.`, ...(opts.before ? { before: opts.before } : {}) };
   const report = await diagnoseCluster(layer, clusterRef, { checks: ALL_CHECKS.filter((c) => ids.includes(c.id)) });
   const after = report.checks;
-  const target = NODE_KINDS.has(fix.kind) ? parseNodeTarget(fix.target) : undefined;
+  const target = fixKindOf(fix.kind)?.onNodes ? parseNodeTarget(fix.target) : undefined;
   const fixNodes = target?.ok ? target.names.map((n) => n.toLowerCase()) : undefined;
   const failing = after.filter((c) => {
     if (c.status === 'unknown') return true; // not proven either way: not verified

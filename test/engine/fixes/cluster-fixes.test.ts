@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { getCluster, updateCluster } from '../../../src/azure/clusters.js';
-import { createExecutorRegistry, EXECUTORS, executorFor, isExecutable } from '../../../src/engine/fixes/executors.js';
+import { byHandReason, describeFixKinds, executorFor, FIX_KINDS } from '../../../src/engine/fixes/fix-kinds.js';
 import { parseOutboundSettings } from '../../../src/engine/fixes/outbound.js';
 import { verifyFix } from '../../../src/engine/fixes/verify.js';
 import type { FixProposal } from '../../../src/engine/report.js';
@@ -108,22 +108,25 @@ describe('SNAT fixes (managed cluster update)', () => {
   });
 });
 
-describe('executor registry', () => {
-  it('throws when a kind is registered twice', () => {
-    const one = executorFor('ufw-disable')!;
-    expect(() => createExecutorRegistry([one, one])).toThrow(/two executors/);
+describe('fix kinds', () => {
+  it('throws when a kind is described twice, or with another kind\'s executor', () => {
+    const one = { kind: 'ufw-disable', verifiedBy: [], onNodes: true, executor: executorFor('ufw-disable')! };
+    expect(() => describeFixKinds([one, one])).toThrow(/described twice/);
+    expect(() => describeFixKinds([{ ...one, kind: 'ufw-allow-10250' }])).toThrow(/names the executor of "ufw-disable"/);
   });
 
-  it('lists exactly the executable kinds', () => {
-    expect([...EXECUTORS.keys()].sort()).toEqual([
+  it('the bot applies exactly these kinds', () => {
+    expect([...FIX_KINDS.values()].filter((k) => k.executor).map((k) => k.kind).sort()).toEqual([
       'iptables-delete-rule', 'iptables-insert-accept', 'lb-allocated-outbound-ports', 'lb-outbound-ips',
       'nsg-allow-10250', 'nsg-allow-egress', 'nsg-delete-deny', 'nsg-edit-deny', 'recreate-tunnel-pods', 'ufw-allow-10250', 'ufw-disable',
     ]);
     const base = { id: 'x', title: 't', target: 't', change: 'c', risk: 'low' as const, needsApproval: true };
-    expect(isExecutable({ ...base, kind: 'manual' })).toBe(false);
-    expect(isExecutable({ ...base, kind: 'nat-gateway' })).toBe(false);
-    expect(isExecutable({ ...base, kind: 'raise-agent-memory' })).toBe(false);
-    expect(isExecutable({ ...base, kind: 'iptables-delete-rule' })).toBe(false);
-    expect(isExecutable({ ...base, kind: 'iptables-delete-rule', scriptId: 'iptables-delete-rule' })).toBe(true);
+    const byBot = (f: Parameters<typeof byHandReason>[0]) => byHandReason(f) === undefined;
+    expect(byBot({ ...base, kind: 'manual' })).toBe(false);
+    expect(byBot({ ...base, kind: 'nat-gateway' })).toBe(false);
+    expect(byBot({ ...base, kind: 'raise-agent-memory' })).toBe(false);
+    expect(byBot({ ...base, kind: 'iptables-delete-rule' })).toBe(false);
+    expect(byBot({ ...base, kind: 'iptables-delete-rule', scriptId: 'iptables-delete-rule' })).toBe(true);
+    expect(byBot({ ...base, kind: 'a-kind-nobody-described' })).toBe(false);
   });
 });

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { runShellScript } from '../../../src/azure/compute.js';
-import { executorFor, isExecutable, notExecutableReason } from '../../../src/engine/fixes/executors.js';
+import { byHandReason, executorFor } from '../../../src/engine/fixes/fix-kinds.js';
 import { verifyFix } from '../../../src/engine/fixes/verify.js';
 import { iptablesInsertAcceptParameters, NODE_SCRIPTS } from '../../../src/engine/node-scripts.js';
 import type { FixProposal } from '../../../src/engine/report.js';
@@ -24,7 +24,7 @@ describe('node-script fix executors', () => {
     env = await startFixEnv(scenario(file));
     const before = await env.diagnose();
     const fix = fixOf(before, check, kind);
-    expect(isExecutable(fix)).toBe(true);
+    expect(fix.appliedBy).toBe('bot');
     const nodes = fix.target.split(',');
     const runsBefore = env.writes().runCommands;
     const done = await executorFor(fix.kind)!.execute(ctxOf(env, fix));
@@ -92,8 +92,7 @@ describe('node-script fix executors', () => {
     const fix = fixOf(await env.diagnose(), 'ufw-10250', 'ufw-allow-10250');
     const { scriptId: _s, params: _p, ...advice } = fix;
     const manual: FixProposal = { ...advice, change: 'ufw insert 1 allow 10250/tcp' };
-    expect(isExecutable(manual)).toBe(false);
-    expect(notExecutableReason(manual)).toMatch(/by hand/);
+    expect(byHandReason(manual)).toMatch(/by hand/);
     const runs = env.writes().runCommands;
     const r = await executorFor(manual.kind)!.execute(ctxOf(env, manual));
     expect(r.result).toBe('refused');
@@ -107,8 +106,6 @@ describe('node-script fix executors', () => {
     const inst = (await node(env.layer, env.cluster.id)).find((i) => i.computerName === fix.target)!;
     // Someone inserts a rule at the top: the DROP is now rule 2, rule 1 is an ACCEPT.
     await runShellScript(env.layer, inst.vmssId, inst.instanceId, NODE_SCRIPTS['iptables-insert-accept'].lines, iptablesInsertAcceptParameters('INPUT', '192.168.0.0/16'));
-    const pre = await executorFor(fix.kind)!.precheck(ctxOf(env, fix));
-    expect(pre.ok).toBe(false);
     const runs = env.writes().runCommands;
     const r = await executorFor(fix.kind)!.execute(ctxOf(env, fix));
     expect(r.result).toBe('refused');

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { getNetworkSecurityGroup, putSecurityRule } from '../../../src/azure/network.js';
-import { executorFor, isExecutable, NSG_CHANGED, notExecutableReason } from '../../../src/engine/fixes/executors.js';
+import { executorFor } from '../../../src/engine/fixes/fix-kinds.js';
+import { NSG_CHANGED } from '../../../src/engine/fixes/nsg-rule.js';
 import { verifyFix } from '../../../src/engine/fixes/verify.js';
 import { clusterOf, fixOf, scenario, startFixEnv, statusOf, type FixEnv } from './fix-env.js';
 
@@ -18,8 +19,7 @@ describe('NSG fix executors', () => {
     const nsgEtag = fix.nsgEtag;
     expect(nsgEtag).toBeTruthy();
     const ctx = { layer: env.layer, cluster: env.cluster, fix, baseline: { nsgEtag } };
-    expect(isExecutable(fix)).toBe(true);
-    expect(await executorFor(fix.kind)!.precheck(ctx)).toMatchObject({ ok: true });
+    expect(fix.appliedBy).toBe('bot');
     const done = await executorFor(fix.kind)!.execute(ctx);
     expect(done.result, done.detail).toBe('succeeded');
     expect(env.writes().rulePuts).toBe(1);
@@ -77,8 +77,8 @@ describe('NSG fix executors', () => {
   it('nsg-delete-deny: the deny at priority 100 is deleted (If-Match), and the check then passes', async () => {
     env = await startFixEnv(scenario('nsg-deny-at-priority-100'));
     const fix = fixOf(await env.diagnose(), 'nsg-10250', 'nsg-delete-deny');
-    expect(isExecutable(fix)).toBe(true);
-    expect(notExecutableReason(fix)).toBeUndefined();
+    expect(fix.appliedBy).toBe('bot');
+    expect(fix.byHandReason).toBeUndefined();
     const nsgEtag = fix.nsgEtag;
     const done = await executorFor(fix.kind)!.execute({ layer: env.layer, cluster: env.cluster, fix, baseline: { nsgEtag } });
     expect(done.result, done.detail).toBe('succeeded');
@@ -111,7 +111,6 @@ describe('NSG fix executors', () => {
     });
     const putsBefore = env.writes().rulePuts;
     const ctx = { layer: env.layer, cluster: env.cluster, fix, baseline: { nsgEtag } };
-    expect(await executorFor(fix.kind)!.precheck(ctx)).toEqual({ ok: false, reason: NSG_CHANGED });
     const done = await executorFor(fix.kind)!.execute(ctx);
     expect(done).toMatchObject({ result: 'refused', detail: NSG_CHANGED });
     expect(env.writes().rulePuts).toBe(putsBefore);

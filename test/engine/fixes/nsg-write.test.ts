@@ -6,7 +6,8 @@
 import type { NetworkSecurityGroup } from '@azure/arm-network';
 import { afterEach, describe, expect, it } from 'vitest';
 import { getNetworkSecurityGroup, putNetworkSecurityGroup, putSecurityRule } from '../../../src/azure/network.js';
-import { executorFor, NSG_CHANGED, nsgBaselineOf } from '../../../src/engine/fixes/executors.js';
+import { executorFor } from '../../../src/engine/fixes/fix-kinds.js';
+import { NSG_CHANGED, nsgBaselineOf } from '../../../src/engine/fixes/nsg-rule.js';
 import { describeDrift, rulesAfter, writeNsg } from '../../../src/engine/fixes/nsg-write.js';
 import { fixOf, scenario, startFixEnv, type FixEnv } from './fix-env.js';
 

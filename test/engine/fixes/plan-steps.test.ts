@@ -6,7 +6,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { planHashOf } from '../../../src/engine/approvals/request.js';
 import { runPlanStep } from '../../../src/engine/fixes/run-step.js';
-import { executorFor, nsgBaselineOf } from '../../../src/engine/fixes/executors.js';
+import { executorFor } from '../../../src/engine/fixes/fix-kinds.js';
+import { nsgBaselineOf } from '../../../src/engine/fixes/nsg-rule.js';
 import { checksForFix, verifyFix } from '../../../src/engine/fixes/verify.js';
 import { runKubectl } from '../../../src/azure/clusters.js';
 import { parsePodList, type PodSummary } from '../../../src/engine/kube-pods.js';
