@@ -41,7 +41,8 @@ export function azureFixRunner(layer: AzureLayer): FixRunner {
       if (!executor) return { result: 'refused', detail: `The bot has no executor for ${fix.kind} fixes; apply it by hand.`, perTarget: [] };
       return executor.execute({ layer, cluster, fix, ...(baseline ? { baseline } : {}) });
     },
-    verify: (cluster, fix, before) => verifyFix(layer, cluster, fix, { before }),
+    // The re-check's own reads log through the click's bound logger, like a diagnosis's.
+    verify: (cluster, fix, before, scope) => verifyFix(layer, cluster, fix, { before, ...(scope ? { log: scope.log } : {}) }),
     runStep: (cluster, step) => runPlanStep({ layer, cluster }, step),
   };
 }

@@ -14,6 +14,7 @@ import { EXPLAINING_CHECKS } from '../checks/kubelet-reachability.js';
 import { diagnoseCluster } from '../diagnose.js';
 import type { ClusterRef } from '../../cluster-ref.js';
 import { CHECK_IDS, type CheckId, type CheckResult, type FixProposal } from '../report.js';
+import type { Logger } from '../../log.js';
 import { parseNodeTarget } from './cluster-nodes.js';
 import { fixKindOf } from './fix-kinds.js';
 
@@ -45,11 +46,11 @@ export async function verifyFix(
   layer: AzureLayer,
   clusterRef: ClusterRef,
   fix: FixProposal,
-  opts: { before?: CheckResult[] } = {},
+  opts: { before?: CheckResult[]; log?: Logger } = {},
 ): Promise<FixVerification> {
   const ids = checksForFix(fix);
   if (ids.length === 0) return { verdict: 'still-failing', after: [], note: `No check verifies a ${fix.kind} fix.`, ...(opts.before ? { before: opts.before } : {}) };
-  const report = await diagnoseCluster(layer, clusterRef, { checks: ALL_CHECKS.filter((c) => ids.includes(c.id)) });
+  const report = await diagnoseCluster(layer, clusterRef, { checks: ALL_CHECKS.filter((c) => ids.includes(c.id)), ...(opts.log ? { log: opts.log } : {}) });
   const after = report.checks;
   const target = fixKindOf(fix.kind)?.onNodes ? parseNodeTarget(fix.target) : undefined;
   const fixNodes = target?.ok ? target.names.map((n) => n.toLowerCase()) : undefined;
