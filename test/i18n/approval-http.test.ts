@@ -3,14 +3,12 @@
  * adaptiveCard/action invoke too. Real HTTP, fake connector for the follow-up posts.
  */
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config.js';
-import { silentLogger } from '../../src/log.js';
-import { startBot, type RunningBot } from '../../src/start-bot.js';
+import { describe, expect, it } from 'vitest';
 import { zhCN } from '../../src/app/i18n/index.js';
 import { cardText, executeActions, type Json } from '../support/card-walk.js';
 import { expectValidCard } from '../support/validate-card.js';
-import { cardOf, messageActivity, postActivity, startFakeConnector, type ConnectorCall, type FakeConnector, cardActionActivity } from '../support/fake-connector.js';
+import { cardOf, messageActivity, postActivity, type ConnectorCall, cardActionActivity } from '../support/fake-connector.js';
+import { botOverHttp } from '../support/bot-over-http.js';
 import { tempDir } from '../support/temp-dir.js';
 
 const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
@@ -24,22 +22,11 @@ const ENV = {
   APPROVER_IDS: `${REQUESTER.aadObjectId},00000000-0000-0000-0000-00000000b002`,
 };
 
-let bot: RunningBot;
-let connector: FakeConnector;
-
-beforeAll(async () => {
-  connector = await startFakeConnector();
-  bot = await startBot(parseConfig(ENV), silentLogger);
-});
-
-afterAll(async () => {
-  await bot?.close();
-  await connector?.close();
-});
+const t = botOverHttp(ENV);
 
 async function click(verb: string, data: unknown, locale: string, replyToId: string): Promise<Json> {
-  const res = await postActivity(bot.url, cardActionActivity(verb, data, {
-    serviceUrl: connector.url,
+  const res = await postActivity(t.bot.url, cardActionActivity(verb, data, {
+    serviceUrl: t.connector.url,
     locale,
     from: REQUESTER,
     conversation: CONVERSATION,
@@ -55,18 +42,18 @@ async function click(verb: string, data: unknown, locale: string, replyToId: str
 describe('card actions in zh-CN', () => {
   it('request → Chinese notice and Chinese approval card; self-approval refused in Chinese; unknown button in Chinese', async () => {
     const res = await postActivity(
-      bot.url,
+      t.bot.url,
       messageActivity('diagnose cluster aks-nsg-deny', { deliveryMode: 'expectReplies', locale: 'zh-CN', from: REQUESTER, conversation: CONVERSATION }),
     );
     const diagnosis = cardOf(res.body.activities.at(-1));
     const request = executeActions(diagnosis).find((a) => a.verb === 'request-fix')!;
     expect(request.title).toBe(zhCN.diagnosis.requestFix);
 
-    const before = connector.calls.length;
+    const before = t.connector.calls.length;
     const answered = await click('request-fix', request.data, 'zh-CN', 'diagnosis-card');
     expect(cardText(answered)).toContain('已申请修复');
 
-    const calls = await connector.waitFor((c) => c.slice(before).some((x) => x.method === 'POST'));
+    const calls = await t.connector.waitFor((c) => c.slice(before).some((x) => x.method === 'POST'));
     const post = calls.slice(before).find((x) => x.method === 'POST') as ConnectorCall;
     const approval = cardOf(post.activity);
     expectValidCard(approval);
@@ -81,6 +68,6 @@ describe('card actions in zh-CN', () => {
 
     const unknown = await click('explode', {}, 'zh-CN', post.activityId!);
     expect(cardText(unknown)).toContain(zhCN.refusal.unknownButton('explode'));
-    await bot.drain();
+    await t.bot.drain();
   });
 });

@@ -3,31 +3,22 @@
  * (deliveryMode expectReplies), the embedded simulated Azure, the real engine.
  */
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config.js';
-import { silentLogger } from '../../src/log.js';
-import { startBot, type RunningBot } from '../../src/start-bot.js';
+import { describe, expect, it } from 'vitest';
 import { en, zhCN } from '../../src/app/i18n/index.js';
 import { cardText } from '../support/card-walk.js';
 import { expectValidCard } from '../support/validate-card.js';
 import { cardOf, messageActivity, postActivity } from '../support/fake-connector.js';
 import { CJK } from './catalog.js';
 import { WatchRepository } from '../../src/engine/watch/repository.js';
+import { botOverHttp } from '../support/bot-over-http.js';
 import { tempDir } from '../support/temp-dir.js';
 
 const ENV = { PORT: '0', SIM_LATENCY_SCALE: '0', STATE_SQLITE_PATH: path.join(tempDir('i18n'), 'state.sqlite') };
-let bot: RunningBot;
 
-beforeAll(async () => {
-  bot = await startBot(parseConfig(ENV), silentLogger);
-});
-
-afterAll(async () => {
-  await bot?.close();
-});
+const t = botOverHttp(ENV, { connector: false });
 
 async function ask(text: string, locale: string) {
-  const res = await postActivity(bot.url, messageActivity(text, { deliveryMode: 'expectReplies', locale }));
+  const res = await postActivity(t.bot.url, messageActivity(text, { deliveryMode: 'expectReplies', locale }));
   expect(res.status).toBe(200);
   return res.body.activities as Array<Record<string, any>>;
 }
@@ -100,7 +91,7 @@ describe('locale over HTTP', () => {
     expect(text).toContain(zhCN.watch.stopWatching);
     expect(text).not.toContain(en.watch.startedMessage);
     expect(text).not.toContain(en.checkTitle['nsg-10250']);
-    const stored = (await new WatchRepository(bot.store.state).all()).find((w) => w.cluster.name === 'aks-nsg-deny');
+    const stored = (await new WatchRepository(t.bot.store.state).all()).find((w) => w.cluster.name === 'aks-nsg-deny');
     expect(stored?.locale).toBe('zh-CN');
   });
 

@@ -5,13 +5,11 @@
  * through the (fake) connector until the re-check verifies it.
  */
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config.js';
-import { silentLogger } from '../../src/log.js';
-import { startBot, type RunningBot } from '../../src/start-bot.js';
+import { describe, expect, it } from 'vitest';
 import { cardText, executeActions, type Json } from '../support/card-walk.js';
 import { expectValidCard } from '../support/validate-card.js';
-import { cardOf, messageActivity, postActivity, startFakeConnector, type ConnectorCall, type FakeConnector, cardActionActivity } from '../support/fake-connector.js';
+import { cardOf, messageActivity, postActivity, type ConnectorCall, cardActionActivity } from '../support/fake-connector.js';
+import { botOverHttp } from '../support/bot-over-http.js';
 import { tempDir } from '../support/temp-dir.js';
 
 const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
@@ -30,18 +28,7 @@ const ENV = {
   APPROVER_IDS: `${REQUESTER.aadObjectId},${APPROVER.aadObjectId}`,
 };
 
-let bot: RunningBot;
-let connector: FakeConnector;
-
-beforeAll(async () => {
-  connector = await startFakeConnector();
-  bot = await startBot(parseConfig(ENV), silentLogger);
-});
-
-afterAll(async () => {
-  await bot?.close();
-  await connector?.close();
-});
+const t = botOverHttp(ENV);
 
 function findById(card: unknown, id: string): Json | undefined {
   let found: Json | undefined;
@@ -59,7 +46,7 @@ function findById(card: unknown, id: string): Json | undefined {
 
 async function diagnose(cluster: string): Promise<Json> {
   const res = await postActivity(
-    bot.url,
+    t.bot.url,
     messageActivity(`diagnose ${cluster}`, { deliveryMode: 'expectReplies', from: REQUESTER, conversation: CONVERSATION }),
   );
   expect(res.status).toBe(200);
@@ -71,8 +58,8 @@ async function diagnose(cluster: string): Promise<Json> {
 /** Clicks an Action.Execute button as `user`: Teams' invoke adaptiveCard/action. */
 async function click(verb: string, data: unknown, user: typeof REQUESTER, replyToId: string): Promise<{ card: Json; ms: number }> {
   const started = performance.now();
-  const res = await postActivity(bot.url, cardActionActivity(verb, data, {
-    serviceUrl: connector.url,
+  const res = await postActivity(t.bot.url, cardActionActivity(verb, data, {
+    serviceUrl: t.connector.url,
     from: user,
     conversation: CONVERSATION,
     channelData: { tenant: { id: TENANT } },
@@ -86,7 +73,7 @@ async function click(verb: string, data: unknown, user: typeof REQUESTER, replyT
   return { card, ms };
 }
 
-const rulePuts = () => bot.sim!.stats().byRoute[RULE_PUT] ?? 0;
+const rulePuts = () => t.bot.sim!.stats().byRoute[RULE_PUT] ?? 0;
 const buttonVerbs = (card: unknown) => executeActions(card).map((a) => a.verb as string);
 
 describe('one-click fix gated by approval, over HTTP', () => {
@@ -105,26 +92,26 @@ describe('one-click fix gated by approval, over HTTP', () => {
   });
 
   it('refuses forged request-fix data and requests nothing', async () => {
-    const calls = connector.calls.length;
+    const calls = t.connector.calls.length;
     const edited = await click('request-fix', { ...requestFixData, fixId: 'nsg-10250:allow:other-nsg:inbound:100' }, REQUESTER, 'diagnosis-card');
     expect(cardText(edited.card)).toMatch(/has no fix/);
     const unknown = await click('request-fix', { reportId: 'A'.repeat(22), fixId: requestFixData.fixId }, REQUESTER, 'diagnosis-card');
     expect(cardText(unknown.card)).toMatch(/not stored by the bot/);
     const garbage = await click('request-fix', { reportId: '../report/x', fixId: 1 }, REQUESTER, 'diagnosis-card');
     expect(cardText(garbage.card)).toMatch(/does not name a stored report/);
-    await bot.drain();
-    expect(connector.calls.length).toBe(calls);
+    await t.bot.drain();
+    expect(t.connector.calls.length).toBe(calls);
   });
 
   it('opens a request: the invoke answers with the diagnosis, the approval card follows as a message', async () => {
-    const before = connector.calls.length;
+    const before = t.connector.calls.length;
     const { card } = await click('request-fix', requestFixData, REQUESTER, 'diagnosis-card');
     expect(cardText(card)).toMatch(/Fix requested/);
     // The answer replaces the clicked card: the fix waits for approval, its Request button is gone.
     expect(cardText(card)).toMatch(/Waiting for approval/);
     expect(cardText(card)).toMatch(/expires in \d+ min/);
     expect(executeActions(card).filter((a) => a.verb === 'request-fix')).toEqual([]);
-    const calls = await connector.waitFor((c) => c.slice(before).some((x) => x.method === 'POST'));
+    const calls = await t.connector.waitFor((c) => c.slice(before).some((x) => x.method === 'POST'));
     const post = calls.slice(before).find((x) => x.method === 'POST') as ConnectorCall;
     expect(post.conversationId).toBe(CONVERSATION.id);
     approvalActivityId = post.activityId!;
@@ -141,19 +128,19 @@ describe('one-click fix gated by approval, over HTTP', () => {
     expect(approval.refresh).toEqual({ action: { type: 'Action.Execute', title: 'Refresh', verb: 'refresh', data: { requestId } }, userIds: [REQUESTER.id] });
     // Everyone else's copy of the diagnosis card is updated too: the fix waits, no Request button.
     const shared = (x: ConnectorCall) => x.method === 'PUT' && x.activityId === 'diagnosis-card';
-    const withShared = await connector.waitFor((c) => c.slice(before).some(shared));
+    const withShared = await t.connector.waitFor((c) => c.slice(before).some(shared));
     const sharedCard = cardOf(withShared.slice(before).find(shared)!.activity);
     expect(cardText(sharedCard)).toMatch(/Waiting for approval/);
     expect(executeActions(sharedCard).filter((a) => a.verb === 'request-fix')).toEqual([]);
-    await bot.drain();
+    await t.bot.drain();
   });
 
   it('a second click on "Request this fix" does not open a second request', async () => {
-    const before = connector.calls.length;
+    const before = t.connector.calls.length;
     const { card } = await click('request-fix', requestFixData, REQUESTER, 'diagnosis-card');
     expect(cardText(card)).toMatch(/already been requested/);
-    await bot.drain();
-    expect(connector.calls.length).toBe(before);
+    await t.bot.drain();
+    expect(t.connector.calls.length).toBe(before);
   });
 
   it('refresh shows each viewer the buttons they may use and changes nothing', async () => {
@@ -181,12 +168,12 @@ describe('one-click fix gated by approval, over HTTP', () => {
     expect(cardText(unknown.card)).toMatch(/unknown to the bot/);
     const garbage = await click('approve', { requestId: 'approval/../x' }, APPROVER, approvalActivityId);
     expect(cardText(garbage.card)).toMatch(/does not name a fix request/);
-    await bot.drain();
+    await t.bot.drain();
     expect(rulePuts()).toBe(0);
   });
 
   it('audits each refused click on the stored request: who, which verb, why (issue 15)', async () => {
-    const refused = (await bot.store.audit.readAudit({ requestId, limit: 50 })).filter((r) => r.action === 'refused').reverse();
+    const refused = (await t.bot.store.audit.readAudit({ requestId, limit: 50 })).filter((r) => r.action === 'refused').reverse();
     const summary = refused.map((r) => [r.verb, r.reason, r.actor.aadObjectId, r.actor.name]);
     expect(summary).toEqual([
       ['request', 'already-requested', REQUESTER.aadObjectId, REQUESTER.name],
@@ -198,18 +185,18 @@ describe('one-click fix gated by approval, over HTTP', () => {
       expect(r.detail).toMatch(new RegExp(`^Refused ${r.verb} \\(${r.reason}\\) of `));
     }
     // A forged or unknown request id is no stored request: nothing to name, nothing recorded.
-    expect(await bot.store.audit.readAudit({ requestId: 'B'.repeat(22), limit: 5 })).toEqual([]);
+    expect(await t.bot.store.audit.readAudit({ requestId: 'B'.repeat(22), limit: 5 })).toEqual([]);
   });
 
   it('the approver approves: answered at once, then the card is updated in place to executed and verified', async () => {
-    const before = connector.calls.length;
+    const before = t.connector.calls.length;
     const { card } = await click('approve', { requestId }, APPROVER, approvalActivityId);
     // The invoke answer is the card as it stood when the approval was recorded, before any Azure write.
     expect(cardText(card)).toMatch(/Fix approved: applying it/);
     expect(cardText(card)).toMatch(/1 of 1: Team Lead/);
     const isFinal = (x: ConnectorCall) => x.method === 'PUT' && x.activityId === approvalActivityId && /Fix applied and verified/.test(cardText(cardOf(x.activity)));
-    const calls = await connector.waitFor((c) => c.slice(before).some(isFinal));
-    await bot.drain();
+    const calls = await t.connector.waitFor((c) => c.slice(before).some(isFinal));
+    await t.bot.drain();
     const updates = calls.slice(before).filter((x) => x.activityId === approvalActivityId);
     expect(updates.every((x) => x.method === 'PUT')).toBe(true);
     const texts = updates.map((x) => cardText(cardOf(x.activity)));
@@ -226,7 +213,7 @@ describe('one-click fix gated by approval, over HTTP', () => {
 
   it('the diagnosis card the fix came from is updated in place: the story of the fix, and no Request button for it', async () => {
     const isVerified = (x: ConnectorCall) => x.method === 'PUT' && x.activityId === 'diagnosis-card' && /Applied and verified/.test(cardText(cardOf(x.activity)));
-    const calls = await connector.waitFor((c) => c.some(isVerified));
+    const calls = await t.connector.waitFor((c) => c.some(isVerified));
     const updates = calls.filter((x) => x.activityId === 'diagnosis-card');
     expect(updates.every((x) => x.method === 'PUT')).toBe(true);
     const final = cardOf(calls.find(isVerified)!.activity);
@@ -245,7 +232,7 @@ describe('one-click fix gated by approval, over HTTP', () => {
     expect(cardText(replay.card)).toMatch(/already been carried out/);
     const refresh = await click('refresh', { requestId }, APPROVER, approvalActivityId);
     expect(cardText(refresh.card)).toMatch(/Fix applied and verified/);
-    await bot.drain();
+    await t.bot.drain();
     expect(rulePuts()).toBe(1);
   });
 
@@ -258,14 +245,14 @@ describe('one-click fix gated by approval, over HTTP', () => {
   });
 
   it('the audit log tells the story in order', async () => {
-    const records = (await bot.store.audit.readAudit({ requestId, limit: 20 })).filter((r) => r.action !== 'refused');
+    const records = (await t.bot.store.audit.readAudit({ requestId, limit: 20 })).filter((r) => r.action !== 'refused');
     expect(records.map((r) => r.action).reverse()).toEqual(['requested', 'approved', 'executed', 'verified']);
     expect(records.find((r) => r.action === 'approved')?.actor.aadObjectId).toBe(APPROVER.aadObjectId);
   });
 
   it('"audit cluster aks-nsg-deny" in chat shows the same story; a hostile filter is refused', async () => {
     const ask = async (text: string) => {
-      const res = await postActivity(bot.url, messageActivity(text, { deliveryMode: 'expectReplies', from: REQUESTER, conversation: CONVERSATION }));
+      const res = await postActivity(t.bot.url, messageActivity(text, { deliveryMode: 'expectReplies', from: REQUESTER, conversation: CONVERSATION }));
       expect(res.status).toBe(200);
       const card = cardOf(res.body.activities[0]);
       expectValidCard(card);

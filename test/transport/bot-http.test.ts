@@ -3,31 +3,22 @@
  * the response (deliveryMode expectReplies) or POSTed/PUT to a local fake connector at serviceUrl.
  */
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/log.js';
-import { startBot, type RunningBot } from '../../src/start-bot.js';
+import { startBot } from '../../src/start-bot.js';
 import { cardText } from '../support/card-walk.js';
 import { expectValidCard } from '../support/validate-card.js';
-import { cardOf, messageActivity, postActivity, startFakeConnector, type FakeConnector } from '../support/fake-connector.js';
+import { cardOf, messageActivity, postActivity } from '../support/fake-connector.js';
+import { botOverHttp } from '../support/bot-over-http.js';
 import { tempDir } from '../support/temp-dir.js';
 
 const ENV = { PORT: '0', SIM_LATENCY_SCALE: '0', STATE_SQLITE_PATH: path.join(tempDir('bot'), 'state.sqlite') };
-let bot: RunningBot;
-let connector: FakeConnector;
 
-beforeAll(async () => {
-  connector = await startFakeConnector();
-  bot = await startBot(parseConfig(ENV), silentLogger);
-});
-
-afterAll(async () => {
-  await bot?.close();
-  await connector?.close();
-});
+const t = botOverHttp(ENV);
 
 async function ask(text: string, overrides: Record<string, unknown> = {}) {
-  const res = await postActivity(bot.url, messageActivity(text, { deliveryMode: 'expectReplies', ...overrides }));
+  const res = await postActivity(t.bot.url, messageActivity(text, { deliveryMode: 'expectReplies', ...overrides }));
   expect(res.status).toBe(200);
   return res.body.activities as Array<Record<string, any>>;
 }
@@ -102,13 +93,13 @@ describe('bot over HTTP, expectReplies', () => {
 
 describe('bot over HTTP, replies through the connector', () => {
   it('answers the POST at once, then sends progress and updates it in place with the result', async () => {
-    const activity = messageActivity('diagnose aks-demo-healthy', { serviceUrl: connector.url, conversation: { id: 'conv-progress' } });
-    const before = connector.calls.length;
-    const res = await postActivity(bot.url, activity);
+    const activity = messageActivity('diagnose aks-demo-healthy', { serviceUrl: t.connector.url, conversation: { id: 'conv-progress' } });
+    const before = t.connector.calls.length;
+    const res = await postActivity(t.bot.url, activity);
     expect(res.status).toBe(200);
-    await connector.waitFor((calls) => calls.slice(before).some((c) => c.method === 'PUT' && /aks-demo-healthy/.test(JSON.stringify(c.activity)) && !/Diagnosing/.test(cardText(cardOf(c.activity)))));
-    await bot.drain();
-    const mine = connector.calls.slice(before).filter((c) => c.conversationId === 'conv-progress');
+    await t.connector.waitFor((calls) => calls.slice(before).some((c) => c.method === 'PUT' && /aks-demo-healthy/.test(JSON.stringify(c.activity)) && !/Diagnosing/.test(cardText(cardOf(c.activity)))));
+    await t.bot.drain();
+    const mine = t.connector.calls.slice(before).filter((c) => c.conversationId === 'conv-progress');
     expect(mine[0]?.method).toBe('POST');
     expect(cardText(cardOf(mine[0]!.activity))).toMatch(/Diagnosing aks-demo-healthy/);
     const final = mine.filter((c) => c.method === 'PUT').at(-1)!;
@@ -120,8 +111,8 @@ describe('bot over HTTP, replies through the connector', () => {
 
 describe('health endpoints', () => {
   it('/healthz is alive and /readyz checks the Azure layer', async () => {
-    expect((await fetch(`${bot.url}/healthz`)).status).toBe(200);
-    const ready = await fetch(`${bot.url}/readyz`);
+    expect((await fetch(`${t.bot.url}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${t.bot.url}/readyz`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toMatchObject({ status: 'ready', checks: [{ name: 'azure', ok: true }, { name: 'store', ok: true }] });
   });

@@ -6,15 +6,14 @@
  * handle, and stops posting there.
  */
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config.js';
+import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
-import { startBot, type RunningBot } from '../../src/start-bot.js';
 import { incidentThreadKey } from '../../src/app/incident-feed.js';
 import { en, zhCN } from '../../src/app/i18n/index.js';
 import { cardText } from '../support/card-walk.js';
 import { expectValidCard } from '../support/validate-card.js';
-import { cardOf, messageActivity, postActivity, startFakeConnector, type FakeConnector } from '../support/fake-connector.js';
+import { cardOf, messageActivity, postActivity } from '../support/fake-connector.js';
+import { botOverHttp } from '../support/bot-over-http.js';
 import { tempDir } from '../support/temp-dir.js';
 
 const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
@@ -30,43 +29,36 @@ const ENV = {
   INCIDENT_LOCALE: 'zh-CN',
 };
 
-let bot: RunningBot;
-let connector: FakeConnector;
 let refusing = false;
 const lines: Array<Record<string, any>> = [];
 
-beforeAll(async () => {
-  connector = await startFakeConnector({
+const t = botOverHttp(ENV, {
+  log: createLogger('debug', {}, (line) => lines.push(JSON.parse(line))),
+  connector: {
     // The channel and its threads, once the bot is removed from the team.
     fault: (req) => (refusing && req.conversationId.startsWith(CHANNEL) ? { status: 403 } : undefined),
-  });
-  bot = await startBot(parseConfig(ENV), createLogger('debug', {}, (line) => lines.push(JSON.parse(line))));
-});
-
-afterAll(async () => {
-  await bot?.close();
-  await connector?.close();
+  },
 });
 
 async function diagnoseInEnglish(): Promise<void> {
-  const res = await postActivity(bot.url, messageActivity('diagnose cluster aks-nsg-deny', { deliveryMode: 'expectReplies', conversation: PERSONAL, locale: 'en-US' }));
+  const res = await postActivity(t.bot.url, messageActivity('diagnose cluster aks-nsg-deny', { deliveryMode: 'expectReplies', conversation: PERSONAL, locale: 'en-US' }));
   expect(res.status).toBe(200);
-  await bot.drain();
+  await t.bot.drain();
 }
 
 /** After the install (which greets the channel with the help card). */
 let installed = 0;
-const channelPosts = () => connector.calls.slice(installed).filter((c) => c.method === 'POST' && c.conversationId.startsWith(CHANNEL));
-const channelRefusals = () => connector.faulted.filter((c) => c.conversationId.startsWith(CHANNEL));
+const channelPosts = () => t.connector.calls.slice(installed).filter((c) => c.method === 'POST' && c.conversationId.startsWith(CHANNEL));
+const channelRefusals = () => t.connector.faulted.filter((c) => c.conversationId.startsWith(CHANNEL));
 const HANDLE_KEY = `conversation/${CHANNEL}`;
 
 describe('incident channel language and refusal', () => {
   it('INCIDENT_LOCALE=zh-CN: the summary of an English-speaking user\'s diagnosis is Chinese', async () => {
-    const install = await postActivity(bot.url, {
+    const install = await postActivity(t.bot.url, {
       type: 'conversationUpdate',
       id: 'install-zh',
       channelId: 'msteams',
-      serviceUrl: connector.url,
+      serviceUrl: t.connector.url,
       timestamp: new Date().toISOString(),
       from: { id: '29:team-owner', name: 'Team Owner' },
       recipient: BOT,
@@ -75,8 +67,8 @@ describe('incident channel language and refusal', () => {
       channelData: { eventType: 'teamMemberAdded', team: { id: CHANNEL }, channel: { id: CHANNEL }, tenant: { id: TENANT } },
     });
     expect(install.status).toBe(200);
-    await bot.drain();
-    installed = connector.calls.length;
+    await t.bot.drain();
+    installed = t.connector.calls.length;
     await diagnoseInEnglish();
     const posts = channelPosts();
     expect(posts).toHaveLength(1);
@@ -98,9 +90,9 @@ describe('incident channel language and refusal', () => {
     const refusedLines = lines.filter((l) => /incident channel refused the post/.test(l.msg));
     expect(refusedLines).toHaveLength(1);
     expect(refusedLines[0]).toMatchObject({ level: 'warn', channelId: CHANNEL, status: 403 });
-    expect((await bot.store.state.read([HANDLE_KEY]))[HANDLE_KEY]).toBeUndefined();
+    expect((await t.bot.store.state.read([HANDLE_KEY]))[HANDLE_KEY]).toBeUndefined();
     const threadKey = incidentThreadKey(NSG_DENY_ID);
-    expect((await bot.store.state.read([threadKey]))[threadKey]).toBeUndefined();
+    expect((await t.bot.store.state.read([threadKey]))[threadKey]).toBeUndefined();
 
     // The next summary is not even tried: the bot no longer knows the channel, and says that once.
     await diagnoseInEnglish();

@@ -4,14 +4,12 @@
  * find a cause and every approval step are summarised in the channel, one thread per cluster.
  */
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config.js';
-import { silentLogger } from '../../src/log.js';
-import { startBot, type RunningBot } from '../../src/start-bot.js';
+import { describe, expect, it } from 'vitest';
 import { incidentThreadKey } from '../../src/app/incident-feed.js';
 import { cardText, executeActions, type Json } from '../support/card-walk.js';
 import { expectValidCard } from '../support/validate-card.js';
-import { cardOf, messageActivity, postActivity, startFakeConnector, type ConnectorCall, type FakeConnector, cardActionActivity } from '../support/fake-connector.js';
+import { cardOf, messageActivity, postActivity, type ConnectorCall, cardActionActivity } from '../support/fake-connector.js';
+import { botOverHttp } from '../support/bot-over-http.js';
 import { tempDir } from '../support/temp-dir.js';
 
 const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
@@ -30,43 +28,32 @@ const ENV = {
   INCIDENT_CHANNEL_ID: CHANNEL,
 };
 
-let bot: RunningBot;
-let connector: FakeConnector;
-
-beforeAll(async () => {
-  connector = await startFakeConnector();
-  bot = await startBot(parseConfig(ENV), silentLogger);
-});
-
-afterAll(async () => {
-  await bot?.close();
-  await connector?.close();
-});
+const t = botOverHttp(ENV);
 
 const inChannel = (calls: ConnectorCall[]) => calls.filter((c) => c.method === 'POST' && c.conversationId.startsWith(CHANNEL));
 
 async function diagnoseInPersonalChat(cluster: string): Promise<Json> {
-  const res = await postActivity(bot.url, messageActivity(`diagnose cluster ${cluster}`, { deliveryMode: 'expectReplies', from: REQUESTER, conversation: PERSONAL }));
+  const res = await postActivity(t.bot.url, messageActivity(`diagnose cluster ${cluster}`, { deliveryMode: 'expectReplies', from: REQUESTER, conversation: PERSONAL }));
   expect(res.status).toBe(200);
-  await bot.drain();
+  await t.bot.drain();
   return cardOf(res.body.activities.at(-1));
 }
 
 /** The summaries posted into the channel since `before`, after everything in flight settled. */
 async function channelPostsSince(before: number): Promise<ConnectorCall[]> {
-  await bot.drain();
-  return inChannel(connector.calls.slice(before));
+  await t.bot.drain();
+  return inChannel(t.connector.calls.slice(before));
 }
 
 describe('incident channel', () => {
   let rootId: string;
 
   it('a conversationUpdate adding the bot to a team channel stores the channel reference', async () => {
-    const res = await postActivity(bot.url, {
+    const res = await postActivity(t.bot.url, {
       type: 'conversationUpdate',
       id: 'install-1',
       channelId: 'msteams',
-      serviceUrl: connector.url,
+      serviceUrl: t.connector.url,
       timestamp: new Date().toISOString(),
       from: { id: '29:team-owner', name: 'Team Owner', aadObjectId: '00000000-0000-0000-0000-00000000d004' },
       recipient: BOT,
@@ -75,18 +62,18 @@ describe('incident channel', () => {
       channelData: { eventType: 'teamMemberAdded', team: { id: CHANNEL, name: 'SRE' }, channel: { id: CHANNEL }, tenant: { id: TENANT } },
     });
     expect(res.status).toBe(200);
-    await bot.drain();
+    await t.bot.drain();
     const key = `conversation/${CHANNEL}`;
-    const stored = (await bot.store.state.read([key]))[key] as Json;
+    const stored = (await t.bot.store.state.read([key]))[key] as Json;
     expect(stored.handle).toMatchObject({ id: CHANNEL, channelId: 'msteams', conversationType: 'channel' });
-    expect(stored.handle.ref).toMatchObject({ serviceUrl: connector.url, conversation: { id: CHANNEL, tenantId: TENANT } });
+    expect(stored.handle.ref).toMatchObject({ serviceUrl: t.connector.url, conversation: { id: CHANNEL, tenantId: TENANT } });
     // Stored as the channel, not as whoever installed it or the install activity.
     expect(stored.handle.ref.activityId).toBeUndefined();
     expect(stored.handle.ref.user).toBeUndefined();
   });
 
   it('a diagnosis from a personal chat that finds a cause posts a summary into the channel, starting the cluster thread', async () => {
-    const before = connector.calls.length;
+    const before = t.connector.calls.length;
     const card = await diagnoseInPersonalChat('aks-nsg-deny');
     expect(cardText(card)).toMatch(/aks-nsg-deny/);
     const posts = await channelPostsSince(before);
@@ -102,11 +89,11 @@ describe('incident channel', () => {
     rootId = post.activityId!;
     const key = incidentThreadKey(NSG_DENY_ID);
     expect(key).toBe(`incident-thread/${NSG_DENY_ID.toLowerCase()}`);
-    expect((await bot.store.state.read([key]))[key]).toMatchObject({ channelId: CHANNEL, rootActivityId: rootId });
+    expect((await t.bot.store.state.read([key]))[key]).toMatchObject({ channelId: CHANNEL, rootActivityId: rootId });
   });
 
   it('a second diagnosis of the same cluster replies in its thread', async () => {
-    const before = connector.calls.length;
+    const before = t.connector.calls.length;
     await diagnoseInPersonalChat('AKS-NSG-DENY');
     const posts = await channelPostsSince(before);
     expect(posts.map((p) => p.conversationId)).toEqual([`${CHANNEL};messageid=${rootId}`]);
@@ -114,7 +101,7 @@ describe('incident channel', () => {
   });
 
   it('a healthy cluster posts nothing', async () => {
-    const before = connector.calls.length;
+    const before = t.connector.calls.length;
     const card = await diagnoseInPersonalChat('aks-demo-healthy');
     expect(cardText(card)).toMatch(/aks-demo-healthy/);
     expect(await channelPostsSince(before)).toEqual([]);
@@ -124,10 +111,10 @@ describe('incident channel', () => {
     const card = await diagnoseInPersonalChat('aks-nsg-deny');
     const request = executeActions(card).find((a) => a.verb === 'request-fix')!;
     expect(request).toBeDefined();
-    let before = connector.calls.length;
+    let before = t.connector.calls.length;
     const invoke = (verb: string, data: unknown, from: typeof REQUESTER, replyToId: string) =>
-      postActivity(bot.url, cardActionActivity(verb, data, {
-        serviceUrl: connector.url,
+      postActivity(t.bot.url, cardActionActivity(verb, data, {
+        serviceUrl: t.connector.url,
         from,
         conversation: PERSONAL,
         channelData: { tenant: { id: TENANT } },
@@ -142,9 +129,9 @@ describe('incident channel', () => {
     expect(cardText(requested)).toMatch(/Fix requested for aks-nsg-deny/);
     expect(cardText(requested)).toContain('On-call Engineer');
 
-    const approvalCard = connector.calls.slice(before).find((c) => c.method === 'POST' && c.conversationId === PERSONAL.id)!;
+    const approvalCard = t.connector.calls.slice(before).find((c) => c.method === 'POST' && c.conversationId === PERSONAL.id)!;
     const requestId = executeActions(cardOf(approvalCard.activity))[0]!.data.requestId as string;
-    before = connector.calls.length;
+    before = t.connector.calls.length;
     expect((await invoke('approve', { requestId }, APPROVER, approvalCard.activityId!)).status).toBe(200);
     posts = await channelPostsSince(before);
     expect(posts.every((p) => p.conversationId === `${CHANNEL};messageid=${rootId}`)).toBe(true);
@@ -157,12 +144,12 @@ describe('incident channel', () => {
   });
 
   it('uninstalling removes the stored reference', async () => {
-    const res = await postActivity(bot.url, {
+    const res = await postActivity(t.bot.url, {
       type: 'installationUpdate',
       action: 'remove',
       id: 'uninstall-1',
       channelId: 'msteams',
-      serviceUrl: connector.url,
+      serviceUrl: t.connector.url,
       from: { id: '29:team-owner' },
       recipient: BOT,
       conversation: { id: CHANNEL, conversationType: 'channel', tenantId: TENANT },
@@ -170,6 +157,6 @@ describe('incident channel', () => {
     });
     expect(res.status).toBe(200);
     const key = `conversation/${CHANNEL}`;
-    expect((await bot.store.state.read([key]))[key]).toBeUndefined();
+    expect((await t.bot.store.state.read([key]))[key]).toBeUndefined();
   });
 });

@@ -4,14 +4,15 @@
  * 502 and 412, and the user still ends with the final diagnosis card, updated in place.
  */
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
 import { CHECK_IDS } from '../../src/engine/report.js';
 import { createLogger, silentLogger } from '../../src/log.js';
-import { startBot, type RunningBot } from '../../src/start-bot.js';
+import { startBot } from '../../src/start-bot.js';
 import { cardText } from '../support/card-walk.js';
 import { expectValidCard } from '../support/validate-card.js';
-import { cardOf, messageActivity, postActivity, startFakeConnector, type ConnectorFault, type FakeConnector } from '../support/fake-connector.js';
+import { cardOf, messageActivity, postActivity, type ConnectorFault } from '../support/fake-connector.js';
+import { botOverHttp } from '../support/bot-over-http.js';
 import { tempDir } from '../support/temp-dir.js';
 
 const ENV = { PORT: '0', SIM_LATENCY_SCALE: '0', STATE_SQLITE_PATH: path.join(tempDir('paced'), 'state.sqlite') };
@@ -30,29 +31,22 @@ const PUT_FAULTS: ConnectorFault[] = [
   { status: 412 },
 ];
 
-let bot: RunningBot;
-let connector: FakeConnector;
 let faultyPuts = 0;
 
-beforeAll(async () => {
-  connector = await startFakeConnector({
+const t = botOverHttp(ENV, {
+  log: process.env.TD_TEST_LOG ? createLogger('debug') : silentLogger,
+  connector: {
     fault: (req) => (req.conversationId === FAULTY && req.method === 'PUT' ? PUT_FAULTS[faultyPuts++] : undefined),
-  });
-  bot = await startBot(parseConfig(ENV), process.env.TD_TEST_LOG ? createLogger('debug') : silentLogger);
-});
-
-afterAll(async () => {
-  await bot?.close();
-  await connector?.close();
+  },
 });
 
 describe('live progress through a throttling connector', () => {
   it('shows the progress card within a second and ends with the final card despite 429/502/412', async () => {
-    const res = await postActivity(bot.url, messageActivity('diagnose cluster aks-nsg-deny', { serviceUrl: connector.url, conversation: { id: FAULTY, conversationType: 'personal' } }));
+    const res = await postActivity(t.bot.url, messageActivity('diagnose cluster aks-nsg-deny', { serviceUrl: t.connector.url, conversation: { id: FAULTY, conversationType: 'personal' } }));
     expect(res.status).toBe(200);
-    await bot.drain();
+    await t.bot.drain();
 
-    const mine = connector.calls.filter((c) => c.conversationId === FAULTY);
+    const mine = t.connector.calls.filter((c) => c.conversationId === FAULTY);
     const progress = mine[0]!;
     expect(progress.method).toBe('POST');
     expect(cardText(cardOf(progress.activity))).toMatch(/Diagnosing aks-nsg-deny/);
@@ -62,8 +56,8 @@ describe('live progress through a throttling connector', () => {
     expect(mine.filter((c) => c.method === 'POST')).toHaveLength(1);
 
     // Every fault was served, and the user still sees the final card in place of the progress card.
-    expect(connector.faulted.map((f) => f.status)).toEqual([502, 429, 429, 429, 412]);
-    const seen = connector.visible().find((v) => v.id === progress.activityId)!;
+    expect(t.connector.faulted.map((f) => f.status)).toEqual([502, 429, 429, 429, 412]);
+    const seen = t.connector.visible().find((v) => v.id === progress.activityId)!;
     const final = cardOf(seen.activity);
     expectValidCard(final);
     expect(cardText(final)).not.toMatch(/Diagnosing/);
@@ -71,8 +65,8 @@ describe('live progress through a throttling connector', () => {
     expect(cardText(final)).toMatch(/10250/);
 
     // After botbuilder gave up on the 429s, the pacing layer waited at least the Retry-After.
-    const lastThrottle = connector.faulted.filter((f) => f.status === 429).at(-1)!;
-    const nextTry = [...connector.faulted, ...mine].filter((c) => c.method === 'PUT' && c.at! > lastThrottle.at!).sort((a, b) => a.at! - b.at!)[0]!;
+    const lastThrottle = t.connector.faulted.filter((f) => f.status === 429).at(-1)!;
+    const nextTry = [...t.connector.faulted, ...mine].filter((c) => c.method === 'PUT' && c.at! > lastThrottle.at!).sort((a, b) => a.at! - b.at!)[0]!;
     expect(nextTry.at! - lastThrottle.at!).toBeGreaterThanOrEqual(950);
 
     // Updates of the card are paced: at most one per second, coalesced to the latest content.
@@ -86,10 +80,10 @@ describe('live progress through a throttling connector', () => {
     const slow = await startBot(parseConfig({ ...ENV, SIM_LATENCY_SCALE: '0.1', STATE_SQLITE_PATH: path.join(tempDir('paced-slow'), 'state.sqlite') }), silentLogger);
     try {
       const conversation = { id: 'a:slow-chat', conversationType: 'personal' };
-      const res = await postActivity(slow.url, messageActivity('diagnose cluster aks-ufw-one', { serviceUrl: connector.url, conversation }));
+      const res = await postActivity(slow.url, messageActivity('diagnose cluster aks-ufw-one', { serviceUrl: t.connector.url, conversation }));
       expect(res.status).toBe(200);
       await slow.drain();
-      const mine = connector.calls.filter((c) => c.conversationId === conversation.id);
+      const mine = t.connector.calls.filter((c) => c.conversationId === conversation.id);
       const id = mine[0]!.activityId;
       const texts = mine.filter((c) => c.method === 'PUT' && c.activityId === id).map((c) => cardText(cardOf(c.activity)));
       expect(texts.some((t) => new RegExp(`Diagnosing aks-ufw-one… [1-${CHECK_IDS.length - 1}] of ${CHECK_IDS.length} checks`).test(t))).toBe(true);
@@ -103,13 +97,13 @@ describe('live progress through a throttling connector', () => {
   });
 
   it('other conversations are not held up by the throttled one', async () => {
-    const before = connector.calls.length;
-    const res = await postActivity(bot.url, messageActivity('diagnose aks-demo-healthy', { serviceUrl: connector.url, conversation: { id: 'a:healthy-chat', conversationType: 'personal' } }));
+    const before = t.connector.calls.length;
+    const res = await postActivity(t.bot.url, messageActivity('diagnose aks-demo-healthy', { serviceUrl: t.connector.url, conversation: { id: 'a:healthy-chat', conversationType: 'personal' } }));
     expect(res.status).toBe(200);
-    await bot.drain();
-    const mine = connector.calls.slice(before).filter((c) => c.conversationId === 'a:healthy-chat');
+    await t.bot.drain();
+    const mine = t.connector.calls.slice(before).filter((c) => c.conversationId === 'a:healthy-chat');
     expect(mine[0]?.method).toBe('POST');
-    const seen = connector.visible().find((v) => v.id === mine[0]!.activityId)!;
+    const seen = t.connector.visible().find((v) => v.id === mine[0]!.activityId)!;
     expect(cardText(cardOf(seen.activity))).toMatch(/konnectivity/i);
   });
 });
