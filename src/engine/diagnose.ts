@@ -72,11 +72,11 @@ export interface DiagnoseOptions {
  */
 async function readKubernetes(layer: AzureLayer, clusterId: string, clusterP: Promise<ManagedClusterLike>): Promise<KubeReads> {
   const disabled = commandInvokeDisabled(await clusterP.catch(() => ({}) as ManagedClusterLike));
-  if (disabled) return { ...kubeReadsFailed(undefined), pods: { ok: false, ...disabled } };
+  if (disabled) return kubeReadsFailed(disabled);
   try {
     return await readKube((command) => runKubectl(layer, clusterId, command));
   } catch (err) {
-    return kubeReadsFailed(err);
+    return kubeReadsFailed({ reason: userMessageOf(err) });
   }
 }
 

@@ -7,7 +7,6 @@
  * the diagnosis's critical path (the symptom check no longer looks a pod up on the node first) and
  * four off its command invoke count.
  */
-import { userMessageOf } from '../user-message.js';
 import { EVENTS_COMMAND, LADDER_COMMAND } from './checks/tunnel-agent-health.js';
 import { runBatch, type BatchPart, type Kubectl, type KubectlResult } from './kube-batch.js';
 import type { PodSummary } from './kube-pods.js';
@@ -60,9 +59,8 @@ export async function readKube(kubectl: Kubectl): Promise<KubeReads> {
   return { pods: tunnelPodsFrom(results), ladder: get('ladder'), events: get('oom-events'), nodePods: parseNodePods(get('node-pods')) };
 }
 
-/** What the checks see when the reads could not run at all: every part failed with the same reason. */
-export function kubeReadsFailed(err: unknown): KubeReads {
-  const reason = userMessageOf(err);
-  const failed = { exitCode: -1, logs: reason };
-  return { pods: { ok: false, reason }, ladder: failed, events: failed, nodePods: [] };
+/** What the checks see when the reads could not run at all: every part failed for the same reason. */
+export function kubeReadsFailed(why: { reason: string; resolve?: string }): KubeReads {
+  const failed = { exitCode: -1, logs: why.reason };
+  return { pods: { ok: false, ...why }, ladder: failed, events: failed, nodePods: [] };
 }
